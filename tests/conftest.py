@@ -1,0 +1,66 @@
+"""Shared fixtures: the story's personas, Hunan's divisions, API and web clients.
+
+Personas (DESIGN.md §7): `nanxian` (the county officer of 南县, our own county), `hunan` (the
+province officer above), `cili` (a stranger county's officer), `home_reporter`
+(nanxian-home-01, a reporter at the first 南县 home), plus the three administrators.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from tests.world import build_world
+
+PASSWORD = "Tongxin#2021"
+
+
+def pytest_configure(config):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if os.environ.get("CI", "").lower() == "true" and os.environ.get("TONGXIN_TEST_EXPECT_POSTGRES"):
+        if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+            raise pytest.UsageError("CI expected PostgreSQL but the settings point elsewhere")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load Hunan's divisions once per session; each test's data rolls back around it."""
+    from tongxin.regions.services import load_divisions
+
+    with django_db_blocker.unblock():
+        load_divisions(["43"])
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user): a Django test client signed in as that user (fresh per call)."""
+    from django.test import Client
+
+    def make(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    """api_for(user): a DRF client authenticated as that user with a real token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user):
+        c = APIClient()
+        token, _ = Token.objects.get_or_create(user=user)
+        c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return c
+
+    return make

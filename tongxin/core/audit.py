@@ -1,0 +1,103 @@
+"""Write the audit trail.
+
+Service functions call `record` (or `record_change` with before/after snapshots) inside
+their own transaction, so a write and its audit record commit or roll back together.
+The current request, if any, supplies the IP address and client via `core.middleware`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from tongxin.core.middleware import current_request
+from tongxin.core.models import AuditEvent
+
+Action = AuditEvent.Action
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-safe copy of a field value."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, (decimal.Decimal, uuid.UUID)):
+        return str(value)
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """Field values of `instance` (concrete, non-relational-set fields) as plain JSON values."""
+    out: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in ("password",):
+            continue
+        out[field.name] = _plain(getattr(instance, field.attname))
+    return out
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """{field: [before, after]} for every field whose value changed."""
+    keys = sorted(set(before) | set(after))
+    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+
+
+def record(
+    action: str,
+    *,
+    actor: Any = None,
+    obj: models.Model | None = None,
+    unit: Any = None,
+    changes: dict[str, Any] | None = None,
+    actor_name: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    """Append one event to the audit trail and return it."""
+    request = current_request()
+    ip = None
+    agent = ""
+    if request is not None:
+        ip = request.META.get("REMOTE_ADDR") or None
+        agent = (request.META.get("HTTP_USER_AGENT") or "")[:200]
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEvent.objects.create(
+        action=action,
+        actor_id=actor.pk if actor is not None else None,
+        actor_name=(actor.get_username() if actor is not None else actor_name)[:150],
+        unit_id=unit.pk if unit is not None else None,
+        unit_name=str(unit)[:200] if unit is not None else "",
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(object_repr or (str(obj) if obj is not None else ""))[:200],
+        changes=changes or {},
+        ip=ip,
+        user_agent=agent,
+    )
+
+
+def record_change(
+    actor: Any, obj: models.Model, before: dict[str, Any] | None, *, unit: Any = None
+) -> AuditEvent | None:
+    """Record a create (before is None), an update (only if something changed) or a delete."""
+    after = snapshot(obj)
+    if before is None:
+        return record(Action.CREATE, actor=actor, obj=obj, unit=unit,
+                      changes={k: [None, v] for k, v in after.items()})
+    changes = diff(before, after)
+    if not changes:
+        return None
+    return record(Action.UPDATE, actor=actor, obj=obj, unit=unit, changes=changes)
+
+
+def record_delete(actor: Any, obj: models.Model, *, unit: Any = None) -> AuditEvent:
+    before = snapshot(obj)
+    return record(Action.DELETE, actor=actor, obj=obj, unit=unit,
+                  changes={k: [v, None] for k, v in before.items()})

@@ -1,0 +1,68 @@
+"""The audit trail: an append-only record of every domain write and every sign-in event.
+
+Rows are written only by `tongxin.core.audit.record`. The model refuses updates and
+deletes, querysets refuse bulk updates and deletes, and a database trigger refuses both on
+PostgreSQL (updates on SQLite too), so nothing in the application can rewrite history.
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditAppendOnlyError(Exception):
+    """Raised when code tries to change or remove an audit record."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AuditAppendOnlyError("the audit trail is append-only")
+
+    def delete(self):
+        raise AuditAppendOnlyError("the audit trail is append-only")
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        CREATE = "create", _("创建")
+        UPDATE = "update", _("修改")
+        DELETE = "delete", _("删除")
+        LOGIN = "login", _("登录")
+        LOGOUT = "logout", _("退出")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        IMPORT = "import", _("导入")
+        EXPORT = "export", _("导出")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
+    # Plain copies, not foreign keys: the record must outlive and never be touched by the rows it names.
+    actor_id = models.BigIntegerField(_("操作人编号"), null=True, blank=True, db_index=True)
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    unit_id = models.BigIntegerField(_("单位编号"), null=True, blank=True, db_index=True)
+    unit_name = models.CharField(_("单位"), max_length=200, blank=True)
+    object_type = models.CharField(_("对象类型"), max_length=100, blank=True, db_index=True)
+    object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
+    object_repr = models.CharField(_("对象"), max_length=200, blank=True)
+    changes = models.JSONField(_("变更"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=200, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("审计记录")
+        verbose_name_plural = _("审计记录")
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        permissions = [("export_auditevent", "Can export the audit trail")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditAppendOnlyError("the audit trail is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditAppendOnlyError("the audit trail is append-only")

@@ -1,0 +1,74 @@
+"""Validators for the identifiers Chinese clerks type: credit codes, phone numbers, ID numbers.
+
+Each raises django.core.exceptions.ValidationError with a message that names what is wrong
+in the user's language, and returns the normalised value.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError as StdnumError
+
+
+def normalize_credit_code(value: str) -> str:
+    """A valid 18-character unified social credit code (GB 32100), upper-cased, or ValidationError."""
+    try:
+        return uscc.validate(value.strip().upper())
+    except InvalidLength:
+        raise ValidationError(_("统一社会信用代码应为 18 位"), code="credit_code_length") from None
+    except InvalidChecksum:
+        raise ValidationError(_("统一社会信用代码校验位不正确，请核对"), code="credit_code_checksum") from None
+    except (InvalidFormat, StdnumError):
+        raise ValidationError(
+            _("统一社会信用代码含有不允许的字符（只能是数字和除 I、O、Z、S、V 外的大写字母）"),
+            code="credit_code_format",
+        ) from None
+
+
+def validate_credit_code(value: str) -> None:
+    normalize_credit_code(value)
+
+
+def normalize_phone(value: str) -> str:
+    """A valid mainland phone number (mobile or landline with area code), in national digits."""
+    raw = value.strip()
+    try:
+        number = phonenumbers.parse(raw, "CN")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(_("电话号码格式不正确"), code="phone_format") from None
+    if number.country_code != 86 or not phonenumbers.is_valid_number(number):
+        raise ValidationError(
+            _("电话号码无效：手机请填 11 位号码，固定电话请带区号（如 0737-5221234）"), code="phone_invalid"
+        )
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return national.replace(" ", "")
+
+
+def validate_phone(value: str) -> None:
+    normalize_phone(value)
+
+
+def normalize_id_number(value: str) -> str:
+    """A valid 18-digit resident ID number (GB 11643)."""
+    try:
+        return ric.validate(value.strip().upper())
+    except (InvalidLength, InvalidFormat, InvalidChecksum, StdnumError):
+        raise ValidationError(_("身份证号码无效"), code="id_number_invalid") from None
+
+
+def mask_phone(value: str) -> str:
+    """138****5678: keep the first three and last four digits."""
+    digits = value.replace("-", "")
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_id_number(value: str) -> str:
+    """4308**********1234."""
+    if len(value) < 8:
+        return "*" * len(value)
+    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"

@@ -1,0 +1,31 @@
+"""Health check: is the app up and does the database answer."""
+
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = {"status": "ok", "vendor": connection.vendor}
+        status = 200
+    except Exception as exc:  # any failure to reach the database is "down", never a 500 page
+        database = {"status": "error", "vendor": connection.vendor, "error": exc.__class__.__name__}
+        status = 503
+    return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
+
+
+def not_found(request, exception=None):
+    """404 as JSON under /api/, as a page elsewhere."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("未找到。")}, status=404)
+    return render(request, "404.html", status=404)

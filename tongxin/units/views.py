@@ -1,0 +1,105 @@
+"""Web pages for units: list, detail, create, edit (Excel import/export in excel_views)."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from tongxin.units import queries, scope, services
+from tongxin.units.filters import UnitFilter
+from tongxin.units.forms import UnitForm
+from tongxin.units.models import Unit
+
+
+class UnitListView(LoginRequiredMixin, scope.ScopedQuerysetMixin, FilterView):
+    model = Unit
+    queryset = Unit.objects.select_related("region", "supervisor")
+    filterset_class = UnitFilter
+    template_name = "units/unit_list.html"
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["can_create"] = bool(scope.scope_of(self.request.user).write_prefixes)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        ctx["query_string"] = query.urlencode()
+        return ctx
+
+
+class UnitDetailView(LoginRequiredMixin, scope.ScopedQuerysetMixin, DetailView):
+    model = Unit
+    queryset = Unit.objects.select_related("region__parent__parent", "supervisor", "member_of")
+    template_name = "units/unit_detail.html"
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        ctx["can_edit"] = scope.scope_of(user).covers(self.object, write=True)
+        ctx["memberships"] = queries.memberships_of(user, self.object)
+        ctx["members"] = scope.restrict(self.object.members.all(), user)[:100]
+        return ctx
+
+
+def _form_values(form: UnitForm) -> dict:
+    return {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
+
+
+class UnitCreateView(LoginRequiredMixin, View):
+    template_name = "units/unit_form.html"
+
+    def get(self, request):
+        if not scope.scope_of(request.user).write_prefixes:
+            raise PermissionDenied(_("您的角色不能新增单位"))
+        return render(request, self.template_name, {"form": UnitForm(user=request.user)})
+
+    def post(self, request):
+        form = UnitForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                unit = services.create_unit(request.user, **_form_values(form))
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已新增单位：%(name)s") % {"name": unit.name})
+                return redirect("units:detail", pk=unit.pk)
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class UnitUpdateView(LoginRequiredMixin, View):
+    template_name = "units/unit_form.html"
+
+    def _unit(self, request, pk):
+        unit = scope.get_visible(Unit.objects.all(), request.user, pk=pk)
+        scope.require_write(request.user, unit)
+        return unit
+
+    def get(self, request, pk):
+        unit = self._unit(request, pk)
+        return render(request, self.template_name, {"form": UnitForm(instance=unit, user=request.user),
+                                                    "object": unit})
+
+    def post(self, request, pk):
+        unit = self._unit(request, pk)
+        form = UnitForm(request.POST, instance=Unit.objects.get(pk=unit.pk), user=request.user)
+        if form.is_valid():
+            try:
+                services.update_unit(request.user, unit, **_form_values(form))
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("已保存"))
+                return redirect("units:detail", pk=unit.pk)
+        return render(request, self.template_name, {"form": form, "object": unit}, status=400)
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

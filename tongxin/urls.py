@@ -1,0 +1,34 @@
+"""URL map: one include per app, the API under /api/, health at /healthz."""
+
+from django.conf import settings
+from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+from django.urls import include, path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from tongxin.accounts.views import TokenView
+from tongxin.core.views import healthz
+from tongxin.units.api import UnitViewSet
+from tongxin.units.home import HomeView
+
+router = DefaultRouter()
+router.register("units", UnitViewSet, basename="unit")
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path("accounts/", include("tongxin.accounts.urls")),
+    path("units/", include("tongxin.units.urls")),
+    path("audit/", include("tongxin.core.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", healthz, name="healthz"),
+    path("api/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include(router.urls)),
+]
+
+if settings.DEBUG:
+    urlpatterns += staticfiles_urlpatterns()
+
+handler404 = "tongxin.core.views.not_found"
