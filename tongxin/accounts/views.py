@@ -4,7 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+
+from tongxin.core import audit
 
 
 class LoginView(auth_views.LoginView):
@@ -26,4 +30,9 @@ class TokenView(ObtainAuthToken):
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        token, _created = Token.objects.get_or_create(user=user)
+        audit.record(audit.Action.LOGIN, actor=user, object_repr=f"{user.get_username()} (API token)")
+        return Response({"token": token.key})

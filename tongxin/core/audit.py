@@ -37,8 +37,8 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     for field in instance._meta.concrete_fields:
         if fields is not None and field.name not in fields:
             continue
-        if field.name in ("password",):
-            continue
+        if field.name == "password" or getattr(field, "auto_now", False):
+            continue  # never log a hash; a bumped timestamp is not a change anyone made
         out[field.name] = _plain(getattr(instance, field.attname))
     return out
 

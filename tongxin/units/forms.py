@@ -4,6 +4,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.validators import normalize_credit_code, normalize_phone
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.units import scope
@@ -49,6 +50,14 @@ class UnitForm(forms.ModelForm):
             field.widget.attrs.setdefault("class", css)
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
         self.fields["credit_code"].widget.attrs.update({"autocapitalize": "characters", "maxlength": 18})
+
+    def clean_credit_code(self):
+        value = (self.cleaned_data.get("credit_code") or "").strip()
+        return normalize_credit_code(value) if value else None
+
+    def clean_phone(self):
+        value = (self.cleaned_data.get("phone") or "").strip()
+        return normalize_phone(value) if value else ""
 
     def validate_unique(self):
         """Uniqueness is checked by the service, in the same transaction as the write."""
