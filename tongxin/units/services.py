@@ -60,17 +60,16 @@ def _normalise(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def default_supervisor(region: Region, kind: str) -> Unit | None:
-    """The bureau a new unit answers to: its own region's bureau, or for a bureau the one above."""
-    codes = [region.code] if kind != Kind.BUREAU else []
-    node = region.parent if kind == Kind.BUREAU else region
-    while node is not None:
-        codes.append(node.code)
-        node = node.parent
+    """The bureau a new unit answers to: its own region's bureau, or for a bureau the one above.
+
+    The candidates come from the code itself (county, city, province), so this is one query.
+    """
+    chain = [region.code, region.code[:4] + "00", region.code[:2] + "0000"]
+    codes = list(dict.fromkeys(chain))  # drop repeats for city and province codes, keep order
+    if kind == Kind.BUREAU:
+        codes = codes[1:]
     bureaus = {u.region_id: u for u in Unit.objects.filter(kind=Kind.BUREAU, region_id__in=codes, is_active=True)}
-    for code in codes:
-        if code in bureaus:
-            return bureaus[code]
-    return None
+    return next((bureaus[c] for c in codes if c in bureaus), None)
 
 
 def _save(unit: Unit) -> None:

@@ -1,0 +1,154 @@
+"""Build the Hunan demo (see story.py) through the same services a user's actions go through.
+
+Guarantees:
+- every unit, user and role comes from `units.services.create_unit` / `grant_role` and
+  `accounts.services.create_user` with actor=None (the system), so each is validated and audited;
+- idempotent: units are found by (region, name), users by username, roles by (user, unit, role)
+  before anything is created, so a second run creates nothing, audits nothing and raises nothing;
+- all or nothing: the whole build is one transaction;
+- deterministic: credit codes (valid GB 32100 check character), phones and contacts are derived
+  from the unit's name, so every build of the story yields the same data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from typing import Any, TextIO
+
+from django.db import transaction
+from stdnum.cn import uscc
+
+from tongxin.accounts.models import User
+from tongxin.accounts.services import create_user
+from tongxin.demo import story
+from tongxin.regions.models import Region
+from tongxin.regions.queries import in_subtree
+from tongxin.regions.services import load_divisions
+from tongxin.units.models import Kind, Membership, Unit
+from tongxin.units.services import create_unit, grant_role
+
+MOBILE_PREFIXES = ("130", "133", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159",
+                   "180", "182", "186", "187", "188", "189")
+ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation code
+
+
+def _hash(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+
+
+def credit_code(prefix: str, region: str, name: str) -> str:
+    """A valid unified social credit code: authority+type `prefix`, region, organisation code, check."""
+    digits = f"{_hash('org:' + name) % 10**8:08d}"
+    check = 11 - sum(int(d) * w for d, w in zip(digits, ORG_CODE_WEIGHTS, strict=True)) % 11
+    org_check = {10: "X", 11: "0"}.get(check, str(check))
+    body = f"{prefix}{region}{digits}{org_check}"
+    return body + uscc.calc_check_digit(body)
+
+
+def mobile(name: str) -> str:
+    h = _hash("tel:" + name)
+    return f"{MOBILE_PREFIXES[h % len(MOBILE_PREFIXES)]}{(h // 97) % 10**8:08d}"
+
+
+def contact(name: str) -> str:
+    return story.CONTACT_NAMES[_hash("who:" + name) % len(story.CONTACT_NAMES)]
+
+
+class _Builder:
+    def __init__(self, stdout: TextIO | None) -> None:
+        self.stdout = stdout
+        self.created: Counter[str] = Counter()
+        self.regions = {r.code: r for r in Region.objects.filter(in_subtree("code", "43"))}
+        self.units = {(u.region_id, u.name): u for u in Unit.objects.filter(in_subtree("region_id", "43"))}
+
+    def say(self, message: str) -> None:
+        if self.stdout is not None:
+            self.stdout.write(message + "\n")
+
+    def address(self, code: str, local: str) -> str:
+        """湖南省益阳市南县…: the names above the region, then the local part (prefixed by the region)."""
+        region = self.regions[code]
+        above = [self.regions[c].name for c in (code[:2] + "0000", code[:4] + "00") if c != code]
+        return "".join(above) + (local if local.startswith(region.name) else region.name + local)
+
+    def unit(self, region: str, name: str, kind: str, **values: Any) -> Unit:
+        found = self.units.get((region, name))
+        if found is None:
+            found = create_unit(None, name=name, kind=kind, region_id=region, **values)
+            self.units[(region, name)] = found
+            self.created["units"] += 1
+        return found
+
+    def bureaus(self) -> int:
+        hunan = sorted(self.regions.values(), key=lambda r: (r.level, r.code))
+        for region in hunan:
+            province = region.level == Region.Level.PROVINCE
+            name = story.PROVINCE_BUREAU if province else region.name + story.BUREAU_SUFFIX
+            self.unit(region.code, name, Kind.BUREAU, credit_code=credit_code("11", region.code, name),
+                      address=self.address(region.code, ""))
+        return len(hunan)
+
+    def homes(self, region: str, homes: tuple[story.Home, ...]) -> int:
+        for home in homes:
+            self.unit(
+                region, home.name, Kind.ELDERLY_CARE, beds=home.beds, residents=home.residents,
+                staff=home.staff, contact_person=contact(home.name), phone=mobile(home.name),
+                address=self.address(region, home.address or home.name),
+                credit_code=credit_code("52" if home.private else "12", region, home.name),
+            )
+        return len(homes)
+
+    def organisations(self) -> int:
+        for org in story.ORGANISATIONS:
+            self.unit(org.region, org.name, org.kind, contact_person=contact(org.name),
+                      phone=mobile(org.name), address=self.address(org.region, ""),
+                      credit_code=credit_code(org.code_prefix, org.region, org.name))
+        association = self.units[(story.ZHUZHOU, story.ASSOCIATION)]
+        for name, region in story.MEMBER_ENTERPRISES:
+            self.unit(region, name, Kind.MEMBER_ENTERPRISE, member_of=association,
+                      contact_person=contact(name), phone=mobile(name),
+                      credit_code=credit_code("91", region, name))
+        return len(story.ORGANISATIONS) + len(story.MEMBER_ENTERPRISES)
+
+    def logins(self) -> int:
+        users = {u.username: u for u in User.objects.filter(username__in=[x.username for x in story.LOGINS])}
+        memberships = Membership.objects.filter(user__in=users.values())
+        held = set(memberships.values_list("user_id", "unit_id", "role"))
+        for login in story.LOGINS:
+            user = users.get(login.username)
+            if user is None:
+                user = create_user(None, username=login.username, password=story.PASSWORD,
+                                   full_name=login.full_name, check_password=False)
+                self.created["users"] += 1
+            unit = self.units[(login.region, login.unit)]
+            if (user.pk, unit.pk, login.role) not in held:
+                grant_role(None, user, unit, login.role)
+                self.created["roles"] += 1
+        return len(story.LOGINS)
+
+
+def build_demo(stdout: TextIO | None = None) -> dict[str, int]:
+    """Create the Hunan demo's divisions, units, logins and roles; a no-op when they exist already.
+
+    Returns how many of each the story holds and how many this run created.
+    """
+    with transaction.atomic():
+        loaded = load_divisions(["43"])
+        b = _Builder(stdout)
+        b.say(f"区划：湖南省 {len(b.regions)} 个（新增 {loaded['created']}）")
+        counts = {"bureaus": b.bureaus()}
+        b.say(f"民政部门：{counts['bureaus']} 个")
+        counts["homes"] = b.homes(story.NANXIAN, story.NANXIAN_HOMES)
+        for region, homes in story.COUNTY_HOMES.items():
+            counts["homes"] += b.homes(region, homes)
+        b.say(f"养老机构：{counts['homes']} 个（南县 {len(story.NANXIAN_HOMES)} 个）")
+        counts["organisations"] = b.organisations()
+        members = len(story.MEMBER_ENTERPRISES)
+        b.say(f"社会组织及其他单位：{counts['organisations']} 个（含会员企业 {members} 家）")
+        counts["users"] = b.logins()
+        b.say(f"演示账号：{counts['users']} 个")
+        counts.update(units_created=b.created["units"], users_created=b.created["users"],
+                      roles_granted=b.created["roles"])
+        b.say(f"本次新建：单位 {b.created['units']}，账号 {b.created['users']}，角色 {b.created['roles']}")
+    return counts

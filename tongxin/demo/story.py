@@ -1,0 +1,161 @@
+"""The Hunan story (湖南, July–August 2021) as plain data: who, where, how many.
+
+Only constants live here; `builder.py` turns them into units and users through the services.
+Tests import the same names, so the demo and the tests tell one story.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+PASSWORD = "Tongxin#2021"
+PROVINCE_CODE = "430000"
+PROVINCE_BUREAU = "湖南省民政厅"
+BUREAU_SUFFIX = "民政局"  # every city and county bureau is `<region name>民政局`
+
+NANXIAN = "430921"
+CILI = "430821"
+ZHANGJIAJIE = "430800"
+ZHUZHOU = "430200"
+XIANGTAN = "430300"
+YIYANG = "430900"
+LUKOU = "430212"
+
+
+class Home(NamedTuple):
+    """An elderly-care institution (养老机构); public ones are 事业单位, private ones 民办非企业单位."""
+
+    name: str
+    beds: int
+    residents: int
+    staff: int
+    private: bool = False
+    address: str = ""
+
+
+# 南县's 17 homes; the first one is where `nanxian-home-01` reports from.
+NANXIAN_HOMES: tuple[Home, ...] = (
+    Home("南县社会福利中心", 260, 198, 46, address="南县南洲镇兴盛西路 18 号"),
+    Home("南县南洲镇敬老院", 120, 87, 18, address="南县南洲镇城西社区"),
+    Home("茅草街镇敬老院", 96, 71, 14, address="南县茅草街镇茅草街社区"),
+    Home("三仙湖镇敬老院", 88, 63, 12, address="南县三仙湖镇三仙湖社区"),
+    Home("明山头镇敬老院", 72, 52, 11, address="南县明山头镇明山头社区"),
+    Home("青树嘴镇敬老院", 80, 58, 12, address="南县青树嘴镇青树嘴社区"),
+    Home("厂窖镇敬老院", 90, 66, 13, address="南县厂窖镇厂窖社区"),
+    Home("武圣宫镇敬老院", 76, 55, 11, address="南县武圣宫镇武圣宫社区"),
+    Home("华阁镇敬老院", 68, 49, 10, address="南县华阁镇华阁社区"),
+    Home("麻河口镇敬老院", 84, 60, 12, address="南县麻河口镇麻河口社区"),
+    Home("浪拔湖镇敬老院", 78, 57, 11, address="南县浪拔湖镇浪拔湖社区"),
+    Home("乌嘴乡敬老院", 60, 42, 9, address="南县乌嘴乡乌嘴村"),
+    Home("中鱼口乡敬老院", 56, 40, 8, address="南县中鱼口乡中鱼口村"),
+    Home("南县康乐颐养院", 150, 96, 24, private=True, address="南县南洲镇洞庭大道 66 号"),
+    Home("南县福寿老年公寓", 110, 73, 17, private=True, address="南县南洲镇南华路 203 号"),
+    Home("南县安康颐养院", 90, 58, 14, private=True, address="南县三仙湖镇育才路 12 号"),
+    Home("南县夕阳红老年公寓", 70, 45, 11, private=True, address="南县茅草街镇沿河路 8 号"),
+)
+NANXIAN_HOME_COUNT = 17
+
+# "A few" homes in each county of 张家界市, 株洲市 and 湘潭市.
+COUNTY_HOMES: dict[str, tuple[Home, ...]] = {
+    "430802": (Home("永定区社会福利中心", 200, 142, 35), Home("永定区教字垭镇敬老院", 70, 48, 10),
+               Home("张家界康馨颐养院", 120, 81, 19, private=True)),
+    "430811": (Home("武陵源区社会福利中心", 80, 52, 14), Home("武陵源区协合乡敬老院", 40, 27, 6)),
+    "430821": (Home("慈利县社会福利中心", 180, 131, 30), Home("慈利县江垭镇敬老院", 76, 55, 11),
+               Home("慈利县溪口镇敬老院", 64, 45, 9)),
+    "430822": (Home("桑植县社会福利中心", 160, 118, 27), Home("桑植县瑞塔铺镇敬老院", 70, 50, 10),
+               Home("桑植县利福塔镇敬老院", 60, 41, 9)),
+    "430202": (Home("荷塘区社会福利中心", 150, 108, 26), Home("荷塘区仙庾镇敬老院", 66, 46, 10)),
+    "430203": (Home("芦淞区社会福利中心", 140, 97, 24), Home("芦淞区白关镇敬老院", 60, 43, 9)),
+    "430204": (Home("石峰区社会福利中心", 130, 90, 22), Home("石峰区云田镇敬老院", 58, 40, 9)),
+    "430211": (Home("天元区社会福利中心", 150, 104, 25), Home("天元区群丰镇敬老院", 62, 44, 9),
+               Home("株洲天元康养老年公寓", 200, 137, 33, private=True)),
+    "430212": (Home("渌口区社会福利中心", 120, 86, 20), Home("渌口区南洲镇敬老院", 70, 51, 10),
+               Home("渌口区龙船镇敬老院", 64, 46, 9)),
+    "430223": (Home("攸县社会福利中心", 180, 129, 30), Home("攸县网岭镇敬老院", 80, 58, 12),
+               Home("攸县皇图岭镇敬老院", 72, 52, 11)),
+    "430224": (Home("茶陵县社会福利中心", 170, 120, 28), Home("茶陵县虎踞镇敬老院", 68, 49, 10)),
+    "430225": (Home("炎陵县社会福利中心", 110, 77, 19), Home("炎陵县十都镇敬老院", 50, 34, 8)),
+    "430281": (Home("醴陵市社会福利中心", 220, 160, 38), Home("醴陵市白兔潭镇敬老院", 84, 61, 12),
+               Home("醴陵市东富镇敬老院", 76, 53, 11)),
+    "430302": (Home("雨湖区社会福利中心", 160, 113, 27), Home("雨湖区姜畲镇敬老院", 70, 50, 10)),
+    "430304": (Home("岳塘区社会福利中心", 150, 106, 25), Home("岳塘区荷塘敬老院", 60, 42, 9)),
+    "430321": (Home("湘潭县社会福利中心", 200, 146, 34), Home("湘潭县易俗河镇敬老院", 90, 66, 13),
+               Home("湘潭县花石镇敬老院", 80, 57, 12)),
+    "430381": (Home("湘乡市社会福利中心", 190, 137, 32), Home("湘乡市壶天镇敬老院", 72, 51, 11)),
+    "430382": (Home("韶山市社会福利中心", 90, 63, 16), Home("韶山市银田镇敬老院", 48, 33, 7),
+               Home("韶山红日颐养院", 100, 64, 16, private=True)),
+}
+
+
+class Organisation(NamedTuple):
+    """A social organisation or other unit the story mobilises; `code_prefix` is USCC digits 1–2."""
+
+    name: str
+    kind: str  # a tongxin.units.models.Kind value
+    region: str
+    code_prefix: str
+
+
+ASSOCIATION = "株洲市装饰装修行业协会"
+LESHAN = "慈利县乐善社会工作服务中心"
+
+ORGANISATIONS: tuple[Organisation, ...] = (
+    Organisation(LESHAN, "social_work", CILI, "52"),
+    Organisation(ASSOCIATION, "industry_association", ZHUZHOU, "51"),
+    Organisation("益阳市餐饮协会", "industry_association", YIYANG, "51"),
+    Organisation("湖南省旅游协会", "industry_association", PROVINCE_CODE, "51"),
+    Organisation("湖南省旅游饭店协会", "industry_association", PROVINCE_CODE, "51"),
+    Organisation("湖南省跨境电子商务协会", "industry_association", PROVINCE_CODE, "51"),
+    Organisation("张家界市红十字会", "charity", ZHANGJIAJIE, "13"),
+    Organisation("渌口区人民医院", "hospital", LUKOU, "12"),
+)
+
+# The association's 32 member enterprises (会员企业), each in one of 株洲's districts and counties.
+MEMBER_ENTERPRISES: tuple[tuple[str, str], ...] = (
+    ("株洲金典装饰工程有限公司", "430202"), ("株洲华居装饰工程有限公司", "430202"),
+    ("株洲雅致装饰工程有限公司", "430202"), ("株洲鸿运装饰工程有限公司", "430202"),
+    ("株洲美家装饰工程有限公司", "430203"), ("株洲锦绣装饰工程有限公司", "430203"),
+    ("株洲宏达装饰工程有限公司", "430203"), ("株洲尚品装饰设计工程有限公司", "430203"),
+    ("株洲名匠装饰工程有限公司", "430204"), ("株洲安居装饰工程有限公司", "430204"),
+    ("株洲博雅装饰工程有限公司", "430204"), ("株洲新时代装饰工程有限公司", "430211"),
+    ("株洲天元区佳美装饰工程有限公司", "430211"), ("株洲东方装饰工程有限公司", "430211"),
+    ("株洲居然装饰设计有限公司", "430211"), ("株洲匠心装饰工程有限公司", "430211"),
+    ("株洲湘江装饰工程有限公司", "430212"), ("株洲渌江装饰工程有限公司", "430212"),
+    ("株洲恒信装饰工程有限公司", "430212"), ("攸县鑫源建筑装饰工程有限公司", "430223"),
+    ("攸县顺发装饰工程有限公司", "430223"), ("攸县家和装饰工程有限公司", "430223"),
+    ("茶陵县云阳装饰工程有限公司", "430224"), ("茶陵县广厦装饰工程有限公司", "430224"),
+    ("炎陵县神农装饰工程有限公司", "430225"), ("炎陵县绿源装饰工程有限公司", "430225"),
+    ("醴陵市瓷城装饰工程有限公司", "430281"), ("醴陵市金鼎装饰工程有限公司", "430281"),
+    ("醴陵市永盛建筑装饰有限公司", "430281"), ("醴陵市华艺装饰工程有限公司", "430281"),
+    ("株洲筑美装饰工程有限公司", "430202"), ("株洲盛世装饰工程有限公司", "430203"),
+)
+MEMBER_COUNT = 32
+
+# Contact people for institutions and enterprises, picked by a stable hash of the unit's name.
+CONTACT_NAMES: tuple[str, ...] = (
+    "李敏", "王芳", "刘建华", "陈静", "张伟", "杨丽", "周志强", "黄秀英", "吴海燕", "赵军",
+    "胡桂兰", "彭红", "曾德明", "谢玉梅", "邓国平", "罗小兵", "唐建军", "蒋春花", "龚卫国", "段晓琴",
+)
+
+
+class Login(NamedTuple):
+    """A demo account: `unit` names the unit by (region code, name)."""
+
+    username: str
+    full_name: str
+    role: str  # a tongxin.units.models.Role value
+    region: str
+    unit: str
+
+
+LOGINS: tuple[Login, ...] = (
+    Login("hunan", "陈志刚", "officer", PROVINCE_CODE, PROVINCE_BUREAU),
+    Login("zhangjiajie", "向红梅", "officer", ZHANGJIAJIE, "张家界市民政局"),
+    Login("cili", "覃文华", "officer", CILI, "慈利县民政局"),
+    Login("nanxian", "李卫东", "officer", NANXIAN, "南县民政局"),
+    Login("nanxian-home-01", "周小兰", "reporter", NANXIAN, NANXIAN_HOMES[0].name),
+    Login("leshan", "王思远", "social_staff", CILI, LESHAN),
+    Login("sysadmin", "赵磊", "system_admin", PROVINCE_CODE, PROVINCE_BUREAU),
+    Login("secadmin", "孙婷", "security_admin", PROVINCE_CODE, PROVINCE_BUREAU),
+    Login("auditor", "吴敏", "auditor", PROVINCE_CODE, PROVINCE_BUREAU),
+)
