@@ -138,6 +138,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("TONGXIN_STATIC_ROOT", PROJECT_DIR / "var" / "static"))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("TONGXIN_MEDIA_ROOT", PROJECT_DIR / "var" / "media"))

@@ -12,8 +12,8 @@ from tongxin.units.models import Category, Kind, Unit
 class UnitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("关键词"), method="filter_q")
     region = django_filters.CharFilter(label=_("区划代码"), method="filter_region")
-    kind = django_filters.ChoiceFilter(label=_("单位类型"), choices=Kind.choices)
-    category = django_filters.ChoiceFilter(label=_("类别"), choices=Category.choices)
+    kind = django_filters.ChoiceFilter(label=_("单位类型"), choices=Kind.choices, empty_label=_("全部"))
+    category = django_filters.ChoiceFilter(label=_("类别"), choices=Category.choices, empty_label=_("全部"))
     is_active = django_filters.BooleanFilter(label=_("运营中"))
 
     class Meta:
