@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.http import Http404
 from django.urls import reverse
 
 from tongxin.core.models import AuditAppendOnlyError, AuditEvent
@@ -36,7 +37,7 @@ def test_an_update_that_changes_nothing_records_nothing(world):
 
 def test_a_refused_write_leaves_no_audit_record(world):
     before = AuditEvent.objects.count()
-    with pytest.raises(Exception):
+    with pytest.raises(Http404):
         services.update_unit(world.cili, world.nanxian_home, beds=1)
     assert AuditEvent.objects.count() == before
 

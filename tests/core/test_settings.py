@@ -23,7 +23,8 @@ def test_env_helpers_refuse_bad_values(monkeypatch):
 
 
 def _tongxin(*args, **env):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("TONGXIN_")}
+    full = {k: v for k, v in os.environ.items()
+            if not k.startswith("TONGXIN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     full.update(env)
     return subprocess.run([sys.executable, "-m", "tongxin.cli", *args], env=full, capture_output=True, text=True)
 

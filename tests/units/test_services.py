@@ -108,3 +108,9 @@ def test_closed_bureau_grants_no_scope(world):
     world.nanxian.refresh_from_db()
     scope.forget(world.nanxian)
     assert not scope.scope_of(world.nanxian).covers(world.nanxian_home)
+
+
+def test_county_officer_edits_own_bureau_whose_supervisor_they_cannot_see(world):
+    services.update_unit(world.nanxian, world.nanxian_bureau, phone="07375221234")
+    assert Unit.objects.get(pk=world.nanxian_bureau.pk).phone == "07375221234"
+    assert Unit.objects.get(pk=world.nanxian_bureau.pk).supervisor == world.yiyang

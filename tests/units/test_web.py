@@ -71,3 +71,15 @@ def test_breadcrumbs_lead_home(world, client_for):
     html = client_for(world.nanxian).get(reverse("units:detail", args=[world.nanxian_home.pk])).content.decode()
     assert 'class="breadcrumb"' in html.replace("breadcrumb small mb-2", "breadcrumb")
     assert "首页" in html
+
+
+def test_county_officer_edits_own_bureau_in_the_form(world, client_for):
+    c = client_for(world.nanxian)
+    page = c.get(reverse("units:edit", args=[world.nanxian_bureau.pk])).content.decode()
+    assert "益阳市民政局" in page
+    response = c.post(reverse("units:edit", args=[world.nanxian_bureau.pk]), {
+        "name": "南县民政局", "kind": "bureau", "region": "430921", "supervisor": world.yiyang.pk,
+        "phone": "0737-5221234", "is_active": "on",
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Unit.objects.get(pk=world.nanxian_bureau.pk).phone == "07375221234"

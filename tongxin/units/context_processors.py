@@ -3,8 +3,6 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.units import scope
-
 
 def navigation(request):
     user = getattr(request, "user", None)

@@ -37,13 +37,17 @@ class UnitForm(forms.ModelForm):
             region_q |= Q(pk=self.instance.region_id)
         self.fields["region"].queryset = Region.objects.filter(region_q).select_related("parent").order_by("code")
         visible = scope.restrict(Unit.objects.all(), user)
+        # The current links stay choosable even when they lie outside the user's sight
+        # (a county officer editing the county bureau keeps the city bureau above it).
+        current = Q(pk__in=[pk for pk in (self.instance.supervisor_id, self.instance.member_of_id) if pk])
+        visible = Unit.objects.filter(Q(pk__in=visible.values("pk")) | current)
         self.fields["supervisor"].queryset = visible.filter(kind=Kind.BUREAU)
         self.fields["supervisor"].required = False
         self.fields["supervisor"].help_text = _("留空则自动设为所在区划的民政部门")
         self.fields["member_of"].queryset = visible.exclude(pk=self.instance.pk).filter(
             kind__in=[Kind.INDUSTRY_ASSOCIATION, Kind.CHAMBER]
         )
-        for name, field in self.fields.items():
+        for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             if isinstance(field.widget, forms.CheckboxInput):
                 css = "form-check-input"

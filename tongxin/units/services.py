@@ -118,22 +118,25 @@ def update_unit(actor, unit: Unit, **values: Any) -> Unit:
         setattr(locked, key, value)
     if actor is not None and ("region" in values or "region_id" in values):
         scope.require_write_region(actor, locked.region_id)
-    _check_links(actor, locked)
+    # Only links the actor changes need to be within their sight: a county officer may edit
+    # the county bureau, whose supervisor (the city bureau) they cannot see.
+    _check_links(actor, locked, supervisor=locked.supervisor_id != before["supervisor"],
+                 member_of=locked.member_of_id != before["member_of"])
     _save(locked)
     audit.record_change(actor, locked, before, unit=locked)
     return locked
 
 
-def _check_links(actor, unit: Unit) -> None:
-    """The supervisor must be a bureau; neither link may point outside the actor's sight."""
+def _check_links(actor, unit: Unit, *, supervisor: bool = True, member_of: bool = True) -> None:
+    """The supervisor must be a bureau; neither (changed) link may point outside the actor's sight."""
     errors = {}
-    if unit.supervisor_id:
+    if supervisor and unit.supervisor_id:
         sup = unit.supervisor
         if sup.kind != Kind.BUREAU:
             errors["supervisor"] = [_("主管单位必须是民政部门")]
         elif actor is not None and not scope.scope_of(actor).covers(sup):
             errors["supervisor"] = [_("找不到该主管单位")]
-    if unit.member_of_id:
+    if member_of and unit.member_of_id:
         if unit.member_of_id == unit.pk:
             errors["member_of"] = [_("单位不能隶属于自身")]
         elif actor is not None and not scope.scope_of(actor).covers(unit.member_of):

@@ -1,0 +1,55 @@
+"""Screenshots of the main pages at phone and desktop sizes, for people to look at.
+
+Run against a running demo:  .venv/bin/tongxin demo --port 8123 &  then
+.venv/bin/python scripts/screenshots.py http://127.0.0.1:8123  (images go to var/screenshots/pages/)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8123"
+OUT = Path("var/screenshots/pages")
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
+PAGES = [  # (name, user, path)
+    ("login", None, "/accounts/login/"),
+    ("home-hunan", "hunan", "/"),
+    ("units-hunan", "hunan", "/units/"),
+    ("unit-detail", "nanxian", "/units/?q=南县社会福利中心"),
+    ("unit-new", "nanxian", "/units/new/"),
+    ("unit-import", "nanxian", "/units/import/"),
+    ("audit", "auditor", "/audit/"),
+    ("api-docs", "nanxian", "/api/docs/"),
+    ("not-found", "cili", "/units/999999/"),
+]
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        for size_name, size in SIZES.items():
+            for name, user, path in PAGES:
+                ctx = browser.new_context(viewport=size, locale="zh-CN")
+                page = ctx.new_page()
+                if user:
+                    page.goto(BASE + "/accounts/login/")
+                    page.fill("#id_username", user)
+                    page.fill("#id_password", "Tongxin#2021")
+                    page.click("#login-submit")
+                    page.wait_for_url(BASE + "/")
+                page.goto(BASE + path)
+                if name == "unit-detail":
+                    page.click("#unit-table tbody a >> nth=0")
+                    page.wait_for_load_state()
+                page.screenshot(path=str(OUT / f"{name}-{size_name}.png"), full_page=size_name == "desktop")
+                ctx.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
