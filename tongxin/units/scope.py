@@ -24,40 +24,53 @@ from django.utils.translation import gettext as _
 from tongxin.regions.queries import in_subtree
 from tongxin.units.models import Category, Membership, Role, Unit
 
-# Roles that may create and edit units, by where they sit.
+# What each role may do where it sits. "read" is implied by any membership.
 BUREAU_WRITERS = frozenset({Role.OFFICER, Role.LEADER, Role.SYSTEM_ADMIN})
 UNIT_WRITERS = frozenset({Role.MANAGER})
+# Who may file and correct reports for a unit: its own staff, or an officer of a bureau above it.
+BUREAU_FILERS = frozenset({Role.OFFICER, Role.LEADER})
+UNIT_FILERS = frozenset({Role.REPORTER, Role.MANAGER, Role.SOCIAL_STAFF})
+
+READ, WRITE, FILE = "read", "write", "file"
 
 
 @dataclass(frozen=True)
 class Scope:
-    """What one user covers: region prefixes (via bureaus) and single units, for reading and writing."""
+    """What one user covers, per mode (read, write, file): region prefixes (via bureaus) and single units."""
 
-    read_prefixes: tuple[str, ...] = ()
-    read_units: frozenset[int] = frozenset()
-    write_prefixes: tuple[str, ...] = ()
-    write_units: frozenset[int] = frozenset()
+    prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    units: dict[str, frozenset[int]] = field(default_factory=dict)
     roles: frozenset[str] = field(default_factory=frozenset)
 
-    def q(self, path: str = "", write: bool = False) -> Q:
+    @property
+    def read_prefixes(self) -> tuple[str, ...]:
+        return self.prefixes.get(READ, ())
+
+    @property
+    def write_prefixes(self) -> tuple[str, ...]:
+        return self.prefixes.get(WRITE, ())
+
+    def _mode(self, write: bool, mode: str | None) -> str:
+        return mode or (WRITE if write else READ)
+
+    def q(self, path: str = "", write: bool = False, mode: str | None = None) -> Q:
         """A Q selecting units (through `path`) in this scope; matches nothing when empty."""
+        m = self._mode(write, mode)
         prefix = f"{path}__" if path else ""
-        prefixes = self.write_prefixes if write else self.read_prefixes
-        units = self.write_units if write else self.read_units
-        q = Q(pk__in=[]) if not path else Q(**{f"{prefix}pk__in": []})
-        for p in _outermost(prefixes):
+        q = Q(**{f"{prefix}pk__in": []})
+        for p in _outermost(self.prefixes.get(m, ())):
             q |= in_subtree(f"{prefix}region_id", p)
+        units = self.units.get(m, frozenset())
         if units:
             q |= Q(**{f"{prefix}pk__in": sorted(units)})
         return q
 
-    def covers_region(self, region_code: str, write: bool = False) -> bool:
-        prefixes = self.write_prefixes if write else self.read_prefixes
-        return any(region_code.startswith(p) for p in prefixes)
+    def covers_region(self, region_code: str, write: bool = False, mode: str | None = None) -> bool:
+        return any(region_code.startswith(p) for p in self.prefixes.get(self._mode(write, mode), ()))
 
-    def covers(self, unit: Unit, write: bool = False) -> bool:
-        units = self.write_units if write else self.read_units
-        return unit.pk in units or self.covers_region(unit.region_id, write)
+    def covers(self, unit: Unit, write: bool = False, mode: str | None = None) -> bool:
+        m = self._mode(write, mode)
+        return unit.pk in self.units.get(m, frozenset()) or self.covers_region(unit.region_id, mode=m)
 
 
 def _outermost(prefixes: tuple[str, ...]) -> list[str]:
@@ -76,19 +89,24 @@ def scope_of(user) -> Scope:
     cached = getattr(user, "_tongxin_scope", None)
     if cached is not None:
         return cached
-    read_p, write_p, read_u, write_u, roles = [], [], set(), set(), set()
+    prefixes: dict[str, list[str]] = {READ: [], WRITE: [], FILE: []}
+    units: dict[str, set[int]] = {READ: set(), WRITE: set(), FILE: set()}
+    roles = set()
     for m in Membership.objects.filter(user=user, unit__is_active=True).select_related("unit__region"):
         roles.add(m.role)
         unit = m.unit
         if unit.category == Category.BUREAU:
-            read_p.append(unit.region.prefix)
-            if m.role in BUREAU_WRITERS:
-                write_p.append(unit.region.prefix)
+            granted = {READ} | ({WRITE} if m.role in BUREAU_WRITERS else set()) | (
+                {FILE} if m.role in BUREAU_FILERS else set())
+            for mode in granted:
+                prefixes[mode].append(unit.region.prefix)
         else:
-            read_u.add(unit.pk)
-            if m.role in UNIT_WRITERS:
-                write_u.add(unit.pk)
-    scope = Scope(tuple(read_p), frozenset(read_u), tuple(write_p), frozenset(write_u), frozenset(roles))
+            granted = {READ} | ({WRITE} if m.role in UNIT_WRITERS else set()) | (
+                {FILE} if m.role in UNIT_FILERS else set())
+            for mode in granted:
+                units[mode].add(unit.pk)
+    scope = Scope({k: tuple(v) for k, v in prefixes.items()}, {k: frozenset(v) for k, v in units.items()},
+                  frozenset(roles))
     user._tongxin_scope = scope
     return scope
 
@@ -112,9 +130,9 @@ def _unit_path(model: type[Model]) -> str:
         ) from None
 
 
-def restrict(queryset: QuerySet, user, write: bool = False) -> QuerySet:
-    """The part of `queryset` the user may see (or, with write=True, change)."""
-    return queryset.filter(scope_of(user).q(_unit_path(queryset.model), write=write))
+def restrict(queryset: QuerySet, user, write: bool = False, mode: str | None = None) -> QuerySet:
+    """The part of `queryset` the user may see (or, with write=True, change; or in another mode)."""
+    return queryset.filter(scope_of(user).q(_unit_path(queryset.model), write=write, mode=mode))
 
 
 def get_visible(queryset: QuerySet, user, **lookup) -> Model:
