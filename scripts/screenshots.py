@@ -43,6 +43,8 @@ def main() -> None:
                     page.click("#login-submit")
                     page.wait_for_url(BASE + "/")
                 page.goto(BASE + path)
+                if name == "api-docs":
+                    page.wait_for_selector(".swagger-ui .info", timeout=15000)
                 if name == "unit-detail":
                     page.click("#unit-table tbody a >> nth=0")
                     page.wait_for_load_state()
