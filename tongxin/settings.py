@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tongxin.accounts",
     "tongxin.regions",
     "tongxin.units",
+    "tongxin.reports",
     "tongxin.demo",
 ]
 
@@ -146,6 +147,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 TONGXIN_IMPORT_MAX_BYTES = envint("TONGXIN_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 TONGXIN_IMPORT_MAX_ROWS = envint("TONGXIN_IMPORT_MAX_ROWS", 20000)
+TONGXIN_NOTIFY_BACKENDS = envlist("TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.notify.LoggingBackend"])
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -8,16 +8,19 @@ from rest_framework.routers import DefaultRouter
 
 from tongxin.accounts.views import TokenView
 from tongxin.core.views import healthz
+from tongxin.reports import api as reports_api
 from tongxin.units.api import UnitViewSet
 from tongxin.units.home import HomeView
 
 router = DefaultRouter()
 router.register("units", UnitViewSet, basename="unit")
+reports_api.register(router)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/", include("tongxin.accounts.urls")),
     path("units/", include("tongxin.units.urls")),
+    path("reports/", include("tongxin.reports.urls")),
     path("audit/", include("tongxin.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

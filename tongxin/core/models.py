@@ -5,6 +5,7 @@ deletes, querysets refuse bulk updates and deletes, and a database trigger refus
 PostgreSQL (updates on SQLite too), so nothing in the application can rewrite history.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -66,3 +67,25 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditAppendOnlyError("the audit trail is append-only")
+
+
+class Notification(models.Model):
+    """One message to one user, shown in the app (and possibly sent outside by a backend)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
+                                  related_name="notifications")
+    kind = models.CharField(_("类别"), max_length=30, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,86 @@
+"""Roll-ups kept incrementally equal roll-ups rebuilt from scratch; completeness adds up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.reports.conftest import START, at, good_values
+from tongxin.regions.models import Region
+from tongxin.reports import queries, rollups, services
+from tongxin.reports.models import FieldRollup, FilingRollup, Report
+
+
+def snapshot():
+    fields = {(r.assignment_id, r.region_code, r.day, r.key): (r.total, r.count)
+              for r in FieldRollup.objects.all() if r.count or r.total}
+    filings = {(r.assignment_id, r.region_code, r.day): (r.on_time, r.late, r.zero)
+               for r in FilingRollup.objects.all() if r.on_time or r.late or r.zero}
+    return fields, filings
+
+
+step = st.tuples(
+    st.sampled_from(["file", "zero", "correct"]),
+    st.integers(0, 2),                      # which unit
+    st.integers(0, 2),                      # which day
+    st.integers(0, 200),                    # residents
+    st.integers(0, 3),                      # confirmed
+    st.booleans(),                          # late?
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(step, min_size=1, max_size=12))
+def test_incremental_rollups_equal_a_rebuild(world, daily, steps):
+    units = [world.nanxian_home, world.nanxian_home_2, world.cili_home]
+    try:
+        for action, u, d, residents, confirmed, late in steps:
+            unit, day = units[u], START + dt.timedelta(days=d)
+            when = at(day, 11 if late else 9)
+            values = good_values(residents_in_care=residents, residents_vaccinated=min(70, residents),
+                                 confirmed_residents=min(confirmed, residents), closed_management=not late,
+                                 closure_exception_reason="" if not late else "隔离")
+            report = Report.objects.filter(assignment=daily, unit=unit, day=day).first()
+            if action == "correct" and report is not None:
+                services.correct_report(None, report, values=values, reason="更正", now=when)
+            elif report is None and action == "zero" and Report.objects.filter(unit=unit, day__lt=day).exists():
+                services.submit_report(None, assignment=daily, unit=unit, day=day, zero=True, now=when)
+            elif report is None:
+                services.submit_report(None, assignment=daily, unit=unit, day=day, values=values, now=when)
+        incremental = snapshot()
+        rollups.rebuild()
+        assert snapshot() == incremental
+        for day in {START + dt.timedelta(days=i) for i in range(3)}:
+            table = queries.completeness(daily, Region.objects.get(code="430000"), day)
+            filed = Report.objects.filter(assignment=daily, day=day).count()
+            assert table.total.filed == filed
+            assert sum(r.filed for r in table.rows) == filed
+            assert table.total.missing == table.total.expected - filed
+    finally:
+        from tongxin.reports.models import IdempotencyKey, Revision
+
+        IdempotencyKey.objects.all().delete()
+        Revision.objects.all().delete()
+        Report.objects.all().delete()
+        FieldRollup.objects.all().delete()
+        FilingRollup.objects.all().delete()
+
+
+def test_completeness_and_missing_units_by_region(world, daily):
+    day = START
+    services.submit_report(world.home_reporter, assignment=daily, unit=world.nanxian_home, day=day,
+                           values=good_values(), now=at(day, 9))
+    services.submit_report(world.nanxian, assignment=daily, unit=world.nanxian_home_2, day=day,
+                           values=good_values(), now=at(day, 11))
+    hunan = Region.objects.get(code="430000")
+    table = queries.completeness(daily, hunan, day)
+    assert (table.total.expected, table.total.on_time, table.total.late, table.total.missing) == (3, 1, 1, 1)
+    rows = {r.region.code: r for r in table.rows}
+    assert (rows["430900"].expected, rows["430900"].filed) == (2, 2)
+    assert (rows["430800"].expected, rows["430800"].missing) == (1, 1)
+    missing = list(queries.missing_units(daily, hunan, day))
+    assert [u.name for u in missing] == ["慈利县零阳镇敬老院"]
+    nanxian = Region.objects.get(code="430921")
+    assert list(queries.missing_units(daily, nanxian, day)) == []

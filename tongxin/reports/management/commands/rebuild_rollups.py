@@ -1,0 +1,13 @@
+"""tongxin rebuild-rollups: recompute every report roll-up from the reports themselves."""
+
+from django.core.management.base import BaseCommand
+
+from tongxin.reports.rollups import rebuild
+
+
+class Command(BaseCommand):
+    help = "Recompute the report roll-ups (sums, counts, filings) from the latest revisions."
+
+    def handle(self, *args, **options):
+        counts = rebuild()
+        self.stdout.write(f"roll-ups rebuilt: {counts['field_rows']} field rows, {counts['filing_rows']} filing rows")

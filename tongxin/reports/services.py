@@ -1,0 +1,282 @@
+"""Every write of the reporting module: validate, check scope, change, audit, update roll-ups — in one transaction.
+
+Web pages, the API, the Excel batch upload and the demo all file through `submit_report` and
+`correct_report`; there is no other way to write a report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core import audit
+from tongxin.regions.models import Region
+from tongxin.regions.queries import in_subtree
+from tongxin.reports import rollups
+from tongxin.reports.definition import DefinitionError, clean_values, validate_definition, zero_values
+from tongxin.reports.models import Assignment, Form, FormVersion, IdempotencyKey, Report, Revision
+from tongxin.units import scope
+from tongxin.units.models import Kind, Role, Unit
+
+FORM_ADMINS = frozenset({Role.SYSTEM_ADMIN, Role.OFFICER, Role.LEADER})
+
+
+def local_today() -> dt.date:
+    return timezone.localdate()
+
+
+def deadline_of(assignment: Assignment, day: dt.date) -> dt.datetime:
+    """The moment a day's report is due: the assignment's local deadline on that day."""
+    return dt.datetime.combine(day, assignment.deadline, tzinfo=timezone.get_current_timezone())
+
+
+def is_due(assignment: Assignment, day: dt.date) -> bool:
+    """Whether the assignment asks for a report on `day` (inside its period, on its weekday if weekly)."""
+    if not (assignment.start_date <= day <= assignment.end_date):
+        return False
+    return assignment.frequency == Assignment.Frequency.DAILY or day.weekday() == assignment.weekday
+
+
+def expected_units_q(assignment: Assignment):
+    """A filter on units: those that must file this assignment (kind, region subtree, active)."""
+    q = in_subtree("region_id", assignment.region.prefix) & ~Q(kind=Kind.BUREAU)
+    if assignment.unit_kinds:
+        q &= Q(kind__in=assignment.unit_kinds)
+    return q & Q(is_active=True)
+
+
+def load_builtin_forms() -> list[FormVersion]:
+    """Define (or keep) the forms shipped in reports/data/*.json; idempotent."""
+    out = []
+    for path in sorted((Path(__file__).resolve().parent / "data").glob("*.json")):
+        out.append(import_form(None, json.loads(path.read_text(encoding="utf-8"))))
+    return out
+
+
+# --- forms -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def define_form(actor, *, code: str, name: str, definition: Any, name_en: str = "",
+                description: str = "") -> FormVersion:
+    """Create a form or add a new version of it; earlier versions and the reports filed on them stay as they were."""
+    if actor is not None and not scope.has_role(actor, *FORM_ADMINS):
+        raise PermissionDenied(_("只有管理员和业务人员可以定义报表"))
+    try:
+        definition = validate_definition(definition)
+    except DefinitionError as exc:
+        raise ValidationError({"definition": exc.errors}) from None
+    if not name.strip():
+        raise ValidationError({"name": [_("请填写报表名称")]})
+    form = Form.objects.select_for_update().filter(code=code).first()
+    if form is None:
+        form = Form(code=code, name=name.strip(), name_en=name_en.strip(), description=description)
+        form.full_clean()
+        form.save()
+        audit.record_change(actor, form, None)
+        number = 1
+    else:
+        before = audit.snapshot(form)
+        form.name, form.name_en, form.description = name.strip(), name_en.strip(), description
+        form.save()
+        audit.record_change(actor, form, before)
+        last = form.latest_version()
+        if last is not None and last.definition == definition:
+            return last
+        number = (last.number if last else 0) + 1
+    version = FormVersion.objects.create(form=form, number=number, definition=definition,
+                                         created_by=actor if actor is not None else None)
+    audit.record_change(actor, version, None)
+    return version
+
+
+def export_form(version: FormVersion) -> dict:
+    """The form as JSON, ready for `import_form` on another system."""
+    form = version.form
+    return {"code": form.code, "name": form.name, "name_en": form.name_en, "description": form.description,
+            "version": version.number, "definition": version.definition}
+
+
+def import_form(actor, data: Any) -> FormVersion:
+    if not isinstance(data, dict) or not isinstance(data.get("code"), str) or not data.get("code"):
+        raise ValidationError({"code": [_("JSON 中缺少报表代码 code")]})
+    return define_form(actor, code=data["code"], name=str(data.get("name", "")), definition=data.get("definition"),
+                       name_en=str(data.get("name_en", "")), description=str(data.get("description", "")))
+
+
+# --- assignments -------------------------------------------------------------------------------
+
+@transaction.atomic
+def create_assignment(actor, *, form: Form, issuer: Unit, region: Region, name: str, deadline: dt.time,
+                      start_date: dt.date, end_date: dt.date, unit_kinds: list[str] | None = None,
+                      frequency: str = Assignment.Frequency.DAILY, weekday: int | None = None) -> Assignment:
+    """A bureau asks the units of a region subtree to file a form, daily or weekly, by a local deadline."""
+    errors: dict[str, list[str]] = {}
+    if issuer.kind != Kind.BUREAU:
+        errors["issuer"] = [_("报送任务只能由民政部门下达")]
+    elif not region.code.startswith(issuer.region.prefix):
+        errors["region"] = [_("报送范围必须在下达单位的辖区内")]
+    if actor is not None:
+        s = scope.scope_of(actor)
+        if not s.covers(issuer):
+            raise Http404(_("找不到该记录，或您无权查看"))
+        if not s.covers(issuer, mode=scope.FILE):
+            raise PermissionDenied(_("只有民政部门的业务人员可以下达报送任务"))
+    unit_kinds = list(unit_kinds or [])
+    bad = [k for k in unit_kinds if k not in Kind.values or k == Kind.BUREAU]
+    if bad:
+        errors["unit_kinds"] = [_("未知的单位类型：%(kinds)s") % {"kinds": "、".join(bad)}]
+    if start_date > end_date:
+        errors["end_date"] = [_("结束日期不能早于开始日期")]
+    if frequency == Assignment.Frequency.WEEKLY and weekday not in range(7):
+        errors["weekday"] = [_("每周报送须指定星期几（0 为周一）")]
+    if errors:
+        raise ValidationError(errors)
+    assignment = Assignment(form=form, issuer=issuer, region=region, name=name.strip(), deadline=deadline,
+                            start_date=start_date, end_date=end_date, unit_kinds=unit_kinds, frequency=frequency,
+                            weekday=weekday if frequency == Assignment.Frequency.WEEKLY else None)
+    assignment.full_clean()
+    assignment.save()
+    audit.record_change(actor, assignment, None, unit=issuer)
+    return assignment
+
+
+# --- filing ------------------------------------------------------------------------------------
+
+@dataclass
+class Filing:
+    report: Report
+    revision: Revision
+    created: bool  # False when an Idempotency-Key replayed an earlier filing
+
+
+def _check_filer(actor, unit: Unit) -> None:
+    if actor is None:
+        return
+    s = scope.scope_of(actor)
+    if not s.covers(unit):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    if not s.covers(unit, mode=scope.FILE):
+        raise PermissionDenied(_("您的角色不能为该单位报送"))
+
+
+def _replay(actor, key: str | None, assignment: Assignment, unit: Unit, day: dt.date) -> Filing | None:
+    if not key or actor is None:
+        return None
+    seen = IdempotencyKey.objects.select_related("report").filter(user=actor, key=key).first()
+    if seen is None:
+        return None
+    report = seen.report
+    if (report.assignment_id, report.unit_id, report.day) != (assignment.pk, unit.pk, day):
+        raise ValidationError({"idempotency_key": [_("该 Idempotency-Key 已用于另一份报告")]})
+    return Filing(report, report.revisions.get(number=seen.revision_number), created=False)
+
+
+def _remember(actor, key: str | None, report: Report, number: int) -> None:
+    if key and actor is not None:
+        IdempotencyKey.objects.create(user=actor, key=key[:100], report=report, revision_number=number)
+
+
+def previous_values(assignment: Assignment, unit: Unit, day: dt.date) -> dict | None:
+    """The most recent earlier report's values for this unit (for pre-filling and zero reports)."""
+    report = Report.objects.filter(assignment=assignment, unit=unit, day__lt=day).order_by("-day").first()
+    return report.values if report else None
+
+
+def submit_report(actor, *, assignment: Assignment, unit: Unit, day: dt.date, values: dict[str, Any] | None = None,
+                  zero: bool = False, source: str = Report.Source.WEB, idempotency_key: str | None = None,
+                  now: dt.datetime | None = None) -> Filing:
+    """File a unit's report for a day: validated against the form version in force, marked late
+    after the local deadline, rolled up at once. A second filing for the same day is refused
+    (use `correct_report`), except the replay of the same Idempotency-Key, which returns the first."""
+    try:
+        with transaction.atomic():
+            return _submit(actor, assignment, unit, day, values or {}, zero, source, idempotency_key, now)
+    except IntegrityError:
+        # A concurrent filing for the same day, or the same key, won the race.
+        replay = _replay(actor, idempotency_key, assignment, unit, day)
+        if replay is not None:
+            return replay
+        raise ValidationError({"day": [_("该单位当日已报送；如需更正，请提交修订并说明原因")]}) from None
+
+
+def _submit(actor, assignment, unit, day, values, zero, source, key, now) -> Filing:
+    _check_filer(actor, unit)
+    replay = _replay(actor, key, assignment, unit, day)
+    if replay is not None:
+        return replay
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if not assignment.is_active:
+        errors["assignment"] = [_("该报送任务已停用")]
+    if not Unit.objects.filter(expected_units_q(assignment), pk=unit.pk).exists():
+        errors["unit"] = [_("该单位不在此报送任务的范围内")]
+    if not is_due(assignment, day):
+        errors["day"] = [_("%(day)s 不在报送期内（%(start)s 至 %(end)s）") % {
+            "day": day, "start": assignment.start_date, "end": assignment.end_date}]
+    elif day > timezone.localdate(now):
+        errors["day"] = [_("不能提前报送未来日期的报告")]
+    if errors:
+        raise ValidationError(errors)
+    if Report.objects.filter(assignment=assignment, unit=unit, day=day).exists():
+        raise ValidationError({"day": [_("该单位当日已报送；如需更正，请提交修订并说明原因")]})
+    version = assignment.form.latest_version()
+    raw = dict(values)
+    if zero:
+        previous = previous_values(assignment, unit, day)
+        raw = {**zero_values(version.definition, previous), **raw}
+    clean, problems = clean_values(version.definition, raw)
+    if problems:
+        if zero and any(f.get("carry") and f.get("required") and clean.get(f["key"]) is None for f in version.fields):
+            problems.setdefault("__all__", []).insert(0, _("没有上一次的报告可沿用，首次报送请填写完整表单"))
+        raise ValidationError(problems)
+    report = Report.objects.create(
+        assignment=assignment, unit=unit, day=day, form_version=version, values=clean, is_zero=zero,
+        is_late=now > deadline_of(assignment, day), first_filed_at=now, updated_at=now,
+    )
+    revision = Revision.objects.create(report=report, number=1, values=clean, is_zero=zero, source=source,
+                                       filed_by=actor, filed_at=now)
+    rollups.apply_change(report, version.numeric_keys(), None, clean, first_filing=True, was_zero=False)
+    _remember(actor, key, report, 1)
+    audit.record_change(actor, report, None, unit=unit)
+    return Filing(report, revision, created=True)
+
+
+def correct_report(actor, report: Report, *, values: dict[str, Any], reason: str,
+                   source: str = Report.Source.WEB, idempotency_key: str | None = None,
+                   now: dt.datetime | None = None) -> Filing:
+    """A new revision of a filed report (who, when, why); everyone then sees the corrected figures."""
+    with transaction.atomic():
+        _check_filer(actor, report.unit)
+        replay = _replay(actor, idempotency_key, report.assignment, report.unit, report.day)
+        if replay is not None:
+            return replay
+        if not reason or not reason.strip():
+            raise ValidationError({"reason": [_("更正报告须说明原因")]})
+        locked = Report.objects.select_for_update().select_related("unit", "form_version").get(pk=report.pk)
+        clean, problems = clean_values(locked.form_version.definition, values)
+        if problems:
+            raise ValidationError(problems)
+        now = now or timezone.now()
+        before = audit.snapshot(locked)
+        old_values, was_zero = locked.values, locked.is_zero
+        locked.values, locked.is_zero = clean, False
+        locked.revision_count += 1
+        locked.updated_at = now
+        locked.save()
+        revision = Revision.objects.create(report=locked, number=locked.revision_count, values=clean, is_zero=False,
+                                           reason=reason.strip()[:200], source=source, filed_by=actor, filed_at=now)
+        rollups.apply_change(locked, locked.form_version.numeric_keys(), old_values, clean, first_filing=False,
+                             was_zero=was_zero)
+        _remember(actor, idempotency_key, locked, revision.number)
+        audit.record_change(actor, locked, before, unit=locked.unit)
+        return Filing(locked, revision, created=True)

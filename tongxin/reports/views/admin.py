@@ -1,0 +1,3 @@
+"""Reporting pages: admin (being built)."""
+
+urlpatterns: list = []

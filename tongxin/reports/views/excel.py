@@ -1,0 +1,3 @@
+"""Reporting pages: excel (being built)."""
+
+urlpatterns: list = []

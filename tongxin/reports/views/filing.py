@@ -1,0 +1,3 @@
+"""Reporting pages: filing (being built)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Reporting pages: overview (being built)."""
+
+urlpatterns: list = []
