@@ -84,3 +84,30 @@ def test_completeness_and_missing_units_by_region(world, daily):
     assert [u.name for u in missing] == ["慈利县零阳镇敬老院"]
     nanxian = Region.objects.get(code="430921")
     assert list(queries.missing_units(daily, nanxian, day)) == []
+
+
+def test_reminder_reaches_the_missing_homes_reporters_only(world, daily):
+    from tongxin.core.models import AuditEvent, Notification
+
+    services.submit_report(world.home_reporter, assignment=daily, unit=world.nanxian_home, day=START,
+                           values=good_values(), now=at(START, 9))
+    # A reporter at the second 南县 home, which has not filed.
+    from tongxin.accounts.services import create_user
+    from tongxin.units.services import grant_role
+
+    other = create_user(None, username="nanxian-home-02", password="x" * 12, check_password=False)
+    grant_role(None, other, world.nanxian_home_2, "reporter")
+    count = services.remind_missing(world.nanxian, assignment=daily, region=Region.objects.get(code="430921"),
+                                    day=START)
+    assert count == 1
+    assert Notification.objects.filter(recipient=other, kind="reminder").count() == 1
+    assert not Notification.objects.filter(recipient=world.home_reporter).exists()
+    assert AuditEvent.objects.filter(action="remind", actor_name="nanxian").exists()
+
+
+def test_a_stranger_cannot_remind_another_county(world, daily):
+    import pytest
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        services.remind_missing(world.cili, assignment=daily, region=Region.objects.get(code="430921"), day=START)

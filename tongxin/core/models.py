@@ -1,4 +1,6 @@
-"""The audit trail: an append-only record of every domain write and every sign-in event.
+"""What every app shares: the audit trail and the notification centre's messages.
+
+The audit trail is an append-only record of every domain write and every sign-in event.
 
 Rows are written only by `tongxin.core.audit.record`. The model refuses updates and
 deletes, querysets refuse bulk updates and deletes, and a database trigger refuses both on
@@ -33,6 +35,7 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", _("登录失败")
         IMPORT = "import", _("导入")
         EXPORT = "export", _("导出")
+        REMIND = "remind", _("催报")
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)

@@ -280,3 +280,35 @@ def correct_report(actor, report: Report, *, values: dict[str, Any], reason: str
         _remember(actor, idempotency_key, locked, revision.number)
         audit.record_change(actor, locked, before, unit=locked.unit)
         return Filing(locked, revision, created=True)
+
+
+# --- reminders ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def remind_missing(actor, *, assignment: Assignment, region: Region, day: dt.date) -> int:
+    """催报: notify the reporters and managers of every unit in `region` that has not filed for `day`.
+
+    Returns how many units were reminded. The officer must be able to file for the region.
+    """
+    from tongxin.core.notify import notify
+    from tongxin.reports.queries import missing_units
+    from tongxin.units.models import Membership
+
+    if actor is not None:
+        s = scope.scope_of(actor)
+        if not s.covers_region(region.code):
+            raise Http404(_("找不到该记录，或您无权查看"))
+        if not s.covers_region(region.code, mode=scope.FILE):
+            raise PermissionDenied(_("只有民政部门的业务人员可以催报"))
+    units = list(missing_units(assignment, region, day))
+    if not units:
+        return 0
+    recipients = [m.user for m in Membership.objects.filter(
+        unit__in=units, role__in=[Role.REPORTER, Role.MANAGER], user__is_active=True).select_related("user")]
+    title = _("催报：%(form)s（%(day)s）尚未报送") % {"form": assignment.name, "day": day.isoformat()}
+    body = _("请于今日尽快报送；如无情况，请提交零报告。")
+    notify(recipients, title=title, body=body, url=f"/reports/file/{assignment.pk}/{day.isoformat()}/",
+           kind="reminder")
+    audit.record(audit.Action.REMIND, actor=actor, object_repr=f"{assignment.name} {day} {region.name}",
+                 changes={"units": [u.name for u in units]})
+    return len(units)
