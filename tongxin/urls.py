@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from tongxin.accounts.views import TokenView
+from tongxin.core import notify_views
 from tongxin.core.views import healthz
 from tongxin.reports import api as reports_api
 from tongxin.units.api import UnitViewSet
@@ -22,6 +23,7 @@ urlpatterns = [
     path("units/", include("tongxin.units.urls")),
     path("reports/", include("tongxin.reports.urls")),
     path("audit/", include("tongxin.core.urls")),
+    path("notifications/", include((notify_views.urlpatterns, "notifications"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),

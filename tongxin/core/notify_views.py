@@ -1,0 +1,3 @@
+"""The notification centre's pages (being built)."""
+
+urlpatterns: list = []
