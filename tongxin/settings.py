@@ -100,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tongxin.units.context_processors.navigation",
+                "tongxin.core.notify_views.unread_count",
             ],
         },
     },

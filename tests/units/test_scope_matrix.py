@@ -125,6 +125,93 @@ def test_search_does_not_reach_outside_scope(world, api_for, client_for):
     assert "南县福利院" not in client_for(world.cili).get(reverse("units:list") + "?q=南县").content.decode()
 
 
+# --- reports and notifications -----------------------------------------------------------------
+
+# Routes with an id that are deliberately not unit-scoped, and why.
+GLOBAL = {
+    "reports:form-detail": "report forms are shared configuration, readable by every signed-in user",
+    "reports:form-edit": "editing makes a new version; define_form checks the role",
+    "reports:form-export": "report forms are shared configuration",
+    "report-form-detail": "report forms are shared configuration",
+    "report-form-versions": "report forms are shared configuration",
+}
+
+
+@pytest.fixture
+def nanxian_filing(world):
+    """A 南县 report and an assignment issued by 南县民政局, the objects a stranger must not reach."""
+    import datetime as dt
+
+    from tests.reports.conftest import at, good_values
+    from tongxin.regions.models import Region
+    from tongxin.reports import services
+
+    (version,) = services.load_builtin_forms()
+    day = dt.date(2021, 8, 2)
+    assignment = services.create_assignment(
+        world.nanxian, form=version.form, issuer=world.nanxian_bureau, region=Region.objects.get(code="430921"),
+        name="南县日报", deadline=dt.time(10), start_date=day, end_date=day, unit_kinds=["elderly_care"])
+    report = services.submit_report(world.home_reporter, assignment=assignment, unit=world.nanxian_home, day=day,
+                                    values=good_values(), now=at(day, 9)).report
+    return report, assignment
+
+
+REPORT_ROUTES = [  # (name, method, which object, body, api)
+    ("reports:detail", "get", "report", None, False),
+    ("reports:correct", "post", "report", {"reason": "改", "residents_in_care": "1"}, False),
+    ("reports:assignment-detail", "get", "assignment", None, False),
+    ("report-detail", "get", "report", None, True),
+    ("report-correct", "post", "report", {"reason": "改", "values": {"residents_in_care": 1}}, True),
+    ("report-revisions", "get", "report", None, True),
+    ("report-assignment-detail", "get", "assignment", None, True),
+]
+COVERED |= {name for name, *_rest in REPORT_ROUTES} | set(GLOBAL) | {"notifications:read", "reports:file"}
+
+
+@pytest.mark.parametrize(("name", "method", "which", "body", "api"), REPORT_ROUTES)
+def test_county_officer_cannot_reach_other_countys_reports(world, nanxian_filing, client_for, api_for,
+                                                           name, method, which, body, api):
+    from tongxin.reports.models import Report, Revision
+
+    report, assignment = nanxian_filing
+    target = report if which == "report" else assignment
+    client = api_for(world.cili) if api else client_for(world.cili)
+    response = _call(client, method, reverse(name, args=[target.pk]), body, api=api)
+    assert response.status_code == 404
+    assert Revision.objects.filter(report=report).count() == 1
+    assert Report.objects.get(pk=report.pk).values["residents_in_care"] == 86
+
+
+@pytest.mark.parametrize(("name", "method", "which", "body", "api"), [r for r in REPORT_ROUTES if r[1] == "get"])
+def test_province_officer_reaches_nanxian_reports(world, nanxian_filing, client_for, api_for,
+                                                  name, method, which, body, api):
+    report, assignment = nanxian_filing
+    target = report if which == "report" else assignment
+    client = api_for(world.hunan) if api else client_for(world.hunan)
+    assert client.get(reverse(name, args=[target.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_county_officer_cannot_file_for_another_countys_home(world, nanxian_filing, client_for, method):
+    from tongxin.reports.models import Report
+
+    _report, assignment = nanxian_filing
+    url = reverse("reports:file", args=[assignment.pk, "2021-08-02"]) + f"?unit={world.nanxian_home_2.pk}"
+    response = getattr(client_for(world.cili), method)(url, {"zero": "1"} if method == "post" else None)
+    assert response.status_code == 404
+    assert Report.objects.count() == 1
+
+
+def test_nobody_reads_someone_elses_notification(world, client_for):
+    from tongxin.core.notify import notify
+
+    (note,) = notify([world.nanxian], title="催报")
+    response = client_for(world.cili).post(reverse("notifications:read", args=[note.pk]))
+    assert response.status_code == 404
+    note.refresh_from_db()
+    assert note.read_at is None
+
+
 def _routes(resolver=None, prefix=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:
@@ -136,6 +223,6 @@ def _routes(resolver=None, prefix=""):
 
 
 def test_every_object_endpoint_is_in_the_matrix():
-    with_ids = {name for name, pattern in _routes() if "<int:pk>" in pattern or "(?P<pk>" in pattern}
+    with_ids = {name for name, pattern in _routes() if "<int:" in pattern or "(?P<pk>" in pattern}
     missing = with_ids - COVERED
     assert not missing, f"add these routes to the scope matrix: {sorted(missing)}"

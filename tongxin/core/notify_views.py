@@ -1,3 +1,75 @@
-"""The notification centre's pages (being built)."""
+"""The notification centre's pages: the signed-in user's own notifications, newest first.
 
-urlpatterns: list = []
+A user only ever sees and marks their own notifications: someone else's id is a 404. Marking
+one read follows its link when that link stays on this site. `unread_count` is a context
+processor for the unread badge in the navbar.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from tongxin.core.models import Notification
+
+PAGE_SIZE = 25
+KIND_LABELS = {"reminder": gettext_lazy("催报")}
+
+
+def unread_count(request) -> dict:
+    """Context processor: {"unread_notifications": n} for a signed-in user, nothing otherwise."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count()}
+
+
+@login_required
+@require_GET
+def notification_list(request):
+    mine = Notification.objects.filter(recipient=request.user)
+    page = Paginator(mine.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    for n in page.object_list:
+        n.kind_label = KIND_LABELS.get(n.kind, "")
+    return render(request, "core/notifications.html", {
+        "page_obj": page, "paginator": page.paginator, "object_list": page.object_list,
+        "unread": mine.filter(read_at__isnull=True).count(), "query_string": "",
+    })
+
+
+@require_POST
+@login_required
+def mark_read(request, pk: int):
+    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    target = notification.url
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("notifications:list")
+
+
+@require_POST
+@login_required
+def mark_all_read(request):
+    n = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    if n:
+        messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": n})
+    return redirect("notifications:list")
+
+
+urlpatterns = [
+    path("", notification_list, name="list"),
+    path("<int:pk>/read/", mark_read, name="read"),
+    path("read-all/", mark_all_read, name="read-all"),
+]

@@ -12,6 +12,7 @@ field-by-field errors so nothing half-valid is ever stored.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -48,6 +49,12 @@ def validate_definition(definition: Any) -> dict:
     errors: list[str] = []
     if not isinstance(definition, dict) or not isinstance(definition.get("fields"), list):
         raise DefinitionError([_("定义必须包含字段列表 fields")])
+    try:
+        json.dumps(definition, allow_nan=False)
+    except (TypeError, ValueError):
+        raise DefinitionError([_("定义中含有无法保存的值（如 NaN、Infinity）")]) from None
+    if not isinstance(definition.get("rules", []) or [], list):
+        raise DefinitionError([_("规则 rules 必须是列表")])
     fields = definition["fields"]
     if not fields:
         errors.append(_("报表至少需要一个字段"))
@@ -90,7 +97,7 @@ def validate_definition(definition: Any) -> dict:
                 errors.append(_("%(where)s 是单选，须列出选项（value 与 label）") % {"where": where})
     for i, r in enumerate(definition.get("rules", []) or [], start=1):
         where = _("第 %(n)s 条规则") % {"n": i}
-        if not isinstance(r, dict) or not str(r.get("expr", "")).strip():
+        if not isinstance(r, dict) or not isinstance(r.get("expr"), str) or not r["expr"].strip():
             errors.append(_("%(where)s 缺少表达式") % {"where": where})
             continue
         if not str(r.get("message", "")).strip():
@@ -106,13 +113,45 @@ def validate_definition(definition: Any) -> dict:
             continue
         for problem in rule_lang.static_type_check(parsed, types):
             errors.append(f"{where}：{problem}")
+    errors.extend(_check_figures(definition, types))
     if errors:
         raise DefinitionError(errors)
     return definition
 
 
+def _check_figures(definition: dict, types: dict[str, str]) -> list[str]:
+    """`key_figures` and `figures` may only name numeric fields of this definition."""
+    errors: list[str] = []
+    numeric = {k for k, t in types.items() if t in ("int", "decimal", "bool")}
+    key_figures = definition.get("key_figures", []) or []
+    if not isinstance(key_figures, list) or any(k not in numeric for k in key_figures):
+        errors.append(_("关键指标 key_figures 只能列出本表的数值字段"))
+    figures = definition.get("figures", []) or []
+    if not isinstance(figures, list):
+        return [*errors, _("派生指标 figures 必须是列表")]
+    for i, fig in enumerate(figures, start=1):
+        where = _("第 %(n)s 个派生指标") % {"n": i}
+        if not isinstance(fig, dict) or not isinstance(fig.get("key"), str) or not str(fig.get("label", "")).strip():
+            errors.append(_("%(where)s 须有代码 key 和名称 label") % {"where": where})
+            continue
+        if fig.get("kind") == "ratio":
+            parts = [fig.get("numerator"), fig.get("denominator")]
+            if parts[0] not in numeric or (parts[1] not in numeric and parts[1] != "@count"):
+                errors.append(_("%(where)s 的分子、分母必须是本表的数值字段") % {"where": where})
+        elif fig.get("kind") == "streak":
+            keys = fig.get("fields")
+            if not isinstance(keys, list) or not keys or any(k not in numeric for k in keys):
+                errors.append(_("%(where)s 的字段必须是本表的数值字段") % {"where": where})
+        else:
+            errors.append(_("%(where)s 的类型只能是 ratio 或 streak") % {"where": where})
+    return errors
+
+
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    """A finite number (not a bool, not NaN or infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return False
+    return Decimal(str(value)).is_finite()
 
 
 def _coerce(field: dict, raw: Any) -> Any:

@@ -75,7 +75,8 @@ class Assignment(models.Model):
     issuer = models.ForeignKey(Unit, verbose_name=_("下达单位"), on_delete=models.PROTECT,
                                related_name="issued_assignments", limit_choices_to={"kind": Kind.BUREAU})
     region = models.ForeignKey("regions.Region", verbose_name=_("报送范围"), on_delete=models.PROTECT)
-    unit_kinds = models.JSONField(_("报送单位类型"), default=list)
+    unit_kinds = models.JSONField(_("报送单位类型"), default=list, blank=True,
+                                  help_text=_("留空表示辖区内除民政部门外的所有单位"))
     frequency = models.CharField(_("频次"), max_length=10, choices=Frequency.choices, default=Frequency.DAILY)
     weekday = models.PositiveSmallIntegerField(_("每周报送日"), null=True, blank=True,
                                                help_text=_("0 为周一，6 为周日；仅每周报送时填写"))

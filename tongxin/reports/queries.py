@@ -2,7 +2,9 @@
 
 Figures and filing counts come from the roll-ups (one indexed read per region and day, never a
 scan of reports). The expected count per region comes from the unit table's region index; the
-list of missing units is an anti-join on the (assignment, day) index of reports.
+list of missing units is an anti-join on the (assignment, day) index of reports. The overview's
+key figures (with the change since yesterday), derived figures (ratios and zero-case streaks)
+and trends are computed from those roll-up rows only.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
+from tongxin.reports.definition import label
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report
 from tongxin.reports.rollups import region_chain
 from tongxin.reports.services import expected_units_q, is_due
 from tongxin.units import scope
 from tongxin.units.models import Unit
+
+TREND_DAYS = 14
 
 
 @dataclass
@@ -51,12 +56,17 @@ class CompletenessTable:
 
 
 def visible_assignments(user) -> QuerySet[Assignment]:
-    """Assignments issued by bureaus the user sees, or covering a unit the user files for."""
+    """Assignments issued by bureaus the user sees, or reaching down into a unit or region of theirs
+    (a county officer sees what the province asked of every home, 南县's included)."""
     s = scope.scope_of(user)
     own_units = Unit.objects.filter(pk__in=s.units.get(scope.READ, frozenset()))
     codes = {c for code in own_units.values_list("region_id", flat=True) for c in region_chain(code)}
+    codes |= {c for prefix in s.read_prefixes for c in region_chain(prefix.ljust(6, "0"))}
     issued = scope.restrict(Assignment.objects.all(), user)
-    covering = Assignment.objects.filter(region_id__in=codes)
+    reaching = Q(region_id__in=codes)  # aimed at a region above the user's
+    for prefix in s.read_prefixes:     # or at a region inside the user's (a city sees one county's)
+        reaching |= in_subtree("region_id", prefix)
+    covering = Assignment.objects.filter(reaching)
     return (issued | covering).select_related("form", "issuer", "region").distinct()
 
 
@@ -119,3 +129,147 @@ def last_case_day(assignment: Assignment, region: Region, day: dt.date, keys: li
     row = (FieldRollup.objects.filter(assignment=assignment, region_code=region.code, key__in=keys,
                                       day__lte=day, total__gt=0).order_by("-day").values_list("day", flat=True).first())
     return row
+
+
+# --- the overview ------------------------------------------------------------------------------
+
+def top_regions(user) -> list[Region]:
+    """The regions of the user's bureaus, outermost first; empty for a user who sits only at units."""
+    kept: list[str] = []
+    for p in sorted(set(scope.scope_of(user).read_prefixes), key=lambda p: (len(p), p)):
+        if not any(p.startswith(k) for k in kept):
+            kept.append(p)
+    by_code = Region.objects.in_bulk([p.ljust(6, "0") for p in kept])
+    return [by_code[c] for c in (p.ljust(6, "0") for p in kept) if c in by_code]
+
+
+def default_assignment(user, today: dt.date) -> Assignment | None:
+    """The user's most recent active assignment: one running today first, else the latest started."""
+    active = visible_assignments(user).filter(is_active=True)
+    running = active.filter(start_date__lte=today, end_date__gte=today).order_by("-start_date", "-pk").first()
+    if running is not None:
+        return running
+    return (active.order_by("-start_date", "-pk").first()
+            or visible_assignments(user).order_by("-start_date", "-pk").first())
+
+
+def clamp_day(assignment: Assignment, day: dt.date) -> dt.date:
+    """`day` moved into the assignment's period, and back to its last due day when weekly."""
+    day = min(max(day, assignment.start_date), assignment.end_date)
+    while not is_due(assignment, day) and day > assignment.start_date:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def trend_days(assignment: Assignment, day: dt.date, n: int = TREND_DAYS) -> list[dt.date]:
+    """The last `n` days up to `day`, not before the assignment's start."""
+    first = max(day - dt.timedelta(days=n - 1), assignment.start_date)
+    return [first + dt.timedelta(days=i) for i in range((day - first).days + 1)]
+
+
+def expected_count(assignment: Assignment, region: Region) -> int:
+    """How many units of `region` owe each due report (the unit table, not the reports)."""
+    return Unit.objects.filter(expected_units_q(assignment), in_subtree("region_id", region.prefix)).count()
+
+
+@dataclass
+class FilingDay:
+    day: dt.date
+    expected: int
+    filed: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.filed / self.expected if self.expected else None
+
+
+def filing_trend(assignment: Assignment, region: Region, days: list[dt.date], expected: int) -> list[FilingDay]:
+    """Per day: expected (zero when no report is due) and filed, from the filing roll-ups."""
+    filed = {f.day: f.on_time + f.late for f in FilingRollup.objects.filter(
+        assignment=assignment, region_code=region.code, day__in=days).only("day", "on_time", "late")}
+    return [FilingDay(d, expected if is_due(assignment, d) else 0, filed.get(d, 0)) for d in days]
+
+
+@dataclass
+class KeyFigure:
+    key: str
+    label: str
+    unit: str
+    value: Decimal | None
+    previous: Decimal | None
+    count: int = 0  # how many reports the sum is over, today and yesterday
+    previous_count: int = 0
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+
+def _field(definition: dict, key: str) -> dict:
+    return next((f for f in definition.get("fields", []) if f.get("key") == key), {"key": key, "label": key})
+
+
+def key_figures(definition: dict, series: dict, day: dt.date) -> list[KeyFigure]:
+    """The form's key figures on `day` and the day before, from `figures(...)` output covering both days."""
+    yesterday = day - dt.timedelta(days=1)
+    out = []
+    for key in definition.get("key_figures", []):
+        f = _field(definition, key)
+        per_day = series.get(key, {})
+        now, before = per_day.get(day), per_day.get(yesterday)
+        out.append(KeyFigure(key, label(f), f.get("unit", ""), now[0] if now else None,
+                             before[0] if before else None, now[1] if now else 0, before[1] if before else 0))
+    return out
+
+
+@dataclass
+class DerivedFigure:
+    key: str
+    label: str
+    kind: str
+    value: Decimal | int | None  # ratio: a fraction 0..1; streak: whole days
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+
+
+def _term(series: dict, day: dt.date, key: str, other: str) -> Decimal | None:
+    """A ratio's side: the sum of `key` on `day`, or — for "@count" — how many reports gave `other`."""
+    if key == "@count":
+        cell = series.get(other, {}).get(day)
+        return Decimal(cell[1]) if cell else None
+    cell = series.get(key, {}).get(day)
+    return cell[0] if cell else None
+
+
+def derived_keys(definition: dict) -> list[str]:
+    """The fields the derived figures read (to fetch them with the key figures in one query)."""
+    keys: list[str] = []
+    for fig in definition.get("figures", []):
+        if fig.get("kind") == "ratio":
+            keys += [k for k in (fig.get("numerator"), fig.get("denominator")) if k and k != "@count"]
+    return keys
+
+
+def derived_figures(assignment: Assignment, region: Region, day: dt.date, definition: dict,
+                    series: dict) -> list[DerivedFigure]:
+    """Ratios (sum over sum, or over the count of reports for "@count") and streaks on `day`.
+
+    A streak counts the days without a case up to `day`: from the day after the last day any of
+    its fields summed above zero, or from the period start when there was none.
+    """
+    out = []
+    for fig in definition.get("figures", []):
+        kind = fig.get("kind")
+        if kind == "ratio":
+            num_key, den_key = fig.get("numerator", ""), fig.get("denominator", "")
+            num = _term(series, day, num_key, den_key)
+            den = _term(series, day, den_key, num_key)
+            value = num / den if num is not None and den else None
+            out.append(DerivedFigure(fig.get("key", ""), label(fig), kind, value, num, den))
+        elif kind == "streak":
+            last = last_case_day(assignment, region, day, list(fig.get("fields", [])))
+            since = last + dt.timedelta(days=1) if last is not None else assignment.start_date
+            out.append(DerivedFigure(fig.get("key", ""), label(fig), kind, max((day - since).days + 1, 0)))
+    return out

@@ -169,9 +169,14 @@ def _check_filer(actor, unit: Unit) -> None:
         raise PermissionDenied(_("您的角色不能为该单位报送"))
 
 
+MAX_KEY_LENGTH = 100
+
+
 def _replay(actor, key: str | None, assignment: Assignment, unit: Unit, day: dt.date) -> Filing | None:
     if not key or actor is None:
         return None
+    if len(key) > MAX_KEY_LENGTH:
+        raise ValidationError({"idempotency_key": [_("Idempotency-Key 不能超过 %(n)s 个字符") % {"n": MAX_KEY_LENGTH}]})
     seen = IdempotencyKey.objects.select_related("report").filter(user=actor, key=key).first()
     if seen is None:
         return None
@@ -183,7 +188,7 @@ def _replay(actor, key: str | None, assignment: Assignment, unit: Unit, day: dt.
 
 def _remember(actor, key: str | None, report: Report, number: int) -> None:
     if key and actor is not None:
-        IdempotencyKey.objects.create(user=actor, key=key[:100], report=report, revision_number=number)
+        IdempotencyKey.objects.create(user=actor, key=key, report=report, revision_number=number)
 
 
 def previous_values(assignment: Assignment, unit: Unit, day: dt.date) -> dict | None:

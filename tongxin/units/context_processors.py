@@ -1,20 +1,43 @@
-"""Navigation for the UI shell: the modules a user can open, by their roles."""
+"""Navigation for the UI shell: the modules a user can open, by their roles and scope."""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from tongxin.units import scope
+from tongxin.units.models import Role
+
+# Which navigation item a page of the reports namespace belongs to.
+REPORT_SECTIONS = {"overview": "overview", "remind": "overview", "batch-template": "overview",
+                   "batch-upload": "overview", "export-regions": "overview", "export-units": "overview"}
+FORM_ADMINS = (Role.SYSTEM_ADMIN, Role.OFFICER, Role.LEADER)
+
+
+def _active(request) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return ""
+    if match.namespace == "reports":
+        name = match.url_name or ""
+        if name.startswith(("form", "assignment")):
+            return "forms"
+        return REPORT_SECTIONS.get(name, "today")
+    return match.namespace or match.url_name or ""
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    items = [
-        {"key": "home", "label": _("首页"), "url": reverse("home")},
-        {"key": "units", "label": _("单位"), "url": reverse("units:list")},
-    ]
+    s = scope.scope_of(user)
+    items = [{"key": "home", "label": _("首页"), "url": reverse("home")}]
+    if s.units.get(scope.FILE) or s.prefixes.get(scope.FILE):
+        items.append({"key": "today", "label": _("今日报送"), "url": reverse("reports:today")})
+    if s.read_prefixes:
+        items.append({"key": "overview", "label": _("总览"), "url": reverse("reports:overview")})
+    items.append({"key": "units", "label": _("单位"), "url": reverse("units:list")})
+    if scope.has_role(user, *FORM_ADMINS) and s.read_prefixes:
+        items.append({"key": "forms", "label": _("报表与任务"), "url": reverse("reports:forms")})
     if user.has_perm("core.view_auditevent"):
         items.append({"key": "audit", "label": _("审计日志"), "url": reverse("audit:list")})
     items.append({"key": "api", "label": _("接口文档"), "url": reverse("api-docs")})
-    match = getattr(request, "resolver_match", None)
-    active = (match.namespace or match.url_name) if match else ""
-    return {"nav_items": items, "active_nav": active}
+    return {"nav_items": items, "active_nav": _active(request)}

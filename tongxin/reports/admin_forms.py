@@ -1,0 +1,426 @@
+"""Forms behind the administrator's reporting pages: the report-form builder, JSON import, assignments.
+
+The builder turns rows the user typed into a definition dict (see definition.py) and back, so that
+saving an unchanged form gives back the very same dict (and `define_form` then makes no new
+version). Keys of the stored definition the builder does not edit (a form's `figures` and
+`key_figures`, a field's or rule's extra keys) are carried over untouched. These forms only check
+what a person typed; the definition itself is judged by `services.define_form`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from tongxin.regions.models import Region
+from tongxin.regions.queries import in_subtree
+from tongxin.reports.definition import FALSE_WORDS, TRUE_WORDS
+from tongxin.reports.models import Assignment, Form
+from tongxin.units.models import Category, Kind, Unit
+
+TYPE_CHOICES = [
+    ("int", _l("整数")), ("decimal", _l("小数")), ("bool", _l("是/否")),
+    ("choice", _l("单选")), ("date", _l("日期")), ("text", _l("文本")),
+]
+ZERO_NONE, ZERO_CARRY, ZERO_FIXED = "none", "carry", "fixed"
+ZERO_CHOICES = [(ZERO_NONE, _l("不预填")), (ZERO_CARRY, _l("沿用上次")), (ZERO_FIXED, _l("固定值"))]
+WEEKDAYS = [(0, _l("周一")), (1, _l("周二")), (2, _l("周三")), (3, _l("周四")), (4, _l("周五")),
+            (5, _l("周六")), (6, _l("周日"))]
+MAX_JSON_BYTES = 1024 * 1024
+MAX_NUMBER = Decimal("1e15")
+# Keys of a field the builder edits; any other key of a stored field is carried over.
+FIELD_KEYS = ("key", "label", "label_en", "type", "unit", "required", "min", "max", "help", "choices", "carry",
+              "zero")
+RULE_KEYS = ("expr", "message", "message_en")
+
+
+def _small(widget: forms.Widget, *extra: str) -> forms.Widget:
+    css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
+    widget.attrs["class"] = " ".join([css, *extra])
+    return widget
+
+
+class FormMetaForm(forms.Form):
+    code = forms.SlugField(label=_l("报表代码"), max_length=50,
+                           help_text=_l("英文字母、数字、连字符，如 elderly-daily；保存后不能修改"),
+                           widget=_small(forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false"})))
+    name = forms.CharField(label=_l("报表名称"), max_length=100, widget=_small(forms.TextInput()))
+    name_en = forms.CharField(label=_l("英文名称"), max_length=100, required=False, widget=_small(forms.TextInput()))
+    description = forms.CharField(label=_l("说明"), required=False,
+                                  widget=_small(forms.Textarea(attrs={"rows": 2})))
+
+    def __init__(self, *args, editing: Form | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing is not None:
+            self.fields["code"].disabled = True
+            self.fields["code"].help_text = _l("报表代码不能修改")
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if self.editing is None and Form.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("代码“%(code)s”已被其他报表使用；如要修改该报表，请在其页面点“编辑”")
+                                        % {"code": code})
+        return code
+
+
+def _number(text: str) -> int | float:
+    """A bound or fixed value typed as text, as the JSON number a definition stores; ValueError if it is not one."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        raise ValueError(_("应为数字")) from None
+    if not number.is_finite():
+        raise ValueError(_("应为数字"))
+    if abs(number) >= MAX_NUMBER:
+        raise ValueError(_("数值太大"))
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _number_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+class FieldRowForm(forms.Form):
+    """One field of a report form."""
+
+    key = forms.CharField(label=_l("代码"), max_length=50, widget=_small(
+        forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false", "placeholder": "residents_in_care"}),
+        "font-monospace"))
+    label = forms.CharField(label=_l("名称"), max_length=100, widget=_small(forms.TextInput()))
+    label_en = forms.CharField(label=_l("英文名"), max_length=100, required=False, widget=_small(forms.TextInput()))
+    type = forms.ChoiceField(label=_l("类型"), choices=TYPE_CHOICES, initial="int",
+                             widget=_small(forms.Select(attrs={"data-tx-type": ""})))
+    unit = forms.CharField(label=_l("单位"), max_length=20, required=False,
+                           widget=_small(forms.TextInput(attrs={"placeholder": _l("如：人")})))
+    required = forms.BooleanField(label=_l("必填"), required=False,
+                                  widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    min = forms.CharField(label=_l("下限"), required=False, max_length=30,
+                          widget=_small(forms.TextInput(attrs={"inputmode": "decimal"})))
+    max = forms.CharField(label=_l("上限"), required=False, max_length=30,
+                          widget=_small(forms.TextInput(attrs={"inputmode": "decimal"})))
+    help = forms.CharField(label=_l("填写说明"), max_length=200, required=False, widget=_small(forms.TextInput()))
+    choices = forms.CharField(label=_l("选项"), required=False, help_text=_l("每行一个：值=标签，如 open=开放"),
+                              widget=_small(forms.Textarea(attrs={"rows": 3, "data-tx-choices": ""})))
+    zero_mode = forms.ChoiceField(label=_l("零报告取值"), choices=ZERO_CHOICES, initial=ZERO_NONE, required=False,
+                                  widget=_small(forms.Select(attrs={"data-tx-zero": ""})))
+    zero_value = forms.CharField(label=_l("固定值"), max_length=200, required=False,
+                                 widget=_small(forms.TextInput(attrs={"data-tx-zero-value": ""})))
+    original = forms.CharField(required=False, widget=forms.HiddenInput())
+
+    def clean_key(self) -> str:
+        return self.cleaned_data["key"].strip()
+
+    def _bound(self, name: str) -> int | float | None:
+        text = self.cleaned_data.get(name, "").strip()
+        if not text:
+            return None
+        try:
+            return _number(text)
+        except ValueError as exc:
+            self.add_error(name, str(exc))
+            return None
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["min_value"], data["max_value"] = self._bound("min"), self._bound("max")
+        data["choice_list"] = []
+        if data.get("type") == "choice":
+            data["choice_list"] = self._choices(data.get("choices", ""))
+        if data.get("zero_mode") == ZERO_FIXED and data.get("type"):
+            data["zero"] = self._fixed(data["type"], data.get("zero_value", "").strip(), data["choice_list"])
+        return data
+
+    def _choices(self, text: str) -> list[dict]:
+        out, seen = [], set()
+        for line in text.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            value, _sep, label = line.partition("=")
+            value, label = value.strip(), (label.strip() or value.strip())
+            if not value:
+                self.add_error("choices", _("“%(line)s”缺少值（等号左边）") % {"line": line})
+                continue
+            if value in seen:
+                self.add_error("choices", _("选项值“%(value)s”重复") % {"value": value})
+            seen.add(value)
+            out.append({"value": value, "label": label})
+        return out
+
+    def _fixed(self, kind: str, text: str, choices: list[dict]) -> Any:
+        """The fixed zero-report value typed as text, in the field's type; None (with an error) if it is not."""
+        if kind == "text":
+            return text
+        value, problem = None, None
+        if not text:
+            problem = _("请填写零报告的固定值")
+        elif kind in ("int", "decimal"):
+            try:
+                value = _number(text)
+            except ValueError as exc:
+                problem = str(exc)
+            else:
+                if kind == "int" and not isinstance(value, int):
+                    problem = _("应为整数")
+        elif kind == "bool":
+            value = True if text.lower() in TRUE_WORDS else False if text.lower() in FALSE_WORDS else None
+            if value is None:
+                problem = _("应为“是”或“否”")
+        elif kind == "date":
+            try:
+                value = dt.date.fromisoformat(text).isoformat()
+            except ValueError:
+                problem = _("应为日期，如 2021-07-26")
+        elif text in {c["value"] for c in choices}:
+            value = text
+        else:
+            problem = _("应为选项中的一个值")
+        if problem:
+            self.add_error("zero_value", problem)
+            return None
+        return value
+
+    def definition_field(self) -> dict:
+        """This row as a definition field, merged into the stored field it came from."""
+        d = self.cleaned_data
+        new: dict[str, Any] = {"key": d["key"], "label": d["label"].strip(), "type": d["type"],
+                               "required": bool(d.get("required"))}
+        for name in ("label_en", "unit", "help"):
+            if d.get(name, "").strip():
+                new[name] = d[name].strip()
+        if d["min_value"] is not None:
+            new["min"] = d["min_value"]
+        if d["max_value"] is not None:
+            new["max"] = d["max_value"]
+        if d["type"] == "choice":
+            new["choices"] = d["choice_list"]
+        if d["zero_mode"] == ZERO_CARRY:
+            new["carry"] = True
+        elif d["zero_mode"] == ZERO_FIXED:
+            new["zero"] = d.get("zero")
+        return merge(_load_original(d.get("original")), new, FIELD_KEYS)
+
+
+def _load_original(text: str | None) -> dict:
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def merge(original: dict, new: dict, controlled: tuple[str, ...]) -> dict:
+    """`new`, plus the keys of `original` the builder does not edit; an empty value the original
+    spelled out (e.g. "label_en": "") is kept as it was, so an unchanged row compares equal."""
+    out = {k: v for k, v in original.items() if k not in controlled}
+    for k in controlled:
+        if k in new:
+            out[k] = new[k]
+        elif k in original and original[k] in ("", None, False, []):
+            out[k] = original[k]
+    if "choices" in out and isinstance(original.get("choices"), list):
+        extras = {str(c.get("value")): c for c in original["choices"] if isinstance(c, dict)}
+        out["choices"] = [merge(extras.get(c["value"], {}), c, ("value", "label")) for c in out["choices"]]
+    return out
+
+
+def field_initial(field: dict) -> dict:
+    """A stored definition field as the builder's row."""
+    if field.get("carry"):
+        zero_mode, zero_value = ZERO_CARRY, ""
+    elif "zero" in field:
+        zero_mode, zero = ZERO_FIXED, field["zero"]
+        zero_value = (_("是") if zero else _("否")) if isinstance(zero, bool) else _number_text(zero)
+    else:
+        zero_mode, zero_value = ZERO_NONE, ""
+    choices = "\n".join(f"{c.get('value', '')}={c.get('label', '')}" for c in field.get("choices") or []
+                        if isinstance(c, dict))
+    return {"key": field.get("key", ""), "label": field.get("label", ""), "label_en": field.get("label_en", ""),
+            "type": field.get("type", "int"), "unit": field.get("unit", ""), "required": bool(field.get("required")),
+            "min": _number_text(field.get("min")), "max": _number_text(field.get("max")),
+            "help": field.get("help", ""), "choices": choices, "zero_mode": zero_mode, "zero_value": zero_value,
+            "original": json.dumps(field, ensure_ascii=False)}
+
+
+class RuleRowForm(forms.Form):
+    """One cross-field rule."""
+
+    expr = forms.CharField(label=_l("规则表达式"), max_length=500, strip=False, widget=_small(
+        forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "off",
+                               "placeholder": "residents_vaccinated <= residents_in_care"}), "font-monospace"))
+    message = forms.CharField(label=_l("提示信息"), max_length=200, widget=_small(forms.TextInput()))
+    message_en = forms.CharField(label=_l("英文提示"), max_length=200, required=False,
+                                 widget=_small(forms.TextInput()))
+    original = forms.CharField(required=False, widget=forms.HiddenInput())
+
+    def definition_rule(self) -> dict:
+        d = self.cleaned_data
+        new = {"expr": d["expr"].strip(), "message": d["message"].strip()}
+        if d.get("message_en", "").strip():
+            new["message_en"] = d["message_en"].strip()
+        return merge(_load_original(d.get("original")), new, RULE_KEYS)
+
+
+def rule_initial(rule: dict) -> dict:
+    return {"expr": rule.get("expr", ""), "message": rule.get("message", ""), "message_en": rule.get("message_en", ""),
+            "original": json.dumps(rule, ensure_ascii=False)}
+
+
+class _RowFormSet(forms.BaseFormSet):
+    """Rows are numbered in page order by the browser; every row may be left empty (then skipped)."""
+
+    def initial_form_count(self) -> int:
+        return 0 if self.is_bound else super().initial_form_count()
+
+    def filled(self) -> list[forms.Form]:
+        return [f for f in self.forms if f.has_changed() and f.is_valid()]
+
+
+FieldFormSet = forms.formset_factory(FieldRowForm, formset=_RowFormSet, extra=0, max_num=200, absolute_max=200,
+                                     validate_max=True)
+RuleFormSet = forms.formset_factory(RuleRowForm, formset=_RowFormSet, extra=0, max_num=100, absolute_max=100,
+                                    validate_max=True)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_l("JSON 文件"), required=False,
+                           widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json",
+                                                                  "class": "form-control"}))
+    text = forms.CharField(label=_l("或粘贴 JSON"), required=False, strip=False,
+                           widget=forms.Textarea(attrs={"rows": 10, "class": "form-control font-monospace small",
+                                                        "spellcheck": "false"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload, text = data.get("file"), data.get("text", "")
+        if upload:
+            if upload.size > MAX_JSON_BYTES:
+                raise forms.ValidationError(_("文件太大：最多 1 MB"))
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise forms.ValidationError(_("文件不是 UTF-8 编码的 JSON 文本")) from None
+        elif len(text.encode("utf-8")) > MAX_JSON_BYTES:
+            raise forms.ValidationError(_("内容太长：最多 1 MB"))
+        if not text.strip():
+            raise forms.ValidationError(_("请选择 JSON 文件，或粘贴 JSON 内容"))
+        try:
+            data["payload"] = json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(_("JSON 格式错误：第 %(line)s 行第 %(col)s 列（%(msg)s）") % {
+                "line": exc.lineno, "col": exc.colno, "msg": exc.msg}) from None
+        except RecursionError:
+            raise forms.ValidationError(_("JSON 嵌套太深")) from None
+        except ValueError as exc:  # NaN, Infinity: not numbers a form can hold
+            raise forms.ValidationError(_("JSON 中不能使用 %(name)s") % {"name": exc.args[0]}) from None
+        problem = shape_problem(data["payload"])
+        if problem:
+            raise forms.ValidationError(problem)
+        return data
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(name)
+
+
+def shape_problem(payload: Any) -> str | None:
+    """What is wrong with the outline of an exported form (the definition itself is judged by the service)."""
+    if not isinstance(payload, dict):
+        return _("JSON 的最外层应是一个对象（{…}），包含 code、name 和 definition")
+    definition = payload.get("definition")
+    if not isinstance(definition, dict):
+        return _("JSON 中缺少报表定义 definition（一个包含 fields 和 rules 的对象）")
+    if not isinstance(definition.get("fields"), list) or not all(isinstance(f, dict) for f in definition["fields"]):
+        return _("definition.fields 应是字段对象的列表")
+    rule_list = definition.get("rules", [])
+    if rule_list is not None and (not isinstance(rule_list, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("expr", ""), str) and isinstance(r.get("message", ""), str)
+            for r in rule_list)):
+        return _("definition.rules 应是规则对象的列表，每条规则的 expr 和 message 都是文本")
+    return None
+
+
+def region_groups(issuers: list[Unit]) -> list[dict]:
+    """Per issuer: the regions it may assign, i.e. its own, its children and its grandchildren (indented)."""
+    groups = []
+    for issuer in issuers:
+        top = issuer.region
+        regions = Region.objects.filter(in_subtree("code", top.prefix), level__lte=top.level + 2).order_by("code")
+        indent = "\u00a0" * 4
+        options = [(r.code, indent * (r.level - top.level) + _("%(name)s（%(code)s）") % {
+            "name": r.name, "code": r.code}) for r in regions]
+        groups.append({"issuer": issuer, "options": options})
+    return groups
+
+
+def unit_kind_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every kind that can file, grouped by category (institutions first)."""
+    from tongxin.units.models import KIND_CATEGORY
+
+    groups = []
+    for category in (Category.INSTITUTION, Category.SOCIAL_ORG, Category.OUTSIDE):
+        kinds = [(k.value, k.label) for k in Kind if KIND_CATEGORY[k] == category]
+        groups.append((category.label, kinds))
+    return groups
+
+
+class AssignmentForm(forms.Form):
+    form = forms.ModelChoiceField(label=_l("报表"), queryset=Form.objects.order_by("name"),
+                                  empty_label=_l("请选择报表"), widget=_small(forms.Select()))
+    name = forms.CharField(label=_l("任务名称"), max_length=100, widget=_small(forms.TextInput()),
+                           help_text=_l("如：养老机构疫情防控日报（南县）"))
+    issuer = forms.ModelChoiceField(label=_l("下达单位"), queryset=Unit.objects.none(), empty_label=None,
+                                    widget=_small(forms.Select()))
+    region = forms.CharField(label=_l("报送范围"), max_length=6,
+                             help_text=_l("该区划及其下级区划内的单位须报送"))
+    unit_kinds = forms.MultipleChoiceField(label=_l("报送单位类型"), required=False,
+                                           widget=forms.CheckboxSelectMultiple,
+                                           help_text=_l("范围内这些类型的单位须报送；都不勾选则除民政部门外的所有单位都须报送"))
+    frequency = forms.ChoiceField(label=_l("频次"), choices=Assignment.Frequency.choices,
+                                  initial=Assignment.Frequency.DAILY,
+                                  widget=_small(forms.Select(attrs={"data-tx-frequency": ""})))
+    weekday = forms.TypedChoiceField(label=_l("每周报送日"), choices=[("", "—"), *WEEKDAYS], coerce=int,
+                                     required=False, empty_value=None, widget=_small(forms.Select()))
+    deadline = forms.TimeField(label=_l("截止时间"), initial=dt.time(10, 0), help_text=_l("当日北京时间"),
+                               widget=_small(forms.TimeInput(attrs={"type": "time"}, format="%H:%M")))
+    start_date = forms.DateField(label=_l("开始日期"), widget=_small(forms.DateInput(attrs={"type": "date"},
+                                                                                        format="%Y-%m-%d")))
+    end_date = forms.DateField(label=_l("结束日期"), widget=_small(forms.DateInput(attrs={"type": "date"},
+                                                                                      format="%Y-%m-%d")))
+
+    def __init__(self, *args, issuers: list[Unit], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.issuers = issuers
+        self.fields["issuer"].queryset = Unit.objects.filter(pk__in=[u.pk for u in issuers]).order_by("region_id")
+        self.fields["unit_kinds"].choices = unit_kind_choices()
+        self.fields["unit_kinds"].initial = [Kind.ELDERLY_CARE]
+        self.fields["start_date"].initial = timezone.localdate()
+        if issuers:
+            self.fields["issuer"].initial = issuers[0].pk
+            self.fields["region"].initial = issuers[0].region_id
+
+    def clean_region(self) -> Region:
+        region = Region.objects.filter(code=self.cleaned_data["region"].strip()).first()
+        if region is None:
+            raise forms.ValidationError(_("没有这个区划"))
+        return region
+
+    def clean(self) -> dict:
+        data = super().clean()
+        issuer, region = data.get("issuer"), data.get("region")
+        if issuer is not None and region is not None and not region.code.startswith(issuer.region.prefix):
+            self.add_error("region", _("报送范围必须在下达单位（%(issuer)s）的辖区内") % {"issuer": issuer.name})
+        if data.get("frequency") == Assignment.Frequency.WEEKLY and data.get("weekday") is None:
+            self.add_error("weekday", _("每周报送须指定星期几"))
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and start > end:
+            self.add_error("end_date", _("结束日期不能早于开始日期"))
+        return data
