@@ -171,3 +171,11 @@ def test_reporter_cannot_create_an_assignment(world, daily):
         services.create_assignment(world.auditor, form=daily.form, issuer=world.province,
                                    region=Region.objects.get(code="430921"), name="x", deadline=dt.time(10),
                                    start_date=START, end_date=END)
+
+
+@pytest.mark.parametrize("value", [10**12, 10**22, "1e30", "Infinity", "NaN"])
+def test_absurd_numbers_are_refused_with_words(world, daily, value):
+    with pytest.raises(ValidationError) as exc:
+        file(world, daily, values=good_values(items_disinfected=value))
+    assert "items_disinfected" in exc.value.message_dict
+    assert not Report.objects.exists()

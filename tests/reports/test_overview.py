@@ -261,3 +261,15 @@ def test_a_home_reporter_is_sent_to_filing_not_the_overview(world, filed, client
 def test_anonymous_visitor_is_asked_to_sign_in(world, filed, client):
     response = client.get(URL)
     assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+def test_overview_links_to_the_days_tables_and_batch(world, daily, client_for):
+    from django.urls import reverse
+
+    html = client_for(world.nanxian).get(reverse("reports:overview"), {
+        "assignment": daily.pk, "region": "430921", "day": "2021-08-02"}).content.decode()
+    assert reverse("reports:export-regions", args=["xlsx"]) in html
+    assert reverse("reports:batch-upload") in html
+    auditor_html = client_for(world.hunan).get(reverse("reports:overview"), {
+        "assignment": daily.pk, "region": "430000", "day": "2021-08-02"}).content.decode()
+    assert reverse("reports:export-units", args=["csv"]) in auditor_html

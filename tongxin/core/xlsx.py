@@ -324,12 +324,15 @@ def write_xlsx(
     choices: Mapping[str, Sequence[str]] | None = None,
     text_columns: Sequence[str] = (),
     extra_sheets: Mapping[str, Sequence[Sequence[Any]]] | None = None,
+    number_formats: Mapping[str, str] | None = None,
 ) -> int:
     """Write one data sheet (title row, header row, `rows`) and optional small sheets; return the row count.
 
     `choices` adds a drop-down list to the named header's column; `text_columns` are formatted
     as text, so Excel keeps what people type there (codes, phone numbers) as typed;
-    `extra_sheets` are small sheets (instructions, examples) whose first row is bold.
+    `extra_sheets` are small sheets (instructions, examples) whose first row is bold;
+    `number_formats` maps a header to an Excel number format ("#,##0", "0.0%") for the numbers
+    and dates in its column.
     """
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_sheet_title(sheet_title or title))
@@ -366,9 +369,16 @@ def write_xlsx(
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         header_cells.append(cell)
     ws.append(header_cells)
+    formats = {list(headers).index(h): f for h, f in (number_formats or {}).items()}
     count = 0
     for row in rows:
-        ws.append([_cell_value(ws, v) for v in row])
+        values = [_cell_value(ws, v) for v in row]
+        for index, number_format in formats.items():
+            value = values[index] if index < len(values) else None
+            if isinstance(value, PLAIN_TYPES) and not isinstance(value, bool):
+                values[index] = WriteOnlyCell(ws, value=value)
+                values[index].number_format = number_format
+        ws.append(values)
         count += 1
 
     for name, sheet_rows in (extra_sheets or {}).items():

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from tongxin.reports import rules as rule_lang
 
 FIELD_TYPES = ("int", "decimal", "bool", "choice", "date", "text")
+MAX_NUMBER = Decimal(10) ** 12  # a count or amount beyond this is a typing slip, and beyond the roll-ups' digits
 KEY_RE = re.compile(r"^[a-z_][a-z0-9_]{0,49}$")
 MAX_TEXT = 2000
 TRUE_WORDS = {"true", "1", "yes", "y", "是", "有", "✓", "on"}
@@ -168,8 +169,10 @@ def _coerce(field: dict, raw: Any) -> Any:
             number = Decimal(str(raw))
         except InvalidOperation:
             raise ValueError(_("应为整数")) from None
-        if number != number.to_integral_value():
+        if not number.is_finite() or number != number.to_integral_value():
             raise ValueError(_("应为整数"))
+        if abs(number) >= MAX_NUMBER:
+            raise ValueError(_("数值过大"))
         return int(number)
     if kind == "decimal":
         if isinstance(raw, bool):
@@ -180,6 +183,8 @@ def _coerce(field: dict, raw: Any) -> Any:
             raise ValueError(_("应为数字")) from None
         if not number.is_finite():
             raise ValueError(_("应为数字"))
+        if abs(number) >= MAX_NUMBER:
+            raise ValueError(_("数值过大"))
         return str(number)
     if kind == "bool":
         if isinstance(raw, bool):

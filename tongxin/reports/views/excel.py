@@ -1,3 +1,191 @@
-"""Reporting pages: excel (being built)."""
+"""Reporting pages: the Excel batch (template download, upload) and the consolidated-table exports.
 
-urlpatterns: list = []
+Every page takes its assignment, region and day from the query string; an assignment or a region
+outside the user's scope is a 404. A bad file or a bad row re-renders the upload page with the
+full error table (status 400), never a 500; a user who files for no unit gets 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from django.views.decorators.http import require_GET
+
+from tongxin.core import audit
+from tongxin.reports import excel, queries, services
+from tongxin.reports.models import Assignment
+from tongxin.units import scope
+
+MAX_ERRORS_SHOWN = 500
+TEMPLATE = "reports/batch_upload.html"
+
+
+class BatchUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("填好的 Excel 文件（.xlsx）"))
+
+
+class BadRequest(Exception):
+    """A query parameter the page cannot use; the message says which and why."""
+
+
+def _day(request: HttpRequest, *, default_today: bool = False) -> dt.date:
+    raw = (request.GET.get("day") or "").strip()
+    if not raw and default_today:
+        return services.local_today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise BadRequest(_("请选择报送日期（格式如 2021-08-02）")) from None
+
+
+def _query(assignment: Assignment, day: dt.date, region_code: str | None = None) -> str:
+    params = {"assignment": assignment.pk, "day": day.isoformat()}
+    if region_code:
+        params["region"] = region_code
+    return urlencode(params)
+
+
+def _require_filer(user) -> None:
+    s = scope.scope_of(user)
+    if not s.prefixes.get(scope.FILE) and not s.units.get(scope.FILE):
+        raise PermissionDenied(_("您的角色不能报送报告"))
+
+
+def _check_day(assignment: Assignment, day: dt.date) -> None:
+    if not services.is_due(assignment, day):
+        raise BadRequest(_("%(day)s 不在“%(name)s”的报送期内（%(start)s 至 %(end)s）") % {
+            "day": day.isoformat(), "name": assignment.name, "start": assignment.start_date,
+            "end": assignment.end_date})
+    if day > services.local_today():
+        raise BadRequest(_("不能提前报送未来日期的报告"))
+
+
+@login_required
+@require_GET
+def batch_template(request: HttpRequest) -> HttpResponse:
+    _require_filer(request.user)
+    assignment = excel.get_assignment(request.user, request.GET.get("assignment"))
+    region = excel.get_region(request.user, request.GET.get("region"), assignment, mode=scope.FILE)
+    try:
+        day = _day(request)
+        _check_day(assignment, day)
+    except BadRequest as exc:
+        return BatchUploadView().page(request, assignment=assignment, region=region, problem=str(exc), status=400)
+    return excel.template_response(request.user, assignment, region, day)
+
+
+class BatchUploadView(LoginRequiredMixin, View):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            _require_filer(request.user)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _context(self, request):
+        raw = request.GET.get("assignment")
+        if not raw:
+            return None, None, None, ""
+        assignment = excel.get_assignment(request.user, raw)
+        region = excel.get_region(request.user, request.GET.get("region"), assignment, mode=scope.FILE)
+        try:
+            day = _day(request)
+            _check_day(assignment, day)
+        except BadRequest as exc:
+            return assignment, region, None, str(exc)
+        return assignment, region, day, ""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        assignment, region, day, problem = self._context(request)
+        return self.page(request, assignment=assignment, region=region, day=day, problem=problem,
+                         status=400 if problem else 200)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        assignment, region, day, problem = self._context(request)
+        if assignment is None or problem:
+            return self.page(request, assignment=assignment, region=region, problem=problem or _("请先选择报送任务"),
+                             status=400)
+        form = BatchUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.page(request, assignment=assignment, region=region, day=day, form=form, status=400)
+        result = excel.import_batch(request.user, assignment, day, form.cleaned_data["file"])
+        if not result.ok:
+            return self.page(request, assignment=assignment, region=region, day=day, form=form, result=result,
+                             status=400)
+        messages.success(request, _("批量报送完成：新报 %(filed)s 家（其中迟报 %(late)s 家），更正 %(corrected)s 家，"
+                                    "%(unchanged)s 家数据无变化") % {
+            "filed": result.filed, "late": result.late, "corrected": result.corrected,
+            "unchanged": result.unchanged})
+        query = _query(assignment, day, request.GET.get("region") or region.code)
+        try:
+            return redirect(f"{reverse('reports:overview')}?{query}")
+        except NoReverseMatch:
+            return redirect(f"{reverse('reports:batch-upload')}?{query}")
+
+    def page(self, request, *, assignment=None, region=None, day=None, form=None, result=None, problem="",
+             status=200) -> HttpResponse:
+        errors = result.errors if result else []
+        choices = list(queries.visible_assignments(request.user).filter(is_active=True)
+                       .order_by("-start_date", "name"))
+        picked = assignment or (choices[0] if len(choices) == 1 else None)
+        default_day = services.local_today()
+        if picked is not None:  # a day the assignment asks for, rather than today long after the response
+            default_day = min(max(default_day, picked.start_date), picked.end_date)
+        return render(request, TEMPLATE, {
+            "assignment": assignment, "picked": picked, "region": region, "day": day, "problem": problem,
+            "form": form or BatchUploadForm(), "assignments": choices,
+            "can_export": bool(region and scope.scope_of(request.user).covers_region(region.code)),
+            "day_value": (day or default_day).isoformat(),
+            "query": _query(assignment, day, region.code if region else None) if assignment and day else "",
+            "errors": errors[:MAX_ERRORS_SHOWN], "error_count": len(errors),
+            "hidden_errors": max(len(errors) - MAX_ERRORS_SHOWN, 0),
+        }, status=status)
+
+
+def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponse:
+    if fmt not in ("xlsx", "csv"):
+        raise Http404(_("找不到该页面"))
+    assignment = excel.get_assignment(request.user, request.GET.get("assignment"))
+    region = excel.get_region(request.user, request.GET.get("region"), assignment)
+    try:
+        day = _day(request, default_today=True)
+    except BadRequest as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    if kind == "regions":
+        table = excel.region_table(assignment, region, day)
+    else:
+        table = excel.unit_table(request.user, assignment, region, day)
+    audit.record(audit.Action.EXPORT, actor=request.user, object_repr=table.filename,
+                 changes={"assignment": assignment.pk, "region": region.code, "day": day.isoformat(),
+                          "by": kind, "format": fmt})
+    return excel.xlsx_response(table) if fmt == "xlsx" else excel.csv_response(table)
+
+
+@login_required
+@require_GET
+def export_regions(request: HttpRequest, fmt: str) -> HttpResponse:
+    return _export(request, fmt, "regions")
+
+
+@login_required
+@require_GET
+def export_units(request: HttpRequest, fmt: str) -> HttpResponse:
+    return _export(request, fmt, "units")
+
+
+urlpatterns = [
+    path("batch/", BatchUploadView.as_view(), name="batch-upload"),
+    path("batch/template.xlsx", batch_template, name="batch-template"),
+    path("export/regions.<str:fmt>", export_regions, name="export-regions"),
+    path("export/units.<str:fmt>", export_units, name="export-units"),
+]

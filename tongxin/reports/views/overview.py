@@ -214,6 +214,7 @@ def _figures_context(request, assignment: Assignment, region: Region, day: dt.da
         "missing": missing[:MISSING_LIMIT], "missing_total": missing_total,
         "missing_truncated": missing_total > MISSING_LIMIT,
         "can_remind": bool(missing) and scope.scope_of(request.user).covers_region(region.code, mode=scope.FILE),
+        "can_file_region": scope.scope_of(request.user).covers_region(region.code, mode=scope.FILE),
         "prev_url": overview_url(assignment, region.code, day - step) if day - step >= assignment.start_date else "",
         "next_url": overview_url(assignment, region.code, day + step) if day + step <= assignment.end_date else "",
     }
