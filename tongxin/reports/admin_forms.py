@@ -17,7 +17,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
@@ -26,18 +26,32 @@ from tongxin.reports.models import Assignment, Form
 from tongxin.units.models import Category, Kind, Unit
 
 TYPE_CHOICES = [
-    ("int", _l("整数")), ("decimal", _l("小数")), ("bool", _l("是/否")),
-    ("choice", _l("单选")), ("date", _l("日期")), ("text", _l("文本")),
+    ("int", gettext_lazy("整数")),
+    ("decimal", gettext_lazy("小数")),
+    ("bool", gettext_lazy("是/否")),
+    ("choice", gettext_lazy("单选")),
+    ("date", gettext_lazy("日期")),
+    ("text", gettext_lazy("文本")),
 ]
 ZERO_NONE, ZERO_CARRY, ZERO_FIXED = "none", "carry", "fixed"
-ZERO_CHOICES = [(ZERO_NONE, _l("不预填")), (ZERO_CARRY, _l("沿用上次")), (ZERO_FIXED, _l("固定值"))]
-WEEKDAYS = [(0, _l("周一")), (1, _l("周二")), (2, _l("周三")), (3, _l("周四")), (4, _l("周五")),
-            (5, _l("周六")), (6, _l("周日"))]
+ZERO_CHOICES = [
+    (ZERO_NONE, gettext_lazy("不预填")),
+    (ZERO_CARRY, gettext_lazy("沿用上次")),
+    (ZERO_FIXED, gettext_lazy("固定值")),
+]
+WEEKDAYS = [
+    (0, gettext_lazy("周一")),
+    (1, gettext_lazy("周二")),
+    (2, gettext_lazy("周三")),
+    (3, gettext_lazy("周四")),
+    (4, gettext_lazy("周五")),
+    (5, gettext_lazy("周六")),
+    (6, gettext_lazy("周日")),
+]
 MAX_JSON_BYTES = 1024 * 1024
 MAX_NUMBER = Decimal("1e15")
 # Keys of a field the builder edits; any other key of a stored field is carried over.
-FIELD_KEYS = ("key", "label", "label_en", "type", "unit", "required", "min", "max", "help", "choices", "carry",
-              "zero")
+FIELD_KEYS = ("key", "label", "label_en", "type", "unit", "required", "min", "max", "help", "choices", "carry", "zero")
 RULE_KEYS = ("expr", "message", "message_en")
 
 
@@ -48,26 +62,33 @@ def _small(widget: forms.Widget, *extra: str) -> forms.Widget:
 
 
 class FormMetaForm(forms.Form):
-    code = forms.SlugField(label=_l("报表代码"), max_length=50,
-                           help_text=_l("英文字母、数字、连字符，如 elderly-daily；保存后不能修改"),
-                           widget=_small(forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false"})))
-    name = forms.CharField(label=_l("报表名称"), max_length=100, widget=_small(forms.TextInput()))
-    name_en = forms.CharField(label=_l("英文名称"), max_length=100, required=False, widget=_small(forms.TextInput()))
-    description = forms.CharField(label=_l("说明"), required=False,
-                                  widget=_small(forms.Textarea(attrs={"rows": 2})))
+    code = forms.SlugField(
+        label=gettext_lazy("报表代码"),
+        max_length=50,
+        help_text=gettext_lazy("英文字母、数字、连字符，如 elderly-daily；保存后不能修改"),
+        widget=_small(forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false"})),
+    )
+    name = forms.CharField(label=gettext_lazy("报表名称"), max_length=100, widget=_small(forms.TextInput()))
+    name_en = forms.CharField(
+        label=gettext_lazy("英文名称"), max_length=100, required=False, widget=_small(forms.TextInput())
+    )
+    description = forms.CharField(
+        label=gettext_lazy("说明"), required=False, widget=_small(forms.Textarea(attrs={"rows": 2}))
+    )
 
     def __init__(self, *args, editing: Form | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editing = editing
         if editing is not None:
             self.fields["code"].disabled = True
-            self.fields["code"].help_text = _l("报表代码不能修改")
+            self.fields["code"].help_text = gettext_lazy("报表代码不能修改")
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"]
         if self.editing is None and Form.objects.filter(code=code).exists():
-            raise forms.ValidationError(_("代码“%(code)s”已被其他报表使用；如要修改该报表，请在其页面点“编辑”")
-                                        % {"code": code})
+            raise forms.ValidationError(
+                _("代码“%(code)s”已被其他报表使用；如要修改该报表，请在其页面点“编辑”") % {"code": code}
+            )
         return code
 
 
@@ -91,28 +112,67 @@ def _number_text(value: Any) -> str:
 class FieldRowForm(forms.Form):
     """One field of a report form."""
 
-    key = forms.CharField(label=_l("代码"), max_length=50, widget=_small(
-        forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false", "placeholder": "residents_in_care"}),
-        "font-monospace"))
-    label = forms.CharField(label=_l("名称"), max_length=100, widget=_small(forms.TextInput()))
-    label_en = forms.CharField(label=_l("英文名"), max_length=100, required=False, widget=_small(forms.TextInput()))
-    type = forms.ChoiceField(label=_l("类型"), choices=TYPE_CHOICES, initial="int",
-                             widget=_small(forms.Select(attrs={"data-tx-type": ""})))
-    unit = forms.CharField(label=_l("单位"), max_length=20, required=False,
-                           widget=_small(forms.TextInput(attrs={"placeholder": _l("如：人")})))
-    required = forms.BooleanField(label=_l("必填"), required=False,
-                                  widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
-    min = forms.CharField(label=_l("下限"), required=False, max_length=30,
-                          widget=_small(forms.TextInput(attrs={"inputmode": "decimal"})))
-    max = forms.CharField(label=_l("上限"), required=False, max_length=30,
-                          widget=_small(forms.TextInput(attrs={"inputmode": "decimal"})))
-    help = forms.CharField(label=_l("填写说明"), max_length=200, required=False, widget=_small(forms.TextInput()))
-    choices = forms.CharField(label=_l("选项"), required=False, help_text=_l("每行一个：值=标签，如 open=开放"),
-                              widget=_small(forms.Textarea(attrs={"rows": 3, "data-tx-choices": ""})))
-    zero_mode = forms.ChoiceField(label=_l("零报告取值"), choices=ZERO_CHOICES, initial=ZERO_NONE, required=False,
-                                  widget=_small(forms.Select(attrs={"data-tx-zero": ""})))
-    zero_value = forms.CharField(label=_l("固定值"), max_length=200, required=False,
-                                 widget=_small(forms.TextInput(attrs={"data-tx-zero-value": ""})))
+    key = forms.CharField(
+        label=gettext_lazy("代码"),
+        max_length=50,
+        widget=_small(
+            forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false", "placeholder": "residents_in_care"}),
+            "font-monospace",
+        ),
+    )
+    label = forms.CharField(label=gettext_lazy("名称"), max_length=100, widget=_small(forms.TextInput()))
+    label_en = forms.CharField(
+        label=gettext_lazy("英文名"), max_length=100, required=False, widget=_small(forms.TextInput())
+    )
+    type = forms.ChoiceField(
+        label=gettext_lazy("类型"),
+        choices=TYPE_CHOICES,
+        initial="int",
+        widget=_small(forms.Select(attrs={"data-tx-type": ""})),
+    )
+    unit = forms.CharField(
+        label=gettext_lazy("单位"),
+        max_length=20,
+        required=False,
+        widget=_small(forms.TextInput(attrs={"placeholder": gettext_lazy("如：人")})),
+    )
+    required = forms.BooleanField(
+        label=gettext_lazy("必填"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+    min = forms.CharField(
+        label=gettext_lazy("下限"),
+        required=False,
+        max_length=30,
+        widget=_small(forms.TextInput(attrs={"inputmode": "decimal"})),
+    )
+    max = forms.CharField(
+        label=gettext_lazy("上限"),
+        required=False,
+        max_length=30,
+        widget=_small(forms.TextInput(attrs={"inputmode": "decimal"})),
+    )
+    help = forms.CharField(
+        label=gettext_lazy("填写说明"), max_length=200, required=False, widget=_small(forms.TextInput())
+    )
+    choices = forms.CharField(
+        label=gettext_lazy("选项"),
+        required=False,
+        help_text=gettext_lazy("每行一个：值=标签，如 open=开放"),
+        widget=_small(forms.Textarea(attrs={"rows": 3, "data-tx-choices": ""})),
+    )
+    zero_mode = forms.ChoiceField(
+        label=gettext_lazy("零报告取值"),
+        choices=ZERO_CHOICES,
+        initial=ZERO_NONE,
+        required=False,
+        widget=_small(forms.Select(attrs={"data-tx-zero": ""})),
+    )
+    zero_value = forms.CharField(
+        label=gettext_lazy("固定值"),
+        max_length=200,
+        required=False,
+        widget=_small(forms.TextInput(attrs={"data-tx-zero-value": ""})),
+    )
     original = forms.CharField(required=False, widget=forms.HiddenInput())
 
     def clean_key(self) -> str:
@@ -191,8 +251,12 @@ class FieldRowForm(forms.Form):
     def definition_field(self) -> dict:
         """This row as a definition field, merged into the stored field it came from."""
         d = self.cleaned_data
-        new: dict[str, Any] = {"key": d["key"], "label": d["label"].strip(), "type": d["type"],
-                               "required": bool(d.get("required"))}
+        new: dict[str, Any] = {
+            "key": d["key"],
+            "label": d["label"].strip(),
+            "type": d["type"],
+            "required": bool(d.get("required")),
+        }
         for name in ("label_en", "unit", "help"):
             if d.get(name, "").strip():
                 new[name] = d[name].strip()
@@ -241,24 +305,48 @@ def field_initial(field: dict) -> dict:
         zero_value = (_("是") if zero else _("否")) if isinstance(zero, bool) else _number_text(zero)
     else:
         zero_mode, zero_value = ZERO_NONE, ""
-    choices = "\n".join(f"{c.get('value', '')}={c.get('label', '')}" for c in field.get("choices") or []
-                        if isinstance(c, dict))
-    return {"key": field.get("key", ""), "label": field.get("label", ""), "label_en": field.get("label_en", ""),
-            "type": field.get("type", "int"), "unit": field.get("unit", ""), "required": bool(field.get("required")),
-            "min": _number_text(field.get("min")), "max": _number_text(field.get("max")),
-            "help": field.get("help", ""), "choices": choices, "zero_mode": zero_mode, "zero_value": zero_value,
-            "original": json.dumps(field, ensure_ascii=False)}
+    choices = "\n".join(
+        f"{c.get('value', '')}={c.get('label', '')}" for c in field.get("choices") or [] if isinstance(c, dict)
+    )
+    return {
+        "key": field.get("key", ""),
+        "label": field.get("label", ""),
+        "label_en": field.get("label_en", ""),
+        "type": field.get("type", "int"),
+        "unit": field.get("unit", ""),
+        "required": bool(field.get("required")),
+        "min": _number_text(field.get("min")),
+        "max": _number_text(field.get("max")),
+        "help": field.get("help", ""),
+        "choices": choices,
+        "zero_mode": zero_mode,
+        "zero_value": zero_value,
+        "original": json.dumps(field, ensure_ascii=False),
+    }
 
 
 class RuleRowForm(forms.Form):
     """One cross-field rule."""
 
-    expr = forms.CharField(label=_l("规则表达式"), max_length=500, strip=False, widget=_small(
-        forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "off",
-                               "placeholder": "residents_vaccinated <= residents_in_care"}), "font-monospace"))
-    message = forms.CharField(label=_l("提示信息"), max_length=200, widget=_small(forms.TextInput()))
-    message_en = forms.CharField(label=_l("英文提示"), max_length=200, required=False,
-                                 widget=_small(forms.TextInput()))
+    expr = forms.CharField(
+        label=gettext_lazy("规则表达式"),
+        max_length=500,
+        strip=False,
+        widget=_small(
+            forms.TextInput(
+                attrs={
+                    "spellcheck": "false",
+                    "autocapitalize": "off",
+                    "placeholder": "residents_vaccinated <= residents_in_care",
+                }
+            ),
+            "font-monospace",
+        ),
+    )
+    message = forms.CharField(label=gettext_lazy("提示信息"), max_length=200, widget=_small(forms.TextInput()))
+    message_en = forms.CharField(
+        label=gettext_lazy("英文提示"), max_length=200, required=False, widget=_small(forms.TextInput())
+    )
     original = forms.CharField(required=False, widget=forms.HiddenInput())
 
     def definition_rule(self) -> dict:
@@ -270,8 +358,12 @@ class RuleRowForm(forms.Form):
 
 
 def rule_initial(rule: dict) -> dict:
-    return {"expr": rule.get("expr", ""), "message": rule.get("message", ""), "message_en": rule.get("message_en", ""),
-            "original": json.dumps(rule, ensure_ascii=False)}
+    return {
+        "expr": rule.get("expr", ""),
+        "message": rule.get("message", ""),
+        "message_en": rule.get("message_en", ""),
+        "original": json.dumps(rule, ensure_ascii=False),
+    }
 
 
 class _RowFormSet(forms.BaseFormSet):
@@ -284,19 +376,26 @@ class _RowFormSet(forms.BaseFormSet):
         return [f for f in self.forms if f.has_changed() and f.is_valid()]
 
 
-FieldFormSet = forms.formset_factory(FieldRowForm, formset=_RowFormSet, extra=0, max_num=200, absolute_max=200,
-                                     validate_max=True)
-RuleFormSet = forms.formset_factory(RuleRowForm, formset=_RowFormSet, extra=0, max_num=100, absolute_max=100,
-                                    validate_max=True)
+FieldFormSet = forms.formset_factory(
+    FieldRowForm, formset=_RowFormSet, extra=0, max_num=200, absolute_max=200, validate_max=True
+)
+RuleFormSet = forms.formset_factory(
+    RuleRowForm, formset=_RowFormSet, extra=0, max_num=100, absolute_max=100, validate_max=True
+)
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_l("JSON 文件"), required=False,
-                           widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json",
-                                                                  "class": "form-control"}))
-    text = forms.CharField(label=_l("或粘贴 JSON"), required=False, strip=False,
-                           widget=forms.Textarea(attrs={"rows": 10, "class": "form-control font-monospace small",
-                                                        "spellcheck": "false"}))
+    file = forms.FileField(
+        label=gettext_lazy("JSON 文件"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json", "class": "form-control"}),
+    )
+    text = forms.CharField(
+        label=gettext_lazy("或粘贴 JSON"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10, "class": "form-control font-monospace small", "spellcheck": "false"}),
+    )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -315,8 +414,10 @@ class ImportForm(forms.Form):
         try:
             data["payload"] = json.loads(text, parse_constant=_reject_constant)
         except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("JSON 格式错误：第 %(line)s 行第 %(col)s 列（%(msg)s）") % {
-                "line": exc.lineno, "col": exc.colno, "msg": exc.msg}) from None
+            raise forms.ValidationError(
+                _("JSON 格式错误：第 %(line)s 行第 %(col)s 列（%(msg)s）")
+                % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}
+            ) from None
         except RecursionError:
             raise forms.ValidationError(_("JSON 嵌套太深")) from None
         except ValueError as exc:  # NaN, Infinity: not numbers a form can hold
@@ -341,9 +442,13 @@ def shape_problem(payload: Any) -> str | None:
     if not isinstance(definition.get("fields"), list) or not all(isinstance(f, dict) for f in definition["fields"]):
         return _("definition.fields 应是字段对象的列表")
     rule_list = definition.get("rules", [])
-    if rule_list is not None and (not isinstance(rule_list, list) or not all(
+    if rule_list is not None and (
+        not isinstance(rule_list, list)
+        or not all(
             isinstance(r, dict) and isinstance(r.get("expr", ""), str) and isinstance(r.get("message", ""), str)
-            for r in rule_list)):
+            for r in rule_list
+        )
+    ):
         return _("definition.rules 应是规则对象的列表，每条规则的 expr 和 message 都是文本")
     return None
 
@@ -355,8 +460,10 @@ def region_groups(issuers: list[Unit]) -> list[dict]:
         top = issuer.region
         regions = Region.objects.filter(in_subtree("code", top.prefix), level__lte=top.level + 2).order_by("code")
         indent = "\u00a0" * 4
-        options = [(r.code, indent * (r.level - top.level) + _("%(name)s（%(code)s）") % {
-            "name": r.name, "code": r.code}) for r in regions]
+        options = [
+            (r.code, indent * (r.level - top.level) + _("%(name)s（%(code)s）") % {"name": r.name, "code": r.code})
+            for r in regions
+        ]
         groups.append({"issuer": issuer, "options": options})
     return groups
 
@@ -373,28 +480,56 @@ def unit_kind_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 class AssignmentForm(forms.Form):
-    form = forms.ModelChoiceField(label=_l("报表"), queryset=Form.objects.order_by("name"),
-                                  empty_label=_l("请选择报表"), widget=_small(forms.Select()))
-    name = forms.CharField(label=_l("任务名称"), max_length=100, widget=_small(forms.TextInput()),
-                           help_text=_l("如：养老机构疫情防控日报（南县）"))
-    issuer = forms.ModelChoiceField(label=_l("下达单位"), queryset=Unit.objects.none(), empty_label=None,
-                                    widget=_small(forms.Select()))
-    region = forms.CharField(label=_l("报送范围"), max_length=6,
-                             help_text=_l("该区划及其下级区划内的单位须报送"))
-    unit_kinds = forms.MultipleChoiceField(label=_l("报送单位类型"), required=False,
-                                           widget=forms.CheckboxSelectMultiple,
-                                           help_text=_l("范围内这些类型的单位须报送；都不勾选则除民政部门外的所有单位都须报送"))
-    frequency = forms.ChoiceField(label=_l("频次"), choices=Assignment.Frequency.choices,
-                                  initial=Assignment.Frequency.DAILY,
-                                  widget=_small(forms.Select(attrs={"data-tx-frequency": ""})))
-    weekday = forms.TypedChoiceField(label=_l("每周报送日"), choices=[("", "—"), *WEEKDAYS], coerce=int,
-                                     required=False, empty_value=None, widget=_small(forms.Select()))
-    deadline = forms.TimeField(label=_l("截止时间"), initial=dt.time(10, 0), help_text=_l("当日北京时间"),
-                               widget=_small(forms.TimeInput(attrs={"type": "time"}, format="%H:%M")))
-    start_date = forms.DateField(label=_l("开始日期"), widget=_small(forms.DateInput(attrs={"type": "date"},
-                                                                                        format="%Y-%m-%d")))
-    end_date = forms.DateField(label=_l("结束日期"), widget=_small(forms.DateInput(attrs={"type": "date"},
-                                                                                      format="%Y-%m-%d")))
+    form = forms.ModelChoiceField(
+        label=gettext_lazy("报表"),
+        queryset=Form.objects.order_by("name"),
+        empty_label=gettext_lazy("请选择报表"),
+        widget=_small(forms.Select()),
+    )
+    name = forms.CharField(
+        label=gettext_lazy("任务名称"),
+        max_length=100,
+        widget=_small(forms.TextInput()),
+        help_text=gettext_lazy("如：养老机构疫情防控日报（南县）"),
+    )
+    issuer = forms.ModelChoiceField(
+        label=gettext_lazy("下达单位"), queryset=Unit.objects.none(), empty_label=None, widget=_small(forms.Select())
+    )
+    region = forms.CharField(
+        label=gettext_lazy("报送范围"), max_length=6, help_text=gettext_lazy("该区划及其下级区划内的单位须报送")
+    )
+    unit_kinds = forms.MultipleChoiceField(
+        label=gettext_lazy("报送单位类型"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("范围内这些类型的单位须报送；都不勾选则除民政部门外的所有单位都须报送"),
+    )
+    frequency = forms.ChoiceField(
+        label=gettext_lazy("频次"),
+        choices=Assignment.Frequency.choices,
+        initial=Assignment.Frequency.DAILY,
+        widget=_small(forms.Select(attrs={"data-tx-frequency": ""})),
+    )
+    weekday = forms.TypedChoiceField(
+        label=gettext_lazy("每周报送日"),
+        choices=[("", "—"), *WEEKDAYS],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=_small(forms.Select()),
+    )
+    deadline = forms.TimeField(
+        label=gettext_lazy("截止时间"),
+        initial=dt.time(10, 0),
+        help_text=gettext_lazy("当日北京时间"),
+        widget=_small(forms.TimeInput(attrs={"type": "time"}, format="%H:%M")),
+    )
+    start_date = forms.DateField(
+        label=gettext_lazy("开始日期"), widget=_small(forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    )
+    end_date = forms.DateField(
+        label=gettext_lazy("结束日期"), widget=_small(forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    )
 
     def __init__(self, *args, issuers: list[Unit], **kwargs):
         super().__init__(*args, **kwargs)

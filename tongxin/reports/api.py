@@ -15,7 +15,7 @@ from django import forms
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -102,8 +102,8 @@ class FormVersionSerializer(serializers.ModelSerializer):
 
 
 class FormSerializer(serializers.ModelSerializer):
-    latest_version = serializers.SerializerMethodField(help_text=_l("最新版本号；尚无版本时为 null"))
-    definition = serializers.SerializerMethodField(help_text=_l("最新版本的定义（字段与规则）"))
+    latest_version = serializers.SerializerMethodField(help_text=gettext_lazy("最新版本号；尚无版本时为 null"))
+    definition = serializers.SerializerMethodField(help_text=gettext_lazy("最新版本的定义（字段与规则）"))
 
     class Meta:
         model = Form
@@ -171,7 +171,7 @@ class FormViewSet(WordedNotFound, viewsets.ReadOnlyModelViewSet):
 class AssignmentSerializer(serializers.ModelSerializer):
     form = serializers.PrimaryKeyRelatedField(queryset=Form.objects.all())
     form_code = serializers.CharField(source="form.code", read_only=True)
-    issuer = VisibleIdField(_visible_units, _l("找不到该下达单位，或您无权查看"), queryset=Unit.objects.all())
+    issuer = VisibleIdField(_visible_units, gettext_lazy("找不到该下达单位，或您无权查看"), queryset=Unit.objects.all())
     issuer_name = serializers.CharField(source="issuer.name", read_only=True)
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
     region_name = serializers.CharField(source="region.name", read_only=True)
@@ -211,11 +211,11 @@ class IdFilter(django_filters.NumberFilter):
 
 
 class ReportFilter(django_filters.FilterSet):
-    assignment = IdFilter(field_name="assignment_id", label=_l("报送任务"))
-    unit = IdFilter(field_name="unit_id", label=_l("单位"))
-    day = django_filters.DateFilter(label=_l("报送日期"))
-    region = django_filters.CharFilter(label=_l("区划代码（含下级）"), method="filter_region")
-    is_late = django_filters.BooleanFilter(label=_l("迟报"))
+    assignment = IdFilter(field_name="assignment_id", label=gettext_lazy("报送任务"))
+    unit = IdFilter(field_name="unit_id", label=gettext_lazy("单位"))
+    day = django_filters.DateFilter(label=gettext_lazy("报送日期"))
+    region = django_filters.CharFilter(label=gettext_lazy("区划代码（含下级）"), method="filter_region")
+    is_late = django_filters.BooleanFilter(label=gettext_lazy("迟报"))
 
     class Meta:
         model = Report
@@ -242,7 +242,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class ReportDetailSerializer(ReportSerializer):
-    values = serializers.DictField(read_only=True, help_text=_l("最新修订的数据，键为报表字段代码"))
+    values = serializers.DictField(read_only=True, help_text=gettext_lazy("最新修订的数据，键为报表字段代码"))
 
     class Meta(ReportSerializer.Meta):
         fields = [*ReportSerializer.Meta.fields, "values"]
@@ -254,18 +254,18 @@ REPLAY = OpenApiResponse(ReportDetailSerializer,
 
 
 class FilingSerializer(serializers.Serializer):
-    assignment = VisibleIdField(queries.visible_assignments, _l("找不到该报送任务，或您无权查看"),
+    assignment = VisibleIdField(queries.visible_assignments, gettext_lazy("找不到该报送任务，或您无权查看"),
                                 queryset=Assignment.objects.all())
-    unit = VisibleIdField(_visible_units, _l("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
-    day = serializers.DateField(help_text=_l("报送日期（北京时间的日期）"))
-    values = serializers.DictField(required=False, default=dict, help_text=_l("字段代码 → 值"))
+    unit = VisibleIdField(_visible_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
+    day = serializers.DateField(help_text=gettext_lazy("报送日期（北京时间的日期）"))
+    values = serializers.DictField(required=False, default=dict, help_text=gettext_lazy("字段代码 → 值"))
     zero = serializers.BooleanField(required=False, default=False,
-                                    help_text=_l("零报告：存量沿用上次报告，当日数字记 0；values 中的值优先"))
+                                    help_text=gettext_lazy("零报告：存量沿用上次报告，当日数字记 0；values 中的值优先"))
 
 
 class CorrectionSerializer(serializers.Serializer):
-    values = serializers.DictField(help_text=_l("更正后的完整数据：字段代码 → 值"))
-    reason = serializers.CharField(max_length=200, allow_blank=True, help_text=_l("更正原因（必填）"))
+    values = serializers.DictField(help_text=gettext_lazy("更正后的完整数据：字段代码 → 值"))
+    reason = serializers.CharField(max_length=200, allow_blank=True, help_text=gettext_lazy("更正原因（必填）"))
 
 
 class RevisionSerializer(serializers.ModelSerializer):
@@ -333,20 +333,20 @@ class ReportViewSet(WordedNotFound, scope.ScopedViewSetMixin, viewsets.ReadOnlyM
 # --- completeness and roll-ups -----------------------------------------------------------------
 
 class RegionQuerySerializer(serializers.Serializer):
-    assignment = serializers.IntegerField(min_value=1, help_text=_l("报送任务 id"))
-    region = serializers.RegexField(r"^\d{6}$", help_text=_l("区划代码，如 430921"),
-                                    error_messages={"invalid": _l("区划代码应为 6 位数字")})
+    assignment = serializers.IntegerField(min_value=1, help_text=gettext_lazy("报送任务 id"))
+    region = serializers.RegexField(r"^\d{6}$", help_text=gettext_lazy("区划代码，如 430921"),
+                                    error_messages={"invalid": gettext_lazy("区划代码应为 6 位数字")})
 
 
 class CompletenessQuerySerializer(RegionQuerySerializer):
-    day = serializers.DateField(help_text=_l("报送日期，如 2021-08-02"))
+    day = serializers.DateField(help_text=gettext_lazy("报送日期，如 2021-08-02"))
 
 
 class RollupQuerySerializer(RegionQuerySerializer):
-    day_from = serializers.DateField(help_text=_l("起始日期（含）"))
-    day_to = serializers.DateField(help_text=_l("结束日期（含），范围不超过 366 天"))
+    day_from = serializers.DateField(help_text=gettext_lazy("起始日期（含）"))
+    day_to = serializers.DateField(help_text=gettext_lazy("结束日期（含），范围不超过 366 天"))
     key = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
-                                help_text=_l("只看这些字段（可重复）；不填则返回全部数值字段"))
+                                help_text=gettext_lazy("只看这些字段（可重复）；不填则返回全部数值字段"))
 
     def validate(self, attrs):
         if attrs["day_from"] > attrs["day_to"]:
@@ -375,20 +375,20 @@ def _resolve(request, serializer_class) -> tuple[dict, Assignment, Region]:
 class CompletenessRowSerializer(serializers.Serializer):
     region = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.name")
-    expected = serializers.IntegerField(help_text=_l("应报单位数"))
-    on_time = serializers.IntegerField(help_text=_l("按时报送"))
-    late = serializers.IntegerField(help_text=_l("迟报"))
-    zero = serializers.IntegerField(help_text=_l("其中零报告"))
-    missing = serializers.IntegerField(help_text=_l("未报"))
-    rate = serializers.FloatField(help_text=_l("报送率（已报 / 应报，0–1）"))
+    expected = serializers.IntegerField(help_text=gettext_lazy("应报单位数"))
+    on_time = serializers.IntegerField(help_text=gettext_lazy("按时报送"))
+    late = serializers.IntegerField(help_text=gettext_lazy("迟报"))
+    zero = serializers.IntegerField(help_text=gettext_lazy("其中零报告"))
+    missing = serializers.IntegerField(help_text=gettext_lazy("未报"))
+    rate = serializers.FloatField(help_text=gettext_lazy("报送率（已报 / 应报，0–1）"))
 
 
 @extend_schema_serializer(many=False)
 class CompletenessSerializer(serializers.Serializer):
     assignment = serializers.IntegerField()
     day = serializers.DateField()
-    total = CompletenessRowSerializer(help_text=_l("本区划合计（等于各下级区划之和加直属单位）"))
-    rows = CompletenessRowSerializer(many=True, help_text=_l("每个下级区划一行"))
+    total = CompletenessRowSerializer(help_text=gettext_lazy("本区划合计（等于各下级区划之和加直属单位）"))
+    rows = CompletenessRowSerializer(many=True, help_text=gettext_lazy("每个下级区划一行"))
 
 
 class MissingUnitSerializer(serializers.ModelSerializer):
@@ -429,8 +429,8 @@ class CompletenessViewSet(viewsets.GenericViewSet):
 
 class RollupSerializer(serializers.ModelSerializer):
     total = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False,
-                                     help_text=_l("最新修订值之和（是/否 计为 1/0）"))
-    count = serializers.IntegerField(help_text=_l("填写了该字段的报告数"))
+                                     help_text=gettext_lazy("最新修订值之和（是/否 计为 1/0）"))
+    count = serializers.IntegerField(help_text=gettext_lazy("填写了该字段的报告数"))
 
     class Meta:
         model = FieldRollup
