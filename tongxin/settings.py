@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "tongxin.regions",
     "tongxin.units",
     "tongxin.reports",
+    "tongxin.inspections",
+    "tongxin.ledger",
     "tongxin.demo",
 ]
 
@@ -148,6 +150,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 TONGXIN_IMPORT_MAX_BYTES = envint("TONGXIN_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 TONGXIN_IMPORT_MAX_ROWS = envint("TONGXIN_IMPORT_MAX_ROWS", 20000)
+TONGXIN_UPLOAD_MAX_BYTES = envint("TONGXIN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 TONGXIN_NOTIFY_BACKENDS = envlist("TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.notify.LoggingBackend"])
 
 REST_FRAMEWORK = {

@@ -1,4 +1,4 @@
-"""What every app shares: the audit trail and the notification centre's messages.
+"""What every app shares: the audit trail, the notification centre's messages and attachments (evidence files).
 
 The audit trail is an append-only record of every domain write and every sign-in event.
 
@@ -92,3 +92,55 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def attachment_upload_to(instance: "Attachment", filename: str) -> str:
+    """attachments/<local date>/<random>.<ext>: the user's file name never reaches the storage."""
+    import uuid  # local: keeps this appended block self-contained
+
+    return f"attachments/{timezone.localdate():%Y/%m/%d}/{uuid.uuid4().hex}{_safe_suffix(filename)}"
+
+
+def attachment_thumbnail_upload_to(instance: "Attachment", filename: str) -> str:
+    import uuid
+
+    return f"attachments/thumbs/{timezone.localdate():%Y/%m/%d}/{uuid.uuid4().hex}{_safe_suffix(filename)}"
+
+
+def _safe_suffix(filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f".{suffix}" if suffix in ("jpg", "png", "webp", "pdf") else ""
+
+
+class Attachment(models.Model):
+    """One evidence file (a photo or a PDF) as stored after `core.uploads.store_attachment` checked it.
+
+    Who may see it is decided by the scope of `unit_id`, by the app that serves it; core cannot
+    point a foreign key at units. Rows are created only by `store_attachment`.
+    """
+
+    file = models.FileField(_("文件"), upload_to=attachment_upload_to, max_length=200)
+    thumbnail = models.FileField(_("缩略图"), upload_to=attachment_thumbnail_upload_to, max_length=200,
+                                 null=True, blank=True)  # none for a PDF
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    original_name = models.CharField(_("原文件名"), max_length=255, blank=True)  # display only, sanitised
+    width = models.PositiveIntegerField(_("宽（像素）"), null=True, blank=True)
+    height = models.PositiveIntegerField(_("高（像素）"), null=True, blank=True)
+    unit_id = models.BigIntegerField(_("单位编号"), db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -1,0 +1,305 @@
+"""Every write of inspections: checklists, campaigns, teams, inspections and their findings.
+
+An inspection is answered item by item while it is a draft; a failed item becomes a finding at
+once, which the inspector may edit, merge with another or drop; finishing the inspection turns
+every remaining finding into a ledger entry (through ledger.services) in the same transaction —
+or, for a problem fixed on the spot with evidence, into an entry closed at once (立查立改).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core import audit
+from tongxin.inspections.definition import DefinitionError, judge, validate_definition
+from tongxin.inspections.models import (
+    Answer,
+    Campaign,
+    ChecklistTemplate,
+    ChecklistVersion,
+    Finding,
+    Inspection,
+    Team,
+)
+from tongxin.ledger import services as ledger
+from tongxin.ledger.models import Severity, Source
+from tongxin.regions.models import Region
+from tongxin.units import scope
+from tongxin.units.models import Kind, Role, Unit
+
+ADMINS = frozenset({Role.SYSTEM_ADMIN, Role.OFFICER, Role.LEADER})
+# Days to put it right, by severity, unless the inspector sets a deadline.
+DEFAULT_DAYS = {Severity.SERIOUS: 3, Severity.MAJOR: 7, Severity.GENERAL: 15}
+
+
+# --- checklists ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def define_checklist(actor, *, code: str, name: str, definition: Any, name_en: str = "",
+                     description: str = "") -> ChecklistVersion:
+    """Create a checklist or add a version; inspections keep the version they were answered on."""
+    if actor is not None and not scope.has_role(actor, *ADMINS):
+        raise PermissionDenied(_("只有管理员和业务人员可以定义检查表"))
+    try:
+        definition = validate_definition(definition)
+    except DefinitionError as exc:
+        raise ValidationError({"definition": exc.errors}) from None
+    template, created = ChecklistTemplate.objects.select_for_update().get_or_create(
+        code=code, defaults={"name": name, "name_en": name_en, "description": description})
+    if created:
+        audit.record_change(actor, template, None)
+    last = template.latest_version()
+    if last is not None and last.definition == definition:
+        return last
+    version = ChecklistVersion.objects.create(template=template, number=(last.number if last else 0) + 1,
+                                              definition=definition, created_by=actor)
+    audit.record_change(actor, version, None)
+    return version
+
+
+def load_builtin_checklists() -> list[ChecklistVersion]:
+    """The checklists shipped in inspections/data/*.json; idempotent."""
+    out = []
+    for path in sorted((Path(__file__).resolve().parent / "data").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out.append(define_checklist(None, code=data["code"], name=data["name"], name_en=data.get("name_en", ""),
+                                    definition=data["definition"]))
+    return out
+
+
+# --- campaigns and teams -------------------------------------------------------------------------
+
+def _bureau_officer(actor, bureau: Unit) -> None:
+    if actor is None:
+        return
+    s = scope.scope_of(actor)
+    if not s.covers(bureau):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    if bureau.kind != Kind.BUREAU or not s.covers(bureau, mode=scope.FILE):
+        raise PermissionDenied(_("只有民政部门的业务人员可以发起专项行动或组织督导"))
+
+
+@transaction.atomic
+def create_campaign(actor, *, name: str, issuer: Unit, region: Region, templates: Sequence[ChecklistTemplate],
+                    start_date: dt.date, end_date: dt.date, self_inspection_deadline: dt.date,
+                    unit_kinds: Sequence[str] = (Kind.ELDERLY_CARE,), supervision_target: int = 100,
+                    description: str = "") -> Campaign:
+    """专项行动 issued by a bureau to its subtree."""
+    _bureau_officer(actor, issuer)
+    errors: dict[str, list[str]] = {}
+    if not region.code.startswith(issuer.region.prefix):
+        errors["region"] = [_("范围必须在发起单位的辖区内")]
+    if start_date > end_date:
+        errors["end_date"] = [_("结束日期不能早于开始日期")]
+    if not (start_date <= self_inspection_deadline <= end_date):
+        errors["self_inspection_deadline"] = [_("自查截止日期应在行动期间内")]
+    if not 0 <= supervision_target <= 100:
+        errors["supervision_target"] = [_("督导覆盖目标应在 0–100 之间")]
+    if not templates:
+        errors["templates"] = [_("请至少选择一张检查表")]
+    bad = [k for k in unit_kinds if k not in Kind.values or k == Kind.BUREAU]
+    if bad:
+        errors["unit_kinds"] = [_("未知的单位类型：%(kinds)s") % {"kinds": "、".join(bad)}]
+    if errors:
+        raise ValidationError(errors)
+    campaign = Campaign.objects.create(
+        name=name.strip(), issuer=issuer, region=region, unit_kinds=list(unit_kinds), start_date=start_date,
+        end_date=end_date, self_inspection_deadline=self_inspection_deadline,
+        supervision_target=supervision_target, description=description)
+    campaign.templates.set(templates)
+    audit.record_change(actor, campaign, None, unit=issuer)
+    return campaign
+
+
+@transaction.atomic
+def create_team(actor, *, name: str, bureau: Unit, start_date: dt.date, end_date: dt.date, members: Sequence = (),
+                outside_members: str = "", campaign: Campaign | None = None) -> Team:
+    """督导组 led by a bureau; members may come from several bodies (outsiders by name)."""
+    _bureau_officer(actor, bureau)
+    if start_date > end_date:
+        raise ValidationError({"end_date": [_("结束日期不能早于开始日期")]})
+    team = Team.objects.create(name=name.strip(), bureau=bureau, campaign=campaign, start_date=start_date,
+                               end_date=end_date, outside_members=outside_members.strip())
+    team.members.set([*members, *([actor] if actor is not None else [])])
+    audit.record_change(actor, team, None, unit=bureau)
+    return team
+
+
+# --- inspections ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def start_inspection(actor, *, unit: Unit, version: ChecklistVersion, kind: str, day: dt.date | None = None,
+                     campaign: Campaign | None = None, team: Team | None = None,
+                     now: dt.datetime | None = None) -> Inspection:
+    """Begin a self-inspection (the unit's own staff) or a supervisory one (a team member, inside the team's area)."""
+    now = now or timezone.now()
+    day = day or timezone.localdate(now)
+    if actor is not None:
+        s = scope.scope_of(actor)
+        if not s.covers(unit):
+            raise Http404(_("找不到该记录，或您无权查看"))
+    errors: dict[str, list[str]] = {}
+    if kind == Inspection.Kind.SELF:
+        if actor is not None and unit.pk not in scope.scope_of(actor).units.get(scope.FILE, frozenset()):
+            raise PermissionDenied(_("自查由本单位人员填写"))
+    elif kind == Inspection.Kind.SUPERVISION:
+        if team is None:
+            errors["team"] = [_("督导检查须选择督导组")]
+        else:
+            if not unit.region_id.startswith(team.bureau.region.prefix):
+                errors["unit"] = [_("该单位不在督导组的检查范围内")]
+            if actor is not None and not team.members.filter(pk=actor.pk).exists():
+                raise PermissionDenied(_("您不是该督导组成员"))
+            if not (team.start_date <= day <= team.end_date):
+                errors["day"] = [_("检查日期不在督导组的工作日期内")]
+    else:
+        errors["kind"] = [_("未知的检查类型")]
+    if campaign is not None:
+        if not unit.region_id.startswith(campaign.region.prefix):
+            errors["unit"] = [_("该单位不在专项行动范围内")]
+        if not campaign.templates.filter(pk=version.template_id).exists():
+            errors["version"] = [_("该检查表不属于此专项行动")]
+    if errors:
+        raise ValidationError(errors)
+    inspection = Inspection.objects.create(kind=kind, unit=unit, version=version, campaign=campaign, team=team,
+                                           inspector=actor, day=day, started_at=now)
+    audit.record_change(actor, inspection, None, unit=unit)
+    return inspection
+
+
+def _editable(actor, inspection: Inspection) -> Inspection:
+    locked = (Inspection.objects.select_for_update(of=("self",)).select_related("unit", "version", "team")
+              .get(pk=inspection.pk))
+    if actor is not None:
+        if not scope.scope_of(actor).covers(locked.unit):
+            raise Http404(_("找不到该记录，或您无权查看"))
+        allowed = actor.pk == locked.inspector_id or (
+            locked.team is not None and locked.team.members.filter(pk=actor.pk).exists())
+        if not allowed:
+            raise PermissionDenied(_("只有检查人和督导组成员可以填写本次检查"))
+    if locked.status != Inspection.Status.DRAFT:
+        raise ValidationError({"status": [_("检查已完成，不能再修改")]})
+    return locked
+
+
+@transaction.atomic
+def answer(actor, inspection: Inspection, *, item_key: str, result: str = "", value: str = "", note: str = "",
+           attachments: Sequence = (), now: dt.datetime | None = None) -> Answer:
+    """Record one item's answer; a failure opens (or keeps) a finding for it, a pass removes it."""
+    locked = _editable(actor, inspection)
+    item = locked.version.item(item_key)
+    if item is None:
+        raise ValidationError({"item_key": [_("检查表中没有这一项")]})
+    existing = Answer.objects.filter(inspection=locked, item_key=item_key).first()
+    has_photo = bool(attachments) or (existing is not None and existing.attachments.exists())
+    verdict, problems = judge(item, result, value, has_photo)
+    if problems:
+        raise ValidationError({item_key: problems})
+    row, _created = Answer.objects.update_or_create(
+        inspection=locked, item_key=item_key,
+        defaults={"result": verdict, "value": str(value)[:500], "note": note.strip(),
+                  "answered_at": now or timezone.now()})
+    if attachments:
+        row.attachments.add(*attachments)
+    _sync_finding(locked, item, verdict, note)
+    return row
+
+
+def _sync_finding(inspection: Inspection, item: dict, verdict: str, note: str) -> None:
+    findings = [f for f in inspection.findings.all() if item["key"] in f.item_keys]
+    if verdict == "fail":
+        if not findings:
+            description = item.get("text", "") + (f"：{note.strip()}" if note.strip() else "")
+            Finding.objects.create(inspection=inspection, item_keys=[item["key"]], description=description,
+                                   severity=item.get("severity", Severity.GENERAL),
+                                   category=item.get("category", "other"),
+                                   required_measure=item.get("measure", ""))
+        return
+    for finding in findings:
+        keys = [k for k in finding.item_keys if k != item["key"]]
+        if keys:
+            finding.item_keys = keys
+            finding.save(update_fields=["item_keys"])
+        else:
+            finding.delete()
+
+
+@transaction.atomic
+def edit_finding(actor, finding: Finding, **values: Any) -> Finding:
+    """Change a finding's wording, severity, category, measure, deadline or on-the-spot evidence."""
+    _editable(actor, finding.inspection)
+    attachments = values.pop("attachments", None)
+    allowed = {"description", "severity", "category", "required_measure", "deadline", "fixed_on_spot", "dropped"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    for key, value in values.items():
+        setattr(finding, key, value)
+    if finding.severity not in Severity.values:
+        raise ValidationError({"severity": [_("请选择有效的选项")]})
+    if finding.deadline is not None and finding.deadline < finding.inspection.day:
+        raise ValidationError({"deadline": [_("整改时限不能早于发现日期")]})
+    finding.save()
+    if attachments:
+        finding.attachments.add(*attachments)
+    return finding
+
+
+@transaction.atomic
+def merge_findings(actor, keep: Finding, others: Sequence[Finding]) -> Finding:
+    """Fold duplicate findings into one: their items join it, their descriptions are appended."""
+    _editable(actor, keep.inspection)
+    for other in others:
+        if other.pk == keep.pk or other.inspection_id != keep.inspection_id:
+            raise ValidationError({"findings": [_("只能合并同一次检查中的其他问题")]})
+        keep.item_keys = list(dict.fromkeys([*keep.item_keys, *other.item_keys]))
+        keep.description = f"{keep.description}；{other.description}"
+        other.merged_into = keep
+        other.save(update_fields=["merged_into"])
+    keep.save()
+    return keep
+
+
+@transaction.atomic
+def finish_inspection(actor, inspection: Inspection, *, summary: str = "",
+                      now: dt.datetime | None = None) -> list:
+    """Close the inspection: every item must be answered; remaining findings go onto the ledger."""
+    locked = _editable(actor, inspection)
+    now = now or timezone.now()
+    answered = set(locked.answers.values_list("item_key", flat=True))
+    missing = [i["text"] for i in locked.version.items() if i["key"] not in answered]
+    if missing:
+        raise ValidationError({"answers": [_("还有 %(n)s 项未检查：%(items)s") % {
+            "n": len(missing), "items": "；".join(missing[:5])}]})
+    source = Source.SELF if locked.kind == Inspection.Kind.SELF else Source.SUPERVISION
+    entries = []
+    for finding in locked.findings.filter(dropped=False, merged_into__isnull=True).order_by("id"):
+        values = dict(unit=locked.unit, source=source, category=finding.category, severity=finding.severity,
+                      description=finding.description, required_measure=finding.required_measure,
+                      responsible_person=locked.unit.contact_person, responsible_phone=locked.unit.phone,
+                      found_on=locked.day, campaign=locked.campaign, inspection=locked, now=now)
+        if finding.fixed_on_spot:
+            entry = ledger.fix_on_spot(actor, attachments=list(finding.attachments.all()), **values)
+        else:
+            deadline = finding.deadline or locked.day + dt.timedelta(days=DEFAULT_DAYS.get(finding.severity, 7))
+            evidence = [a for ans in locked.answers.filter(item_key__in=finding.item_keys)
+                        for a in ans.attachments.all()]
+            entry = ledger.open_entry(actor, deadline=deadline, attachments=evidence, **values)
+        finding.entry = entry
+        finding.save(update_fields=["entry"])
+        entries.append(entry)
+    before = audit.snapshot(locked)
+    locked.status, locked.finished_at, locked.summary = Inspection.Status.FINISHED, now, summary.strip()
+    locked.save()
+    audit.record_change(actor, locked, before, unit=locked.unit)
+    return entries

@@ -1,0 +1,124 @@
+"""The rectification ledger (问题台账): every problem found, from finding to verified close.
+
+An entry lives through 挂账 open → 整改中 rectifying → 待验收 awaiting verification → 已销号
+closed, or is 退回 returned to rectification by the verifier; 立查立改 closes an entry fixed on
+the spot in one step. Every move is a Transition (who, when, comment, evidence). An entry past
+its deadline and not closed is overdue — computed against the local date, never stored, so it
+can never go stale. `region_code` copies the unit's region so one county's entries are one
+range scan without a join, even at a million rows.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.units.models import Unit
+
+
+class Status(models.TextChoices):
+    OPEN = "open", _("挂账")
+    RECTIFYING = "rectifying", _("整改中")
+    AWAITING = "awaiting", _("待验收")
+    CLOSED = "closed", _("已销号")
+    RETURNED = "returned", _("退回")
+
+
+class Severity(models.TextChoices):
+    GENERAL = "general", _("一般")
+    MAJOR = "major", _("较大")
+    SERIOUS = "serious", _("重大")
+
+
+class Source(models.TextChoices):
+    SELF = "self_inspection", _("自查")
+    SUPERVISION = "supervision", _("督导检查")
+    REPORT = "daily_report", _("日报")
+    DIRECTIVE = "directive", _("通知指令")
+    OTHER = "other", _("其他")
+
+
+class Category(models.TextChoices):
+    EPIDEMIC = "epidemic", _("疫情防控")
+    FIRE = "fire", _("消防安全")
+    ELECTRICAL = "electrical", _("用电安全")
+    GAS = "gas", _("燃气安全")
+    FOOD = "food", _("食品安全")
+    BUILDING = "building", _("建筑安全")
+    OTHER = "other", _("其他")
+
+
+class LedgerEntry(models.Model):
+    number = models.CharField(_("台账编号"), max_length=30, unique=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="ledger_entries")
+    region_code = models.CharField(_("区划代码"), max_length=6)
+    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    severity = models.CharField(_("严重程度"), max_length=20, choices=Severity.choices)
+    description = models.TextField(_("问题描述"))
+    required_measure = models.TextField(_("整改措施"), blank=True)
+    responsible_person = models.CharField(_("责任人"), max_length=50, blank=True)
+    responsible_phone = models.CharField(_("责任人电话"), max_length=20, blank=True)
+    found_on = models.DateField(_("发现日期"))
+    deadline = models.DateField(_("整改时限"))
+    status = models.CharField(_("整改状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    campaign = models.ForeignKey("inspections.Campaign", verbose_name=_("专项行动"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="ledger_entries")
+    inspection = models.ForeignKey("inspections.Inspection", verbose_name=_("检查"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="ledger_entries")
+    fixed_on_spot = models.BooleanField(_("立查立改"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    fixed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("整改人"))
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("验收人"))
+    created_at = models.DateTimeField(_("登记时间"))
+    closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    attachments = models.ManyToManyField("core.Attachment", blank=True, related_name="+")
+
+    scope_unit_path = "unit"
+
+    class Meta:
+        ordering = ["-found_on", "-id"]
+        verbose_name = _("台账条目")
+        verbose_name_plural = _("问题台账")
+        indexes = [
+            models.Index(fields=["region_code", "status", "deadline"], name="ledger_region_status_idx"),
+            models.Index(fields=["unit", "status"], name="ledger_unit_status_idx"),
+            models.Index(fields=["campaign", "status"], name="ledger_campaign_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Transition(models.Model):
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField(_("操作"), max_length=30)
+    from_status = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                              verbose_name=_("操作人"))
+    at = models.DateTimeField(_("时间"))
+    comment = models.TextField(_("意见"), blank=True)
+    attachments = models.ManyToManyField("core.Attachment", blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["entry", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.from_status}→{self.to_status}"
+
+
+class Counter(models.Model):
+    """The last sequence number used for a region and year (430921-2021-0007)."""
+
+    region_code = models.CharField(max_length=6)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region_code", "year"], name="ledger_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code}-{self.year}: {self.last}"

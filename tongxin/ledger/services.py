@@ -1,0 +1,184 @@
+"""Every write to the ledger: validate, check scope and roles, move the state, audit — in one transaction.
+
+The life of an entry is `WORKFLOW`; the rules that are about people, not states, live here:
+the unit's own staff or an officer above it may open, start and submit a fix (with evidence);
+only an officer of a bureau above the unit may verify (close) or return it, and never someone
+who submitted its fix. 立查立改 records an entry fixed on the spot, with evidence, closed in one step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tongxin.core import audit
+from tongxin.core.validators import normalize_phone
+from tongxin.core.workflow import Workflow
+from tongxin.ledger.models import Category, Counter, LedgerEntry, Severity, Source, Status, Transition
+from tongxin.units import scope
+from tongxin.units.models import Unit
+
+WORKFLOW = Workflow(
+    dict(Status.choices),
+    [
+        ("start", [Status.OPEN, Status.RETURNED], Status.RECTIFYING),
+        ("submit_fix", [Status.RECTIFYING], Status.AWAITING),
+        ("close", [Status.AWAITING], Status.CLOSED),
+        ("return", [Status.AWAITING], Status.RETURNED),
+    ],
+)
+VERIFYING = frozenset({"close", "return"})
+
+
+def overdue_q(today: dt.date | None = None) -> Q:
+    """Entries past their deadline (local date) and not closed."""
+    today = today or timezone.localdate()
+    return Q(deadline__lt=today) & ~Q(status=Status.CLOSED)
+
+
+def is_overdue(entry: LedgerEntry, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return entry.status != Status.CLOSED and entry.deadline < today
+
+
+def _next_number(region_code: str, year: int) -> str:
+    for _attempt in range(3):
+        updated = Counter.objects.filter(region_code=region_code, year=year).update(last=F("last") + 1)
+        if not updated:
+            try:
+                with transaction.atomic():
+                    Counter.objects.create(region_code=region_code, year=year, last=1)
+            except IntegrityError:
+                continue
+        last = Counter.objects.get(region_code=region_code, year=year).last
+        return f"{region_code}-{year}-{last:04d}"
+    raise RuntimeError("could not allocate a ledger number")
+
+
+def _require(actor, unit: Unit, *, verifier: bool = False) -> None:
+    """404 outside the actor's sight; 403 when the actor may see but not act (or not verify)."""
+    if actor is None:
+        return
+    s = scope.scope_of(actor)
+    if not s.covers(unit):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    if verifier:
+        if not any(unit.region_id.startswith(p) for p in s.prefixes.get(scope.FILE, ())):
+            raise PermissionDenied(_("只有主管民政部门的业务人员可以验收或退回"))
+    elif not s.covers(unit, mode=scope.FILE):
+        raise PermissionDenied(_("您的角色不能处理该单位的问题"))
+
+
+def _clean(values: dict[str, Any], found_on: dt.date) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    out = dict(values)
+    for key, choices in (("source", Source), ("category", Category), ("severity", Severity)):
+        if out.get(key) not in choices.values:
+            errors[key] = [_("请选择有效的选项")]
+    if not str(out.get("description", "")).strip():
+        errors["description"] = [_("请描述发现的问题")]
+    deadline = out.get("deadline")
+    if not isinstance(deadline, dt.date):
+        errors["deadline"] = [_("请填写整改时限")]
+    elif deadline < found_on:
+        errors["deadline"] = [_("整改时限不能早于发现日期")]
+    phone = str(out.get("responsible_phone") or "").strip()
+    if phone:
+        try:
+            out["responsible_phone"] = normalize_phone(phone)
+        except ValidationError as exc:
+            errors["responsible_phone"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return out
+
+
+def _record(entry: LedgerEntry, name: str, before: str, actor, comment: str, attachments: Sequence = (),
+            now: dt.datetime | None = None) -> Transition:
+    t = Transition.objects.create(entry=entry, name=name, from_status=before, to_status=entry.status,
+                                  actor=actor, at=now or timezone.now(), comment=comment)
+    if attachments:
+        t.attachments.set(attachments)
+    return t
+
+
+@transaction.atomic
+def open_entry(actor, *, unit: Unit, source: str, category: str, severity: str, description: str,
+               deadline: dt.date, required_measure: str = "", responsible_person: str = "",
+               responsible_phone: str = "", found_on: dt.date | None = None, campaign=None, inspection=None,
+               attachments: Sequence = (), now: dt.datetime | None = None) -> LedgerEntry:
+    """挂账: put a problem on the ledger with a readable number (430921-2021-0007)."""
+    _require(actor, unit)
+    now = now or timezone.now()
+    found_on = found_on or timezone.localdate(now)
+    values = _clean({"source": source, "category": category, "severity": severity, "description": description,
+                     "deadline": deadline, "responsible_phone": responsible_phone}, found_on)
+    entry = LedgerEntry.objects.create(
+        number=_next_number(unit.region_id, found_on.year), unit=unit, region_code=unit.region_id,
+        source=source, category=category, severity=severity, description=description.strip(),
+        required_measure=required_measure.strip(), responsible_person=responsible_person.strip(),
+        responsible_phone=values["responsible_phone"], found_on=found_on, deadline=deadline,
+        campaign=campaign, inspection=inspection, created_by=actor, created_at=now,
+    )
+    if attachments:
+        entry.attachments.set(attachments)
+    _record(entry, "open", "", actor, "", attachments, now)
+    audit.record_change(actor, entry, None, unit=unit)
+    return entry
+
+
+@transaction.atomic
+def fix_on_spot(actor, *, unit: Unit, attachments: Sequence, comment: str = "", now: dt.datetime | None = None,
+                **values: Any) -> LedgerEntry:
+    """立查立改: an entry found and fixed during the inspection, with evidence, closed in one step."""
+    if not attachments:
+        raise ValidationError({"attachments": [_("立查立改须上传整改后的照片或材料")]})
+    now = now or timezone.now()
+    values.setdefault("deadline", timezone.localdate(now))
+    entry = open_entry(actor, unit=unit, now=now, **values)
+    before = audit.snapshot(entry)
+    entry.status, entry.fixed_on_spot = Status.CLOSED, True
+    entry.fixed_by = entry.closed_by = actor
+    entry.closed_at = now
+    entry.save()
+    _record(entry, "fix_on_spot", Status.OPEN, actor, comment or _("立查立改"), attachments, now)
+    audit.record_change(actor, entry, before, unit=unit)
+    return entry
+
+
+@transaction.atomic
+def transition(actor, entry: LedgerEntry, name: str, *, comment: str = "", attachments: Sequence = (),
+               now: dt.datetime | None = None) -> LedgerEntry:
+    """Move an entry along WORKFLOW: start, submit_fix (needs evidence), close or return (a verifier
+    other than whoever submitted the fix; returning needs a reason)."""
+    locked = LedgerEntry.objects.select_for_update().select_related("unit").get(pk=entry.pk)
+    _require(actor, locked.unit, verifier=name in VERIFYING)
+    step = WORKFLOW.check(locked.status, name)
+    comment = (comment or "").strip()
+    if name == "submit_fix" and not attachments:
+        raise ValidationError({"attachments": [_("提交验收须上传整改后的照片或材料")]})
+    if name == "return" and not comment:
+        raise ValidationError({"comment": [_("退回须说明原因")]})
+    if name in VERIFYING and actor is not None:
+        fixers = set(locked.transitions.filter(name="submit_fix").values_list("actor_id", flat=True))
+        if actor.pk in fixers:
+            raise PermissionDenied(_("整改人不能验收自己整改的问题，请由主管部门其他人员验收"))
+    now = now or timezone.now()
+    before_snapshot, before = audit.snapshot(locked), locked.status
+    locked.status = step.target
+    if name == "submit_fix":
+        locked.fixed_by = actor
+    if name == "close":
+        locked.closed_by, locked.closed_at = actor, now
+    locked.save()
+    _record(locked, name, before, actor, comment, attachments, now)
+    audit.record_change(actor, locked, before_snapshot, unit=locked.unit)
+    return locked
