@@ -9,6 +9,8 @@ from rest_framework.routers import DefaultRouter
 from tongxin.accounts.views import TokenView
 from tongxin.core import notify_views
 from tongxin.core.views import healthz
+from tongxin.inspections import api as inspections_api
+from tongxin.ledger import api as ledger_api
 from tongxin.reports import api as reports_api
 from tongxin.units.api import UnitViewSet
 from tongxin.units.home import HomeView
@@ -16,12 +18,16 @@ from tongxin.units.home import HomeView
 router = DefaultRouter()
 router.register("units", UnitViewSet, basename="unit")
 reports_api.register(router)
+inspections_api.register(router)
+ledger_api.register(router)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/", include("tongxin.accounts.urls")),
     path("units/", include("tongxin.units.urls")),
     path("reports/", include("tongxin.reports.urls")),
+    path("inspections/", include("tongxin.inspections.urls")),
+    path("ledger/", include("tongxin.ledger.urls")),
     path("audit/", include("tongxin.core.urls")),
     path("notifications/", include((notify_views.urlpatterns, "notifications"))),
     path("i18n/", include("django.conf.urls.i18n")),

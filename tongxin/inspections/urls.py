@@ -1,0 +1,4 @@
+from tongxin.inspections import views
+
+app_name = "inspections"
+urlpatterns = views.urlpatterns

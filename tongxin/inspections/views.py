@@ -1,0 +1,3 @@
+"""Pages of inspections (being built)."""
+
+urlpatterns: list = []

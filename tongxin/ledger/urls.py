@@ -1,0 +1,4 @@
+from tongxin.ledger import views
+
+app_name = "ledger"
+urlpatterns = views.urlpatterns

@@ -1,0 +1,3 @@
+"""Pages of ledger (being built)."""
+
+urlpatterns: list = []
