@@ -455,3 +455,14 @@ def test_open_attachment_serves_a_thumbnail_and_a_pdf_has_none(media, reporter):
         response.close()
     with pytest.raises(Http404):
         open_attachment(pdf, thumbnail=True)
+
+
+def test_the_nightly_sweep_command_runs(db, settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path
+    out = StringIO()
+    call_command("delete_orphan_files", "--days", "1", stdout=out)
+    assert "orphan files deleted: 0" in out.getvalue()
