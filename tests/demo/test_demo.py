@@ -6,27 +6,15 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import authenticate
-from django.db import transaction
 from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
-from tongxin.core.models import AuditEvent
 from tongxin.demo import story
-from tongxin.demo.builder import build_demo
 from tongxin.regions.queries import in_subtree
 from tongxin.units.models import Kind, Membership, Unit
 from tongxin.units.queries import visible_units
 
 pytestmark = pytest.mark.django_db
-
-
-def census() -> dict[str, int]:
-    return {
-        "units": Unit.objects.count(),
-        "users": User.objects.count(),
-        "memberships": Membership.objects.count(),
-        "audit_events": AuditEvent.objects.count(),
-    }
 
 
 @dataclass(frozen=True)
@@ -37,15 +25,9 @@ class Built:
     after_second: dict[str, int]
 
 
-@pytest.fixture(scope="module")
-def built(django_db_setup, django_db_blocker):
-    """Build the demo twice inside one transaction that the module's teardown rolls back."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        first = build_demo()
-        after_first = census()
-        second = build_demo()
-        yield Built(first, second, after_first, census())
-        transaction.set_rollback(True)
+@pytest.fixture
+def built(demo_builds):
+    return Built(demo_builds.first, demo_builds.second, demo_builds.after_first, demo_builds.after_second)
 
 
 def hunan_units():

@@ -7,7 +7,9 @@ Guarantees:
   before anything is created, so a second run creates nothing, audits nothing and raises nothing;
 - all or nothing: the whole build is one transaction;
 - deterministic: credit codes (valid GB 32100 check character), phones and contacts are derived
-  from the unit's name, so every build of the story yields the same data.
+  from the unit's name, so every build of the story yields the same data;
+- the daily reports of the story's homes (see reports.py) are filed through the reporting
+  services after the units and logins exist, skipping those already on file.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import story
+from tongxin.demo import reports, story
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -129,7 +131,7 @@ class _Builder:
 
 
 def build_demo(stdout: TextIO | None = None) -> dict[str, int]:
-    """Create the Hunan demo's divisions, units, logins and roles; a no-op when they exist already.
+    """Create the Hunan demo's divisions, units, logins, roles and daily reports; a no-op when they exist already.
 
     Returns how many of each the story holds and how many this run created.
     """
@@ -148,6 +150,11 @@ def build_demo(stdout: TextIO | None = None) -> dict[str, int]:
         b.say(f"社会组织及其他单位：{counts['organisations']} 个（含会员企业 {members} 家）")
         counts["users"] = b.logins()
         b.say(f"演示账号：{counts['users']} 个")
+        homes = [b.units[(story.NANXIAN, h.name)] for h in story.NANXIAN_HOMES]
+        homes += [b.units[(region, h.name)] for region, hs in story.COUNTY_HOMES.items() for h in hs]
+        counts.update(reports.file_reports(homes))
+        b.say(f"日报：{story.REPORT_NAME}（{story.REPORT_START} 至 {story.REPORT_END}）{counts['reports']} 份，"
+              f"本次报送 {counts['reports_filed']} 份")
         counts.update(units_created=b.created["units"], users_created=b.created["users"],
                       roles_granted=b.created["roles"])
         b.say(f"本次新建：单位 {b.created['units']}，账号 {b.created['users']}，角色 {b.created['roles']}")

@@ -6,6 +6,7 @@ Tests import the same names, so the demo and the tests tell one story.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import NamedTuple
 
 PASSWORD = "Tongxin#2021"
@@ -159,3 +160,21 @@ LOGINS: tuple[Login, ...] = (
     Login("secadmin", "孙婷", "security_admin", PROVINCE_CODE, PROVINCE_BUREAU),
     Login("auditor", "吴敏", "auditor", PROVINCE_CODE, PROVINCE_BUREAU),
 )
+
+
+# The daily report (情况报送): 湖南省民政厅 asks every elderly-care home of Hunan to file the built-in
+# form "养老机构疫情防控日报" by 10:00 each day of the response period.
+REPORT_FORM = "elderly-daily"  # the code of the built-in form (tongxin/reports/data/elderly_daily.json)
+REPORT_NAME = "养老机构疫情防控日报"
+REPORT_START = dt.date(2021, 7, 26)
+REPORT_END = dt.date(2021, 8, 9)
+REPORT_DEADLINE = dt.time(10, 0)
+
+# 南县 files every day with zero cases (零感染、零病例), except: two homes file late once (day, hh, mm
+# Beijing time), and one home does not file on 2021-08-02 — so that day shows on time, late and missing.
+NANXIAN_MISSING_DAY = dt.date(2021, 8, 2)
+NANXIAN_MISSING_HOME = "中鱼口乡敬老院"
+NANXIAN_LATE: dict[str, tuple[dt.date, int, int]] = {
+    "茅草街镇敬老院": (dt.date(2021, 8, 2), 10, 37),
+    "南县康乐颐养院": (dt.date(2021, 7, 29), 11, 20),
+}

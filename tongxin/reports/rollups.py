@@ -14,8 +14,7 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection, transaction
 
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report
 
@@ -39,19 +38,24 @@ def numeric(value: Any) -> Decimal | None:
         return None
 
 
-def _bump(model, lookup: dict[str, Any], deltas: dict[str, Any]) -> None:
-    """Add `deltas` to the row at `lookup`, creating it when absent (safe under concurrent filings)."""
-    deltas = {k: v for k, v in deltas.items() if v}
-    if not deltas:
+def _upsert(model, conflict: list[str], rows: list[dict[str, Any]], add: list[str]) -> None:
+    """Insert `rows`, or add their `add` columns to the rows already there — one statement.
+
+    Raw SQL because the ORM has no "increment on conflict"; `INSERT … ON CONFLICT … DO UPDATE`
+    is the same on PostgreSQL and SQLite (≥ 3.24), and it is safe under concurrent filings.
+    """
+    if not rows:
         return
-    updates = {k: F(k) + v for k, v in deltas.items()}
-    if model.objects.filter(**lookup).update(**updates):
-        return
-    try:
-        with transaction.atomic():
-            model.objects.create(**lookup, **deltas)
-    except IntegrityError:  # someone created it between our update and insert
-        model.objects.filter(**lookup).update(**updates)
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    columns = list(rows[0])
+    values = ",".join(["(" + ",".join(["%s"] * len(columns)) + ")"] * len(rows))
+    updates = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in add)
+    sql = (f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) VALUES {values} "
+           f"ON CONFLICT ({', '.join(q(c) for c in conflict)}) DO UPDATE SET {updates}")
+    params = [str(v) if isinstance(v, Decimal) else v for row in rows for v in row.values()]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def apply_change(report: Report, keys: list[str], old: dict[str, Any] | None, new: dict[str, Any], *,
@@ -65,17 +69,18 @@ def apply_change(report: Report, keys: list[str], old: dict[str, Any] | None, ne
         count = (after is not None) - (before is not None)
         if total or count:
             field_deltas[key] = (Decimal(total), count)
-    filing: dict[str, int] = {}
-    if first_filing:
-        filing["late" if report.is_late else "on_time"] = 1
-    zero_delta = int(report.is_zero) - int(was_zero and not first_filing)
-    if zero_delta:
-        filing["zero"] = zero_delta
-    for code in region_chain(report.unit.region_id):
-        base = {"assignment_id": report.assignment_id, "region_code": code, "day": report.day}
-        for key, (total, count) in field_deltas.items():
-            _bump(FieldRollup, {**base, "key": key}, {"total": total, "count": count})
-        _bump(FilingRollup, base, filing)
+    on_time = int(first_filing and not report.is_late)
+    late = int(first_filing and report.is_late)
+    zero = int(report.is_zero) - int(was_zero and not first_filing)
+    codes = region_chain(report.unit.region_id)
+    base = {"assignment_id": report.assignment_id, "day": report.day}
+    _upsert(FieldRollup, ["assignment_id", "region_code", "day", "key"],
+            [{**base, "region_code": code, "key": key, "total": total, "count": count}
+             for code in codes for key, (total, count) in field_deltas.items()], ["total", "count"])
+    if on_time or late or zero:
+        _upsert(FilingRollup, ["assignment_id", "region_code", "day"],
+                [{**base, "region_code": code, "on_time": on_time, "late": late, "zero": zero} for code in codes],
+                ["on_time", "late", "zero"])
 
 
 def rebuild(assignment: Assignment | None = None) -> dict[str, int]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -494,6 +495,7 @@ class Rule:
         return result
 
 
+@functools.lru_cache(maxsize=1024)  # rules are immutable; a form's rules are parsed on every filing
 def parse(expression: str) -> Rule:
     """The rule written in `expression`, or RuleSyntaxError saying where and what is wrong."""
     if len(expression) > MAX_LENGTH:
