@@ -212,6 +212,98 @@ def test_nobody_reads_someone_elses_notification(world, client_for):
     assert note.read_at is None
 
 
+# --- inspections and the ledger ------------------------------------------------------------------
+
+GLOBAL["checklist-detail"] = "checklists are shared configuration, readable by every signed-in user"
+
+
+@pytest.fixture
+def nanxian_inspection(world, settings, tmp_path):
+    """A 南县 campaign, team, draft inspection with a finding, and a ledger entry with a photo."""
+    import datetime as dt
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tongxin.core.uploads import store_attachment
+    from tongxin.inspections import services as inspections
+    from tongxin.ledger import services as ledger
+    from tongxin.regions.models import Region
+
+    settings.MEDIA_ROOT = tmp_path
+    day = dt.date(2021, 8, 1)
+    five, _general = inspections.load_builtin_checklists()
+    campaign = inspections.create_campaign(
+        world.nanxian, name="南县排查", issuer=world.nanxian_bureau, region=Region.objects.get(code="430921"),
+        templates=[five.template], start_date=day, end_date=day, self_inspection_deadline=day)
+    team = inspections.create_team(world.nanxian, name="南县督导组", bureau=world.nanxian_bureau,
+                                   start_date=day, end_date=day)
+    inspection = inspections.start_inspection(world.nanxian, unit=world.nanxian_home, version=five, team=team,
+                                              kind="supervision", day=day, campaign=campaign)
+    inspections.answer(world.nanxian, inspection, item_key="vaccination_mobilised", result="fail")
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (0, 120, 0)).save(buffer, "JPEG")
+    attachment = store_attachment(SimpleUploadedFile("p.jpg", buffer.getvalue()), uploaded_by=world.nanxian,
+                                  unit_id=world.nanxian_home.pk)
+    entry = ledger.open_entry(world.nanxian, unit=world.nanxian_home, source="other", category="fire",
+                              severity="general", description="通道堵塞", found_on=day, deadline=day,
+                              attachments=[attachment])
+    return {"campaign": campaign, "team": team, "inspection": inspection, "finding": inspection.findings.get(),
+            "entry": entry, "attachment": attachment}
+
+
+INSPECTION_ROUTES = [  # (name, method, which object(s), body, api)
+    ("inspections:detail", "get", ["inspection"], None, False),
+    ("inspections:answer", "post", ["inspection"], {"item_key": "leader_in_charge", "result": "fail"}, False),
+    ("inspections:findings", "get", ["inspection"], None, False),
+    ("inspections:finding", "post", ["inspection", "finding"], {"action": "drop"}, False),
+    ("inspections:finish", "post", ["inspection"], {"summary": "x"}, False),
+    ("inspections:campaign-detail", "get", ["campaign"], None, False),
+    ("ledger:detail", "get", ["entry"], None, False),
+    ("ledger:transition", "post", ["entry"], {"name": "start"}, False),
+    ("ledger:file", "get", ["attachment"], None, False),
+    ("ledger:thumb", "get", ["attachment"], None, False),
+    ("ledger:campaign-export", "get", ["campaign"], None, False),
+    ("ledger-entry-detail", "get", ["entry"], None, True),
+    ("ledger-entry-transition", "post", ["entry"], {"name": "start"}, True),
+    ("attachment-detail", "get", ["attachment"], None, True),
+    ("attachment-file", "get", ["attachment"], None, True),
+    ("campaign-detail", "get", ["campaign"], None, True),
+    ("campaign-progress", "get", ["campaign"], None, True),
+    ("team-detail", "get", ["team"], None, True),
+    ("inspection-detail", "get", ["inspection"], None, True),
+    ("inspection-answers", "post", ["inspection"], {"item_key": "leader_in_charge", "result": "fail"}, True),
+    ("inspection-finish", "post", ["inspection"], {"summary": "x"}, True),
+    ("inspection-finding", "patch", ["inspection", "finding"], {"dropped": True}, True),
+    ("inspection-finding-merge", "post", ["inspection"], {"keep": 1, "others": []}, True),
+]
+COVERED |= {name for name, *_rest in INSPECTION_ROUTES} | set(GLOBAL)
+
+
+@pytest.mark.parametrize(("name", "method", "which", "body", "api"), INSPECTION_ROUTES)
+def test_county_officer_cannot_reach_other_countys_inspections_or_ledger(world, nanxian_inspection, client_for,
+                                                                         api_for, name, method, which, body, api):
+    from tongxin.ledger.models import LedgerEntry, Transition
+
+    objects = nanxian_inspection
+    args = [objects[w].pk for w in which]
+    client = api_for(world.cili) if api else client_for(world.cili)
+    response = _call(client, method, reverse(name, args=args), body, api=api)
+    assert response.status_code == 404
+    assert Transition.objects.count() == 1 and LedgerEntry.objects.count() == 1
+    assert objects["inspection"].answers.count() == 1
+
+
+@pytest.mark.parametrize(("name", "method", "which", "body", "api"),
+                         [r for r in INSPECTION_ROUTES if r[1] == "get"])
+def test_province_officer_reaches_nanxian_inspections_and_ledger(world, nanxian_inspection, client_for, api_for,
+                                                                 name, method, which, body, api):
+    args = [nanxian_inspection[w].pk for w in which]
+    client = api_for(world.hunan) if api else client_for(world.hunan)
+    assert client.get(reverse(name, args=args)).status_code == 200
+
+
 def _routes(resolver=None, prefix=""):
     resolver = resolver or get_resolver()
     for entry in resolver.url_patterns:

@@ -211,15 +211,17 @@ def answer(actor, inspection: Inspection, *, item_key: str, result: str = "", va
                   "answered_at": now or timezone.now()})
     if attachments:
         row.attachments.add(*attachments)
-    _sync_finding(locked, item, verdict, note)
+    _sync_finding(locked, item, verdict, note, value)
     return row
 
 
-def _sync_finding(inspection: Inspection, item: dict, verdict: str, note: str) -> None:
+def _sync_finding(inspection: Inspection, item: dict, verdict: str, note: str, value: str = "") -> None:
     findings = [f for f in inspection.findings.all() if item["key"] in f.item_keys]
     if verdict == "fail":
         if not findings:
-            description = item.get("text", "") + (f"：{note.strip()}" if note.strip() else "")
+            details = [_("实际 %(value)s") % {"value": value} if item["type"] == "number" else "", note.strip()]
+            detail = "，".join(d for d in details if d)
+            description = item.get("text", "") + (f"：{detail}" if detail else "")
             Finding.objects.create(inspection=inspection, item_keys=[item["key"]], description=description,
                                    severity=item.get("severity", Severity.GENERAL),
                                    category=item.get("category", "other"),
@@ -288,13 +290,14 @@ def finish_inspection(actor, inspection: Inspection, *, summary: str = "",
                       description=finding.description, required_measure=finding.required_measure,
                       responsible_person=locked.unit.contact_person, responsible_phone=locked.unit.phone,
                       found_on=locked.day, campaign=locked.campaign, inspection=locked, now=now)
+        found = [a for ans in locked.answers.filter(item_key__in=finding.item_keys) for a in ans.attachments.all()]
         if finding.fixed_on_spot:
-            entry = ledger.fix_on_spot(actor, attachments=list(finding.attachments.all()), **values)
+            # The photo of the problem and the photo of the fix both go with the entry.
+            entry = ledger.fix_on_spot(actor, attachments=[*found, *finding.attachments.all()],
+                                       deadline=locked.day, **values)
         else:
             deadline = finding.deadline or locked.day + dt.timedelta(days=DEFAULT_DAYS.get(finding.severity, 7))
-            evidence = [a for ans in locked.answers.filter(item_key__in=finding.item_keys)
-                        for a in ans.attachments.all()]
-            entry = ledger.open_entry(actor, deadline=deadline, attachments=evidence, **values)
+            entry = ledger.open_entry(actor, deadline=deadline, attachments=found, **values)
         finding.entry = entry
         finding.save(update_fields=["entry"])
         entries.append(entry)

@@ -1,4 +1,4 @@
-from tongxin.inspections import views
+from tongxin.inspections import campaign_views, views
 
 app_name = "inspections"
-urlpatterns = views.urlpatterns
+urlpatterns = [*views.urlpatterns, *campaign_views.urlpatterns]

@@ -1,7 +1,9 @@
-"""Reads of the ledger: the scoped, filtered list; statistics by region; a unit's open entries.
+"""Reads of the ledger: the scoped, filtered list and its counts; statistics by region and by unit.
 
 Every read starts from `scope.restrict`. Overdue is computed against the local date at read
-time. Region filters are ranges on the entry's own `region_code` (no join to units).
+time. Region filters are ranges on the entry's own `region_code` (no join to units). Every
+statistics table adds up: the rows (with a 本级 row for entries sitting directly in the region)
+sum to the total.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from tongxin.ledger.models import LedgerEntry, Status
@@ -19,6 +22,10 @@ from tongxin.ledger.services import overdue_q
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.units import scope
+from tongxin.units.models import Unit
+
+# A status filter value meaning "not yet struck off" (挂账, 整改中, 待验收, 退回).
+UNCLOSED = "unclosed"
 
 
 def visible_entries(user) -> QuerySet[LedgerEntry]:
@@ -27,13 +34,16 @@ def visible_entries(user) -> QuerySet[LedgerEntry]:
 
 def filter_entries(qs: QuerySet[LedgerEntry], *, region: str = "", unit: int | None = None, status: str = "",
                    severity: str = "", category: str = "", campaign: int | None = None, overdue: bool = False,
-                   today: dt.date | None = None) -> QuerySet[LedgerEntry]:
-    """The list's filters; `region` is a code and covers its subtree."""
+                   keyword: str = "", today: dt.date | None = None) -> QuerySet[LedgerEntry]:
+    """The list's filters; `region` is a code and covers its subtree; status "unclosed" is every
+    state but closed; `keyword` looks in the number, the description and the unit's name."""
     if region:
         qs = qs.filter(in_subtree("region_code", Region.objects.get(code=region).prefix))
     if unit:
         qs = qs.filter(unit_id=unit)
-    if status:
+    if status == UNCLOSED:
+        qs = qs.exclude(status=Status.CLOSED)
+    elif status:
         qs = qs.filter(status=status)
     if severity:
         qs = qs.filter(severity=severity)
@@ -43,8 +53,44 @@ def filter_entries(qs: QuerySet[LedgerEntry], *, region: str = "", unit: int | N
         qs = qs.filter(campaign_id=campaign)
     if overdue:
         qs = qs.filter(overdue_q(today))
+    keyword = keyword.strip()
+    if keyword:
+        qs = qs.filter(Q(number__icontains=keyword) | Q(description__icontains=keyword)
+                       | Q(unit__name__icontains=keyword))
     return qs
 
+
+def ordered(qs: QuerySet[LedgerEntry], today: dt.date | None = None) -> QuerySet[LedgerEntry]:
+    """Overdue entries first, then by deadline (soonest first)."""
+    late = Case(When(overdue_q(today), then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.annotate(late_rank=late).order_by("late_rank", "deadline", "id")
+
+
+@dataclass
+class ListCounts:
+    total: int = 0
+    unclosed: int = 0
+    awaiting: int = 0
+    overdue: int = 0
+
+
+def list_counts(qs: QuerySet[LedgerEntry], today: dt.date | None = None) -> ListCounts:
+    """The counts above the list, over exactly the rows the filters select, in one query."""
+    row = qs.order_by().aggregate(
+        total=Count("id"), unclosed=Count("id", filter=~Q(status=Status.CLOSED)),
+        awaiting=Count("id", filter=Q(status=Status.AWAITING)), overdue=Count("id", filter=overdue_q(today)))
+    return ListCounts(**row)
+
+
+def overdue_days(entry: LedgerEntry, today: dt.date | None = None) -> int:
+    """Days past the deadline (local date); 0 when not overdue."""
+    today = today or timezone.localdate()
+    if entry.status == Status.CLOSED or entry.deadline >= today:
+        return 0
+    return (today - entry.deadline).days
+
+
+# --- statistics ---------------------------------------------------------------------------------
 
 @dataclass
 class RegionStats:
@@ -54,34 +100,28 @@ class RegionStats:
     open: int = 0
     overdue: int = 0
     median_days_to_close: float | None = None
+    direct: bool = False  # the 本级 row: entries in the region itself, not in any child
+    unit: Unit | None = None  # set on per-unit rows
 
     @property
     def closure_rate(self) -> float:
         return self.closed / self.found if self.found else 0.0
 
 
-def stats_by_region(user, region: Region, *, campaign: int | None = None,
-                    today: dt.date | None = None) -> tuple[RegionStats, list[RegionStats]]:
-    """(total, per child region): found, closed, open, overdue, closure rate, median days to close."""
-    today = today or timezone.localdate()
-    qs = filter_entries(visible_entries(user), region=region.code, campaign=campaign)
-    children = {c.code: c for c in region.children.all()}
-
-    def child_of(code: str) -> str | None:
-        for c in (code[:4] + "00", code):
-            if c in children:
-                return c
-        return None
-
-    rows = {code: RegionStats(r) for code, r in children.items()}
-    total = RegionStats(region)
-    counts = qs.values("region_code", "status").annotate(
+def _tally(qs: QuerySet[LedgerEntry], key_fields: tuple[str, ...], key_of: Callable[..., Hashable | None],
+           total: RegionStats, make_row: Callable[[Hashable], RegionStats],
+           today: dt.date) -> dict[Hashable, RegionStats]:
+    """Count `qs` into `total` and into one row per key (`key_of(*values of key_fields)`)."""
+    rows: dict[Hashable, RegionStats] = {}
+    counts = qs.values(*key_fields, "status").annotate(
         n=Count("id"), late=Count("id", filter=Q(deadline__lt=today) & ~Q(status=Status.CLOSED))).order_by()
     for row in counts:
+        key = key_of(*(row[f] for f in key_fields))
         targets = [total]
-        child = child_of(row["region_code"])
-        if child:
-            targets.append(rows[child])
+        if key is not None:
+            if key not in rows:
+                rows[key] = make_row(key)
+            targets.append(rows[key])
         for t in targets:
             t.found += row["n"]
             t.overdue += row["late"]
@@ -89,17 +129,59 @@ def stats_by_region(user, region: Region, *, campaign: int | None = None,
                 t.closed += row["n"]
             else:
                 t.open += row["n"]
-    durations: dict[str | None, list[float]] = defaultdict(list)
-    closed = qs.filter(status=Status.CLOSED).values_list("region_code", "found_on", "closed_at")
-    for code, found_on, closed_at in closed:
+    durations: dict[Hashable, list[int]] = defaultdict(list)
+    everything: list[int] = []
+    closed = qs.filter(status=Status.CLOSED).values_list(*key_fields, "found_on", "closed_at").order_by()
+    for *keys, found_on, closed_at in closed:
         days = (timezone.localdate(closed_at) - found_on).days
-        durations[None].append(days)
-        child = child_of(code)
-        if child:
-            durations[child].append(days)
-    if durations[None]:
-        total.median_days_to_close = statistics.median(durations[None])
-    for code, values in durations.items():
-        if code is not None and values:
-            rows[code].median_days_to_close = statistics.median(values)
-    return total, [r for r in rows.values() if r.found]
+        everything.append(days)
+        key = key_of(*keys)
+        if key is not None:
+            durations[key].append(days)
+    if everything:
+        total.median_days_to_close = statistics.median(everything)
+    for key, values in durations.items():
+        rows[key].median_days_to_close = statistics.median(values)
+    return rows
+
+
+def stats_by_region(user, region: Region, *, campaign: int | None = None,
+                    today: dt.date | None = None) -> tuple[RegionStats, list[RegionStats]]:
+    """(total, per child region): found, closed, open, overdue, closure rate, median days to close.
+
+    Entries in the region itself rather than in a child come last as one row with `direct=True`
+    (本级), so the rows always add up to the total.
+    """
+    today = today or timezone.localdate()
+    qs = filter_entries(visible_entries(user), region=region.code, campaign=campaign)
+    children = {c.code: c for c in region.children.order_by("code")}
+    direct = "__direct__"
+
+    def child_of(code: str) -> str:
+        for c in (code[:4] + "00", code):
+            if c in children:
+                return c
+        return direct
+
+    def make_row(key) -> RegionStats:
+        return RegionStats(region, direct=True) if key == direct else RegionStats(children[key])
+
+    total = RegionStats(region)
+    rows = _tally(qs, ("region_code",), child_of, total, make_row, today)
+    out = [rows[c] for c in children if c in rows]
+    if direct in rows:
+        out.append(rows[direct])
+    return total, out
+
+
+def stats_by_unit(user, region: Region, *, campaign: int | None = None,
+                  today: dt.date | None = None) -> tuple[RegionStats, list[RegionStats]]:
+    """(total, per unit) for the entries of `region`'s subtree the user sees — a county's last level."""
+    today = today or timezone.localdate()
+    qs = filter_entries(visible_entries(user), region=region.code, campaign=campaign)
+    total = RegionStats(region)
+    rows = _tally(qs, ("unit_id",), lambda unit_id: unit_id, total, lambda key: RegionStats(region), today)
+    units = Unit.objects.in_bulk(list(rows))
+    for key, row in rows.items():
+        row.unit = units[key]
+    return total, sorted(rows.values(), key=lambda r: (-r.overdue, -r.open, r.unit.name if r.unit else ""))

@@ -142,7 +142,7 @@ def fix_on_spot(actor, *, unit: Unit, attachments: Sequence, comment: str = "", 
     if not attachments:
         raise ValidationError({"attachments": [_("立查立改须上传整改后的照片或材料")]})
     now = now or timezone.now()
-    values.setdefault("deadline", timezone.localdate(now))
+    values.setdefault("deadline", values.get("found_on") or timezone.localdate(now))
     entry = open_entry(actor, unit=unit, now=now, **values)
     before = audit.snapshot(entry)
     entry.status, entry.fixed_on_spot = Status.CLOSED, True

@@ -1,3 +1,377 @@
-"""Pages of ledger (being built)."""
+"""Pages of the ledger (问题台账): the list, an entry and its life, a new entry, evidence files,
+statistics by region and the Excel exports.
 
-urlpatterns: list = []
+Every entry, file, region and campaign is looked up inside the user's scope: outside it the
+answer is 404. Every write goes through `ledger.services` (files through
+`core.uploads.store_attachment`) inside one transaction; a refused move or a bad file re-shows
+the page with the service's own words (status 400) and changes nothing. Overdue is judged on
+the local (Beijing) date.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tongxin.core.models import Attachment
+from tongxin.core.uploads import open_attachment, store_attachment
+from tongxin.inspections.queries import progress, visible_campaigns
+from tongxin.ledger import excel, queries, services
+from tongxin.ledger.forms import EVIDENCE_ACCEPT, EntryForm, LedgerFilterForm, filing_units, top_regions
+from tongxin.ledger.models import LedgerEntry, Status
+from tongxin.regions.models import Region
+from tongxin.regions.queries import ancestors
+from tongxin.units import scope
+from tongxin.units.models import Unit
+
+PAGE_SIZE = 25
+ACTION_LABELS = {
+    "open": gettext_lazy("挂账"), "start": gettext_lazy("开始整改"), "submit_fix": gettext_lazy("提交验收"),
+    "close": gettext_lazy("验收销号"), "return": gettext_lazy("退回"), "fix_on_spot": gettext_lazy("立查立改"),
+}
+
+
+def _action_label(name: str) -> str:
+    return str(ACTION_LABELS.get(name, name))
+
+
+def _url(name: str, *args) -> str | None:
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _messages_of(exc: ValidationError | PermissionDenied) -> list[str]:
+    if isinstance(exc, ValidationError):
+        return exc.messages
+    return [str(exc) or _("您无权进行此操作")]
+
+
+# --- the list and its export ---------------------------------------------------------------------
+
+def _filtered(request: HttpRequest):
+    """(filter form, scoped and filtered queryset, the unit filtered on or None)."""
+    data = request.GET.copy()
+    if data.get("unit") and "status" not in data:
+        data["status"] = queries.UNCLOSED  # a unit page's link: that unit's entries not yet struck off
+    form = LedgerFilterForm(data, user=request.user)
+    filters = form.filters()
+    unit = None
+    if filters["unit"]:
+        unit = scope.restrict(Unit.objects.all(), request.user).filter(pk=filters["unit"]).first()
+    return form, queries.filter_entries(queries.visible_entries(request.user), **filters), unit
+
+
+def _query_string(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+@require_GET
+def entry_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form, qs, unit = _filtered(request)
+    page = Paginator(queries.ordered(qs, today), PAGE_SIZE).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.late_days = queries.overdue_days(entry, today)
+    return render(request, "ledger/entry_list.html", {
+        "form": form, "page_obj": page, "counts": queries.list_counts(qs, today), "filter_unit": unit,
+        "query_string": _query_string(request), "today": today,
+        "active_filters": sum(1 for k, v in request.GET.items() if k not in ("page", "unit") and v),
+        "can_create": filing_units(request.user).exists()})
+
+
+def _place(request: HttpRequest, form: LedgerFilterForm, unit: Unit | None) -> str:
+    if unit is not None:
+        return unit.name
+    code = form.cleaned_data.get("region") if hasattr(form, "cleaned_data") else ""
+    region = Region.objects.filter(code=code).first() if code else None
+    if region is None:
+        tops = top_regions(request.user)
+        region = tops[0] if len(tops) == 1 else None
+    return region.name if region else _("本单位")
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    form, qs, unit = _filtered(request)
+    entries = queries.ordered(qs, today).iterator(chunk_size=2000)
+    return excel.ledger_response(entries, place=_place(request, form, unit), today=today)
+
+
+# --- one entry ---------------------------------------------------------------------------------
+
+def _entry(request: HttpRequest, pk: int) -> LedgerEntry:
+    qs = LedgerEntry.objects.select_related("unit__region", "campaign", "inspection", "created_by", "fixed_by",
+                                            "closed_by")
+    return scope.get_visible(qs, request.user, pk=pk)
+
+
+def _actions(user, entry: LedgerEntry) -> tuple[list[str], str]:
+    """The moves to offer (by the workflow and the same role rules as the service), and a note
+    explaining a verification the user may not do themselves."""
+    s = scope.scope_of(user)
+    verifier = any(entry.unit.region_id.startswith(p) for p in s.prefixes.get(scope.FILE, ()))
+    fixer = entry.transitions.filter(name="submit_fix", actor=user).exists()
+    offered, note = [], ""
+    for step in services.WORKFLOW.allowed(entry.status):
+        if step.name in services.VERIFYING:
+            if verifier and fixer:
+                note = _("本次整改由您提交，须由主管部门其他人员验收。")
+            elif verifier:
+                offered.append(step.name)
+        elif s.covers(entry.unit, mode=scope.FILE):
+            offered.append(step.name)
+    return offered, note
+
+
+def _detail(request: HttpRequest, entry: LedgerEntry, *, error: list[str] | None = None, action: str = "",
+            comment: str = "", status: int = 200) -> HttpResponse:
+    today = timezone.localdate()
+    offered, note = _actions(request.user, entry)
+    transitions = (entry.transitions.select_related("actor")
+                   .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id"))))
+    for t in transitions:
+        t.label = _action_label(t.name)
+        t.from_label = Status(t.from_status).label if t.from_status in Status.values else ""
+        t.to_label = Status(t.to_status).label if t.to_status in Status.values else t.to_status
+    return render(request, "ledger/entry_detail.html", {
+        "entry": entry, "late_days": queries.overdue_days(entry, today), "today": today,
+        "photos": entry.attachments.order_by("id"), "transitions": transitions,
+        "actions": offered, "action_note": note, "error": error or [], "error_action": action, "comment": comment,
+        "accept": EVIDENCE_ACCEPT,
+        "campaign_url": entry.campaign_id and (_url("inspections:campaign-detail", entry.campaign_id)
+                                               or _url("inspections:campaign", entry.campaign_id)),
+        "inspection_url": entry.inspection_id and _url("inspections:detail", entry.inspection_id),
+        "unit_url": _url("units:detail", entry.unit_id),
+    }, status=status)
+
+
+@login_required
+@require_GET
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, _entry(request, pk))
+
+
+def _store(request: HttpRequest, files, unit_id: int) -> list[Attachment]:
+    """Store every uploaded file or refuse them all, naming the file that was refused."""
+    stored = []
+    for f in files:
+        try:
+            stored.append(store_attachment(f, uploaded_by=request.user, unit_id=unit_id))
+        except ValidationError as exc:
+            raise ValidationError({"file": [_("「%(name)s」：%(problem)s") % {"name": f.name, "problem": m}
+                                            for m in exc.messages]}) from None
+    return stored
+
+
+@login_required
+@require_POST
+def entry_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    entry = _entry(request, pk)
+    name = request.POST.get("name", "")
+    comment = request.POST.get("comment", "")
+    try:
+        services.WORKFLOW.check(entry.status, name)  # refuse a stale or unknown move before storing any file
+        with transaction.atomic():
+            attachments = _store(request, request.FILES.getlist("files"), entry.unit_id)
+            services.transition(request.user, entry, name, comment=comment, attachments=attachments)
+    except (ValidationError, PermissionDenied) as exc:
+        entry = _entry(request, pk)
+        return _detail(request, entry, error=_messages_of(exc), action=name, comment=comment, status=400)
+    messages.success(request, _("已%(action)s：%(number)s") % {"action": _action_label(name), "number": entry.number})
+    return redirect("ledger:detail", pk=entry.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_create(request: HttpRequest) -> HttpResponse:
+    if not filing_units(request.user).exists():
+        raise PermissionDenied(_("您的角色不能登记问题"))
+    if request.method == "GET":
+        form = EntryForm(user=request.user, initial={"unit": request.GET.get("unit") or None})
+        return render(request, "ledger/entry_form.html", {"form": form, "accept": EVIDENCE_ACCEPT})
+    form = EntryForm(request.POST, user=request.user)
+    file_errors: list[str] = []
+    if form.is_valid():
+        values = form.service_values()
+        try:
+            with transaction.atomic():
+                photos = _store(request, request.FILES.getlist("photos"), values["unit"].pk)
+                entry = services.open_entry(request.user, attachments=photos, **values)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                if field == "file":
+                    file_errors.extend(errors)
+                else:
+                    form.add_error(field if field in form.fields else None, errors)
+        except PermissionDenied as exc:
+            form.add_error(None, _messages_of(exc))
+        else:
+            messages.success(request, _("已挂账：%(number)s") % {"number": entry.number})
+            return redirect("ledger:detail", pk=entry.pk)
+    return render(request, "ledger/entry_form.html", {"form": form, "accept": EVIDENCE_ACCEPT,
+                                                      "file_errors": file_errors}, status=400)
+
+
+# --- evidence files ------------------------------------------------------------------------------
+
+def _serve(request: HttpRequest, pk: int, thumbnail: bool) -> HttpResponse:
+    attachment = Attachment.objects.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404(_("找不到该记录，或您无权查看"))
+    scope.get_visible(Unit.objects.all(), request.user, pk=attachment.unit_id)
+    return open_attachment(attachment, thumbnail=thumbnail)
+
+
+@login_required
+@require_GET
+def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
+    return _serve(request, pk, thumbnail=False)
+
+
+@login_required
+@require_GET
+def attachment_thumb(request: HttpRequest, pk: int) -> HttpResponse:
+    return _serve(request, pk, thumbnail=True)
+
+
+# --- statistics and the campaign summary ----------------------------------------------------------
+
+def _may_see_region(user, region: Region) -> bool:
+    """A bureau's subtree, or a region holding one of the user's own units."""
+    s = scope.scope_of(user)
+    if s.covers_region(region.code):
+        return True
+    own = Unit.objects.filter(pk__in=s.units.get(scope.READ, frozenset())).values_list("region_id", flat=True)
+    return any(code.startswith(region.prefix) for code in own)
+
+
+def _default_region(user) -> Region:
+    tops = top_regions(user)
+    if tops:
+        return tops[0]
+    own = Unit.objects.filter(pk__in=scope.scope_of(user).units.get(scope.READ, frozenset()))
+    first = own.select_related("region").order_by("region_id").first()
+    if first is None:
+        raise Http404(_("找不到该记录，或您无权查看"))
+    return first.region
+
+
+def _region(request: HttpRequest) -> Region:
+    raw = request.GET.get("region", "").strip()
+    if not raw:
+        return _default_region(request.user)
+    region = Region.objects.filter(code=raw).first() if raw.isdigit() and len(raw) == 6 else None
+    if region is None or not _may_see_region(request.user, region):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    return region
+
+
+def _campaign(request: HttpRequest):
+    raw = request.GET.get("campaign", "").strip()
+    if not raw:
+        return None
+    found = visible_campaigns(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if found is None:
+        messages.warning(request, _("找不到专项行动“%(id)s”，或您无权查看；已显示全部问题。") % {"id": raw[:20]})
+    return found
+
+
+@login_required
+@require_GET
+def stats(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    region = _region(request)
+    campaign = _campaign(request)
+    campaign_id = campaign.pk if campaign else None
+    by_unit = region.level == Region.Level.COUNTY or not region.children.exists()
+    reader = queries.stats_by_unit if by_unit else queries.stats_by_region
+    total, rows = reader(request.user, region, campaign=campaign_id, today=today)
+    base = {"campaign": campaign_id} if campaign_id else {}
+
+    def list_link(**params) -> str:
+        return f"{reverse('ledger:list')}?{urlencode({**base, **params})}"
+
+    for row in rows:
+        key = {"unit": row.unit.pk} if row.unit else {"region": row.region.code}
+        row.name = (row.unit.name if row.unit else
+                    _("%(region)s本级") % {"region": region.name} if row.direct else row.region.name)
+        row.drill = (None if row.unit or row.direct else
+                     f"{reverse('ledger:stats')}?{urlencode({**base, 'region': row.region.code})}")
+        row.links = {"found": list_link(**key, status=""), "closed": list_link(**key, status=Status.CLOSED),
+                     "open": list_link(**key, status=queries.UNCLOSED), "overdue": list_link(**key, overdue=1)}
+    region_key = {"region": region.code}
+    total.links = {"found": list_link(**region_key), "closed": list_link(**region_key, status=Status.CLOSED),
+                   "open": list_link(**region_key, status=queries.UNCLOSED),
+                   "overdue": list_link(**region_key, overdue=1)}
+    crumbs = [r for r in ancestors(region) if _may_see_region(request.user, r)]
+    export_url = None
+    if campaign and scope.scope_of(request.user).covers_region(region.code):
+        export_url = reverse("ledger:campaign-export", args=[campaign.pk])
+        if region.code.startswith(campaign.region.prefix):
+            export_url += f"?region={region.code}"
+    return render(request, "ledger/stats.html", {
+        "region": region, "campaign": campaign, "export_url": export_url, "total": total, "rows": rows,
+        "by_unit": by_unit, "today": today,
+        "crumbs": [{"name": r.name, "url": f"{reverse('ledger:stats')}?{urlencode({**base, 'region': r.code})}"}
+                   for r in crumbs],
+        "campaigns": visible_campaigns(request.user).order_by("-start_date", "name")[:100],
+        "other_tops": [t for t in top_regions(request.user) if t.code != region.code][:10],
+    })
+
+
+@login_required
+@require_GET
+def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = visible_campaigns(request.user).filter(pk=pk).select_related("region").first()
+    if campaign is None:
+        raise Http404(_("找不到该记录，或您无权查看"))
+    s = scope.scope_of(request.user)
+    raw = request.GET.get("region", "").strip()
+    if raw:
+        region = Region.objects.filter(code=raw).first() if raw.isdigit() and len(raw) == 6 else None
+        if region is None or not s.covers_region(region.code) or not region.code.startswith(campaign.region.prefix):
+            raise Http404(_("找不到该记录，或您无权查看"))
+    elif s.covers_region(campaign.region.code):
+        region = campaign.region
+    else:
+        inside = [t for t in top_regions(request.user) if t.code.startswith(campaign.region.prefix)]
+        if not inside:
+            raise Http404(_("找不到该记录，或您无权查看"))
+        region = inside[0]
+    today = timezone.localdate()
+    total, rows = progress(campaign, region, today=today)
+    return excel.campaign_summary_response(campaign, region, total, rows, today=today)
+
+
+urlpatterns = [
+    path("", entry_list, name="list"),
+    path("new/", entry_create, name="create"),
+    path("stats/", stats, name="stats"),
+    path("export.xlsx", export, name="export"),
+    path("<int:pk>/", entry_detail, name="detail"),
+    path("<int:pk>/transition/", entry_transition, name="transition"),
+    path("files/<int:pk>/", attachment_file, name="file"),
+    path("files/<int:pk>/thumb/", attachment_thumb, name="thumb"),
+    path("campaign/<int:pk>/summary.xlsx", campaign_export, name="campaign-export"),
+]
+

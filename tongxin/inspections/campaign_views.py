@@ -1,0 +1,117 @@
+"""专项行动 pages: the campaigns a user sees, issuing one, and its progress by region."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tongxin.inspections import queries, services
+from tongxin.inspections.models import ChecklistTemplate
+from tongxin.regions.models import Region
+from tongxin.regions.queries import in_subtree
+from tongxin.units import scope
+from tongxin.units.models import Category, Kind, Unit
+
+INSTITUTION_KINDS = [(k, label) for k, label in Kind.choices if k in {
+    Kind.ELDERLY_CARE, Kind.CHILD_WELFARE, Kind.RESCUE_STATION, Kind.MENTAL_HEALTH, Kind.FUNERAL,
+    Kind.COMMUNITY_CENTRE}]
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
+    issuer = forms.ModelChoiceField(label=gettext_lazy("发起单位"), queryset=Unit.objects.none())
+    region = forms.ModelChoiceField(label=gettext_lazy("范围"), queryset=Region.objects.none(), to_field_name="code")
+    templates = forms.ModelMultipleChoiceField(label=gettext_lazy("检查表"), queryset=ChecklistTemplate.objects.all(),
+                                               widget=forms.CheckboxSelectMultiple)
+    unit_kinds = forms.MultipleChoiceField(label=gettext_lazy("检查单位类型"), choices=INSTITUTION_KINDS,
+                                           widget=forms.CheckboxSelectMultiple, initial=[Kind.ELDERLY_CARE])
+    start_date = forms.DateField(label=gettext_lazy("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=gettext_lazy("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    self_inspection_deadline = forms.DateField(label=gettext_lazy("自查截止日期"),
+                                               widget=forms.DateInput(attrs={"type": "date"}))
+    supervision_target = forms.IntegerField(label=gettext_lazy("督导覆盖目标（%）"), min_value=0, max_value=100,
+                                            initial=100)
+    description = forms.CharField(label=gettext_lazy("要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        s = scope.scope_of(user)
+        self.fields["issuer"].queryset = scope.restrict(Unit.objects.filter(category=Category.BUREAU), user,
+                                                        mode=scope.FILE).select_related("region")
+        region_q = Q(pk__in=[])
+        for prefix in s.prefixes.get(scope.FILE, ()):
+            region_q |= in_subtree("code", prefix)
+        self.fields["region"].queryset = Region.objects.filter(region_q).filter(level__lte=3).order_by("code")
+        for field in self.fields.values():
+            if not isinstance(field.widget, forms.CheckboxSelectMultiple):
+                field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select)
+                                              else "form-control")
+
+
+@login_required
+def campaign_list(request):
+    campaigns = queries.visible_campaigns(request.user).order_by("-start_date")
+    can_create = bool(scope.scope_of(request.user).prefixes.get(scope.FILE))
+    return render(request, "inspections/campaign_list.html", {"campaigns": campaigns, "can_create": can_create})
+
+
+@login_required
+def campaign_create(request):
+    if not scope.scope_of(request.user).prefixes.get(scope.FILE):
+        raise PermissionDenied(_("只有民政部门的业务人员可以发起专项行动"))
+    form = CampaignForm(request.POST or None, user=request.user,
+                        initial={"start_date": timezone.localdate(), "templates": ChecklistTemplate.objects.all()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            campaign = services.create_campaign(
+                request.user, name=data["name"], issuer=data["issuer"], region=data["region"],
+                templates=list(data["templates"]), unit_kinds=data["unit_kinds"], start_date=data["start_date"],
+                end_date=data["end_date"], self_inspection_deadline=data["self_inspection_deadline"],
+                supervision_target=data["supervision_target"], description=data["description"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("已发起专项行动：%(name)s") % {"name": campaign.name})
+            return redirect("inspections:campaign-detail", pk=campaign.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "inspections/campaign_form.html", {"form": form}, status=status)
+
+
+@login_required
+def campaign_detail(request, pk: int):
+    campaign = get_object_or_404(queries.visible_campaigns(request.user), pk=pk)
+    s = scope.scope_of(request.user)
+    code = request.GET.get("region", "").strip()
+    if not code:
+        # The highest region the user covers inside the campaign (the campaign's own for its issuers).
+        mine = sorted((p for p in s.read_prefixes), key=len)
+        code = campaign.region_id if any(campaign.region_id.startswith(p) for p in mine) else (
+            next((p.ljust(6, "0") for p in mine if p.startswith(campaign.region.prefix)), ""))
+    region = Region.objects.filter(code=code).first()
+    if region is None or not region.code.startswith(campaign.region.prefix) or not s.covers_region(region.code):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    total, rows = queries.progress(campaign, region)
+    chain = [r for r in Region.objects.filter(code__in={region.code[:2] + "0000", region.code[:4] + "00"})
+             if r.code.startswith(campaign.region.prefix) and r.code != region.code and s.covers_region(r.code)]
+    return render(request, "inspections/campaign_detail.html", {
+        "campaign": campaign, "region": region, "total": total, "rows": rows,
+        "chain": sorted(chain, key=lambda r: r.code), "templates": campaign.templates.all(),
+    })
+
+
+urlpatterns = [
+    path("campaigns/", campaign_list, name="campaigns"),
+    path("campaigns/new/", campaign_create, name="campaign-create"),
+    path("campaigns/<int:pk>/", campaign_detail, name="campaign-detail"),
+]

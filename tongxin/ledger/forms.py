@@ -1,0 +1,121 @@
+"""Forms of the ledger pages: the list's filters, a new entry, a transition.
+
+The choices a form offers come from the user's scope (regions under the user's bureaus,
+campaigns the user sees, units the user may file for), so a form never offers what the
+service would refuse for being out of sight. The services still decide.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tongxin.inspections.queries import visible_campaigns
+from tongxin.ledger.models import Category, Severity, Source, Status
+from tongxin.ledger.queries import UNCLOSED
+from tongxin.regions.models import Region
+from tongxin.regions.queries import in_subtree
+from tongxin.units import scope
+from tongxin.units.models import Kind, Unit
+
+# A problem put on the ledger by hand did not come from an inspection.
+MANUAL_SOURCES = (Source.OTHER, Source.REPORT, Source.DIRECTIVE)
+EVIDENCE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
+MAX_REGION_CHOICES = 400
+
+
+def top_regions(user) -> list[Region]:
+    """The regions of the user's bureaus, outermost first (empty for someone who sits at units only)."""
+    kept: list[str] = []
+    for p in sorted(set(scope.scope_of(user).read_prefixes), key=lambda p: (len(p), p)):
+        if not any(p.startswith(k) for k in kept):
+            kept.append(p)
+    by_code = Region.objects.in_bulk([p.ljust(6, "0") for p in kept])
+    return [by_code[c] for c in (p.ljust(6, "0") for p in kept) if c in by_code]
+
+
+def region_choices(user) -> list[tuple[str, str]]:
+    """The regions a user may filter by: each of their bureaus' regions and everything under it."""
+    choices: list[tuple[str, str]] = []
+    for top in top_regions(user):
+        for r in Region.objects.filter(in_subtree("code", top.prefix)).order_by("code")[:MAX_REGION_CHOICES]:
+            indent = "\u3000" * (r.level - top.level)
+            choices.append((r.code, f"{indent}{r.name}"))
+    return choices
+
+
+class LedgerFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("关键词"), required=False, max_length=100)
+    region = forms.ChoiceField(label=gettext_lazy("区划"), required=False)
+    unit = forms.IntegerField(label=gettext_lazy("单位"), required=False, min_value=1)
+    status = forms.ChoiceField(label=gettext_lazy("整改状态"), required=False)
+    severity = forms.ChoiceField(label=gettext_lazy("严重程度"), required=False,
+                                 choices=[("", gettext_lazy("全部"))] + list(Severity.choices))
+    category = forms.ChoiceField(label=gettext_lazy("问题类别"), required=False,
+                                 choices=[("", gettext_lazy("全部"))] + list(Category.choices))
+    campaign = forms.TypedChoiceField(label=gettext_lazy("专项行动"), required=False, coerce=int, empty_value=None)
+    overdue = forms.BooleanField(label=gettext_lazy("只看逾期"), required=False)
+
+    def __init__(self, data, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["region"].choices = [("", _("全部辖区"))] + region_choices(user)
+        self.fields["status"].choices = [("", _("全部")), (UNCLOSED, _("未销号"))] + list(Status.choices)
+        self.fields["campaign"].choices = [("", _("全部"))] + [
+            (c.pk, c.name) for c in visible_campaigns(user).order_by("-start_date", "name")[:100]]
+
+    def filters(self) -> dict:
+        """Keyword arguments for `queries.filter_entries` from the fields that are valid; a bad value
+        (shown as the field's error) filters nothing rather than everything failing."""
+        self.is_valid()
+        d = self.cleaned_data
+        return {"region": d.get("region") or "", "unit": d.get("unit"), "status": d.get("status") or "",
+                "severity": d.get("severity") or "", "category": d.get("category") or "",
+                "campaign": d.get("campaign"), "overdue": bool(d.get("overdue")), "keyword": d.get("q") or ""}
+
+
+def filing_units(user):
+    """Units the user may put a problem on the ledger for (their own unit, or those under their bureau)."""
+    qs = Unit.objects.filter(is_active=True).exclude(kind=Kind.BUREAU).select_related("region")
+    return scope.restrict(qs, user, mode=scope.FILE).order_by("region_id", "name")
+
+
+class EntryForm(forms.Form):
+    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
+    source = forms.ChoiceField(label=gettext_lazy("问题来源"),
+                               choices=[(s.value, s.label) for s in MANUAL_SOURCES])
+    category = forms.ChoiceField(label=gettext_lazy("问题类别"), choices=Category.choices)
+    severity = forms.ChoiceField(label=gettext_lazy("严重程度"), choices=Severity.choices)
+    description = forms.CharField(label=gettext_lazy("问题描述"), max_length=2000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    required_measure = forms.CharField(label=gettext_lazy("整改措施"), max_length=2000, required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    responsible_person = forms.CharField(label=gettext_lazy("责任人"), max_length=50, required=False)
+    responsible_phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False,
+                                        widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    found_on = forms.DateField(label=gettext_lazy("发现日期"), widget=forms.DateInput(attrs={"type": "date"},
+                                                                                    format="%Y-%m-%d"))
+    deadline = forms.DateField(label=gettext_lazy("整改时限"), widget=forms.DateInput(attrs={"type": "date"},
+                                                                                    format="%Y-%m-%d"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = filing_units(user)
+        self.fields["found_on"].initial = timezone.localdate()
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs.setdefault("id", f"id_{name}")
+
+    def clean_found_on(self):
+        found_on = self.cleaned_data["found_on"]
+        if found_on > timezone.localdate():
+            raise ValidationError(_("发现日期不能晚于今天"))
+        return found_on
+
+    def service_values(self) -> dict:
+        d = self.cleaned_data
+        return {k: d[k] for k in ("unit", "source", "category", "severity", "description", "required_measure",
+                                  "responsible_person", "responsible_phone", "found_on", "deadline")}
