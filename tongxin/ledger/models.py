@@ -86,6 +86,10 @@ class LedgerEntry(models.Model):
             models.Index(fields=["region_code", "status", "deadline"], name="ledger_region_status_idx"),
             models.Index(fields=["unit", "status"], name="ledger_unit_status_idx"),
             models.Index(fields=["campaign", "status"], name="ledger_campaign_idx"),
+            # The entries still to be put right, by county and deadline: the overdue list's index
+            # (bench/ledger.py: 145 → 45 ms on PostgreSQL at a million entries). Partial, so small.
+            models.Index(fields=["region_code", "deadline"], condition=~models.Q(status="closed"),
+                         name="ledger_open_deadline_idx"),
         ]
 
     def __str__(self) -> str:
