@@ -8,6 +8,7 @@ province officer above), `cili` (a stranger county's officer), `home_reporter`
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 from django.conf import settings
@@ -19,6 +20,8 @@ PASSWORD = "Tongxin#2021"
 
 def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Evidence files written by tests (and by demo builds inside tests) never land in var/media.
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="tongxin-test-media-")
     if os.environ.get("CI", "").lower() == "true" and os.environ.get("TONGXIN_TEST_EXPECT_POSTGRES"):
         if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
             raise pytest.UsageError("CI expected PostgreSQL but the settings point elsewhere")

@@ -9,7 +9,9 @@ Guarantees:
 - deterministic: credit codes (valid GB 32100 check character), phones and contacts are derived
   from the unit's name, so every build of the story yields the same data;
 - the daily reports of the story's homes (see reports.py) are filed through the reporting
-  services after the units and logins exist, skipping those already on file.
+  services after the units and logins exist, skipping those already on file;
+- then the inspection campaign, 南县's self- and supervisory inspections and their ledger entries
+  (see inspections.py) through the inspection and ledger services, skipping what is on file.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import reports, story
+from tongxin.demo import inspections, reports, story
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -131,7 +133,8 @@ class _Builder:
 
 
 def build_demo(stdout: TextIO | None = None) -> dict[str, int]:
-    """Create the Hunan demo's divisions, units, logins, roles and daily reports; a no-op when they exist already.
+    """Create the Hunan demo's divisions, units, logins, roles, daily reports, inspections and ledger;
+    a no-op when they exist already.
 
     Returns how many of each the story holds and how many this run created.
     """
@@ -155,6 +158,11 @@ def build_demo(stdout: TextIO | None = None) -> dict[str, int]:
         counts.update(reports.file_reports(homes))
         b.say(f"日报：{story.REPORT_NAME}（{story.REPORT_START} 至 {story.REPORT_END}）{counts['reports']} 份，"
               f"本次报送 {counts['reports_filed']} 份")
+        nanxian_homes = {h.name: b.units[(story.NANXIAN, h.name)] for h in story.NANXIAN_HOMES}
+        counts.update(inspections.run_campaign(nanxian_homes))
+        b.say(f"专项行动：{story.CAMPAIGN_NAME}，南县检查 {counts['inspections']} 次（本次完成 "
+              f"{counts['inspections_done']} 次），问题台账 {counts['ledger_entries']} 条，"
+              f"本次整改操作 {counts['ledger_steps_taken']} 步")
         counts.update(units_created=b.created["units"], users_created=b.created["users"],
                       roles_granted=b.created["roles"])
         b.say(f"本次新建：单位 {b.created['units']}，账号 {b.created['users']}，角色 {b.created['roles']}")

@@ -154,7 +154,10 @@ LOGINS: tuple[Login, ...] = (
     Login("zhangjiajie", "向红梅", "officer", ZHANGJIAJIE, "张家界市民政局"),
     Login("cili", "覃文华", "officer", CILI, "慈利县民政局"),
     Login("nanxian", "李卫东", "officer", NANXIAN, "南县民政局"),
+    Login("nanxian-verify", "刘晓峰", "officer", NANXIAN, "南县民政局"),
     Login("nanxian-home-01", "周小兰", "reporter", NANXIAN, NANXIAN_HOMES[0].name),
+    Login("nanxian-home-02", "邓丽华", "manager", NANXIAN, NANXIAN_HOMES[1].name),
+    Login("nanxian-home-14", "彭建国", "manager", NANXIAN, NANXIAN_HOMES[13].name),
     Login("leshan", "王思远", "social_staff", CILI, LESHAN),
     Login("sysadmin", "赵磊", "system_admin", PROVINCE_CODE, PROVINCE_BUREAU),
     Login("secadmin", "孙婷", "security_admin", PROVINCE_CODE, PROVINCE_BUREAU),
@@ -178,3 +181,134 @@ NANXIAN_LATE: dict[str, tuple[dt.date, int, int]] = {
     "茅草街镇敬老院": (dt.date(2021, 8, 2), 10, 37),
     "南县康乐颐养院": (dt.date(2021, 7, 29), 11, 20),
 }
+
+
+# The inspection campaign (专项行动): 湖南省民政厅 launches a dragnet search for hidden dangers in every
+# elderly-care home of Hunan under the five "most strict" requirements, with both built-in checklists.
+CAMPAIGN_NAME = "养老机构疫情防控拉网式隐患大排查"
+CAMPAIGN_ISSUED_BY = "hunan"
+CAMPAIGN_START = dt.date(2021, 7, 26)
+CAMPAIGN_END = dt.date(2021, 8, 31)
+SELF_INSPECTION_DEADLINE = dt.date(2021, 8, 1)
+SUPERVISION_TARGET = 100  # % of each county's elderly-care homes
+FIVE_STRICTEST = "five-strictest"  # codes of the built-in checklists (tongxin/inspections/data/*.json)
+GENERAL_SAFETY = "general-safety"
+CAMPAIGN_DESCRIPTION = (
+    "按照“五个最严格”要求，对全省养老机构开展拉网式隐患大排查：最严格的责任落实、最严格的管控措施、"
+    "最严格的日常防控、最严格的防范准备、最严格的情况报送。各养老机构于 8 月 1 日前完成自查；"
+    "各县市区民政局组织督导组对辖区养老机构督导检查全覆盖。发现的问题一律挂账管理，能立即整改的立查立改，"
+    "不能立即整改的明确责任人和整改时限，整改到位经主管部门验收后销号。"
+)
+
+
+class SelfInspection(NamedTuple):
+    """A home's self-inspection (自查) against the five-strictest checklist, by its own login."""
+
+    home: str
+    username: str
+    day: dt.date
+    time: dt.time
+
+
+SELF_INSPECTIONS: tuple[SelfInspection, ...] = (
+    SelfInspection(NANXIAN_HOMES[0].name, "nanxian-home-01", dt.date(2021, 7, 29), dt.time(15, 0)),
+    SelfInspection(NANXIAN_HOMES[1].name, "nanxian-home-02", dt.date(2021, 7, 30), dt.time(9, 30)),
+    SelfInspection(NANXIAN_HOMES[13].name, "nanxian-home-14", dt.date(2021, 7, 31), dt.time(10, 0)),
+)
+
+# 南县民政局's supervision team: led by `nanxian`, with the discipline-inspection group posted at the
+# county finance bureau, visits all 17 homes on 2021-08-01 and 2021-08-02.
+TEAM_NAME = "南县民政局养老机构疫情防控督导组"
+TEAM_LEADER = "nanxian"
+TEAM_OUTSIDE_MEMBERS = "县纪委监委驻县财政局纪检监察组 刘青松"
+TEAM_START = dt.date(2021, 8, 1)
+TEAM_END = dt.date(2021, 8, 2)
+VERIFIER = "nanxian-verify"  # the second 南县 officer, who verifies what others fixed
+
+_SLOTS = (dt.time(8, 0), dt.time(8, 50), dt.time(9, 40), dt.time(10, 30), dt.time(11, 20),
+          dt.time(14, 0), dt.time(14, 50), dt.time(15, 40), dt.time(16, 30))
+
+
+class Visit(NamedTuple):
+    home: str
+    day: dt.date
+    time: dt.time
+
+
+# Nine homes on the first day, eight on the second, in the order of NANXIAN_HOMES.
+VISITS: tuple[Visit, ...] = tuple(
+    Visit(home.name, TEAM_START if i < len(_SLOTS) else TEAM_END, _SLOTS[i % len(_SLOTS)])
+    for i, home in enumerate(NANXIAN_HOMES)
+)
+GENERAL_SAFETY_AT = NANXIAN_HOMES[0].name  # where the team also walks the general safety checklist
+
+
+class Step(NamedTuple):
+    """One move of a ledger entry (`ledger.services.transition`): by whom, when on the Beijing clock."""
+
+    name: str  # start / submit_fix / close / return
+    username: str
+    day: dt.date
+    time: dt.time
+    comment: str = ""
+
+
+class Problem(NamedTuple):
+    """A failed checklist item and what became of its ledger entry.
+
+    `on_spot` (what was done there and then) makes it 立查立改, closed with the inspection;
+    otherwise `steps` are its moves after the inspection, and none leaves it open.
+    """
+
+    home: str
+    kind: str  # "self" or "supervision"
+    checklist: str
+    item: str
+    note: str
+    value: str = ""  # for a number item
+    on_spot: str = ""
+    deadline: dt.date | None = None  # None: the default for the item's severity
+    steps: tuple[Step, ...] = ()
+
+
+def _on(month: int, day: int, hh: int, mm: int) -> tuple[dt.date, dt.time]:
+    return dt.date(2021, month, day), dt.time(hh, mm)
+
+
+PROBLEMS: tuple[Problem, ...] = (
+    Problem(NANXIAN_HOMES[0].name, "self", FIVE_STRICTEST, "vaccination_mobilised",
+            "仍有 9 名符合条件的老人未接种，部分家属意见不一", steps=(
+                Step("start", "nanxian-home-01", *_on(7, 29, 16, 10), "逐人摸底，联系家属，协调乡镇卫生院上门接种"),
+                Step("submit_fix", "nanxian-home-01", *_on(8, 5, 17, 30),
+                     "7 人已接种第一剂，2 人经医生评估暂缓接种并已建档"),
+                Step("close", "nanxian", *_on(8, 6, 10, 0), "核对接种登记和评估记录，同意销号"))),
+    Problem(NANXIAN_HOMES[0].name, "supervision", GENERAL_SAFETY, "fire_exits_clear",
+            "一楼东侧安全出口堆放床垫、纸箱等杂物", on_spot="现场督促清理杂物，安全出口已畅通，明确专人每日巡查"),
+    Problem(NANXIAN_HOMES[1].name, "supervision", FIVE_STRICTEST, "protective_supply_days",
+            "医用防护服和 N95 口罩按现有人员消耗仅够 5 天", value="5", deadline=dt.date(2021, 8, 4), steps=(
+                Step("start", "nanxian-home-02", *_on(8, 1, 15, 0), "已向县民政局和供应商申请调拨防护物资"),
+                Step("submit_fix", "nanxian-home-02", *_on(8, 3, 11, 20),
+                     "防护服、N95 口罩、消毒液已补足，可用 15 天，附入库单照片"),
+                Step("close", "nanxian", *_on(8, 3, 16, 0), "现场核对库存，符合要求，同意销号"))),
+    Problem(NANXIAN_HOMES[2].name, "supervision", FIVE_STRICTEST, "visitor_register",
+            "7 月 31 日 2 名送菜人员未登记体温和健康码", on_spot="当场补登，对门卫重新培训，登记表改为逐项签字"),
+    Problem(NANXIAN_HOMES[3].name, "supervision", FIVE_STRICTEST, "cold_chain_disinfected",
+            "快递和冷链食品直接送入厨房，未设消毒暂存点", deadline=dt.date(2021, 8, 3), steps=(
+                Step("start", "nanxian", *_on(8, 1, 11, 30), "责成院长当日设立物品消毒暂存点"),
+                Step("submit_fix", "nanxian", *_on(8, 2, 17, 40),
+                     "院门外已设消毒暂存点，专人登记、消毒、静置后入院"),
+                Step("close", VERIFIER, *_on(8, 3, 9, 30), "查看暂存点和消毒记录，同意销号"))),
+    Problem(NANXIAN_HOMES[9].name, "supervision", FIVE_STRICTEST, "staff_health_twice_daily",
+            "7 月 31 日下午工作人员体温记录空缺", on_spot="当场补测补记，明确每日两次测温的责任人"),
+    Problem(NANXIAN_HOMES[12].name, "supervision", FIVE_STRICTEST, "emergency_plan_drilled",
+            "应急预案未按新要求修订，今年未组织疫情应急演练", deadline=dt.date(2021, 8, 9)),
+    Problem(NANXIAN_HOMES[13].name, "supervision", FIVE_STRICTEST, "isolation_room_ready",
+            "隔离观察室堆放杂物，未配备防护服和消毒用品", steps=(
+                Step("start", "nanxian-home-14", *_on(8, 2, 16, 0), "清理隔离观察室，采购所需物品"),
+                Step("submit_fix", "nanxian-home-14", *_on(8, 3, 18, 0), "隔离观察室已清空，配备床铺和体温计"),
+                Step("return", VERIFIER, *_on(8, 4, 9, 40),
+                     "仍未配备防护服和消毒用品，独立卫生间缺少洗手液和消毒液，请配齐后再报验收"),
+                Step("start", "nanxian-home-14", *_on(8, 4, 10, 30), "按退回意见补充物品"),
+                Step("submit_fix", "nanxian-home-14", *_on(8, 4, 17, 20), "防护服 10 套、消毒用品和卫生间用品已配齐"),
+                Step("close", VERIFIER, *_on(8, 5, 10, 0), "现场复查，物品齐全，同意销号"))),
+)

@@ -143,7 +143,7 @@ def fix_on_spot(actor, *, unit: Unit, attachments: Sequence, comment: str = "", 
         raise ValidationError({"attachments": [_("立查立改须上传整改后的照片或材料")]})
     now = now or timezone.now()
     values.setdefault("deadline", values.get("found_on") or timezone.localdate(now))
-    entry = open_entry(actor, unit=unit, now=now, **values)
+    entry = open_entry(actor, unit=unit, now=now, attachments=attachments, **values)
     before = audit.snapshot(entry)
     entry.status, entry.fixed_on_spot = Status.CLOSED, True
     entry.fixed_by = entry.closed_by = actor
