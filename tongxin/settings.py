@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongxin.core.middleware.RequestContextMiddleware",
+    "tongxin.core.middleware.OutOfRangeMiddleware",
 ]
 
 ROOT_URLCONF = "tongxin.urls"

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,11 @@ class AuditFilterForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for key in ("date_from", "date_to"):
+            day = data.get(key)
+            if day is not None and not (dt.date(2000, 1, 1) <= day <= dt.date(2999, 12, 31)):
+                self.add_error(key, _("日期超出范围"))
+                data.pop(key, None)
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("截止日期不能早于起始日期"))
         return data

@@ -61,6 +61,9 @@ def define_checklist(actor, *, code: str, name: str, definition: Any, name_en: s
     last = template.latest_version()
     if last is not None and last.definition == definition:
         return last
+    if not created and not scope.may_version(actor, template.versions.order_by("number").first(),
+                                             Unit.objects.filter(campaigns__templates=template)):
+        raise PermissionDenied(_("该检查表已由其他单位使用，只有系统管理员或发起这些专项行动的单位可以修改"))
     version = ChecklistVersion.objects.create(template=template, number=(last.number if last else 0) + 1,
                                               definition=definition, created_by=actor)
     audit.record_change(actor, version, None)
@@ -201,6 +204,7 @@ def answer(actor, inspection: Inspection, *, item_key: str, result: str = "", va
     if item is None:
         raise ValidationError({"item_key": [_("检查表中没有这一项")]})
     existing = Answer.objects.filter(inspection=locked, item_key=item_key).first()
+    before = audit.snapshot(existing) if existing is not None else None
     has_photo = bool(attachments) or (existing is not None and existing.attachments.exists())
     verdict, problems = judge(item, result, value, has_photo)
     if problems:
@@ -212,6 +216,7 @@ def answer(actor, inspection: Inspection, *, item_key: str, result: str = "", va
     if attachments:
         row.attachments.add(*attachments)
     _sync_finding(locked, item, verdict, note, value)
+    audit.record_change(actor, row, before, unit=locked.unit)
     return row
 
 
@@ -245,6 +250,7 @@ def edit_finding(actor, finding: Finding, **values: Any) -> Finding:
     unknown = set(values) - allowed
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
+    before = audit.snapshot(finding)
     for key, value in values.items():
         setattr(finding, key, value)
     if finding.severity not in Severity.values:
@@ -254,6 +260,7 @@ def edit_finding(actor, finding: Finding, **values: Any) -> Finding:
     finding.save()
     if attachments:
         finding.attachments.add(*attachments)
+    audit.record_change(actor, finding, before, unit=finding.inspection.unit)
     return finding
 
 
@@ -268,7 +275,9 @@ def merge_findings(actor, keep: Finding, others: Sequence[Finding]) -> Finding:
         keep.description = f"{keep.description}；{other.description}"
         other.merged_into = keep
         other.save(update_fields=["merged_into"])
+    before = audit.snapshot(Finding.objects.get(pk=keep.pk))
     keep.save()
+    audit.record_change(actor, keep, before, unit=keep.inspection.unit)
     return keep
 
 

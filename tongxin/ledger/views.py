@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tongxin.core import audit
 from tongxin.core.models import Attachment
 from tongxin.core.uploads import open_attachment, store_attachment
 from tongxin.inspections.queries import progress, visible_campaigns
@@ -114,6 +115,8 @@ def export(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form, qs, unit = _filtered(request)
     entries = queries.ordered(qs, today).iterator(chunk_size=2000)
+    audit.record(audit.Action.EXPORT, actor=request.user,
+                 object_repr=(_("问题台账导出") + " " + request.GET.urlencode())[:200])
     return excel.ledger_response(entries, place=_place(request, form, unit), today=today)
 
 
@@ -360,6 +363,7 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
         region = inside[0]
     today = timezone.localdate()
     total, rows = progress(campaign, region, today=today)
+    audit.record(audit.Action.EXPORT, actor=request.user, obj=campaign, object_repr=f"{campaign} {region.name}")
     return excel.campaign_summary_response(campaign, region, total, rows, today=today)
 
 

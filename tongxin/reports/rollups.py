@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report
 
@@ -44,6 +45,15 @@ def _upsert(model, conflict: list[str], rows: list[dict[str, Any]], add: list[st
     Raw SQL because the ORM has no "increment on conflict"; `INSERT … ON CONFLICT … DO UPDATE`
     is the same on PostgreSQL and SQLite (≥ 3.24), and it is safe under concurrent filings.
     """
+    if not rows:
+        return
+    # A decrement only follows an earlier increment, so its row exists: update it in place. (The
+    # database checks the candidate row of an upsert against `count >= 0` before it sees the
+    # conflict, so a negative delta cannot go through the upsert.)
+    falling = [r for r in rows if any(r[c] < 0 for c in add)]
+    for row in falling:
+        model.objects.filter(**{c: row[c] for c in conflict}).update(**{c: F(c) + row[c] for c in add})
+    rows = [r for r in rows if r not in falling]
     if not rows:
         return
     q = connection.ops.quote_name

@@ -85,6 +85,13 @@ def define_form(actor, *, code: str, name: str, definition: Any, name_en: str = 
         audit.record_change(actor, form, None)
         number = 1
     else:
+        last = form.latest_version()
+        if last is not None and last.definition == definition and (form.name, form.name_en) == (
+                name.strip(), name_en.strip()):
+            return last
+        if not scope.may_version(actor, form.versions.order_by("number").first(),
+                                 Unit.objects.filter(issued_assignments__form=form)):
+            raise PermissionDenied(_("该报表已由其他单位使用，只有系统管理员或下达这些报送任务的单位可以修改"))
         before = audit.snapshot(form)
         form.name, form.name_en, form.description = name.strip(), name_en.strip(), description
         form.save()

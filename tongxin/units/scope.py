@@ -22,7 +22,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from tongxin.regions.queries import in_subtree
-from tongxin.units.models import Category, Membership, Role, Unit
+from tongxin.units.models import ROLE_CATEGORIES, Category, Membership, Role, Unit
 
 # What each role may do where it sits. "read" is implied by any membership.
 BUREAU_WRITERS = frozenset({Role.OFFICER, Role.LEADER, Role.SYSTEM_ADMIN})
@@ -93,8 +93,10 @@ def scope_of(user) -> Scope:
     units: dict[str, set[int]] = {READ: set(), WRITE: set(), FILE: set()}
     roles = set()
     for m in Membership.objects.filter(user=user, unit__is_active=True).select_related("unit__region"):
-        roles.add(m.role)
         unit = m.unit
+        if unit.category not in ROLE_CATEGORIES.get(m.role, ()):
+            continue  # a role that does not fit its unit (e.g. after a registry error) grants nothing
+        roles.add(m.role)
         if unit.category == Category.BUREAU:
             granted = {READ} | ({WRITE} if m.role in BUREAU_WRITERS else set()) | (
                 {FILE} if m.role in BUREAU_FILERS else set())
@@ -119,6 +121,22 @@ def forget(user) -> None:
 
 def has_role(user, *roles: str) -> bool:
     return bool(scope_of(user).roles & set(roles))
+
+
+def may_version(actor, first_version, issuers) -> bool:
+    """Who may add a version to shared configuration (a form, a checklist) already in use:
+    a system administrator, or an officer whose scope covers every bureau that issued work with
+    it; one nobody has issued yet, only its author (a built-in one, a province officer)."""
+    if actor is None or has_role(actor, Role.SYSTEM_ADMIN):
+        return True
+    s = scope_of(actor)
+    issuers = list(issuers.distinct())
+    if issuers:
+        return all(s.covers(u, mode=FILE) for u in issuers)
+    if first_version is None or first_version.created_by_id == actor.pk:
+        return True
+    # Shipped with the system: the province's officers look after it.
+    return first_version.created_by_id is None and any(len(p) == 2 for p in s.prefixes.get(FILE, ()))
 
 
 def _unit_path(model: type[Model]) -> str:

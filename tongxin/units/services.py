@@ -116,6 +116,9 @@ def update_unit(actor, unit: Unit, **values: Any) -> Unit:
     before = audit.snapshot(locked)
     for key, value in values.items():
         setattr(locked, key, value)
+    if locked.kind in Kind.values and KIND_CATEGORY[Kind(locked.kind)] != before["category"]:
+        # A home never becomes a bureau (nor the reverse): that would rewrite who sees what.
+        raise ValidationError({"kind": [_("不能改变单位类别（如把养老机构改为民政部门），请新建单位")]})
     if actor is not None and ("region" in values or "region_id" in values):
         scope.require_write_region(actor, locked.region_id)
     # Only links the actor changes need to be within their sight: a county officer may edit
