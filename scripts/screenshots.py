@@ -24,6 +24,14 @@ PAGES = [  # (name, user, path)
     ("audit", "auditor", "/audit/"),
     ("api-docs", "nanxian", "/api/docs/"),
     ("not-found", "cili", "/units/999999/"),
+    ("today-reporter", "nanxian-home-01", "/reports/"),
+    ("overview-hunan", "hunan", "/reports/overview/?region=430000&day=2021-08-02"),
+    ("overview-nanxian", "nanxian", "/reports/overview/?region=430921&day=2021-08-02"),
+    ("campaigns", "hunan", "/inspections/campaigns/"),
+    ("inspections-nanxian", "nanxian", "/inspections/"),
+    ("ledger-nanxian", "nanxian", "/ledger/"),
+    ("ledger-stats-hunan", "hunan", "/ledger/stats/"),
+    ("forms", "hunan", "/reports/forms/"),
 ]
 
 
