@@ -23,6 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from tongxin.core.api import VisibleIdField, WordedNotFound
 from tongxin.inspections import queries, services
 from tongxin.inspections.models import Answer, Campaign, ChecklistTemplate, ChecklistVersion, Finding, Inspection, Team
 from tongxin.ledger.api import (
@@ -33,8 +34,6 @@ from tongxin.ledger.api import (
     Choice,
     IdFilter,
     LedgerEntrySerializer,
-    VisibleIdField,
-    WordedNotFound,
     attachment_ids_field,
     attachments_named_by_id,
     own_attachments,

@@ -34,6 +34,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
+from tongxin.core.api import VisibleIdField, WordedNotFound
 from tongxin.core.models import Attachment
 from tongxin.core.uploads import open_attachment, store_attachment
 from tongxin.inspections.models import Campaign
@@ -53,35 +54,6 @@ TRANSITION_NAMES = [("start", gettext_lazy("开始整改")), ("submit_fix", gett
 
 
 # --- shared by the inspection API ---------------------------------------------------------------
-
-class VisibleIdField(serializers.PrimaryKeyRelatedField):
-    """An id looked up in what the caller may see; any other id is a 404, never a hint that it exists."""
-
-    def __init__(self, visible, message, **kwargs):
-        self.visible, self.message = visible, message
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.visible(self.context["request"].user)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        found = self.get_queryset().filter(pk=int(data)).first()
-        if found is None:
-            raise NotFound(str(self.message))
-        return found
-
-
-class WordedNotFound:
-    """A missing or out-of-scope object is a 404 in the user's language that names no model."""
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404:
-            raise NotFound(_("找不到该记录，或您无权查看")) from None
-
 
 class Choice(serializers.ChoiceField):
     """A choice field whose values are one named component of the OpenAPI schema (LedgerStatusEnum …),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Prefetch
-from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -29,7 +28,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from tongxin.core.api import Pagination
+from tongxin.core.api import Pagination, VisibleIdField, WordedNotFound
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.reports import queries, services
@@ -52,35 +51,6 @@ def _idempotency_key(request) -> str | None:
     if len(key) > 100:
         raise ValidationError({"idempotency_key": [_("Idempotency-Key 不能超过 100 个字符")]})
     return key or None
-
-
-class VisibleIdField(serializers.PrimaryKeyRelatedField):
-    """An id looked up in what the caller may see; any other id is a 404, never a hint that it exists."""
-
-    def __init__(self, visible, message, **kwargs):
-        self.visible, self.message = visible, message
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.visible(self.context["request"].user)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
-            self.fail("incorrect_type", data_type=type(data).__name__)
-        found = self.get_queryset().filter(pk=int(data)).first()
-        if found is None:
-            raise NotFound(str(self.message))
-        return found
-
-
-class WordedNotFound:
-    """A missing or out-of-scope object is a 404 in the user's language that names no model."""
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except Http404:
-            raise NotFound(_("找不到该记录，或您无权查看")) from None
 
 
 def _visible_units(user):
