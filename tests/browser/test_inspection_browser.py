@@ -76,7 +76,7 @@ def test_inspection_on_a_phone_then_fixed_and_closed_by_others(team_today, page_
     phone.fill("textarea[name=summary]", "总体良好，出入登记需补全")
     phone.click("#finish-submit")
     phone.wait_for_load_state()
-    entry = LedgerEntry.objects.get(unit__name="南县南洲镇敬老院", inspection__isnull=False)
+    entry = LedgerEntry.objects.get(unit__name="南县南洲镇敬老院", inspection__team=team_today)
     assert entry.status == "open" and entry.attachments.count() == 1
     assert entry.number in phone.locator("main").inner_text()
     shot(phone, "inspection-finished-phone")
