@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from tongxin.inspections import queries, services
 from tongxin.inspections.models import ChecklistTemplate
 from tongxin.regions.models import Region
-from tongxin.regions.queries import in_subtree
+from tongxin.regions.queries import chain, in_subtree
 from tongxin.units import scope
 from tongxin.units.models import Category, Kind, Unit
 
@@ -102,11 +102,11 @@ def campaign_detail(request, pk: int):
     if region is None or not region.code.startswith(campaign.region.prefix) or not s.covers_region(region.code):
         raise Http404(_("找不到该记录，或您无权查看"))
     total, rows = queries.progress(campaign, region)
-    chain = [r for r in Region.objects.filter(code__in={region.code[:2] + "0000", region.code[:4] + "00"})
+    above = [r for r in Region.objects.filter(code__in=chain(region.code))
              if r.code.startswith(campaign.region.prefix) and r.code != region.code and s.covers_region(r.code)]
     return render(request, "inspections/campaign_detail.html", {
         "campaign": campaign, "region": region, "total": total, "rows": rows,
-        "chain": sorted(chain, key=lambda r: r.code), "templates": campaign.templates.all(),
+        "chain": sorted(above, key=lambda r: r.code), "templates": campaign.templates.all(),
     })
 
 

@@ -18,18 +18,9 @@ from tongxin.units.models import Kind, Unit
 
 
 def visible_campaigns(user) -> QuerySet[Campaign]:
-    """Campaigns issued by bureaus the user sees, or reaching down into the user's area."""
-    s = scope.scope_of(user)
-    q = Q(pk__in=scope.restrict(Campaign.objects.all(), user).values("pk"))
-    codes = set()
-    for code in Unit.objects.filter(pk__in=s.units.get(scope.READ, frozenset())).values_list("region_id", flat=True):
-        codes |= {code[:2] + "0000", code[:4] + "00", code}
-    for prefix in s.read_prefixes:
-        padded = prefix.ljust(6, "0")
-        codes |= {padded[:2] + "0000", padded[:4] + "00", padded}
-        q |= in_subtree("region_id", prefix)
-    q |= Q(region_id__in=codes)
-    return Campaign.objects.filter(q).select_related("issuer", "region").distinct()
+    """Campaigns issued by bureaus the user sees, or aimed at the user's area (scope.reaching)."""
+    issued = scope.restrict(Campaign.objects.all(), user)
+    return (issued | Campaign.objects.filter(scope.reaching(user))).select_related("issuer", "region").distinct()
 
 
 @dataclass

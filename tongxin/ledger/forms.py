@@ -27,20 +27,11 @@ EVIDENCE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
 MAX_REGION_CHOICES = 400
 
 
-def top_regions(user) -> list[Region]:
-    """The regions of the user's bureaus, outermost first (empty for someone who sits at units only)."""
-    kept: list[str] = []
-    for p in sorted(set(scope.scope_of(user).read_prefixes), key=lambda p: (len(p), p)):
-        if not any(p.startswith(k) for k in kept):
-            kept.append(p)
-    by_code = Region.objects.in_bulk([p.ljust(6, "0") for p in kept])
-    return [by_code[c] for c in (p.ljust(6, "0") for p in kept) if c in by_code]
-
 
 def region_choices(user) -> list[tuple[str, str]]:
     """The regions a user may filter by: each of their bureaus' regions and everything under it."""
     choices: list[tuple[str, str]] = []
-    for top in top_regions(user):
+    for top in scope.top_regions(user):
         for r in Region.objects.filter(in_subtree("code", top.prefix)).order_by("code")[:MAX_REGION_CHOICES]:
             indent = "\u3000" * (r.level - top.level)
             choices.append((r.code, f"{indent}{r.name}"))

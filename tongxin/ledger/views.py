@@ -31,7 +31,7 @@ from tongxin.core.models import Attachment
 from tongxin.core.uploads import open_attachment, store_attachment
 from tongxin.inspections.queries import progress, visible_campaigns
 from tongxin.ledger import excel, queries, services
-from tongxin.ledger.forms import EVIDENCE_ACCEPT, EntryForm, LedgerFilterForm, filing_units, top_regions
+from tongxin.ledger.forms import EVIDENCE_ACCEPT, EntryForm, LedgerFilterForm, filing_units
 from tongxin.ledger.models import LedgerEntry, Status
 from tongxin.regions.models import Region
 from tongxin.regions.queries import ancestors
@@ -104,7 +104,7 @@ def _place(request: HttpRequest, form: LedgerFilterForm, unit: Unit | None) -> s
     code = form.cleaned_data.get("region") if hasattr(form, "cleaned_data") else ""
     region = Region.objects.filter(code=code).first() if code else None
     if region is None:
-        tops = top_regions(request.user)
+        tops = scope.top_regions(request.user)
         region = tops[0] if len(tops) == 1 else None
     return region.name if region else _("本单位")
 
@@ -269,7 +269,7 @@ def _may_see_region(user, region: Region) -> bool:
 
 
 def _default_region(user) -> Region:
-    tops = top_regions(user)
+    tops = scope.top_regions(user)
     if tops:
         return tops[0]
     own = Unit.objects.filter(pk__in=scope.scope_of(user).units.get(scope.READ, frozenset()))
@@ -338,7 +338,7 @@ def stats(request: HttpRequest) -> HttpResponse:
         "crumbs": [{"name": r.name, "url": f"{reverse('ledger:stats')}?{urlencode({**base, 'region': r.code})}"}
                    for r in crumbs],
         "campaigns": visible_campaigns(request.user).order_by("-start_date", "name")[:100],
-        "other_tops": [t for t in top_regions(request.user) if t.code != region.code][:10],
+        "other_tops": [t for t in scope.top_regions(request.user) if t.code != region.code][:10],
     })
 
 
@@ -357,7 +357,7 @@ def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
     elif s.covers_region(campaign.region.code):
         region = campaign.region
     else:
-        inside = [t for t in top_regions(request.user) if t.code.startswith(campaign.region.prefix)]
+        inside = [t for t in scope.top_regions(request.user) if t.code.startswith(campaign.region.prefix)]
         if not inside:
             raise Http404(_("找不到该记录，或您无权查看"))
         region = inside[0]

@@ -33,9 +33,15 @@ def subtree(region: Region, include_self: bool = True) -> QuerySet[Region]:
     return qs
 
 
+def chain(code: str) -> list[str]:
+    """The codes from the province down to `code` itself, without repeats: '430921' →
+    ['430000', '430900', '430921']. Pure code arithmetic (a prefecture may not exist as a row)."""
+    return list(dict.fromkeys([code[:2] + "0000", code[:4] + "00", code]))
+
+
 def ancestors(region: Region) -> list[Region]:
     """From the province down to the region's parent."""
-    codes = {region.code[:2] + "0000", region.code[:4] + "00"} - {region.code}
+    codes = set(chain(region.code)) - {region.code}
     return list(Region.objects.filter(code__in=codes, level__lt=region.level).order_by("level"))
 
 

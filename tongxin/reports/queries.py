@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
@@ -56,18 +56,10 @@ class CompletenessTable:
 
 
 def visible_assignments(user) -> QuerySet[Assignment]:
-    """Assignments issued by bureaus the user sees, or reaching down into a unit or region of theirs
-    (a county officer sees what the province asked of every home, 南县's included)."""
-    s = scope.scope_of(user)
-    own_units = Unit.objects.filter(pk__in=s.units.get(scope.READ, frozenset()))
-    codes = {c for code in own_units.values_list("region_id", flat=True) for c in region_chain(code)}
-    codes |= {c for prefix in s.read_prefixes for c in region_chain(prefix.ljust(6, "0"))}
+    """Assignments issued by bureaus the user sees, or aimed at the user's area (scope.reaching)."""
     issued = scope.restrict(Assignment.objects.all(), user)
-    reaching = Q(region_id__in=codes)  # aimed at a region above the user's
-    for prefix in s.read_prefixes:     # or at a region inside the user's (a city sees one county's)
-        reaching |= in_subtree("region_id", prefix)
-    covering = Assignment.objects.filter(reaching)
-    return (issued | covering).select_related("form", "issuer", "region").distinct()
+    return (issued | Assignment.objects.filter(scope.reaching(user))).select_related(
+        "form", "issuer", "region").distinct()
 
 
 def child_regions(region: Region) -> list[Region]:
@@ -132,16 +124,6 @@ def last_case_day(assignment: Assignment, region: Region, day: dt.date, keys: li
 
 
 # --- the overview ------------------------------------------------------------------------------
-
-def top_regions(user) -> list[Region]:
-    """The regions of the user's bureaus, outermost first; empty for a user who sits only at units."""
-    kept: list[str] = []
-    for p in sorted(set(scope.scope_of(user).read_prefixes), key=lambda p: (len(p), p)):
-        if not any(p.startswith(k) for k in kept):
-            kept.append(p)
-    by_code = Region.objects.in_bulk([p.ljust(6, "0") for p in kept])
-    return [by_code[c] for c in (p.ljust(6, "0") for p in kept) if c in by_code]
-
 
 def default_assignment(user, today: dt.date) -> Assignment | None:
     """The user's most recent active assignment: one running today first, else the latest started."""

@@ -17,12 +17,8 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import F
 
+from tongxin.regions.queries import chain as region_chain
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report
-
-
-def region_chain(code: str) -> list[str]:
-    """The region codes a unit in `code` counts towards: province, city, county (without repeats)."""
-    return list(dict.fromkeys([code[:2] + "0000", code[:4] + "00", code]))
 
 
 def numeric(value: Any) -> Decimal | None:

@@ -63,6 +63,12 @@ def load_builtin_forms() -> list[FormVersion]:
     return out
 
 
+def expects(assignment: Assignment, unit: Unit) -> bool:
+    """Whether the assignment asks `unit` to file: the same test as `expected_units_q`, for one unit."""
+    return (unit.is_active and unit.kind != Kind.BUREAU and unit.region_id.startswith(assignment.region.prefix)
+            and (not assignment.unit_kinds or unit.kind in assignment.unit_kinds))
+
+
 # --- forms -------------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -230,7 +236,7 @@ def _submit(actor, assignment, unit, day, values, zero, source, key, now) -> Fil
     errors: dict[str, list[str]] = {}
     if not assignment.is_active:
         errors["assignment"] = [_("该报送任务已停用")]
-    if not Unit.objects.filter(expected_units_q(assignment), pk=unit.pk).exists():
+    if not expects(assignment, unit):
         errors["unit"] = [_("该单位不在此报送任务的范围内")]
     if not is_due(assignment, day):
         errors["day"] = [_("%(day)s 不在报送期内（%(start)s 至 %(end)s）") % {

@@ -21,7 +21,8 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from tongxin.regions.queries import in_subtree
+from tongxin.regions.models import Region
+from tongxin.regions.queries import chain, in_subtree
 from tongxin.units.models import ROLE_CATEGORIES, Category, Membership, Role, Unit
 
 # What each role may do where it sits. "read" is implied by any membership.
@@ -111,6 +112,27 @@ def scope_of(user) -> Scope:
                   frozenset(roles))
     user._tongxin_scope = scope
     return scope
+
+
+def reaching(user, field: str = "region_id") -> Q:
+    """Work aimed at the user's area: a Q on a region-code `field` matching the regions at and above
+    each of the user's units and bureaus, or inside the user's bureaus' subtrees. (A county officer
+    sees what the province asked of every home; a city officer what it asked of one county.)"""
+    s = scope_of(user)
+    codes = {c for code in Unit.objects.filter(pk__in=s.units.get(READ, frozenset())).values_list(
+        "region_id", flat=True) for c in chain(code)}
+    codes |= {c for prefix in s.read_prefixes for c in chain(prefix.ljust(6, "0"))}
+    q = Q(**{f"{field}__in": sorted(codes)})
+    for prefix in _outermost(s.read_prefixes):
+        q |= in_subtree(field, prefix)
+    return q
+
+
+def top_regions(user) -> list[Region]:
+    """The regions of the user's bureaus, outermost first; empty for a user who sits only at units."""
+    codes = [p.ljust(6, "0") for p in sorted(_outermost(scope_of(user).read_prefixes), key=lambda p: (len(p), p))]
+    by_code = Region.objects.in_bulk(codes)
+    return [by_code[c] for c in codes if c in by_code]
 
 
 def forget(user) -> None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from tongxin.core import audit
 from tongxin.core.validators import normalize_credit_code, normalize_phone
 from tongxin.regions.models import Region
+from tongxin.regions.queries import chain
 from tongxin.units import scope
 from tongxin.units.models import KIND_CATEGORY, ROLE_CATEGORIES, SEPARATED_ROLES, Kind, Membership, Role, Unit
 
@@ -64,8 +65,7 @@ def default_supervisor(region: Region, kind: str) -> Unit | None:
 
     The candidates come from the code itself (county, city, province), so this is one query.
     """
-    chain = [region.code, region.code[:4] + "00", region.code[:2] + "0000"]
-    codes = list(dict.fromkeys(chain))  # drop repeats for city and province codes, keep order
+    codes = list(reversed(chain(region.code)))  # own region first, then upwards
     if kind == Kind.BUREAU:
         codes = codes[1:]
     bureaus = {u.region_id: u for u in Unit.objects.filter(kind=Kind.BUREAU, region_id__in=codes, is_active=True)}

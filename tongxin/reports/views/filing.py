@@ -35,7 +35,6 @@ from tongxin.reports.definition import clean_values, label
 from tongxin.reports.forms import REASON, ZERO, CorrectionForm, ReportForm, display
 from tongxin.reports.models import Assignment, Report
 from tongxin.reports.queries import visible_assignments
-from tongxin.reports.rollups import region_chain
 from tongxin.units import scope
 from tongxin.units.models import Kind, Unit
 
@@ -114,17 +113,9 @@ def unit_to_file_for(user, unit_id: str) -> Unit:
 
 
 def assignments_for(user, unit: Unit) -> list[Assignment]:
-    """Active assignments that expect `unit`, newest period first.
-
-    queries.visible_assignments covers the user's own units and regions; a city officer filing on
-    behalf of a home also needs what the province asked of that home's county alone, hence also
-    the assignments on the unit's region chain (the caller has checked the unit is in scope).
-    """
-    candidates = Assignment.objects.filter(
-        Q(pk__in=visible_assignments(user).values("pk")) | Q(region_id__in=region_chain(unit.region_id)),
-        is_active=True,
-    ).select_related("form").order_by("-end_date", "name")
-    return [a for a in candidates if Unit.objects.filter(services.expected_units_q(a), pk=unit.pk).exists()]
+    """Active assignments the user sees that expect `unit`, newest period first (one query)."""
+    candidates = visible_assignments(user).filter(is_active=True).order_by("-end_date", "name")
+    return [a for a in candidates if services.expects(a, unit)]
 
 
 def target_day(assignment: Assignment, today: dt.date) -> dt.date:

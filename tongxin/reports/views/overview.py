@@ -140,7 +140,7 @@ def _unit_level_redirect(request):
 @login_required
 @require_GET
 def overview(request):
-    tops = queries.top_regions(request.user)
+    tops = scope.top_regions(request.user)
     if not tops:
         return _unit_level_redirect(request)
     today = services.local_today()
