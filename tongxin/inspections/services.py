@@ -83,13 +83,10 @@ def load_builtin_checklists() -> list[ChecklistVersion]:
 # --- campaigns and teams -------------------------------------------------------------------------
 
 def _bureau_officer(actor, bureau: Unit) -> None:
-    if actor is None:
-        return
-    s = scope.scope_of(actor)
-    if not s.covers(bureau):
-        raise Http404(_("找不到该记录，或您无权查看"))
-    if bureau.kind != Kind.BUREAU or not s.covers(bureau, mode=scope.FILE):
-        raise PermissionDenied(_("只有民政部门的业务人员可以发起专项行动或组织督导"))
+    refusal = _("只有民政部门的业务人员可以发起专项行动或组织督导")
+    scope.require(actor, bureau, scope.FILE, refusal)
+    if bureau.kind != Kind.BUREAU:
+        raise PermissionDenied(refusal)
 
 
 @transaction.atomic

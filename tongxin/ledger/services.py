@@ -15,7 +15,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,16 +64,13 @@ def _next_number(region_code: str, year: int) -> str:
 
 def _require(actor, unit: Unit, *, verifier: bool = False) -> None:
     """404 outside the actor's sight; 403 when the actor may see but not act (or not verify)."""
-    if actor is None:
+    if not verifier:
+        scope.require(actor, unit, scope.FILE, _("您的角色不能处理该单位的问题"))
         return
-    s = scope.scope_of(actor)
-    if not s.covers(unit):
-        raise Http404(_("找不到该记录，或您无权查看"))
-    if verifier:
-        if not any(unit.region_id.startswith(p) for p in s.prefixes.get(scope.FILE, ())):
-            raise PermissionDenied(_("只有主管民政部门的业务人员可以验收或退回"))
-    elif not s.covers(unit, mode=scope.FILE):
-        raise PermissionDenied(_("您的角色不能处理该单位的问题"))
+    scope.require(actor, unit, scope.READ, "")
+    # Only a bureau above the unit verifies: filing rights at the unit itself do not count.
+    if actor is not None and not scope.scope_of(actor).covers_region(unit.region_id, mode=scope.FILE):
+        raise PermissionDenied(_("只有主管民政部门的业务人员可以验收或退回"))
 
 
 def _clean(values: dict[str, Any], found_on: dt.date) -> dict[str, Any]:

@@ -138,12 +138,7 @@ def create_assignment(actor, *, form: Form, issuer: Unit, region: Region, name: 
         errors["issuer"] = [_("报送任务只能由民政部门下达")]
     elif not region.code.startswith(issuer.region.prefix):
         errors["region"] = [_("报送范围必须在下达单位的辖区内")]
-    if actor is not None:
-        s = scope.scope_of(actor)
-        if not s.covers(issuer):
-            raise Http404(_("找不到该记录，或您无权查看"))
-        if not s.covers(issuer, mode=scope.FILE):
-            raise PermissionDenied(_("只有民政部门的业务人员可以下达报送任务"))
+    scope.require(actor, issuer, scope.FILE, _("只有民政部门的业务人员可以下达报送任务"))
     unit_kinds = list(unit_kinds or [])
     bad = [k for k in unit_kinds if k not in Kind.values or k == Kind.BUREAU]
     if bad:
@@ -173,13 +168,7 @@ class Filing:
 
 
 def _check_filer(actor, unit: Unit) -> None:
-    if actor is None:
-        return
-    s = scope.scope_of(actor)
-    if not s.covers(unit):
-        raise Http404(_("找不到该记录，或您无权查看"))
-    if not s.covers(unit, mode=scope.FILE):
-        raise PermissionDenied(_("您的角色不能为该单位报送"))
+    scope.require(actor, unit, scope.FILE, _("您的角色不能为该单位报送"))
 
 
 MAX_KEY_LENGTH = 100

@@ -183,13 +183,21 @@ def get_visible(queryset: QuerySet, user, **lookup) -> Model:
         raise Http404(_("找不到该记录，或您无权查看")) from None
 
 
-def require_write(user, unit: Unit) -> None:
-    """Refuse a write to `unit`: 404 if the user cannot even see it, 403 if they only may read it."""
-    scope = scope_of(user)
-    if not scope.covers(unit):
+def require(user, unit: Unit, mode: str, refusal: str) -> None:
+    """Refuse acting on `unit` in `mode`: 404 if the user cannot even see it, 403 with `refusal`
+    if they may see it but not act so. `user=None` is the system itself and passes."""
+    if user is None:
+        return
+    s = scope_of(user)
+    if not s.covers(unit):
         raise Http404(_("找不到该记录，或您无权查看"))
-    if not scope.covers(unit, write=True):
-        raise PermissionDenied(_("您的角色不能修改该单位的信息"))
+    if not s.covers(unit, mode=mode):
+        raise PermissionDenied(refusal)
+
+
+def require_write(user, unit: Unit) -> None:
+    """Refuse a write to `unit` (its registry entry)."""
+    require(user, unit, WRITE, _("您的角色不能修改该单位的信息"))
 
 
 def require_write_region(user, region_code: str) -> None:
