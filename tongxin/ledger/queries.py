@@ -20,7 +20,7 @@ from django.utils import timezone
 from tongxin.ledger.models import LedgerEntry, Status
 from tongxin.ledger.services import overdue_q
 from tongxin.regions.models import Region
-from tongxin.regions.queries import in_subtree
+from tongxin.regions.queries import chain, in_subtree
 from tongxin.units import scope
 from tongxin.units.models import Unit
 
@@ -38,7 +38,8 @@ def filter_entries(qs: QuerySet[LedgerEntry], *, region: str = "", unit: int | N
     """The list's filters; `region` is a code and covers its subtree; status "unclosed" is every
     state but closed; `keyword` looks in the number, the description and the unit's name."""
     if region:
-        qs = qs.filter(in_subtree("region_code", Region.objects.get(code=region).prefix))
+        found = Region.objects.filter(code=region).first()
+        qs = qs.filter(in_subtree("region_code", found.prefix)) if found else qs.none()
     if unit:
         qs = qs.filter(unit_id=unit)
     if status == UNCLOSED:
@@ -158,7 +159,7 @@ def stats_by_region(user, region: Region, *, campaign: int | None = None,
     direct = "__direct__"
 
     def child_of(code: str) -> str:
-        for c in (code[:4] + "00", code):
+        for c in chain(code):
             if c in children:
                 return c
         return direct
