@@ -1,7 +1,7 @@
 """Screenshots of the main pages at phone and desktop sizes, for people to look at.
 
 Run against a running demo:  .venv/bin/tongxin demo --port 8123 &  then
-.venv/bin/python scripts/screenshots.py http://127.0.0.1:8123  (images go to var/screenshots/pages/)
+.venv/bin/python scripts/screenshots.py http://127.0.0.1:8123 [en-US]  (images go to var/screenshots/pages/<locale>/)
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 BASE = sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8123"
-OUT = Path("var/screenshots/pages")
+LOCALE = sys.argv[2] if len(sys.argv) > 2 else "zh-CN"   # "en-US" for the English pages
+OUT = Path("var/screenshots/pages") / LOCALE
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1366, "height": 900}}
 PAGES = [  # (name, user, path)
     ("login", None, "/accounts/login/"),
@@ -42,7 +43,7 @@ def main() -> None:
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         for size_name, size in SIZES.items():
             for name, user, path in PAGES:
-                ctx = browser.new_context(viewport=size, locale="zh-CN")
+                ctx = browser.new_context(viewport=size, locale=LOCALE)
                 page = ctx.new_page()
                 if user:
                     page.goto(BASE + "/accounts/login/")
