@@ -12,11 +12,11 @@ from tongxin.core.views import healthz
 from tongxin.inspections import api as inspections_api
 from tongxin.ledger import api as ledger_api
 from tongxin.reports import api as reports_api
-from tongxin.units.api import UnitViewSet
+from tongxin.units import api as units_api
 from tongxin.units.home import HomeView
 
 router = DefaultRouter()
-router.register("units", UnitViewSet, basename="unit")
+units_api.register(router)
 reports_api.register(router)
 inspections_api.register(router)
 ledger_api.register(router)

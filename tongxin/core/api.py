@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import django_filters
+from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
@@ -69,3 +74,43 @@ class WordedNotFound:
             return super().get_object()
         except Http404:
             raise NotFound(_("找不到该记录，或您无权查看")) from None
+
+
+# --- shared by every app's API -----------------------------------------------------------------
+
+NOT_FOUND = OpenApiResponse(description="No such object, or it is outside your scope")
+BAD_INPUT = OpenApiResponse(description="Bad input: messages per field; broken cross-field rules in non_field_errors")
+FORBIDDEN = OpenApiResponse(description="Visible, but your role may not do this")
+
+
+class Choice(serializers.ChoiceField):
+    """A choice field whose values are one named component of the OpenAPI schema (LedgerStatusEnum …),
+    so these choice sets never collide with another app's field of the same name (a unit's `kind`)."""
+
+    def __init__(self, enum_name: str, choices, **kwargs):
+        self.enum_name = enum_name
+        super().__init__(choices, **kwargs)
+
+
+class ChoiceSchema(OpenApiSerializerFieldExtension):
+    """drf-spectacular: a `Choice` is a $ref to its named enum (a blank value allowed beside it if asked)."""
+
+    target_class = Choice
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        values = [v for v in field.choices if v not in ("", None)]
+        component = ResolvedComponent(
+            name=field.enum_name, type=ResolvedComponent.SCHEMA, object=field.enum_name,
+            schema={"type": "string", "enum": values,
+                    "description": build_choice_description_list([(v, field.choices[v]) for v in values])})
+        auto_schema.registry.register_on_missing(component)
+        if field.allow_blank:
+            return {"oneOf": [component.ref, {"type": "string", "enum": [""]}]}
+        return component.ref
+
+
+class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+

@@ -1,4 +1,4 @@
-from tongxin.inspections import campaign_views, views
+from tongxin.inspections import views
 
 app_name = "inspections"
-urlpatterns = [*views.urlpatterns, *campaign_views.urlpatterns]
+urlpatterns = views.urlpatterns

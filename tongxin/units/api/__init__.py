@@ -1,5 +1,6 @@
 """REST API for units: scoped by ScopedViewSetMixin, written through services."""
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import NotFound
@@ -13,6 +14,12 @@ WRITE_FIELDS = [
     "name", "kind", "region", "supervisor", "member_of", "credit_code", "address", "contact_person",
     "phone", "beds", "residents", "staff", "is_active",
 ]
+
+
+
+def visible_units(user) -> QuerySet[Unit]:
+    """The units the caller sees, with their regions: what every API's unit field looks ids up in."""
+    return scope.restrict(Unit.objects.select_related("region"), user)
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -59,3 +66,8 @@ class UnitViewSet(scope.ScopedViewSetMixin, mixins.CreateModelMixin, mixins.Upda
             return super().get_object()
         except (ValueError, TypeError):
             raise NotFound() from None
+
+
+def register(router) -> None:
+    """Add this app's viewsets to the project's API router."""
+    router.register("units", UnitViewSet, basename="unit")

@@ -1,222 +1,39 @@
-"""REST API of the ledger (问题台账) and of evidence files (附件).
-
-Guarantees: entries are read through `scope.restrict` (by their unit), attachments through the
-units the caller sees, so anything outside the caller's scope is a 404 that names no model;
-every write goes through ledger/services.py (open_entry, fix_on_spot, transition) or
-core.uploads.store_attachment; evidence named in a write must be files the caller uploaded for
-that entry's unit; each entry carries `overdue`, judged on today's Beijing date; errors come back
-field by field (a refused transition names "status"; missing evidence names "attachment_ids").
-"""
+"""Ledger entries and their life."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-
 import django_filters
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, QuerySet
-from django.http import Http404
-from django.urls import reverse
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from tongxin.core.api import VisibleIdField, WordedNotFound
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField, WordedNotFound
 from tongxin.core.models import Attachment
-from tongxin.core.uploads import open_attachment, store_attachment
 from tongxin.inspections.models import Campaign
 from tongxin.inspections.queries import visible_campaigns
 from tongxin.ledger import queries, services
+from tongxin.ledger.api.attachments import (
+    AttachmentSerializer,
+    attachment_ids_field,
+    attachments_named_by_id,
+    own_attachments,
+)
 from tongxin.ledger.models import Category, LedgerEntry, Severity, Source, Status, Transition
 from tongxin.regions.models import Region
 from tongxin.units import scope
+from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
-NOT_FOUND = OpenApiResponse(description="No such object, or it is outside your scope")
-BAD_INPUT = OpenApiResponse(description="Bad input: messages per field; broken cross-field rules in non_field_errors")
-FORBIDDEN = OpenApiResponse(description="Visible, but your role may not do this")
-MAX_ATTACHMENTS = 20
 TRANSITION_NAMES = [("start", gettext_lazy("开始整改")), ("submit_fix", gettext_lazy("提交验收")),
                     ("close", gettext_lazy("验收销号")), ("return", gettext_lazy("退回"))]
 
 
-# --- shared by the inspection API ---------------------------------------------------------------
-
-class Choice(serializers.ChoiceField):
-    """A choice field whose values are one named component of the OpenAPI schema (LedgerStatusEnum …),
-    so these choice sets never collide with another app's field of the same name (a unit's `kind`)."""
-
-    def __init__(self, enum_name: str, choices, **kwargs):
-        self.enum_name = enum_name
-        super().__init__(choices, **kwargs)
-
-
-class ChoiceSchema(OpenApiSerializerFieldExtension):
-    """drf-spectacular: a `Choice` is a $ref to its named enum (a blank value allowed beside it if asked)."""
-
-    target_class = Choice
-    match_subclasses = True
-
-    def map_serializer_field(self, auto_schema, direction):
-        field = self.target
-        values = [v for v in field.choices if v not in ("", None)]
-        component = ResolvedComponent(
-            name=field.enum_name, type=ResolvedComponent.SCHEMA, object=field.enum_name,
-            schema={"type": "string", "enum": values,
-                    "description": build_choice_description_list([(v, field.choices[v]) for v in values])})
-        auto_schema.registry.register_on_missing(component)
-        if field.allow_blank:
-            return {"oneOf": [component.ref, {"type": "string", "enum": [""]}]}
-        return component.ref
-
-
-def visible_units(user) -> QuerySet[Unit]:
-    return scope.restrict(Unit.objects.select_related("region"), user)
-
-
-def visible_attachments(user) -> QuerySet[Attachment]:
-    """Attachments of the units the caller sees (an attachment has no foreign key to its unit)."""
-    return Attachment.objects.filter(unit_id__in=scope.restrict(Unit.objects.all(), user).values("pk"))
-
-
-def attachment_ids_field(**kwargs) -> serializers.ListField:
-    kwargs.setdefault("help_text", gettext_lazy("您为该单位上传的附件 id（先 POST /api/attachments/）"))
-    return serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
-                                 max_length=MAX_ATTACHMENTS, **kwargs)
-
-
-def own_attachments(user, unit: Unit, ids: Sequence[int]) -> list[Attachment]:
-    """The attachments `ids`, each uploaded by `user` for `unit`; otherwise a 400 naming attachment_ids."""
-    ids = list(dict.fromkeys(ids))
-    found = {a.pk: a for a in Attachment.objects.filter(pk__in=ids, uploaded_by=user, unit_id=unit.pk)}
-    missing = [str(i) for i in ids if i not in found]
-    if missing:
-        raise serializers.ValidationError({"attachment_ids": [
-            _("找不到附件 %(ids)s，或不是您为该单位上传的") % {"ids": "、".join(missing)}]})
-    return [found[i] for i in ids]
-
-
-@contextmanager
-def attachments_named_by_id() -> Iterator[None]:
-    """The services name evidence "attachments"; the API's field is "attachment_ids"."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        if hasattr(exc, "error_dict") and "attachments" in exc.error_dict:
-            exc.error_dict["attachment_ids"] = exc.error_dict.pop("attachments")
-        raise
-
-
-# --- attachments --------------------------------------------------------------------------------
-
-class AttachmentSerializer(serializers.ModelSerializer):
-    unit = serializers.IntegerField(source="unit_id", read_only=True)
-    url = serializers.SerializerMethodField(help_text=gettext_lazy("文件地址（需登录，且单位在您的范围内）"))
-    thumbnail_url = serializers.SerializerMethodField(help_text=gettext_lazy("缩略图地址；PDF 没有缩略图"))
-
-    class Meta:
-        model = Attachment
-        fields = ["id", "content_type", "size", "width", "height", "original_name", "unit", "uploaded_at", "url",
-                  "thumbnail_url"]
-        read_only_fields = fields
-
-    def _absolute(self, url: str) -> str:
-        request = self.context.get("request")
-        return request.build_absolute_uri(url) if request is not None else url
-
-    def get_url(self, attachment: Attachment) -> str:
-        return self._absolute(reverse("attachment-file", args=[attachment.pk]))
-
-    def get_thumbnail_url(self, attachment: Attachment) -> str | None:
-        if not attachment.thumbnail:
-            return None
-        return self._absolute(reverse("attachment-file", args=[attachment.pk]) + "?thumbnail=true")
-
-
-class UploadSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text=gettext_lazy("JPEG、PNG、WebP 照片或 PDF；按内容判断类型，照片的 GPS 等信息会被清除"))
-    unit = VisibleIdField(visible_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all(),
-                          help_text=gettext_lazy("附件所属单位的 id"))
-
-
-class FileRenderer(BaseRenderer):
-    """Lets a client that asks for the file's own type (Accept: image/jpeg) reach the file view."""
-
-    media_type = "*/*"
-    format = "file"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
-
-
-class FileQuerySerializer(serializers.Serializer):
-    thumbnail = serializers.BooleanField(required=False, default=False, help_text=gettext_lazy("只取缩略图"))
-
-
-class AttachmentViewSet(WordedNotFound, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Evidence files: upload for a unit in your scope, read back only while its unit is in your scope."""
-
-    queryset = Attachment.objects.none()  # for the schema; requests read visible_attachments
-    serializer_class = AttachmentSerializer
-    parser_classes = [MultiPartParser, FormParser]
-    filter_backends: list = []
-
-    def get_queryset(self):
-        return visible_attachments(self.request.user)
-
-    @extend_schema(request={"multipart/form-data": UploadSerializer},
-                   responses={201: AttachmentSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
-    def create(self, request):
-        """Upload one photo or PDF as evidence for a unit. Refused (400 naming "file") when it is not a
-        JPEG/PNG/WebP image or a PDF by its content, or too big."""
-        data = UploadSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        unit = data.validated_data["unit"]
-        if not scope.scope_of(request.user).covers(unit, mode=scope.FILE):
-            raise PermissionDenied(_("您的角色不能为该单位上传材料"))
-        attachment = store_attachment(data.validated_data["file"], uploaded_by=request.user, unit_id=unit.pk)
-        return Response(AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
-
-    @extend_schema(responses={200: AttachmentSerializer, 404: NOT_FOUND})
-    def retrieve(self, request, *args, **kwargs):
-        """The attachment's metadata."""
-        return super().retrieve(request, *args, **kwargs)
-
-    @extend_schema(parameters=[FileQuerySerializer],
-                   responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY,
-                                                            description="The stored file or its JPEG thumbnail"),
-                              404: NOT_FOUND})
-    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, FileRenderer])
-    def file(self, request, pk=None):
-        """The stored bytes (EXIF already stripped), served inline with their checked content type."""
-        attachment = self.get_object()
-        query = FileQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        try:
-            return open_attachment(attachment, thumbnail=query.validated_data["thumbnail"])
-        except Http404:
-            raise NotFound(_("该附件没有缩略图")) from None
-
-
-# --- ledger entries -----------------------------------------------------------------------------
-
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
 
 
 def _known_region(code: str) -> None:
@@ -411,9 +228,3 @@ class LedgerEntryViewSet(WordedNotFound, scope.ScopedViewSetMixin, viewsets.Read
         with attachments_named_by_id():
             entry = services.transition(request.user, entry, v["name"], comment=v["comment"], attachments=attachments)
         return self._detail(entry)
-
-
-def register(router) -> None:
-    """Add this app's viewsets to the project's API router."""
-    router.register("ledger", LedgerEntryViewSet, basename="ledger-entry")
-    router.register("attachments", AttachmentViewSet, basename="attachment")

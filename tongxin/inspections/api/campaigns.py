@@ -1,0 +1,119 @@
+"""Campaigns (专项行动) and their progress by region."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField, WordedNotFound
+from tongxin.inspections import queries, services
+from tongxin.inspections.api.checklists import ChecklistRef
+from tongxin.inspections.models import Campaign
+from tongxin.regions.models import Region
+from tongxin.units import scope
+from tongxin.units.api import visible_units
+from tongxin.units.models import Unit
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    issuer = VisibleIdField(visible_units, gettext_lazy("找不到该发起单位，或您无权查看"), queryset=Unit.objects.all())
+    issuer_name = serializers.CharField(source="issuer.name", read_only=True)
+    region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
+    region_name = serializers.CharField(source="region.name", read_only=True)
+    templates = ChecklistRef(many=True, help_text=gettext_lazy("检查表的 id 或代码"))
+    unit_kinds = serializers.ListField(child=serializers.CharField(max_length=30), required=False,
+                                       help_text=gettext_lazy("检查哪些类型的单位；默认养老机构"))
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "issuer", "issuer_name", "region", "region_name", "templates", "unit_kinds",
+                  "start_date", "end_date", "self_inspection_deadline", "supervision_target", "description",
+                  "created_at"]
+        read_only_fields = ["created_at"]
+
+    def create(self, validated_data):
+        return services.create_campaign(self.context["request"].user, **validated_data)
+
+
+class ProgressQuerySerializer(serializers.Serializer):
+    region = serializers.RegexField(r"^\d{6}$", required=False, help_text=gettext_lazy(
+        "区划代码，如 430921；默认为专项行动范围内您能看到的最高一级"),
+        error_messages={"invalid": gettext_lazy("区划代码应为 6 位数字")})
+
+
+class ProgressRowSerializer(serializers.Serializer):
+    region = serializers.CharField(source="region.code")
+    region_name = serializers.CharField(source="region.name")
+    units = serializers.IntegerField(help_text=gettext_lazy("应检查单位数"))
+    self_done = serializers.IntegerField(help_text=gettext_lazy("已完成自查的单位数"))
+    supervised = serializers.IntegerField(help_text=gettext_lazy("已督导检查的单位数"))
+    target = serializers.IntegerField(help_text=gettext_lazy("督导目标（单位数）"))
+    supervision_met = serializers.BooleanField(help_text=gettext_lazy("督导已达目标"))
+    found = serializers.IntegerField(help_text=gettext_lazy("发现问题"))
+    closed = serializers.IntegerField(help_text=gettext_lazy("已销号"))
+    open = serializers.IntegerField(help_text=gettext_lazy("未销号"))
+    overdue = serializers.IntegerField(help_text=gettext_lazy("逾期未销号"))
+
+
+class ProgressSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    total = ProgressRowSerializer(help_text=gettext_lazy("本区划合计"))
+    rows = ProgressRowSerializer(many=True, help_text=gettext_lazy("每个下级区划一行（无单位、无问题的不列）"))
+
+
+def _progress_region(user, campaign: Campaign, code: str | None) -> Region:
+    """The region asked for (or the highest the caller sees inside the campaign); 404 outside the scope."""
+    s = scope.scope_of(user)
+    if code:
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            raise ValidationError({"region": [_("没有这个区划代码")]})
+        if not s.covers_region(region.code):
+            raise NotFound(_("找不到该记录，或您无权查看"))
+        if not region.code.startswith(campaign.region.prefix):
+            raise ValidationError({"region": [_("该区划不在专项行动范围内")]})
+        return region
+    inside = sorted((p for p in s.read_prefixes if p.startswith(campaign.region.prefix)), key=lambda p: (len(p), p))
+    candidates = [campaign.region.code, *(p.ljust(6, "0") for p in inside)]
+    for candidate in candidates:
+        if s.covers_region(candidate):
+            region = Region.objects.filter(code=candidate).first()
+            if region is not None:
+                return region
+    raise NotFound(_("找不到该记录，或您无权查看"))
+
+
+class CampaignViewSet(WordedNotFound, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Campaigns (专项行动) issued by bureaus in the caller's scope or reaching into the caller's area."""
+
+    queryset = Campaign.objects.none()  # for the schema; requests read visible_campaigns
+    serializer_class = CampaignSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return queries.visible_campaigns(self.request.user).prefetch_related("templates").order_by(
+            "-start_date", "name", "pk")
+
+    @extend_schema(responses={201: CampaignSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
+    def create(self, request, *args, **kwargs):
+        """Issue a campaign to the issuer's subtree: checklists, unit kinds, period, self-inspection
+        deadline and supervision target (% of units)."""
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(parameters=[ProgressQuerySerializer],
+                   responses={200: ProgressSerializer, 400: BAD_INPUT, 404: NOT_FOUND})
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def progress(self, request, pk=None):
+        """Progress by region: units, self-inspections done, supervised against the target, problems
+        found / closed / open / overdue — for the region and each child region."""
+        campaign = self.get_object()
+        query = ProgressQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        region = _progress_region(request.user, campaign, query.validated_data.get("region"))
+        total, rows = queries.progress(campaign, region)
+        return Response(ProgressSerializer({"campaign": campaign.pk, "total": total, "rows": rows}).data)

@@ -1,0 +1,157 @@
+"""Evidence files: uploaded for a unit, read inside the caller's scope."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField, WordedNotFound
+from tongxin.core.models import Attachment
+from tongxin.core.uploads import open_attachment, store_attachment
+from tongxin.units import scope
+from tongxin.units.api import visible_units
+from tongxin.units.models import Unit
+
+MAX_ATTACHMENTS = 20
+
+
+
+def visible_attachments(user) -> QuerySet[Attachment]:
+    """Attachments of the units the caller sees (an attachment has no foreign key to its unit)."""
+    return Attachment.objects.filter(unit_id__in=scope.restrict(Unit.objects.all(), user).values("pk"))
+
+
+def attachment_ids_field(**kwargs) -> serializers.ListField:
+    kwargs.setdefault("help_text", gettext_lazy("您为该单位上传的附件 id（先 POST /api/attachments/）"))
+    return serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
+                                 max_length=MAX_ATTACHMENTS, **kwargs)
+
+
+def own_attachments(user, unit: Unit, ids: Sequence[int]) -> list[Attachment]:
+    """The attachments `ids`, each uploaded by `user` for `unit`; otherwise a 400 naming attachment_ids."""
+    ids = list(dict.fromkeys(ids))
+    found = {a.pk: a for a in Attachment.objects.filter(pk__in=ids, uploaded_by=user, unit_id=unit.pk)}
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise serializers.ValidationError({"attachment_ids": [
+            _("找不到附件 %(ids)s，或不是您为该单位上传的") % {"ids": "、".join(missing)}]})
+    return [found[i] for i in ids]
+
+
+@contextmanager
+def attachments_named_by_id() -> Iterator[None]:
+    """The services name evidence "attachments"; the API's field is "attachment_ids"."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        if hasattr(exc, "error_dict") and "attachments" in exc.error_dict:
+            exc.error_dict["attachment_ids"] = exc.error_dict.pop("attachments")
+        raise
+
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    unit = serializers.IntegerField(source="unit_id", read_only=True)
+    url = serializers.SerializerMethodField(help_text=gettext_lazy("文件地址（需登录，且单位在您的范围内）"))
+    thumbnail_url = serializers.SerializerMethodField(help_text=gettext_lazy("缩略图地址；PDF 没有缩略图"))
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "content_type", "size", "width", "height", "original_name", "unit", "uploaded_at", "url",
+                  "thumbnail_url"]
+        read_only_fields = fields
+
+    def _absolute(self, url: str) -> str:
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    def get_url(self, attachment: Attachment) -> str:
+        return self._absolute(reverse("attachment-file", args=[attachment.pk]))
+
+    def get_thumbnail_url(self, attachment: Attachment) -> str | None:
+        if not attachment.thumbnail:
+            return None
+        return self._absolute(reverse("attachment-file", args=[attachment.pk]) + "?thumbnail=true")
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text=gettext_lazy("JPEG、PNG、WebP 照片或 PDF；按内容判断类型，照片的 GPS 等信息会被清除"))
+    unit = VisibleIdField(visible_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all(),
+                          help_text=gettext_lazy("附件所属单位的 id"))
+
+
+class FileRenderer(BaseRenderer):
+    """Lets a client that asks for the file's own type (Accept: image/jpeg) reach the file view."""
+
+    media_type = "*/*"
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
+
+
+class FileQuerySerializer(serializers.Serializer):
+    thumbnail = serializers.BooleanField(required=False, default=False, help_text=gettext_lazy("只取缩略图"))
+
+
+class AttachmentViewSet(WordedNotFound, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Evidence files: upload for a unit in your scope, read back only while its unit is in your scope."""
+
+    queryset = Attachment.objects.none()  # for the schema; requests read visible_attachments
+    serializer_class = AttachmentSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return visible_attachments(self.request.user)
+
+    @extend_schema(request={"multipart/form-data": UploadSerializer},
+                   responses={201: AttachmentSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
+    def create(self, request):
+        """Upload one photo or PDF as evidence for a unit. Refused (400 naming "file") when it is not a
+        JPEG/PNG/WebP image or a PDF by its content, or too big."""
+        data = UploadSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        unit = data.validated_data["unit"]
+        if not scope.scope_of(request.user).covers(unit, mode=scope.FILE):
+            raise PermissionDenied(_("您的角色不能为该单位上传材料"))
+        attachment = store_attachment(data.validated_data["file"], uploaded_by=request.user, unit_id=unit.pk)
+        return Response(AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: AttachmentSerializer, 404: NOT_FOUND})
+    def retrieve(self, request, *args, **kwargs):
+        """The attachment's metadata."""
+        return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(parameters=[FileQuerySerializer],
+                   responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY,
+                                                            description="The stored file or its JPEG thumbnail"),
+                              404: NOT_FOUND})
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, FileRenderer])
+    def file(self, request, pk=None):
+        """The stored bytes (EXIF already stripped), served inline with their checked content type."""
+        attachment = self.get_object()
+        query = FileQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        try:
+            return open_attachment(attachment, thumbnail=query.validated_data["thumbnail"])
+        except Http404:
+            raise NotFound(_("该附件没有缩略图")) from None

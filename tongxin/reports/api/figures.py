@@ -1,0 +1,151 @@
+"""Completeness and roll-ups for a region inside the caller's scope."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_serializer,
+)
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from tongxin.core.api import BAD_INPUT, NOT_FOUND, Pagination
+from tongxin.regions.models import Region
+from tongxin.reports import queries
+from tongxin.reports.models import Assignment, FieldRollup
+from tongxin.units import scope
+from tongxin.units.models import Unit
+
+MAX_ROLLUP_DAYS = 366
+
+
+
+
+class RegionQuerySerializer(serializers.Serializer):
+    assignment = serializers.IntegerField(min_value=1, help_text=gettext_lazy("报送任务 id"))
+    region = serializers.RegexField(r"^\d{6}$", help_text=gettext_lazy("区划代码，如 430921"),
+                                    error_messages={"invalid": gettext_lazy("区划代码应为 6 位数字")})
+
+
+class CompletenessQuerySerializer(RegionQuerySerializer):
+    day = serializers.DateField(help_text=gettext_lazy("报送日期，如 2021-08-02"))
+
+
+class RollupQuerySerializer(RegionQuerySerializer):
+    day_from = serializers.DateField(help_text=gettext_lazy("起始日期（含）"))
+    day_to = serializers.DateField(help_text=gettext_lazy("结束日期（含），范围不超过 366 天"))
+    key = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
+                                help_text=gettext_lazy("只看这些字段（可重复）；不填则返回全部数值字段"))
+
+    def validate(self, attrs):
+        if attrs["day_from"] > attrs["day_to"]:
+            raise ValidationError({"day_to": [_("结束日期不能早于起始日期")]})
+        if (attrs["day_to"] - attrs["day_from"]).days + 1 > MAX_ROLLUP_DAYS:
+            raise ValidationError({"day_to": [_("日期范围不能超过 %(n)s 天") % {"n": MAX_ROLLUP_DAYS}]})
+        return attrs
+
+
+def _resolve(request, serializer_class) -> tuple[dict, Assignment, Region]:
+    """Validated query parameters, the visible assignment and the region in scope (else 400 / 404)."""
+    params = serializer_class(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    v = params.validated_data
+    assignment = queries.visible_assignments(request.user).filter(pk=v["assignment"]).first()
+    if assignment is None:
+        raise NotFound(_("找不到该报送任务，或您无权查看"))
+    region = Region.objects.filter(code=v["region"]).first()
+    if region is None:
+        raise ValidationError({"region": [_("没有这个区划代码")]})
+    if not scope.scope_of(request.user).covers_region(region.code):
+        raise NotFound(_("找不到该记录，或您无权查看"))
+    return v, assignment, region
+
+
+class CompletenessRowSerializer(serializers.Serializer):
+    region = serializers.CharField(source="region.code")
+    region_name = serializers.CharField(source="region.name")
+    expected = serializers.IntegerField(help_text=gettext_lazy("应报单位数"))
+    on_time = serializers.IntegerField(help_text=gettext_lazy("按时报送"))
+    late = serializers.IntegerField(help_text=gettext_lazy("迟报"))
+    zero = serializers.IntegerField(help_text=gettext_lazy("其中零报告"))
+    missing = serializers.IntegerField(help_text=gettext_lazy("未报"))
+    rate = serializers.FloatField(help_text=gettext_lazy("报送率（已报 / 应报，0–1）"))
+
+
+@extend_schema_serializer(many=False)
+class CompletenessSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    day = serializers.DateField()
+    total = CompletenessRowSerializer(help_text=gettext_lazy("本区划合计（等于各下级区划之和加直属单位）"))
+    rows = CompletenessRowSerializer(many=True, help_text=gettext_lazy("每个下级区划一行"))
+
+
+class MissingUnitSerializer(serializers.ModelSerializer):
+    region_name = serializers.CharField(source="region.name", read_only=True)
+
+    class Meta:
+        model = Unit
+        fields = ["id", "name", "kind", "region", "region_name", "contact_person", "phone"]
+        read_only_fields = fields
+
+
+class CompletenessViewSet(viewsets.GenericViewSet):
+    """Completeness and timeliness (报送情况) for one assignment, region and day."""
+
+    pagination_class = None
+    filter_backends: list = []
+    serializer_class = CompletenessSerializer
+    queryset = Unit.objects.none()  # for the browsable API; requests read the region asked for
+
+    @extend_schema(parameters=[CompletenessQuerySerializer],
+                   responses={200: CompletenessSerializer, 400: BAD_INPUT, 404: NOT_FOUND})
+    def list(self, request):
+        """Expected, on time, late, zero and missing for the region and each child region."""
+        v, assignment, region = _resolve(request, CompletenessQuerySerializer)
+        table = queries.completeness(assignment, region, v["day"])
+        return Response(CompletenessSerializer(
+            {"assignment": assignment.pk, "day": v["day"], "total": table.total, "rows": table.rows}).data)
+
+    @extend_schema(parameters=[CompletenessQuerySerializer],
+                   responses={200: MissingUnitSerializer(many=True), 400: BAD_INPUT, 404: NOT_FOUND})
+    @action(detail=False, methods=["get"], pagination_class=Pagination, serializer_class=MissingUnitSerializer)
+    def missing(self, request):
+        """The units of the region that have not filed for the day, with contact person and phone."""
+        v, assignment, region = _resolve(request, CompletenessQuerySerializer)
+        page = self.paginate_queryset(queries.missing_units(assignment, region, v["day"]))
+        return self.get_paginated_response(MissingUnitSerializer(page, many=True).data)
+
+
+class RollupSerializer(serializers.ModelSerializer):
+    total = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False,
+                                     help_text=gettext_lazy("最新修订值之和（是/否 计为 1/0）"))
+    count = serializers.IntegerField(help_text=gettext_lazy("填写了该字段的报告数"))
+
+    class Meta:
+        model = FieldRollup
+        fields = ["day", "key", "total", "count"]
+        read_only_fields = fields
+
+
+class RollupViewSet(viewsets.GenericViewSet):
+    """Per region, day and numeric field: sum and count over the latest revisions (kept incrementally)."""
+
+    pagination_class = Pagination
+    filter_backends: list = []
+    serializer_class = RollupSerializer
+    queryset = FieldRollup.objects.none()  # for the schema; requests read the region asked for
+
+    @extend_schema(parameters=[RollupQuerySerializer],
+                   responses={200: RollupSerializer(many=True), 400: BAD_INPUT, 404: NOT_FOUND})
+    def list(self, request):
+        v, assignment, region = _resolve(request, RollupQuerySerializer)
+        rows = FieldRollup.objects.filter(assignment=assignment, region_code=region.code,
+                                          day__gte=v["day_from"], day__lte=v["day_to"])
+        if v["key"]:
+            rows = rows.filter(key__in=v["key"])
+        page = self.paginate_queryset(rows.order_by("day", "key"))
+        return self.get_paginated_response(RollupSerializer(page, many=True).data)

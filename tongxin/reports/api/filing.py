@@ -1,0 +1,143 @@
+"""Reports: filed, corrected and their history, with Idempotency-Key."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from tongxin.core.api import BAD_INPUT, NOT_FOUND, IdFilter, VisibleIdField, WordedNotFound
+from tongxin.regions.models import Region
+from tongxin.regions.queries import in_subtree
+from tongxin.reports import queries, services
+from tongxin.reports.api.common import IDEMPOTENCY_HEADER, _idempotency_key
+from tongxin.reports.models import Assignment, Report, Revision
+from tongxin.units import scope
+from tongxin.units.api import visible_units
+from tongxin.units.models import Unit
+
+
+class ReportFilter(django_filters.FilterSet):
+    assignment = IdFilter(field_name="assignment_id", label=gettext_lazy("报送任务"))
+    unit = IdFilter(field_name="unit_id", label=gettext_lazy("单位"))
+    day = django_filters.DateFilter(label=gettext_lazy("报送日期"))
+    region = django_filters.CharFilter(label=gettext_lazy("区划代码（含下级）"), method="filter_region")
+    is_late = django_filters.BooleanFilter(label=gettext_lazy("迟报"))
+
+    class Meta:
+        model = Report
+        fields = ["assignment", "unit", "day", "region", "is_late"]
+
+    def filter_region(self, queryset, name, value):
+        value = value.strip()
+        region = Region.objects.filter(code=value).first() if value.isdigit() and len(value) == 6 else None
+        if region is None:
+            return queryset.none()
+        return queryset.filter(in_subtree("unit__region_id", region.prefix))
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    region = serializers.CharField(source="unit.region_id", read_only=True)
+    form_version = serializers.IntegerField(source="form_version.number", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "assignment", "unit", "unit_name", "region", "day", "form_version", "is_zero", "is_late",
+                  "revision_count", "first_filed_at", "updated_at"]
+        read_only_fields = fields
+
+
+class ReportDetailSerializer(ReportSerializer):
+    values = serializers.DictField(read_only=True, help_text=gettext_lazy("最新修订的数据，键为报表字段代码"))
+
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "values"]
+        read_only_fields = fields
+
+
+REPLAY = OpenApiResponse(ReportDetailSerializer,
+                         description="A retry with the same Idempotency-Key: the first result, nothing written")
+
+
+class FilingSerializer(serializers.Serializer):
+    assignment = VisibleIdField(queries.visible_assignments, gettext_lazy("找不到该报送任务，或您无权查看"),
+                                queryset=Assignment.objects.all())
+    unit = VisibleIdField(visible_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
+    day = serializers.DateField(help_text=gettext_lazy("报送日期（北京时间的日期）"))
+    values = serializers.DictField(required=False, default=dict, help_text=gettext_lazy("字段代码 → 值"))
+    zero = serializers.BooleanField(required=False, default=False,
+                                    help_text=gettext_lazy("零报告：存量沿用上次报告，当日数字记 0；values 中的值优先"))
+
+
+class CorrectionSerializer(serializers.Serializer):
+    values = serializers.DictField(help_text=gettext_lazy("更正后的完整数据：字段代码 → 值"))
+    reason = serializers.CharField(max_length=200, allow_blank=True, help_text=gettext_lazy("更正原因（必填）"))
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    filed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    values = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = Revision
+        fields = ["number", "values", "is_zero", "reason", "source", "filed_by", "filed_at"]
+        read_only_fields = fields
+
+
+class ReportViewSet(WordedNotFound, scope.ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Reports (情况报送) of the units in the caller's scope; filing and correcting go through services."""
+
+    queryset = Report.objects.select_related("unit", "form_version").order_by("-day", "unit__name", "pk")
+    filterset_class = ReportFilter
+
+    def get_serializer_class(self):
+        return {"list": ReportSerializer, "create": FilingSerializer, "correct": CorrectionSerializer,
+                "revisions": RevisionSerializer}.get(self.action, ReportDetailSerializer)
+
+    def _answer(self, filing: services.Filing) -> Response:
+        report = Report.objects.select_related("unit", "form_version").get(pk=filing.report.pk)
+        return Response(ReportDetailSerializer(report).data,
+                        status=status.HTTP_201_CREATED if filing.created else status.HTTP_200_OK)
+
+    @extend_schema(request=FilingSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: ReportDetailSerializer, 200: REPLAY, 400: BAD_INPUT, 404: NOT_FOUND})
+    def create(self, request):
+        """File a report. After the deadline it is accepted and marked late; one report per unit and day
+        (use `correct` to change it)."""
+        data = FilingSerializer(data=request.data, context=self.get_serializer_context())
+        key = _idempotency_key(request)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        filing = services.submit_report(request.user, assignment=v["assignment"], unit=v["unit"], day=v["day"],
+                                        values=v["values"], zero=v["zero"], source=Report.Source.API,
+                                        idempotency_key=key)
+        return self._answer(filing)
+
+    @extend_schema(request=CorrectionSerializer, parameters=[IDEMPOTENCY_HEADER],
+                   responses={201: ReportDetailSerializer, 200: REPLAY, 400: BAD_INPUT, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def correct(self, request, pk=None):
+        """A new revision (who, when, why); every total then uses the corrected figures."""
+        report = self.get_object()
+        data = CorrectionSerializer(data=request.data)
+        key = _idempotency_key(request)
+        data.is_valid(raise_exception=True)
+        filing = services.correct_report(request.user, report, values=data.validated_data["values"],
+                                         reason=data.validated_data["reason"], source=Report.Source.API,
+                                         idempotency_key=key)
+        return self._answer(filing)
+
+    @extend_schema(responses={200: RevisionSerializer(many=True), 404: NOT_FOUND})
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def revisions(self, request, pk=None):
+        """The report's history, first filing first."""
+        report = self.get_object()
+        page = self.paginate_queryset(report.revisions.select_related("filed_by").order_by("number"))
+        return self.get_paginated_response(RevisionSerializer(page, many=True).data)
