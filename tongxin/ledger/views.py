@@ -108,7 +108,7 @@ def export(request: HttpRequest) -> HttpResponse:
     entries = queries.ordered(qs, today).iterator(chunk_size=2000)
     audit.record(audit.Action.EXPORT, actor=request.user,
                  object_repr=(_("问题台账导出") + " " + request.GET.urlencode())[:200])
-    return excel.ledger_response(entries, place=_place(request, form, unit), today=today)
+    return excel.ledger_response(entries, place=_place(request, form, unit), viewer=request.user, today=today)
 
 
 # --- one entry ---------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
+from tongxin.units.personal import PersonalField
 
 
 def _known_region(code: str) -> None:
@@ -75,6 +76,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     fixed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    responsible_phone = PersonalField(unit_source="unit")
 
     class Meta:
         model = LedgerEntry
