@@ -60,7 +60,8 @@ def step(name: str, sources: Iterable[str], target: str, label: Label = "", *, r
 
 class Workflow:
     def __init__(self, states: Mapping[str, Label],
-                 transitions: Iterable[Transition | tuple[str, Iterable[str], str]], *, state_attr: str = "status"):
+                 transitions: Iterable[Transition | tuple[str, Iterable[str], str]], *,
+                 state_attr: str = "status") -> None:
         self.labels = dict(states)
         self.state_attr = state_attr
         self.transitions: dict[str, Transition] = {}
@@ -111,7 +112,7 @@ class Workflow:
 
     def refusals(self, actor: Any, record: Any) -> dict[str, str]:
         """{name: the guard's words} for the transitions the state allows but a guard refuses this actor."""
-        out = {}
+        out: dict[str, str] = {}
         for t in self.allowed(self.state_of(record)):
             refusal = self._refusal(actor, record, t.name)
             if refusal:

@@ -36,7 +36,7 @@ HELP = gettext_lazy("完整号码仅本单位人员和直接主管的民政部�
 class _Grants:
     """A user's memberships that matter here, and a cache of each unit's supervising bureaus."""
 
-    def __init__(self, user: Any):
+    def __init__(self, user: Any) -> None:
         self.own: set[int] = set()          # units where the user is staff
         self.supervising: set[int] = set()  # bureaus where the user is an officer or leader
         if user is not None and getattr(user, "is_authenticated", False) and user.is_active:
@@ -113,7 +113,7 @@ class PersonalField(serializers.CharField):
     (a dotted path; `"*"` when the instance is the unit); `kind` is "phone" or "id_number".
     """
 
-    def __init__(self, *, unit_source: str = "unit", kind: PersonalKind = "phone", **kwargs: Any):
+    def __init__(self, *, unit_source: str = "unit", kind: PersonalKind = "phone", **kwargs: Any) -> None:
         kwargs["read_only"] = True
         kwargs.setdefault("help_text", HELP)
         super().__init__(**kwargs)
