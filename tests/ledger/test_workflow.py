@@ -157,3 +157,162 @@ def test_a_closed_entry_is_never_overdue(world, entry, photo, second_officer):
     services.transition(second_officer, entry, "close")
     entry.refresh_from_db()
     assert not services.is_overdue(entry, FOUND + dt.timedelta(days=100))
+
+
+# --- who may take each step: the workflow's guards, asked the same way by service, page and API --------
+
+# (transition, the state it starts from, who submitted the fix, the actor, what the actor gets)
+MAY, REFUSED, UNSEEN = "may", "refused", "unseen"
+WHO_MAY = [
+    ("start", Status.OPEN, None, "home_reporter", MAY),        # the unit's own staff fix
+    ("start", Status.OPEN, None, "nanxian", MAY),              # so may an officer above the unit
+    ("start", Status.OPEN, None, "hunan", MAY),
+    ("start", Status.OPEN, None, "cili", UNSEEN),              # a stranger county does not even see it
+    ("submit_fix", Status.RECTIFYING, None, "home_reporter", MAY),
+    ("submit_fix", Status.RECTIFYING, None, "cili", UNSEEN),
+    ("close", Status.AWAITING, "home_reporter", "nanxian", MAY),  # the bureau verifies
+    ("close", Status.AWAITING, "home_reporter", "hunan", MAY),
+    ("close", Status.AWAITING, "home_reporter", "home_reporter", REFUSED),  # the unit does not verify itself
+    ("close", Status.AWAITING, "nanxian", "nanxian", REFUSED),  # the verifier is not whoever fixed it
+    ("close", Status.AWAITING, "home_reporter", "cili", UNSEEN),
+    ("return", Status.AWAITING, "home_reporter", "nanxian", MAY),
+    ("return", Status.AWAITING, "home_reporter", "home_reporter", REFUSED),
+    ("return", Status.AWAITING, "nanxian", "nanxian", REFUSED),
+]
+
+
+def reach(world, entry, state, fixer, photo):
+    """Walk the entry to `state` through the services, with `fixer` doing the fixing."""
+    fixer = getattr(world, fixer or "home_reporter")
+    if state in (Status.RECTIFYING, Status.AWAITING):
+        services.transition(fixer, entry, "start")
+    if state == Status.AWAITING:
+        services.transition(fixer, entry, "submit_fix", attachments=[photo(fixer)])
+    entry.refresh_from_db()
+    return entry
+
+
+def footprint(entry):
+    from tongxin.core.models import Attachment, AuditEvent
+
+    entry.refresh_from_db()
+    changes = AuditEvent.objects.exclude(action__in=[AuditEvent.Action.LOGIN, AuditEvent.Action.LOGOUT]).count()
+    return (entry.status, entry.transitions.count(), changes, Attachment.objects.count(), entry.closed_by_id,
+            entry.fixed_by_id)
+
+
+def by_service(actor, entry, name, attachment):
+    kwargs = {"comment": "楼梯间仍有杂物"} if name == "return" else {}
+    if attachment is not None:
+        kwargs["attachments"] = [attachment]
+    try:
+        services.transition(actor, entry, name, **kwargs)
+    except Http404:
+        return UNSEEN
+    except PermissionDenied:
+        return REFUSED
+    return MAY
+
+
+def by_web(client, entry, name):
+    from django.urls import reverse
+
+    from tests.ledger.test_web import jpeg
+
+    detail = client.get(reverse("ledger:detail", args=[entry.pk]))
+    if detail.status_code == 404:
+        offered = None
+    else:
+        offered = f'id="action-{name}"' in detail.content.decode()
+    body = {"name": name, "comment": "楼梯间仍有杂物"}
+    if name == "submit_fix":
+        body["files"] = [jpeg()]
+    response = client.post(reverse("ledger:transition", args=[entry.pk]), body)
+    answer = {302: MAY, 400: REFUSED, 404: UNSEEN}[response.status_code]
+    return offered, answer
+
+
+def by_api(client, entry, name, attachment):
+    from django.urls import reverse
+
+    detail = client.get(reverse("ledger-entry-detail", args=[entry.pk]))
+    offered = None if detail.status_code == 404 else name in detail.json()["allowed_transitions"]
+    body = {"name": name, "comment": "楼梯间仍有杂物",
+            "attachment_ids": [attachment.pk] if attachment is not None else []}
+    response = client.post(reverse("ledger-entry-transition", args=[entry.pk]), body, format="json")
+    return offered, {200: MAY, 403: REFUSED, 404: UNSEEN}[response.status_code]
+
+
+@pytest.mark.parametrize("channel", ["service", "web", "api"])
+@pytest.mark.parametrize(("name", "state", "fixer", "who", "expected"), WHO_MAY,
+                         ids=[f"{n}-{w}-fixed_by_{f}" for n, _s, f, w, _e in WHO_MAY])
+def test_who_may_take_each_step_is_one_answer_everywhere(world, entry, photo, client_for, api_for, channel,
+                                                          name, state, fixer, who, expected):
+    entry = reach(world, entry, state, fixer, photo)
+    actor = getattr(world, who)
+    offered = name in [t.name for t in services.WORKFLOW.allowed_for(actor, entry)]
+    assert offered is (expected == MAY)
+    # Evidence the actor uploaded beforehand (service, API); the page uploads its own with the move.
+    attachment = photo(actor) if name == "submit_fix" and channel != "web" else None
+    before = footprint(entry)
+    if channel == "service":
+        answer = by_service(actor, entry, name, attachment)
+    elif channel == "web":
+        shown, answer = by_web(client_for(actor), entry, name)
+        assert shown is (None if expected == UNSEEN else expected == MAY)
+    else:
+        shown, answer = by_api(api_for(actor), entry, name, attachment)
+        assert shown is (None if expected == UNSEEN else expected == MAY)
+    assert answer == expected
+    if expected == MAY:
+        entry.refresh_from_db()
+        assert entry.status == services.WORKFLOW.transitions[name].target
+        assert entry.transitions.last().actor == actor
+    else:
+        assert footprint(entry) == before  # a refused move changes nothing, keeps no file
+
+
+def test_the_fixer_is_told_why_there_is_no_verify_button(world, entry, photo, client_for):
+    from django.urls import reverse
+
+    entry = reach(world, entry, Status.AWAITING, "nanxian", photo)
+    refusals = services.WORKFLOW.refusals(world.nanxian, entry)
+    assert set(refusals) == {"close", "return"} and "整改人不能验收" in refusals["close"]
+    html = client_for(world.nanxian).get(reverse("ledger:detail", args=[entry.pk])).content.decode()
+    assert 'id="action-note"' in html and refusals["close"] in html
+
+
+def test_opening_and_fixing_on_the_spot_ask_the_same_guard(world):
+    from tongxin.core.workflow import INITIAL
+
+    draft = LedgerEntry(unit=world.nanxian_home, status=INITIAL)
+    assert [t.name for t in services.WORKFLOW.allowed_for(world.home_reporter, draft)] == ["open", "fix_on_spot"]
+    assert services.WORKFLOW.allowed_for(world.cili, draft) == []
+    with pytest.raises(Http404):
+        services.open_entry(world.cili, unit=world.nanxian_home, source="other", category="fire",
+                            severity="general", description="x", found_on=FOUND, deadline=FOUND)
+    assert not LedgerEntry.objects.exists()
+
+
+# --- labels: a state and a button may share a Chinese word, never an English one -------------------
+
+def test_labels_read_in_english_under_the_english_locale(world, entry, photo, second_officer, client_for):
+    from django.urls import reverse
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert services.WORKFLOW.state_label(Status.RETURNED) == "Returned"
+        assert services.WORKFLOW.label("return") == "Return"
+        assert services.WORKFLOW.state_label(Status.OPEN) == "Open"
+        assert services.WORKFLOW.label("open") == "Put on the ledger"
+        assert [str(t.label) for t in services.WORKFLOW.allowed(Status.AWAITING)] == ["Verify and close", "Return"]
+    with translation.override("zh-hans"):
+        assert services.WORKFLOW.label("return") == services.WORKFLOW.state_label(Status.RETURNED) == "退回"
+
+    entry = reach(world, entry, Status.AWAITING, "home_reporter", photo)
+    client = client_for(second_officer)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("ledger:detail", args=[entry.pk])).content.decode()
+    assert ">Return</button>" in html and ">Verify and close</button>" in html
+    assert "Put on the ledger" in html  # the timeline names the first step as an action
+    translation.deactivate()

@@ -19,8 +19,10 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.core import audit
+from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.inspections.definition import DefinitionError, judge, validate_definition
 from tongxin.inspections.models import (
     Answer,
@@ -40,6 +42,52 @@ from tongxin.units.models import Kind, Role, Unit
 ADMINS = frozenset({Role.SYSTEM_ADMIN, Role.OFFICER, Role.LEADER})
 # Days to put it right, by severity, unless the inspector sets a deadline.
 DEFAULT_DAYS = {Severity.SERIOUS: 3, Severity.MAJOR: 7, Severity.GENERAL: 15}
+
+_FINISHED = gettext_lazy("检查已完成，不能再修改")
+# An inspection is answered and its findings reviewed while it is a draft; finishing it is final.
+WORKFLOW = Workflow(
+    {Inspection.Status.DRAFT: gettext_lazy("检查中"), Inspection.Status.FINISHED: gettext_lazy("已完成")},
+    [
+        step("start", [INITIAL], Inspection.Status.DRAFT, gettext_lazy("开始检查")),
+        step("answer", [Inspection.Status.DRAFT], Inspection.Status.DRAFT,
+             pgettext_lazy("inspection action", "检查"), refusal=_FINISHED),
+        step("review", [Inspection.Status.DRAFT], Inspection.Status.DRAFT, gettext_lazy("核对问题"),
+             refusal=_FINISHED),
+        step("finish", [Inspection.Status.DRAFT], Inspection.Status.FINISHED, gettext_lazy("完成检查"),
+             refusal=_FINISHED),
+    ],
+)
+
+
+def _sees(actor, unit: Unit) -> None:
+    if actor is not None and not scope.scope_of(actor).covers(unit):
+        raise Http404(_("找不到该记录，或您无权查看"))
+
+
+@WORKFLOW.guard("start")
+def _own_staff_or_team_member(actor, inspection: Inspection) -> None:
+    """A self-inspection is the unit's own staff's; a supervisory one a member's of the team."""
+    _sees(actor, inspection.unit)
+    if actor is None:
+        return
+    if inspection.kind == Inspection.Kind.SELF:
+        if inspection.unit.pk not in scope.scope_of(actor).units.get(scope.FILE, frozenset()):
+            raise PermissionDenied(_("自查由本单位人员填写"))
+    elif inspection.kind == Inspection.Kind.SUPERVISION and inspection.team is not None:
+        if not inspection.team.members.filter(pk=actor.pk).exists():
+            raise PermissionDenied(_("您不是该督导组成员"))
+
+
+@WORKFLOW.guard("answer", "review", "finish")
+def _inspector_or_team(actor, inspection: Inspection) -> None:
+    """Only the inspector and the members of the inspection's team work on it."""
+    _sees(actor, inspection.unit)
+    if actor is None:
+        return
+    allowed = actor.pk == inspection.inspector_id or (
+        inspection.team_id is not None and inspection.team.members.filter(pk=actor.pk).exists())
+    if not allowed:
+        raise PermissionDenied(_("只有检查人和督导组成员可以填写本次检查"))
 
 
 # --- checklists ---------------------------------------------------------------------------------
@@ -144,25 +192,17 @@ def start_inspection(actor, *, unit: Unit, version: ChecklistVersion, kind: str,
     """Begin a self-inspection (the unit's own staff) or a supervisory one (a team member, inside the team's area)."""
     now = now or timezone.now()
     day = day or timezone.localdate(now)
-    if actor is not None:
-        s = scope.scope_of(actor)
-        if not s.covers(unit):
-            raise Http404(_("找不到该记录，或您无权查看"))
+    WORKFLOW.take(actor, Inspection(unit=unit, kind=kind, team=team, status=INITIAL), "start")
     errors: dict[str, list[str]] = {}
-    if kind == Inspection.Kind.SELF:
-        if actor is not None and unit.pk not in scope.scope_of(actor).units.get(scope.FILE, frozenset()):
-            raise PermissionDenied(_("自查由本单位人员填写"))
-    elif kind == Inspection.Kind.SUPERVISION:
+    if kind == Inspection.Kind.SUPERVISION:
         if team is None:
             errors["team"] = [_("督导检查须选择督导组")]
         else:
             if not unit.region_id.startswith(team.bureau.region.prefix):
                 errors["unit"] = [_("该单位不在督导组的检查范围内")]
-            if actor is not None and not team.members.filter(pk=actor.pk).exists():
-                raise PermissionDenied(_("您不是该督导组成员"))
             if not (team.start_date <= day <= team.end_date):
                 errors["day"] = [_("检查日期不在督导组的工作日期内")]
-    else:
+    elif kind != Inspection.Kind.SELF:
         errors["kind"] = [_("未知的检查类型")]
     if campaign is not None:
         if not unit.region_id.startswith(campaign.region.prefix):
@@ -177,18 +217,11 @@ def start_inspection(actor, *, unit: Unit, version: ChecklistVersion, kind: str,
     return inspection
 
 
-def _editable(actor, inspection: Inspection) -> Inspection:
+def _editable(actor, inspection: Inspection, name: str) -> Inspection:
+    """The inspection, locked, once WORKFLOW lets `actor` take step `name` on it."""
     locked = (Inspection.objects.select_for_update(of=("self",)).select_related("unit", "version", "team")
               .get(pk=inspection.pk))
-    if actor is not None:
-        if not scope.scope_of(actor).covers(locked.unit):
-            raise Http404(_("找不到该记录，或您无权查看"))
-        allowed = actor.pk == locked.inspector_id or (
-            locked.team is not None and locked.team.members.filter(pk=actor.pk).exists())
-        if not allowed:
-            raise PermissionDenied(_("只有检查人和督导组成员可以填写本次检查"))
-    if locked.status != Inspection.Status.DRAFT:
-        raise ValidationError({"status": [_("检查已完成，不能再修改")]})
+    WORKFLOW.take(actor, locked, name)
     return locked
 
 
@@ -196,7 +229,7 @@ def _editable(actor, inspection: Inspection) -> Inspection:
 def answer(actor, inspection: Inspection, *, item_key: str, result: str = "", value: str = "", note: str = "",
            attachments: Sequence = (), now: dt.datetime | None = None) -> Answer:
     """Record one item's answer; a failure opens (or keeps) a finding for it, a pass removes it."""
-    locked = _editable(actor, inspection)
+    locked = _editable(actor, inspection, "answer")
     item = locked.version.item(item_key)
     if item is None:
         raise ValidationError({"item_key": [_("检查表中没有这一项")]})
@@ -241,7 +274,7 @@ def _sync_finding(inspection: Inspection, item: dict, verdict: str, note: str, v
 @transaction.atomic
 def edit_finding(actor, finding: Finding, **values: Any) -> Finding:
     """Change a finding's wording, severity, category, measure, deadline or on-the-spot evidence."""
-    _editable(actor, finding.inspection)
+    _editable(actor, finding.inspection, "review")
     attachments = values.pop("attachments", None)
     allowed = {"description", "severity", "category", "required_measure", "deadline", "fixed_on_spot", "dropped"}
     unknown = set(values) - allowed
@@ -264,7 +297,7 @@ def edit_finding(actor, finding: Finding, **values: Any) -> Finding:
 @transaction.atomic
 def merge_findings(actor, keep: Finding, others: Sequence[Finding]) -> Finding:
     """Fold duplicate findings into one: their items join it, their descriptions are appended."""
-    _editable(actor, keep.inspection)
+    _editable(actor, keep.inspection, "review")
     for other in others:
         if other.pk == keep.pk or other.inspection_id != keep.inspection_id:
             raise ValidationError({"findings": [_("只能合并同一次检查中的其他问题")]})
@@ -282,7 +315,7 @@ def merge_findings(actor, keep: Finding, others: Sequence[Finding]) -> Finding:
 def finish_inspection(actor, inspection: Inspection, *, summary: str = "",
                       now: dt.datetime | None = None) -> list:
     """Close the inspection: every item must be answered; remaining findings go onto the ledger."""
-    locked = _editable(actor, inspection)
+    locked = _editable(actor, inspection, "finish")
     now = now or timezone.now()
     answered = set(locked.answers.values_list("item_key", flat=True))
     missing = [i["text"] for i in locked.version.items() if i["key"] not in answered]

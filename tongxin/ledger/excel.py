@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.http import FileResponse
 from django.utils import timezone
@@ -21,6 +22,7 @@ from tongxin.inspections.queries import Progress
 from tongxin.ledger.models import LedgerEntry
 from tongxin.ledger.queries import overdue_days
 from tongxin.regions.models import Region
+from tongxin.units.personal import shown
 
 DATE = "yyyy-mm-dd"
 DATETIME = "yyyy-mm-dd hh:mm"
@@ -36,23 +38,25 @@ def ledger_headers() -> list[str]:
 LEDGER_WIDTHS = [6, 18, 24, 10, 10, 9, 40, 30, 10, 14, 12, 12, 10, 12, 17]
 
 
-def _ledger_rows(entries: Iterable[LedgerEntry], today: dt.date) -> Iterator[list]:
+def _ledger_rows(entries: Iterable[LedgerEntry], today: dt.date, viewer: Any) -> Iterator[list]:
     for number, e in enumerate(entries, start=1):
         late = overdue_days(e, today)
         yield [number, e.number, e.unit.name, e.get_source_display(), e.get_category_display(),
                e.get_severity_display(), e.description, e.required_measure, e.responsible_person,
-               e.responsible_phone, e.found_on, e.deadline, e.get_status_display(),
+               shown(viewer, e.responsible_phone, e.unit), e.found_on, e.deadline, e.get_status_display(),
                _("是（%(n)s 天）") % {"n": late} if late else _("否"), e.closed_at]
 
 
-def ledger_response(entries: Iterable[LedgerEntry], *, place: str, today: dt.date | None = None) -> FileResponse:
-    """问题整改台账 for `entries` (in the order given), titled with `place` and today's date."""
+def ledger_response(entries: Iterable[LedgerEntry], *, place: str, viewer: Any,
+                    today: dt.date | None = None) -> FileResponse:
+    """问题整改台账 for `entries` (in the order given), titled with `place` and today's date; the
+    responsible person's phone as `viewer` may see it (units.personal)."""
     today = today or timezone.localdate()
     headers = ledger_headers()
     title = _("问题整改台账（%(place)s　%(day)s）") % {"place": place, "day": today.isoformat()}
     filename = _("问题整改台账-%(place)s-%(day)s.xlsx") % {"place": place, "day": today.strftime("%Y%m%d")}
     return stream_xlsx(
-        filename, title, headers, _ledger_rows(entries, today), sheet_title=_("问题整改台账"),
+        filename, title, headers, _ledger_rows(entries, today, viewer), sheet_title=_("问题整改台账"),
         widths=LEDGER_WIDTHS, text_columns=[_("台账编号"), _("联系电话")],
         number_formats={_("发现日期"): DATE, _("整改时限"): DATE, _("销号时间"): DATETIME})
 

@@ -1,9 +1,10 @@
 """Every write to the ledger: validate, check scope and roles, move the state, audit — in one transaction.
 
-The life of an entry is `WORKFLOW`; the rules that are about people, not states, live here:
-the unit's own staff or an officer above it may open, start and submit a fix (with evidence);
-only an officer of a bureau above the unit may verify (close) or return it, and never someone
-who submitted its fix. 立查立改 records an entry fixed on the spot, with evidence, closed in one step.
+The life of an entry is `WORKFLOW`, with its guards (who may take each step): the unit's own
+staff or an officer above it may open, start and submit a fix (with evidence); only an officer of
+a bureau above the unit may verify (close) or return it, and never someone who submitted its fix.
+立查立改 records an entry fixed on the spot, with evidence, closed in one step. Pages and the API
+ask the same `WORKFLOW.allowed_for(actor, entry)`.
 """
 
 from __future__ import annotations
@@ -17,24 +18,55 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.core import audit
 from tongxin.core.validators import normalize_phone
-from tongxin.core.workflow import Workflow
+from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.ledger.models import Category, Counter, LedgerEntry, Severity, Source, Status, Transition
 from tongxin.units import scope
 from tongxin.units.models import Unit
 
 WORKFLOW = Workflow(
-    dict(Status.choices),
+    {Status.OPEN: pgettext_lazy("ledger status", "挂账"), Status.RECTIFYING: gettext_lazy("整改中"),
+     Status.AWAITING: gettext_lazy("待验收"), Status.CLOSED: gettext_lazy("已销号"),
+     Status.RETURNED: pgettext_lazy("ledger status", "退回")},
     [
-        ("start", [Status.OPEN, Status.RETURNED], Status.RECTIFYING),
-        ("submit_fix", [Status.RECTIFYING], Status.AWAITING),
-        ("close", [Status.AWAITING], Status.CLOSED),
-        ("return", [Status.AWAITING], Status.RETURNED),
+        step("open", [INITIAL], Status.OPEN, pgettext_lazy("ledger action", "挂账")),
+        step("fix_on_spot", [INITIAL], Status.CLOSED, gettext_lazy("立查立改")),
+        step("start", [Status.OPEN, Status.RETURNED], Status.RECTIFYING, gettext_lazy("开始整改")),
+        step("submit_fix", [Status.RECTIFYING], Status.AWAITING, gettext_lazy("提交验收")),
+        step("close", [Status.AWAITING], Status.CLOSED, gettext_lazy("验收销号")),
+        step("return", [Status.AWAITING], Status.RETURNED, pgettext_lazy("ledger action", "退回")),
     ],
 )
-VERIFYING = frozenset({"close", "return"})
+
+
+@WORKFLOW.guard("open", "fix_on_spot", "start", "submit_fix")
+def _unit_staff_or_officer_above(actor, entry: LedgerEntry) -> None:
+    """The unit's own staff, or an officer of a bureau above it, put problems on the ledger and fix them."""
+    scope.require(actor, entry.unit, scope.FILE, _("您的角色不能处理该单位的问题"))
+
+
+@WORKFLOW.guard("close", "return")
+def _bureau_above(actor, entry: LedgerEntry) -> None:
+    """Only a bureau above the unit verifies: filing rights at the unit itself do not count."""
+    scope.require(actor, entry.unit, scope.READ, "")
+    if actor is not None and not scope.scope_of(actor).covers_region(entry.unit.region_id, mode=scope.FILE):
+        raise PermissionDenied(_("只有主管民政部门的业务人员可以验收或退回"))
+
+
+@WORKFLOW.guard("close", "return")
+def _not_the_fixer(actor, entry: LedgerEntry) -> None:
+    """The verifier must not be the person who submitted the fix."""
+    if actor is not None and entry.pk is not None and any(
+            t.name == "submit_fix" and t.actor_id == actor.pk for t in entry.transitions.all()):
+        raise PermissionDenied(_("整改人不能验收自己整改的问题，请由主管部门其他人员验收"))
+
+
+def _draft(unit: Unit) -> LedgerEntry:
+    """The entry about to be created, as the workflow's guards see it."""
+    return LedgerEntry(unit=unit, region_code=unit.region_id, status=INITIAL)
 
 
 def overdue_q(today: dt.date | None = None) -> Q:
@@ -60,17 +92,6 @@ def _next_number(region_code: str, year: int) -> str:
         last = Counter.objects.get(region_code=region_code, year=year).last
         return f"{region_code}-{year}-{last:04d}"
     raise RuntimeError("could not allocate a ledger number")
-
-
-def _require(actor, unit: Unit, *, verifier: bool = False) -> None:
-    """404 outside the actor's sight; 403 when the actor may see but not act (or not verify)."""
-    if not verifier:
-        scope.require(actor, unit, scope.FILE, _("您的角色不能处理该单位的问题"))
-        return
-    scope.require(actor, unit, scope.READ, "")
-    # Only a bureau above the unit verifies: filing rights at the unit itself do not count.
-    if actor is not None and not scope.scope_of(actor).covers_region(unit.region_id, mode=scope.FILE):
-        raise PermissionDenied(_("只有主管民政部门的业务人员可以验收或退回"))
 
 
 def _clean(values: dict[str, Any], found_on: dt.date) -> dict[str, Any]:
@@ -112,7 +133,7 @@ def open_entry(actor, *, unit: Unit, source: str, category: str, severity: str, 
                responsible_phone: str = "", found_on: dt.date | None = None, campaign=None, inspection=None,
                attachments: Sequence = (), now: dt.datetime | None = None) -> LedgerEntry:
     """挂账: put a problem on the ledger with a readable number (430921-2021-0007)."""
-    _require(actor, unit)
+    WORKFLOW.take(actor, _draft(unit), "open")
     now = now or timezone.now()
     found_on = found_on or timezone.localdate(now)
     values = _clean({"source": source, "category": category, "severity": severity, "description": description,
@@ -135,6 +156,7 @@ def open_entry(actor, *, unit: Unit, source: str, category: str, severity: str, 
 def fix_on_spot(actor, *, unit: Unit, attachments: Sequence, comment: str = "", now: dt.datetime | None = None,
                 **values: Any) -> LedgerEntry:
     """立查立改: an entry found and fixed during the inspection, with evidence, closed in one step."""
+    WORKFLOW.take(actor, _draft(unit), "fix_on_spot")
     if not attachments:
         raise ValidationError({"attachments": [_("立查立改须上传整改后的照片或材料")]})
     now = now or timezone.now()
@@ -153,23 +175,18 @@ def fix_on_spot(actor, *, unit: Unit, attachments: Sequence, comment: str = "", 
 @transaction.atomic
 def transition(actor, entry: LedgerEntry, name: str, *, comment: str = "", attachments: Sequence = (),
                now: dt.datetime | None = None) -> LedgerEntry:
-    """Move an entry along WORKFLOW: start, submit_fix (needs evidence), close or return (a verifier
-    other than whoever submitted the fix; returning needs a reason)."""
+    """Move an entry along WORKFLOW, if its guards let the actor: start, submit_fix (needs evidence),
+    close or return (a verifier other than whoever submitted the fix; returning needs a reason)."""
     locked = LedgerEntry.objects.select_for_update().select_related("unit").get(pk=entry.pk)
-    _require(actor, locked.unit, verifier=name in VERIFYING)
-    step = WORKFLOW.check(locked.status, name)
+    move = WORKFLOW.take(actor, locked, name)
     comment = (comment or "").strip()
     if name == "submit_fix" and not attachments:
         raise ValidationError({"attachments": [_("提交验收须上传整改后的照片或材料")]})
     if name == "return" and not comment:
         raise ValidationError({"comment": [_("退回须说明原因")]})
-    if name in VERIFYING and actor is not None:
-        fixers = set(locked.transitions.filter(name="submit_fix").values_list("actor_id", flat=True))
-        if actor.pk in fixers:
-            raise PermissionDenied(_("整改人不能验收自己整改的问题，请由主管部门其他人员验收"))
     now = now or timezone.now()
     before_snapshot, before = audit.snapshot(locked), locked.status
-    locked.status = step.target
+    locked.status = move.target
     if name == "submit_fix":
         locked.fixed_by = actor
     if name == "close":

@@ -23,7 +23,6 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tongxin.core import audit
@@ -39,14 +38,6 @@ from tongxin.units import scope
 from tongxin.units.models import Unit
 
 PAGE_SIZE = 25
-ACTION_LABELS = {
-    "open": gettext_lazy("挂账"), "start": gettext_lazy("开始整改"), "submit_fix": gettext_lazy("提交验收"),
-    "close": gettext_lazy("验收销号"), "return": gettext_lazy("退回"), "fix_on_spot": gettext_lazy("立查立改"),
-}
-
-
-def _action_label(name: str) -> str:
-    return str(ACTION_LABELS.get(name, name))
 
 
 def _url(name: str, *args) -> str | None:
@@ -117,7 +108,7 @@ def export(request: HttpRequest) -> HttpResponse:
     entries = queries.ordered(qs, today).iterator(chunk_size=2000)
     audit.record(audit.Action.EXPORT, actor=request.user,
                  object_repr=(_("问题台账导出") + " " + request.GET.urlencode())[:200])
-    return excel.ledger_response(entries, place=_place(request, form, unit), today=today)
+    return excel.ledger_response(entries, place=_place(request, form, unit), viewer=request.user, today=today)
 
 
 # --- one entry ---------------------------------------------------------------------------------
@@ -128,38 +119,23 @@ def _entry(request: HttpRequest, pk: int) -> LedgerEntry:
     return scope.get_visible(qs, request.user, pk=pk)
 
 
-def _actions(user, entry: LedgerEntry) -> tuple[list[str], str]:
-    """The moves to offer (by the workflow and the same role rules as the service), and a note
-    explaining a verification the user may not do themselves."""
-    s = scope.scope_of(user)
-    verifier = any(entry.unit.region_id.startswith(p) for p in s.prefixes.get(scope.FILE, ()))
-    fixer = entry.transitions.filter(name="submit_fix", actor=user).exists()
-    offered, note = [], ""
-    for step in services.WORKFLOW.allowed(entry.status):
-        if step.name in services.VERIFYING:
-            if verifier and fixer:
-                note = _("本次整改由您提交，须由主管部门其他人员验收。")
-            elif verifier:
-                offered.append(step.name)
-        elif s.covers(entry.unit, mode=scope.FILE):
-            offered.append(step.name)
-    return offered, note
-
-
 def _detail(request: HttpRequest, entry: LedgerEntry, *, error: list[str] | None = None, action: str = "",
             comment: str = "", status: int = 200) -> HttpResponse:
     today = timezone.localdate()
-    offered, note = _actions(request.user, entry)
+    workflow = services.WORKFLOW
     transitions = (entry.transitions.select_related("actor")
                    .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id"))))
     for t in transitions:
-        t.label = _action_label(t.name)
-        t.from_label = Status(t.from_status).label if t.from_status in Status.values else ""
-        t.to_label = Status(t.to_status).label if t.to_status in Status.values else t.to_status
+        t.label = workflow.label(t.name)
+        t.from_label = workflow.state_label(t.from_status) if t.from_status else ""
+        t.to_label = workflow.state_label(t.to_status)
     return render(request, "ledger/entry_detail.html", {
         "entry": entry, "late_days": queries.overdue_days(entry, today), "today": today,
         "photos": entry.attachments.order_by("id"), "transitions": transitions,
-        "actions": offered, "action_note": note, "error": error or [], "error_action": action, "comment": comment,
+        # The buttons are the workflow's answer for this user; the guards' words explain the rest.
+        "actions": workflow.allowed_for(request.user, entry),
+        "action_notes": list(dict.fromkeys(workflow.refusals(request.user, entry).values())),
+        "error": error or [], "error_action": action, "comment": comment,
         "accept": EVIDENCE_ACCEPT,
         "campaign_url": entry.campaign_id and (_url("inspections:campaign-detail", entry.campaign_id)
                                                or _url("inspections:campaign", entry.campaign_id)),
@@ -193,14 +169,15 @@ def entry_transition(request: HttpRequest, pk: int) -> HttpResponse:
     name = request.POST.get("name", "")
     comment = request.POST.get("comment", "")
     try:
-        services.WORKFLOW.check(entry.status, name)  # refuse a stale or unknown move before storing any file
+        services.WORKFLOW.take(request.user, entry, name)  # refuse a stale or forbidden move before storing files
         with transaction.atomic():
             attachments = _store(request, request.FILES.getlist("files"), entry.unit_id)
             services.transition(request.user, entry, name, comment=comment, attachments=attachments)
     except (ValidationError, PermissionDenied) as exc:
         entry = _entry(request, pk)
         return _detail(request, entry, error=_messages_of(exc), action=name, comment=comment, status=400)
-    messages.success(request, _("已%(action)s：%(number)s") % {"action": _action_label(name), "number": entry.number})
+    messages.success(request, _("已%(action)s：%(number)s") % {"action": services.WORKFLOW.label(name),
+                                                               "number": entry.number})
     return redirect("ledger:detail", pk=entry.pk)
 
 

@@ -87,10 +87,18 @@ class InspectionDetailSerializer(InspectionSerializer):
     answers = AnswerSerializer(many=True, read_only=True)
     findings = FindingSerializer(many=True, read_only=True,
                                  help_text=gettext_lazy("不符合项形成的问题；完成检查时未删除、未合并的进入台账"))
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text=gettext_lazy("您现在可以对本次检查执行的操作：answer 填写、review 核对问题、finish 完成"))
 
     class Meta(InspectionSerializer.Meta):
-        fields = [*InspectionSerializer.Meta.fields, "definition", "answers", "findings"]
+        fields = [*InspectionSerializer.Meta.fields, "definition", "answers", "findings", "allowed_transitions"]
         read_only_fields = fields
+
+    def get_allowed_transitions(self, inspection: Inspection) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [t.name for t in services.WORKFLOW.allowed_for(request.user, inspection)]
 
 
 class StartInspectionSerializer(serializers.Serializer):

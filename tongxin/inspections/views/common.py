@@ -1,13 +1,14 @@
-"""What the inspection pages share: looking an inspection up in scope, who may answer it, stored photos."""
+"""What the inspection pages share: looking an inspection up in scope, asking the workflow, stored photos."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from tongxin.core.uploads import store_attachment
+from tongxin.inspections import services
 from tongxin.inspections.forms import (
     checklist,
     optional_url,
@@ -35,17 +36,19 @@ def get_inspection(user, pk: int) -> Inspection:
     return scope.get_visible(visible_inspections(user), user, pk=pk)
 
 
-def may_answer(user, inspection: Inspection) -> bool:
-    """The inspector or a member of its team (the rule services._editable enforces)."""
-    return user.pk == inspection.inspector_id or (
-        inspection.team_id is not None and inspection.team.members.filter(pk=user.pk).exists())
+def steps_for(user, inspection: Inspection) -> dict:
+    """{name: transition} the user may take on the inspection now: the workflow's answer, for the page."""
+    return {t.name: t for t in services.WORKFLOW.allowed_for(user, inspection)}
 
 
-def guard(user, inspection: Inspection) -> bool:
-    """403 for a user who sees the inspection but may not work on it; False once it is finished."""
-    if not may_answer(user, inspection):
-        raise PermissionDenied(_("只有检查人和督导组成员可以填写本次检查"))
-    return inspection.status == Inspection.Status.DRAFT
+def guard(user, inspection: Inspection, step: str = "answer") -> bool:
+    """Ask the workflow before a write: 403 (its guard's words) for a user who sees the inspection but
+    may not work on it; False once it is finished, for a polite redirect."""
+    try:
+        services.WORKFLOW.take(user, inspection, step)
+    except ValidationError:
+        return False
+    return True
 
 
 def finished_redirect(request, inspection: Inspection):
@@ -55,13 +58,14 @@ def finished_redirect(request, inspection: Inspection):
 
 def page_context(request, inspection: Inspection) -> dict:
     sections, rows = checklist(inspection)
-    can_act = inspection.status == Inspection.Status.DRAFT and may_answer(request.user, inspection)
+    steps = steps_for(request.user, inspection)
     entries = []
     if inspection.status == Inspection.Status.FINISHED:
         for e in ledger_queries.visible_entries(request.user).filter(inspection=inspection).order_by("number"):
             entries.append({"entry": e, "url": optional_url("ledger:detail", e.pk),
                             "severity": severity_badge(e.severity)})
-    return {"inspection": inspection, "sections": sections, "rows": rows, "can_act": can_act,
+    return {"inspection": inspection, "sections": sections, "rows": rows, "steps": steps,
+            "can_act": "answer" in steps,
             "progress": progress_of(rows, inspection), "entries": entries, "max_files": MAX_FILES}
 
 

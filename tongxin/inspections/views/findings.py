@@ -29,7 +29,7 @@ from tongxin.inspections.views.common import (
     finished_redirect,
     get_inspection,
     guard,
-    may_answer,
+    steps_for,
     stored_files,
 )
 
@@ -41,6 +41,7 @@ def default_deadline(inspection: Inspection, finding: Finding) -> dt.date:
 def findings_context(request, inspection: Inspection, *, bound: dict | None = None, errors: dict | None = None,
                      finish_form: FinishForm | None = None) -> dict:
     bound, errors = bound or {}, errors or {}
+    steps = steps_for(request.user, inspection)
     _sections, rows = checklist(inspection)
     findings = list(inspection.findings.prefetch_related("attachments").order_by("id"))
     live = [f for f in findings if not f.dropped and f.merged_into_id is None]
@@ -58,7 +59,7 @@ def findings_context(request, inspection: Inspection, *, bound: dict | None = No
     return {"inspection": inspection, "cards": cards, "live_count": len(live),
             "fixed_count": sum(f.fixed_on_spot for f in live), "progress": progress_of(rows, inspection),
             "finish_form": finish_form or FinishForm(initial={"summary": inspection.summary}),
-            "can_act": may_answer(request.user, inspection), "max_files": MAX_FILES}
+            "steps": steps, "can_act": "review" in steps, "max_files": MAX_FILES}
 
 
 def render_findings(request, inspection: Inspection, status: int = 200, **kwargs):
@@ -82,7 +83,7 @@ class FindingView(LoginRequiredMixin, View):
     def post(self, request, pk: int, finding_id: int):
         user = request.user
         inspection = get_inspection(user, pk)
-        if not guard(user, inspection):
+        if not guard(user, inspection, "review"):
             return finished_redirect(request, inspection)
         finding = get_object_or_404(Finding, pk=finding_id, inspection=inspection)
         action = request.POST.get("action", "")
@@ -138,7 +139,7 @@ class FinishView(LoginRequiredMixin, View):
     def post(self, request, pk: int):
         user = request.user
         inspection = get_inspection(user, pk)
-        if not guard(user, inspection):
+        if not guard(user, inspection, "finish"):
             return finished_redirect(request, inspection)
         form = FinishForm(request.POST)
         if form.is_valid():

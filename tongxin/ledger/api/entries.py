@@ -29,11 +29,7 @@ from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
-
-TRANSITION_NAMES = [("start", gettext_lazy("开始整改")), ("submit_fix", gettext_lazy("提交验收")),
-                    ("close", gettext_lazy("验收销号")), ("return", gettext_lazy("退回"))]
-
-
+from tongxin.units.personal import PersonalField
 
 
 def _known_region(code: str) -> None:
@@ -80,6 +76,7 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     fixed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    responsible_phone = PersonalField(unit_source="unit")
 
     class Meta:
         model = LedgerEntry
@@ -110,14 +107,18 @@ class TransitionSerializer(serializers.ModelSerializer):
 class LedgerEntryDetailSerializer(LedgerEntrySerializer):
     transitions = TransitionSerializer(many=True, read_only=True,
                                        help_text=gettext_lazy("每一步：谁、何时、意见、证据"))
-    allowed_transitions = serializers.SerializerMethodField(help_text=gettext_lazy("当前状态下可执行的操作"))
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text=gettext_lazy("您现在可以对该条目执行的操作（按状态和您的角色）"))
 
     class Meta(LedgerEntrySerializer.Meta):
         fields = [*LedgerEntrySerializer.Meta.fields, "transitions", "allowed_transitions"]
         read_only_fields = fields
 
     def get_allowed_transitions(self, entry: LedgerEntry) -> list[str]:
-        return [t.name for t in services.WORKFLOW.allowed(entry.status)]
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [t.name for t in services.WORKFLOW.allowed_for(request.user, entry)]
 
 
 class EntryInputSerializer(serializers.Serializer):
@@ -157,7 +158,7 @@ class FixOnSpotSerializer(EntryInputSerializer):
 
 
 class TransitionInputSerializer(serializers.Serializer):
-    name = Choice("TransitionNameEnum", TRANSITION_NAMES)
+    name = Choice("TransitionNameEnum", services.WORKFLOW.choices())
     comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="",
                                     help_text=gettext_lazy("意见；退回时必填"))
     attachment_ids = attachment_ids_field()
