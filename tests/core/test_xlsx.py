@@ -1,4 +1,5 @@
-"""core.xlsx: an upload is read safely or refused with words; an export streams a proper workbook."""
+"""core.xlsx: an upload is read safely or refused with words; the import pipeline checks every row and
+saves all or nothing; an export streams a proper workbook."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from tongxin.core import xlsx
-from tongxin.core.xlsx import WorkbookRejected, read_workbook, stream_xlsx, write_xlsx
+from tongxin.core.xlsx import Column, WorkbookRejected, read_sheet, stream_xlsx, write_xlsx
 
 HEADERS = ("名称", "数量", "电话")
+COLUMNS = tuple(Column(h, h) for h in HEADERS)
 
 
 def workbook_bytes(*rows, title: str | None = "标题", sheet: str = "数据") -> bytes:
@@ -36,7 +38,7 @@ def upload(content: bytes, name: str = "data.xlsx") -> SimpleUploadedFile:
 
 
 def read(content: bytes, **kwargs):
-    return read_workbook(upload(content), expected_headers=HEADERS, **kwargs)
+    return read_sheet(upload(content), COLUMNS, **kwargs)
 
 
 def rejected(content: bytes, **kwargs) -> list[xlsx.CellError]:
@@ -92,9 +94,22 @@ def test_data_in_a_column_without_header_is_an_error():
 
 
 def test_wrong_headers_name_each_wrong_column():
-    errors = rejected(workbook_bytes(("名称", "电话", "数量"), ("甲", 1, 2)))
+    errors = rejected(workbook_bytes(("名称", "数目", "号码"), ("甲", 1, 2)))
     assert [(e.column, e.header) for e in errors] == [("B", "数量"), ("C", "电话")]
-    assert "表头应为“数量”" in errors[0].message
+    assert "表头应为“数量”，实际为“数目”" in errors[0].message
+    assert {e.rule for e in errors} == {xlsx.Rule.HEADER}
+
+
+def test_columns_are_found_by_their_headers_in_any_order():
+    sheet = read(workbook_bytes(("电话", "名称", "数量"), ("0737", "甲", 1)))
+    assert sheet.rows[0].values == {"名称": "甲", "数量": 1, "电话": "0737"}
+    assert sheet.letters == {"电话": "A", "名称": "B", "数量": "C"}
+
+
+def test_a_column_named_twice_is_refused():
+    errors = rejected(workbook_bytes(("名称", "数量", "电话", "名称"), ("甲", 1, None, "乙")))
+    assert [(e.column, e.header) for e in errors] == [("D", "名称")]
+    assert "两次" in errors[0].message
 
 
 def test_missing_column_is_named():
@@ -102,9 +117,17 @@ def test_missing_column_is_named():
     assert [(e.column, e.header) for e in errors] == [("C", "电话")]
 
 
-def test_named_sheet_must_exist():
-    errors = rejected(workbook_bytes(HEADERS, ("甲", 1, None)), sheet_name="单位名录")
+def test_named_sheet_must_exist_when_the_workbook_has_several():
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(HEADERS, ("甲", 1, None))))
+    wb.create_sheet("说明")
+    out = io.BytesIO()
+    wb.save(out)
+    errors = rejected(out.getvalue(), sheet_name="单位名录")
     assert "单位名录" in errors[0].message
+
+
+def test_a_workbook_with_one_sheet_is_read_whatever_the_sheet_is_called():
+    assert len(read(workbook_bytes(HEADERS, ("甲", 1, None), sheet="Sheet1"), sheet_name="单位名录").rows) == 1
 
 
 @pytest.mark.parametrize(

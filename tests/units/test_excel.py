@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -52,6 +53,10 @@ GOOD = (
 )
 
 
+def counts(result):
+    return result.counts["created"], result.counts["updated"], result.counts["unchanged"]
+
+
 def located(result):
     return [(e.sheet, e.row, e.column, e.header) for e in result.errors]
 
@@ -62,7 +67,7 @@ def located(result):
 def test_good_import_creates_units_in_the_officers_county(world):
     result = import_units(world.nanxian, units_file(*GOOD))
     assert result.ok, result.errors
-    assert (result.created, result.updated) == (2, 0)
+    assert counts(result) == (2, 0, 0)
     home = Unit.objects.get(credit_code=CODE_A)
     assert home.region_id == "430921" and home.kind == "elderly_care" and home.beds == 60
     assert home.supervisor == world.nanxian_bureau and home.phone == "13807370001"
@@ -75,7 +80,7 @@ def test_second_import_updates_rather_than_duplicates(world):
     changed = row("南县德昌养老院", **{"统一社会信用代码": CODE_A, "床位数": 80})
     result = import_units(world.nanxian, units_file(changed, GOOD[1]))
     assert result.ok, result.errors
-    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    assert counts(result) == (0, 1, 1)
     assert Unit.objects.count() == before
     assert Unit.objects.get(credit_code=CODE_A).beds == 80
 
@@ -83,13 +88,13 @@ def test_second_import_updates_rather_than_duplicates(world):
 def test_match_by_credit_code_renames_the_unit(world):
     import_units(world.nanxian, units_file(*GOOD))
     result = import_units(world.nanxian, units_file(row("南县德昌颐养中心", **{"统一社会信用代码": CODE_A})))
-    assert result.updated == 1
+    assert result.counts["updated"] == 1
     assert Unit.objects.get(credit_code=CODE_A).name == "南县德昌颐养中心"
 
 
 def test_without_credit_code_matches_by_region_and_name_and_keeps_blank_cells(world):
     result = import_units(world.nanxian, units_file(row("南县福利院", **{"工作人员数": 25})))
-    assert (result.created, result.updated) == (0, 1)
+    assert counts(result)[:2] == (0, 1)
     home = Unit.objects.get(pk=world.nanxian_home.pk)
     assert home.staff == 25 and home.beds == 120 and home.contact_person == "李敏"
 
@@ -173,7 +178,7 @@ def test_county_officer_cannot_take_over_another_countys_unit_by_credit_code(wor
 def test_province_officer_imports_across_counties(world):
     file = units_file(row("南县德昌养老院"), row("慈利县新养老院", region="430821"))
     result = import_units(world.hunan, file)
-    assert result.ok and result.created == 2
+    assert result.ok and result.counts["created"] == 2
 
 
 def test_duplicate_rows_in_the_file_are_refused(world):
@@ -212,9 +217,10 @@ def test_extra_column_is_named(world):
 
 def test_wrong_headers_are_refused(world):
     headers = list(HEADERS)
-    headers[1], headers[2] = headers[2], headers[1]
+    headers[1], headers[2] = "类别", "区号"
     result = import_units(world.nanxian, units_file(row(), headers=headers))
     assert [(e.column, e.header) for e in result.errors] == [("B", "单位类型"), ("C", "区划代码")]
+    assert "表头应为“单位类型”，实际为“类别”" in result.errors[0].message
 
 
 @pytest.mark.parametrize(
@@ -293,7 +299,7 @@ def test_an_exported_file_imports_back_unchanged(world, client_for):
     content = b"".join(client_for(world.nanxian).get(reverse("units:export")).streaming_content)
     result = import_units(world.nanxian, SimpleUploadedFile("export.xlsx", content))
     assert result.ok, result.errors
-    assert result.created == result.updated == 0 and result.unchanged == result.rows == 3
+    assert counts(result) == (0, 0, 3) and result.rows == 3
 
 
 # --- the web pages -------------------------------------------------------------------------------
@@ -307,7 +313,9 @@ def test_import_page_shows_the_form(world, client_for):
 
 def test_import_page_imports_and_redirects_to_the_list_with_counts(world, client_for):
     client = client_for(world.nanxian)
-    response = client.post(reverse("units:import"), {"file": units_file(*GOOD)}, follow=True)
+    preview = client.post(reverse("units:import"), {"file": units_file(*GOOD)})
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview.content.decode()).group(1)
+    response = client.post(reverse("units:import"), {"token": token, "confirm": "1"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("units:list")
     assert "新增 2 个" in response.content.decode()
     assert Unit.objects.filter(credit_code__in=[CODE_A, CODE_B]).count() == 2
