@@ -161,6 +161,16 @@ def test_success_message_counts_filed_late_corrected_and_unchanged(world, daily,
     assert "新报 2 家" in text and "迟报 2 家" in text and "更正 0 家" in text  # filed long after 10:00
 
 
+def test_dry_run_files_nothing_and_previews_each_units_report(world, daily, client_for):
+    wb = both_filled(client_for(world.nanxian), daily)
+    result = excel.import_batch(world.nanxian, daily, DAY, saved(wb), now=at(DAY, 9, 45), dry_run=True)
+    assert result.ok and result.counts["filed"] == 2 and not result.saved
+    assert {dict(zip(result.headers, p.values, strict=True))["单位名称"] for p in result.preview} == NANXIAN_HOMES
+    assert {p.outcome for p in result.preview} == {"filed"}
+    assert not Report.objects.exists() and not Revision.objects.exists()
+    assert not AuditEvent.objects.filter(action="import").exists()
+
+
 def test_on_time_batch_is_not_marked_late(world, daily, client_for):
     wb = both_filled(client_for(world.nanxian), daily)
     result = excel.import_batch(world.nanxian, daily, DAY, saved(wb), now=at(DAY, 9, 45))

@@ -145,10 +145,12 @@ def _status(ctx: UnitRows, raw: Any) -> bool:
 
 def _column(header: str, key: str, width: int, parse: Callable[[UnitRows, Any], Any], *aliases: str,
             required: bool = False) -> Column:
-    return Column(key, header, aliases=aliases, required=required, parse=parse, width=width)
+    return Column(key, header, aliases=aliases, required=required, header_required=required, parse=parse,
+                  width=width)
 
 
-# The template's headers, and the names the same columns go by in people's own registers.
+# The template's headers, and the names the same columns go by in people's own registers. An optional
+# column may be left out of a file: it reads as blank, which keeps an existing unit's value.
 COLUMNS = (
     _column("单位名称", "name", 30, _limited(100), "机构名称", "名称", required=True),
     _column("单位类型", "kind", 18, _kind, "机构类型", "类型", required=True),
