@@ -90,7 +90,7 @@ D = TypeVar("D", bound=VersionedDefinition)
 def version_model(definition_model: type[VersionedDefinition]) -> tuple[type[DefinitionVersion], str]:
     """The version model of `definition_model` and the name of its foreign key to it."""
     relation = definition_model._meta.get_field("versions")
-    return relation.related_model, relation.field.name  # type: ignore[union-attr,return-value]
+    return relation.related_model, relation.field.name
 
 
 @transaction.atomic
@@ -101,7 +101,7 @@ def define_version(
     code: str,
     name: str,
     definition: Any,
-    validate: Callable[[Any], dict],
+    validate: Callable[[Any], dict[str, Any]],
     may_version: Callable[[D], bool],
     refused: str,
     name_en: str = "",

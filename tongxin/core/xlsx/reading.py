@@ -248,7 +248,7 @@ def read_sheet(
         workbook.close()
 
 
-def _read(workbook, columns: tuple[Column, ...], sheet_name: str | None, unknown: Level,
+def _read(workbook: Any, columns: tuple[Column, ...], sheet_name: str | None, unknown: Level,
           max_rows: int) -> SheetData:
     if sheet_name is not None and sheet_name in workbook.sheetnames:
         ws = workbook[sheet_name]
@@ -287,7 +287,7 @@ def _lookup(columns: tuple[Column, ...]) -> dict[str, Column]:
     return {normalize_header(name): c for c in columns for name in c.names}
 
 
-def _find_header(title: str, top: list[tuple], columns: tuple[Column, ...]) -> int:
+def _find_header(title: str, top: list[tuple[Any, ...]], columns: tuple[Column, ...]) -> int:
     """The number of the top row naming most columns; the first non-blank row when none names any."""
     names = _lookup(columns)
     best, best_count, first = 0, 0, 0
@@ -302,7 +302,7 @@ def _find_header(title: str, top: list[tuple], columns: tuple[Column, ...]) -> i
     return best or first
 
 
-def _map_columns(sheet: SheetData, cells: tuple, unknown: Level) -> dict[int, str]:
+def _map_columns(sheet: SheetData, cells: tuple[Any, ...], unknown: Level) -> dict[int, str]:
     """Column position (1-based) -> key ("" for an ignored column); records the letters; refuses the
     header row's problems."""
     names = _lookup(sheet.columns)
@@ -361,7 +361,7 @@ def _map_columns(sheet: SheetData, cells: tuple, unknown: Level) -> dict[int, st
     return positions
 
 
-def _read_row(sheet: SheetData, positions: dict[int, str], number: int, cells: tuple) -> SheetRow | None:
+def _read_row(sheet: SheetData, positions: dict[int, str], number: int, cells: tuple[Any, ...]) -> SheetRow | None:
     values: dict[str, Any] = {}
     rejected: set[str] = set()
     blank = True

@@ -34,7 +34,7 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _cell_value(ws, value: Any) -> Any:
+def _cell_value(ws: Any, value: Any) -> Any:
     """A value openpyxl can store, with text forced to stay text."""
     if isinstance(value, Promise):
         value = str(value)
@@ -126,9 +126,9 @@ def write_xlsx(
         for index in range(max((len(r) for r in texts), default=0)):
             width = max((display_width(r[index]) for r in texts if index < len(r)), default=8)
             extra.column_dimensions[get_column_letter(index + 1)].width = min(max(width + 2, 8), 80)
-        for number, values in enumerate(sheet_rows):
+        for number, sheet_row in enumerate(sheet_rows):
             cells = []
-            for value in values:
+            for value in sheet_row:
                 cell = WriteOnlyCell(extra, value=_cell_value(extra, value))
                 if number == 0:
                     cell.font = Font(bold=True)
