@@ -1,4 +1,5 @@
-"""core.xlsx: an upload is read safely or refused with words; an export streams a proper workbook."""
+"""core.xlsx: an upload is read safely or refused with words; the import pipeline checks every row and
+saves all or nothing; an export streams a proper workbook."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django.utils.translation import gettext as _
 
-from tongxin.core import xlsx
-from tongxin.core.xlsx import WorkbookRejected, read_workbook, stream_xlsx, write_xlsx
+from tongxin.core import audit, xlsx
+from tongxin.core.models import AuditEvent
+from tongxin.core.xlsx import Column, WorkbookRejected, read_sheet, stream_xlsx, write_xlsx
 
 HEADERS = ("名称", "数量", "电话")
+COLUMNS = tuple(Column(h, h) for h in HEADERS)
 
 
 def workbook_bytes(*rows, title: str | None = "标题", sheet: str = "数据") -> bytes:
@@ -36,7 +41,7 @@ def upload(content: bytes, name: str = "data.xlsx") -> SimpleUploadedFile:
 
 
 def read(content: bytes, **kwargs):
-    return read_workbook(upload(content), expected_headers=HEADERS, **kwargs)
+    return read_sheet(upload(content), COLUMNS, **kwargs)
 
 
 def rejected(content: bytes, **kwargs) -> list[xlsx.CellError]:
@@ -92,9 +97,22 @@ def test_data_in_a_column_without_header_is_an_error():
 
 
 def test_wrong_headers_name_each_wrong_column():
-    errors = rejected(workbook_bytes(("名称", "电话", "数量"), ("甲", 1, 2)))
+    errors = rejected(workbook_bytes(("名称", "数目", "号码"), ("甲", 1, 2)))
     assert [(e.column, e.header) for e in errors] == [("B", "数量"), ("C", "电话")]
-    assert "表头应为“数量”" in errors[0].message
+    assert "表头应为“数量”，实际为“数目”" in errors[0].message
+    assert {e.rule for e in errors} == {xlsx.Rule.HEADER}
+
+
+def test_columns_are_found_by_their_headers_in_any_order():
+    sheet = read(workbook_bytes(("电话", "名称", "数量"), ("0737", "甲", 1)))
+    assert sheet.rows[0].values == {"名称": "甲", "数量": 1, "电话": "0737"}
+    assert sheet.letters == {"电话": "A", "名称": "B", "数量": "C"}
+
+
+def test_a_column_named_twice_is_refused():
+    errors = rejected(workbook_bytes(("名称", "数量", "电话", "名称"), ("甲", 1, None, "乙")))
+    assert [(e.column, e.header) for e in errors] == [("D", "名称")]
+    assert "两次" in errors[0].message
 
 
 def test_missing_column_is_named():
@@ -102,9 +120,17 @@ def test_missing_column_is_named():
     assert [(e.column, e.header) for e in errors] == [("C", "电话")]
 
 
-def test_named_sheet_must_exist():
-    errors = rejected(workbook_bytes(HEADERS, ("甲", 1, None)), sheet_name="单位名录")
+def test_named_sheet_must_exist_when_the_workbook_has_several():
+    wb = openpyxl.load_workbook(io.BytesIO(workbook_bytes(HEADERS, ("甲", 1, None))))
+    wb.create_sheet("说明")
+    out = io.BytesIO()
+    wb.save(out)
+    errors = rejected(out.getvalue(), sheet_name="单位名录")
     assert "单位名录" in errors[0].message
+
+
+def test_a_workbook_with_one_sheet_is_read_whatever_the_sheet_is_called():
+    assert len(read(workbook_bytes(HEADERS, ("甲", 1, None), sheet="Sheet1"), sheet_name="单位名录").rows) == 1
 
 
 @pytest.mark.parametrize(
@@ -191,6 +217,135 @@ def test_refuses_a_zip_bomb_before_parsing():
 def test_cell_error_reads_as_a_sentence():
     error = xlsx.CellError("单位名录", 7, "C", "区划代码", "区划代码不存在")
     assert str(error) == "单位名录 第 7 行 C列（区划代码）：区划代码不存在"
+
+
+# --- the import pipeline -------------------------------------------------------------------------
+
+
+def _count(handler, raw):
+    if not isinstance(raw, int) or raw < 0:
+        raise ValidationError(_("应为不小于 0 的整数"))
+    return raw
+
+
+SPEC = xlsx.ImportSpec((
+    Column("name", "名称", aliases=("机构名称",), required=True),
+    Column("count", "数量", parse=_count),
+    Column("phone", "电话", header_required=False),
+))
+
+
+class NoteRows(xlsx.RowHandler):
+    """A real, small import: one audit event per row, and the row refused at save time when asked."""
+
+    def __init__(self, refuse_at_save=()):
+        self.refuse_at_save, self.names = set(refuse_at_save), {}
+
+    def check(self, row):
+        name = row.values.get("name")
+        if name in self.names:
+            row.error("name", f"与第 {self.names[name]} 行重复", rule=xlsx.Rule.DUPLICATE)
+        self.names.setdefault(name, row.number)
+        if row.values.get("count") == 0:
+            row.notice("count", "数量为 0")
+        return dict(row.values)
+
+    def save(self, plan):
+        if plan["name"] in self.refuse_at_save:
+            raise ValidationError({"count": ["服务拒绝了这一行"]})
+        audit.record(audit.Action.IMPORT, object_repr=plan["name"], changes={"count": plan.get("count")})
+        return "created"
+
+    def finish(self, result):
+        audit.record(audit.Action.IMPORT, object_repr="导入完成", changes={"rows": result.rows})
+
+
+def run(content: bytes, handler=None, **kwargs):
+    return xlsx.run_import(upload(content), SPEC, handler or NoteRows(), **kwargs)
+
+
+def where(messages):
+    return [(m.sheet, m.row, m.column, m.header, m.rule) for m in messages]
+
+
+def test_pipeline_finds_the_header_below_title_rows_and_saves_every_row(db):
+    content = workbook_bytes(("南县民政局 2021 年",), (), ("填表说明：每行一家",), HEADERS, ("甲", 1, None),
+                             ("乙", 2, "0737"))
+    result = run(content)
+    assert result.ok and result.counts["created"] == 2 and result.rows == 2
+    assert [p.number for p in result.preview] == [6, 7]
+    assert set(AuditEvent.objects.values_list("object_repr", flat=True)) == {"甲", "乙", "导入完成"}
+
+
+def test_pipeline_reports_every_cell_error_at_once_with_sheet_row_column_and_rule(db):
+    content = workbook_bytes(HEADERS, (None, -1, None), ("甲", "多", None), ("甲", "=1+1", None))
+    result = run(content)
+    assert where(result.errors) == [
+        ("数据", 3, "A", "名称", xlsx.Rule.REQUIRED),
+        ("数据", 3, "B", "数量", xlsx.Rule.FORMAT),
+        ("数据", 4, "B", "数量", xlsx.Rule.FORMAT),
+        ("数据", 5, "A", "名称", xlsx.Rule.DUPLICATE),
+        ("数据", 5, "B", "数量", xlsx.Rule.FORMULA),
+    ]
+    assert "公式" in result.errors[-1].message
+    assert not AuditEvent.objects.exists()
+
+
+def test_pipeline_refuses_a_formula_with_words_and_never_evaluates_it(db):
+    result = run(workbook_bytes(HEADERS, ("甲", "=SUM(1,2)", None)))
+    (error,) = result.errors
+    assert (error.row, error.column, error.rule) == (3, "B", xlsx.Rule.FORMULA)
+    assert "选择性粘贴为数值" in error.message and "3" not in error.message
+    assert not AuditEvent.objects.exists()
+
+
+def test_pipeline_skips_blank_rows(db):
+    result = run(workbook_bytes(HEADERS, ("甲", 1, None), (None, None, None), (), ("  ", None, None), ("乙", 2, None)))
+    assert result.ok and result.rows == 2 and [p.number for p in result.preview] == [3, 7]
+
+
+def test_pipeline_saves_nothing_when_the_service_refuses_one_row(db):
+    result = run(workbook_bytes(HEADERS, ("甲", 1, None), ("乙", 2, None), ("丙", 3, None)),
+                 NoteRows(refuse_at_save={"乙"}))
+    assert where(result.errors) == [("数据", 4, "B", "数量", xlsx.Rule.SAVE)]
+    assert result.errors[0].message == "服务拒绝了这一行"
+    assert not result.counts and not result.preview and not result.saved
+    assert not AuditEvent.objects.exists()  # 甲 was written before 乙 failed: rolled back with the rest
+
+
+def test_pipeline_dry_run_saves_nothing_and_returns_the_preview(db):
+    result = run(workbook_bytes(HEADERS, ("甲", 1, None), ("乙", 0, "0737")), dry_run=True)
+    assert result.ok and result.dry_run and not result.saved
+    assert [(p.number, p.values, p.outcome) for p in result.preview] == [
+        (3, ("甲", 1, None), "created"), (4, ("乙", 0, "0737"), "created")]
+    assert result.counts["created"] == 2
+    assert where(result.notices) == [("数据", 4, "B", "数量", xlsx.Rule.CHECK)]
+    assert not AuditEvent.objects.exists()
+
+
+def test_pipeline_dry_run_reports_what_the_service_would_refuse(db):
+    result = run(workbook_bytes(HEADERS, ("甲", 1, None), ("乙", 2, None)), NoteRows(refuse_at_save={"乙"}),
+                 dry_run=True)
+    assert where(result.errors) == [("数据", 4, "B", "数量", xlsx.Rule.SAVE)] and not result.preview
+
+
+def test_pipeline_reads_a_column_under_an_alias_and_says_so(db):
+    result = run(workbook_bytes(("机构名称", "数量"), ("甲", 1)))
+    assert result.ok and result.preview[0].values == ("甲", 1, None)  # 电话 may be left out
+    assert where(result.notices) == [("数据", 2, "A", "名称", xlsx.Rule.ALIAS)]
+    assert "机构名称" in result.notices[0].message
+
+
+def test_pipeline_can_ignore_unknown_columns_with_a_notice(db):
+    spec = xlsx.ImportSpec(SPEC.columns, unknown_columns=xlsx.NOTICE)
+    result = xlsx.run_import(upload(workbook_bytes(("名称", "备注", "数量"), ("甲", "随便写", 1))), spec, NoteRows())
+    assert result.ok and result.preview[0].values == ("甲", 1, None)
+    assert [(m.column, m.header) for m in result.notices] == [("B", "备注")]
+
+
+def test_pipeline_refuses_a_file_that_is_not_xlsx_with_one_message(db):
+    result = run(b"name,count\n")
+    assert len(result.errors) == 1 and result.errors[0].rule == xlsx.Rule.FILE and not result.rows
 
 
 # --- writing -------------------------------------------------------------------------------------

@@ -161,10 +161,20 @@ def test_success_message_counts_filed_late_corrected_and_unchanged(world, daily,
     assert "新报 2 家" in text and "迟报 2 家" in text and "更正 0 家" in text  # filed long after 10:00
 
 
+def test_dry_run_files_nothing_and_previews_each_units_report(world, daily, client_for):
+    wb = both_filled(client_for(world.nanxian), daily)
+    result = excel.import_batch(world.nanxian, daily, DAY, saved(wb), now=at(DAY, 9, 45), dry_run=True)
+    assert result.ok and result.counts["filed"] == 2 and not result.saved
+    assert {dict(zip(result.headers, p.values, strict=True))["单位名称"] for p in result.preview} == NANXIAN_HOMES
+    assert {p.outcome for p in result.preview} == {"filed"}
+    assert not Report.objects.exists() and not Revision.objects.exists()
+    assert not AuditEvent.objects.filter(action="import").exists()
+
+
 def test_on_time_batch_is_not_marked_late(world, daily, client_for):
     wb = both_filled(client_for(world.nanxian), daily)
     result = excel.import_batch(world.nanxian, daily, DAY, saved(wb), now=at(DAY, 9, 45))
-    assert result.ok and result.filed == 2 and result.late == 0
+    assert result.ok and result.counts["filed"] == 2 and result.counts["late"] == 0
     assert not Report.objects.filter(is_late=True).exists()
 
 
@@ -288,7 +298,7 @@ def test_unchanged_filed_rows_are_skipped(world, daily, client_for):
     wb = download(client, daily)
     fill(wb, daily, "南县南洲镇敬老院", good_values(residents_in_care=40, residents_vaccinated=30))
     result = excel.import_batch(world.nanxian, daily, DAY, saved(wb))
-    assert (result.filed, result.corrected, result.unchanged) == (1, 0, 1)
+    assert [result.counts[k] for k in ("filed", "corrected", "unchanged")] == [1, 0, 1]
     assert Report.objects.get(unit=world.nanxian_home).revision_count == 1
 
 
@@ -321,7 +331,7 @@ def test_a_failure_while_writing_rolls_the_whole_batch_back(world, daily, client
 
     monkeypatch.setattr(services, "submit_report", second_fails)
     result = excel.import_batch(world.nanxian, daily, DAY, saved(both_filled(client_for(world.nanxian), daily)))
-    assert len(calls) == 2 and not result.ok and result.filed == 0
+    assert len(calls) == 2 and not result.ok and result.counts["filed"] == 0
     assert result.errors[0].row == 4 and result.errors[0].message == "该单位当日已报送"
     assert not Report.objects.exists() and not Revision.objects.exists()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -52,6 +53,10 @@ GOOD = (
 )
 
 
+def counts(result):
+    return result.counts["created"], result.counts["updated"], result.counts["unchanged"]
+
+
 def located(result):
     return [(e.sheet, e.row, e.column, e.header) for e in result.errors]
 
@@ -62,7 +67,7 @@ def located(result):
 def test_good_import_creates_units_in_the_officers_county(world):
     result = import_units(world.nanxian, units_file(*GOOD))
     assert result.ok, result.errors
-    assert (result.created, result.updated) == (2, 0)
+    assert counts(result) == (2, 0, 0)
     home = Unit.objects.get(credit_code=CODE_A)
     assert home.region_id == "430921" and home.kind == "elderly_care" and home.beds == 60
     assert home.supervisor == world.nanxian_bureau and home.phone == "13807370001"
@@ -75,7 +80,7 @@ def test_second_import_updates_rather_than_duplicates(world):
     changed = row("南县德昌养老院", **{"统一社会信用代码": CODE_A, "床位数": 80})
     result = import_units(world.nanxian, units_file(changed, GOOD[1]))
     assert result.ok, result.errors
-    assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
+    assert counts(result) == (0, 1, 1)
     assert Unit.objects.count() == before
     assert Unit.objects.get(credit_code=CODE_A).beds == 80
 
@@ -83,13 +88,13 @@ def test_second_import_updates_rather_than_duplicates(world):
 def test_match_by_credit_code_renames_the_unit(world):
     import_units(world.nanxian, units_file(*GOOD))
     result = import_units(world.nanxian, units_file(row("南县德昌颐养中心", **{"统一社会信用代码": CODE_A})))
-    assert result.updated == 1
+    assert result.counts["updated"] == 1
     assert Unit.objects.get(credit_code=CODE_A).name == "南县德昌颐养中心"
 
 
 def test_without_credit_code_matches_by_region_and_name_and_keeps_blank_cells(world):
     result = import_units(world.nanxian, units_file(row("南县福利院", **{"工作人员数": 25})))
-    assert (result.created, result.updated) == (0, 1)
+    assert counts(result)[:2] == (0, 1)
     home = Unit.objects.get(pk=world.nanxian_home.pk)
     assert home.staff == 25 and home.beds == 120 and home.contact_person == "李敏"
 
@@ -173,7 +178,7 @@ def test_county_officer_cannot_take_over_another_countys_unit_by_credit_code(wor
 def test_province_officer_imports_across_counties(world):
     file = units_file(row("南县德昌养老院"), row("慈利县新养老院", region="430821"))
     result = import_units(world.hunan, file)
-    assert result.ok and result.created == 2
+    assert result.ok and result.counts["created"] == 2
 
 
 def test_duplicate_rows_in_the_file_are_refused(world):
@@ -212,9 +217,10 @@ def test_extra_column_is_named(world):
 
 def test_wrong_headers_are_refused(world):
     headers = list(HEADERS)
-    headers[1], headers[2] = headers[2], headers[1]
+    headers[1], headers[2] = "类别", "区号"
     result = import_units(world.nanxian, units_file(row(), headers=headers))
     assert [(e.column, e.header) for e in result.errors] == [("B", "单位类型"), ("C", "区划代码")]
+    assert "表头应为“单位类型”，实际为“类别”" in result.errors[0].message
 
 
 @pytest.mark.parametrize(
@@ -293,7 +299,7 @@ def test_an_exported_file_imports_back_unchanged(world, client_for):
     content = b"".join(client_for(world.nanxian).get(reverse("units:export")).streaming_content)
     result = import_units(world.nanxian, SimpleUploadedFile("export.xlsx", content))
     assert result.ok, result.errors
-    assert result.created == result.updated == 0 and result.unchanged == result.rows == 3
+    assert counts(result) == (0, 0, 3) and result.rows == 3
 
 
 # --- the web pages -------------------------------------------------------------------------------
@@ -307,7 +313,9 @@ def test_import_page_shows_the_form(world, client_for):
 
 def test_import_page_imports_and_redirects_to_the_list_with_counts(world, client_for):
     client = client_for(world.nanxian)
-    response = client.post(reverse("units:import"), {"file": units_file(*GOOD)}, follow=True)
+    preview = client.post(reverse("units:import"), {"file": units_file(*GOOD)})
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview.content.decode()).group(1)
+    response = client.post(reverse("units:import"), {"token": token, "confirm": "1"}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("units:list")
     assert "新增 2 个" in response.content.decode()
     assert Unit.objects.filter(credit_code__in=[CODE_A, CODE_B]).count() == 2
@@ -358,3 +366,100 @@ def test_anonymous_visitor_is_sent_to_login(db, client, name):
 
 def test_kind_labels_are_the_file_vocabulary():
     assert excel.kind_labels()[1] == "养老机构"
+
+
+# --- the pipeline's shape: header search, aliases, dry run, preview -------------------------------
+
+
+def own_register(*rows, headers) -> SimpleUploadedFile:
+    """A county's own register: two title rows and a note above the header, its own column names."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(["南县养老机构名册"])
+    ws.append(["填报单位：南县民政局"])
+    ws.append([])
+    ws.append(list(headers))
+    for r in rows:
+        ws.append(list(r))
+    out = io.BytesIO()
+    wb.save(out)
+    return SimpleUploadedFile("名册.xlsx", out.getvalue())
+
+
+def test_header_is_found_below_title_rows_and_common_column_names_are_understood(world):
+    upload = own_register(("南县德昌养老院", "养老机构", "430921", 60), (None, None, None, None),
+                          ("南县三仙湖敬老院", "养老机构", "430921", 30),
+                          headers=("机构名称", "机构类型", "区划代码", "床位"))
+    result = import_units(world.nanxian, upload)
+    assert result.ok, result.errors
+    assert counts(result) == (2, 0, 0) and result.rows == 2  # the blank row is skipped
+    assert Unit.objects.get(name="南县德昌养老院").beds == 60
+    assert [(n.row, n.column, n.header) for n in result.notices] == [
+        (4, "A", "单位名称"), (4, "B", "单位类型"), (4, "D", "床位数")]
+
+
+def test_dry_run_saves_nothing_and_previews_each_unit_as_it_would_be_saved(world):
+    before, audit_before = Unit.objects.count(), AuditEvent.objects.count()
+    changed = row("南县福利院", **{"床位数": 150})
+    result = import_units(world.nanxian, units_file(GOOD[0], changed), dry_run=True)
+    assert result.ok, result.errors
+    assert Unit.objects.count() == before and AuditEvent.objects.count() == audit_before
+    assert Unit.objects.get(name="南县福利院").beds != 150
+    assert [(p.number, p.outcome) for p in result.preview] == [(3, "created"), (4, "updated")]
+    new, updated = (dict(zip(HEADERS, p.values, strict=True)) for p in result.preview)
+    assert new["主管单位"] == "南县民政局" and new["运营状态"] == "运营中"  # as the service fills them in
+    assert updated["床位数"] == 150 and updated["统一社会信用代码"] == world.nanxian_home.credit_code
+    assert counts(result) == (1, 1, 0)
+
+
+def test_dry_run_of_a_bad_file_gives_the_same_errors_as_the_import(world):
+    rows = (GOOD[0], row("乙院", **{"联系电话": "123"}), row("丙院", region="430821"))
+    expected = [("单位名录", 4, "H", "联系电话"), ("单位名录", 5, "C", "区划代码")]
+    assert located(import_units(world.nanxian, units_file(*rows), dry_run=True)) == expected
+    assert located(import_units(world.nanxian, units_file(*rows))) == expected
+
+
+def test_every_error_names_its_rule(world):
+    result = import_units(world.nanxian, units_file(row(None, **{"床位数": -1}), row("甲院"), row("甲院")))
+    assert [(e.row, e.column, e.rule) for e in result.errors] == [
+        (3, "A", "required"), (3, "I", "format"), (5, "A", "duplicate")]
+
+
+def preview_token(response) -> str:
+    return re.search(r'name="token" value="([0-9a-f]+)"', response.content.decode()).group(1)
+
+
+def test_import_page_previews_first_and_saves_only_on_confirm(world, client_for):
+    client = client_for(world.nanxian)
+    response = client.post(reverse("units:import"), {"file": units_file(*GOOD)})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="import-preview-rows"' in page and "南县三仙湖敬老院" in page and "新增" in page
+    assert not Unit.objects.filter(credit_code__in=[CODE_A, CODE_B]).exists()
+    client.post(reverse("units:import"), {"token": preview_token(response), "confirm": "1"})
+    assert Unit.objects.filter(credit_code__in=[CODE_A, CODE_B]).count() == 2
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT)
+    assert event.changes["file"] == "单位名录.xlsx" and event.changes["created"] == 2
+
+
+def test_a_preview_is_confirmed_once_and_only_by_its_uploader(world, client_for):
+    client = client_for(world.nanxian)
+    token = preview_token(client.post(reverse("units:import"), {"file": units_file(*GOOD)}))
+    other = client_for(world.hunan)
+    assert other.post(reverse("units:import"), {"token": token, "confirm": "1"}).status_code == 400
+    assert not Unit.objects.filter(credit_code=CODE_A).exists()
+    assert client.post(reverse("units:import"), {"token": token, "confirm": "1"}).status_code == 302
+    again = client.post(reverse("units:import"), {"token": token, "confirm": "1"})
+    assert again.status_code == 400 and "重新上传" in again.content.decode()
+    assert Unit.objects.filter(credit_code=CODE_A).count() == 1
+
+
+def test_confirm_checks_the_file_again(world, client_for):
+    client = client_for(world.nanxian)
+    token = preview_token(client.post(reverse("units:import"), {"file": units_file(GOOD[0])}))
+    services.create_unit(world.nanxian, name="南县德昌养老院", kind="elderly_care", region_id="430921",
+                         credit_code=CODE_B)  # between preview and confirm, someone registers the name
+    response = client.post(reverse("units:import"), {"token": token, "confirm": "1"})
+    assert response.status_code == 400 and 'id="import-errors"' in response.content.decode()
+    assert not Unit.objects.filter(credit_code=CODE_A).exists()

@@ -16,16 +16,15 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tongxin.core import versioning
 from tongxin.ledger.models import Category, Severity
 
 ITEM_TYPES = ("check", "number", "text", "photo")
 KEY_RE = re.compile(r"^[a-z_][a-z0-9_]{0,49}$")
 
 
-class DefinitionError(ValueError):
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
+class DefinitionError(versioning.DefinitionError):
+    """A malformed definition; `errors` is a list of messages, each naming what is wrong."""
 
 
 def text(item: dict, key: str = "text") -> str:

@@ -22,8 +22,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.core import audit
+<<<<<<< HEAD
 from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.inspections.definition import DefinitionError, judge, validate_definition
+=======
+from tongxin.core.versioning import define_version
+from tongxin.inspections.definition import judge, validate_definition
+>>>>>>> excel
 from tongxin.inspections.models import (
     Answer,
     Campaign,
@@ -92,30 +97,19 @@ def _inspector_or_team(actor, inspection: Inspection) -> None:
 
 # --- checklists ---------------------------------------------------------------------------------
 
-@transaction.atomic
 def define_checklist(actor, *, code: str, name: str, definition: Any, name_en: str = "",
                      description: str = "") -> ChecklistVersion:
-    """Create a checklist or add a version; inspections keep the version they were answered on."""
+    """Create a checklist or add a version; inspections keep the version they were answered on
+    (core.versioning.define_version; a checklist keeps the name it was first defined with)."""
     if actor is not None and not scope.has_role(actor, *ADMINS):
         raise PermissionDenied(_("只有管理员和业务人员可以定义检查表"))
-    try:
-        definition = validate_definition(definition)
-    except DefinitionError as exc:
-        raise ValidationError({"definition": exc.errors}) from None
-    template, created = ChecklistTemplate.objects.select_for_update().get_or_create(
-        code=code, defaults={"name": name, "name_en": name_en, "description": description})
-    if created:
-        audit.record_change(actor, template, None)
-    last = template.latest_version()
-    if last is not None and last.definition == definition:
-        return last
-    if not created and not scope.may_version(actor, template.versions.order_by("number").first(),
-                                             Unit.objects.filter(campaigns__templates=template)):
-        raise PermissionDenied(_("该检查表已由其他单位使用，只有系统管理员或发起这些专项行动的单位可以修改"))
-    version = ChecklistVersion.objects.create(template=template, number=(last.number if last else 0) + 1,
-                                              definition=definition, created_by=actor)
-    audit.record_change(actor, version, None)
-    return version
+    return define_version(
+        actor, definition_model=ChecklistTemplate, code=code, name=name, definition=definition,
+        validate=validate_definition,
+        may_version=lambda template: scope.may_version(actor, template.first_version(),
+                                                       Unit.objects.filter(campaigns__templates=template)),
+        refused=_("该检查表已由其他单位使用，只有系统管理员或发起这些专项行动的单位可以修改"),
+        name_en=name_en, description=description, renames=False)
 
 
 def load_builtin_checklists() -> list[ChecklistVersion]:

@@ -20,6 +20,7 @@ from typing import Any
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tongxin.core import versioning
 from tongxin.reports import rules as rule_lang
 
 FIELD_TYPES = ("int", "decimal", "bool", "choice", "date", "text")
@@ -30,12 +31,8 @@ TRUE_WORDS = {"true", "1", "yes", "y", "是", "有", "✓", "on"}
 FALSE_WORDS = {"false", "0", "no", "n", "否", "无", "off"}
 
 
-class DefinitionError(ValueError):
+class DefinitionError(versioning.DefinitionError):
     """A malformed definition; `errors` is a list of messages, each naming what is wrong."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("; ".join(errors))
-        self.errors = errors
 
 
 def label(item: dict, key: str = "label") -> str:

@@ -13,35 +13,21 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.versioning import DefinitionVersion, VersionedDefinition
 from tongxin.units.models import Kind, Unit
 
 
-class Form(models.Model):
-    code = models.SlugField(_("代码"), max_length=50, unique=True)
-    name = models.CharField(_("名称"), max_length=100)
-    name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
-    description = models.TextField(_("说明"), blank=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["code"]
+class Form(VersionedDefinition):
+    class Meta(VersionedDefinition.Meta):
         verbose_name = _("报表")
         verbose_name_plural = _("报表")
-
-    def __str__(self) -> str:
-        return self.name
 
     def latest_version(self) -> "FormVersion | None":
         return self.versions.order_by("-number").first()
 
 
-class FormVersion(models.Model):
+class FormVersion(DefinitionVersion):
     form = models.ForeignKey(Form, verbose_name=_("报表"), on_delete=models.PROTECT, related_name="versions")
-    number = models.PositiveIntegerField(_("版本"))
-    definition = models.JSONField(_("定义"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   verbose_name=_("创建人"))
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     class Meta:
         ordering = ["form", "-number"]

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit
+from tongxin.core.versioning import define_version
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.reports import rollups
-from tongxin.reports.definition import DefinitionError, clean_values, validate_definition, zero_values
+from tongxin.reports.definition import clean_values, validate_definition, zero_values
 from tongxin.reports.models import Assignment, Form, FormVersion, IdempotencyKey, Report, Revision
 from tongxin.units import scope
 from tongxin.units.models import Kind, Role, Unit
@@ -71,45 +72,18 @@ def expects(assignment: Assignment, unit: Unit) -> bool:
 
 # --- forms -------------------------------------------------------------------------------------
 
-@transaction.atomic
 def define_form(actor, *, code: str, name: str, definition: Any, name_en: str = "",
                 description: str = "") -> FormVersion:
-    """Create a form or add a new version of it; earlier versions and the reports filed on them stay as they were."""
+    """Create a form or add a new version of it; earlier versions and the reports filed on them stay as they were
+    (core.versioning.define_version: validated, versioned only by whom units.scope.may_version admits, audited)."""
     if actor is not None and not scope.has_role(actor, *FORM_ADMINS):
         raise PermissionDenied(_("只有管理员和业务人员可以定义报表"))
-    try:
-        definition = validate_definition(definition)
-    except DefinitionError as exc:
-        raise ValidationError({"definition": exc.errors}) from None
-    if not name.strip():
-        raise ValidationError({"name": [_("请填写报表名称")]})
-    form = Form.objects.select_for_update().filter(code=code).first()
-    if form is None:
-        form = Form(code=code, name=name.strip(), name_en=name_en.strip(), description=description)
-        form.full_clean()
-        form.save()
-        audit.record_change(actor, form, None)
-        number = 1
-    else:
-        last = form.latest_version()
-        if last is not None and last.definition == definition and (form.name, form.name_en) == (
-                name.strip(), name_en.strip()):
-            return last
-        if not scope.may_version(actor, form.versions.order_by("number").first(),
-                                 Unit.objects.filter(issued_assignments__form=form)):
-            raise PermissionDenied(_("该报表已由其他单位使用，只有系统管理员或下达这些报送任务的单位可以修改"))
-        before = audit.snapshot(form)
-        form.name, form.name_en, form.description = name.strip(), name_en.strip(), description
-        form.save()
-        audit.record_change(actor, form, before)
-        last = form.latest_version()
-        if last is not None and last.definition == definition:
-            return last
-        number = (last.number if last else 0) + 1
-    version = FormVersion.objects.create(form=form, number=number, definition=definition,
-                                         created_by=actor if actor is not None else None)
-    audit.record_change(actor, version, None)
-    return version
+    return define_version(
+        actor, definition_model=Form, code=code, name=name, definition=definition, validate=validate_definition,
+        may_version=lambda form: scope.may_version(actor, form.first_version(),
+                                                   Unit.objects.filter(issued_assignments__form=form)),
+        refused=_("该报表已由其他单位使用，只有系统管理员或下达这些报送任务的单位可以修改"),
+        name_en=name_en, description=description)
 
 
 def export_form(version: FormVersion) -> dict:

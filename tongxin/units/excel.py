@@ -1,8 +1,12 @@
 """The unit registry (单位名录) as Excel: its columns, the export, the template and an all-or-nothing import.
 
-`import_units` guarantees that
+The import is a column spec (`SPEC`) plus a row handler (`UnitRows`) run by the shared pipeline
+(tongxin.core.xlsx.run_import). `import_units` guarantees that
 - every row is parsed and checked before anything is written, and the report lists every
-  problem (sheet, row, column, rule), not only the first;
+  problem (sheet, row, column, rule), not only the first; the header row may sit below title
+  rows, and a column may go by another common name (机构名称 for 单位名称, …), which is noted;
+- `dry_run=True` answers with the preview (each row as it would be saved, and whether it
+  creates, updates or leaves a unit unchanged) and keeps nothing;
 - a row may create or change a unit only inside the actor's writable scope (units.scope);
 - the writes go through units.services (so each change is validated and audited as usual)
   inside ONE transaction, together with one IMPORT audit event: any error → nothing saved;
@@ -17,19 +21,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit
 from tongxin.core.validators import normalize_credit_code, normalize_phone
-from tongxin.core.xlsx import CellError, SheetData, SheetRow, WorkbookRejected, read_workbook, stream_xlsx
+from tongxin.core.xlsx import (
+    Column,
+    ImportResult,
+    ImportSpec,
+    Row,
+    RowHandler,
+    Rule,
+    SheetData,
+    iter_chunks,
+    run_import,
+    stream_xlsx,
+)
 from tongxin.regions.models import Region
 from tongxin.units import scope, services
 from tongxin.units.models import Kind, Unit
@@ -54,8 +68,8 @@ def _text(raw: Any) -> str:
     return str(raw).strip()
 
 
-def _limited(limit: int) -> Callable[[Context, Any], str]:
-    def parse(ctx: Context, raw: Any) -> str:
+def _limited(limit: int) -> Callable[[UnitRows, Any], str]:
+    def parse(ctx: UnitRows, raw: Any) -> str:
         value = _text(raw)
         if len(value) > limit:
             raise _fail(_("不能超过 %(n)s 个字") % {"n": limit})
@@ -64,7 +78,7 @@ def _limited(limit: int) -> Callable[[Context, Any], str]:
     return parse
 
 
-def _kind(ctx: Context, raw: Any) -> str:
+def _kind(ctx: UnitRows, raw: Any) -> str:
     value = ctx.kinds.get(_text(raw))
     if value is None:
         raise _fail(_("未知的单位类型“%(value)s”，可选：%(choices)s")
@@ -72,7 +86,7 @@ def _kind(ctx: Context, raw: Any) -> str:
     return value
 
 
-def _region(ctx: Context, raw: Any) -> str:
+def _region(ctx: UnitRows, raw: Any) -> str:
     code = _text(raw)
     if not re.fullmatch(r"\d{6}", code):
         raise _fail(_("区划代码应为 6 位数字，如 430921"))
@@ -85,7 +99,7 @@ def _region(ctx: Context, raw: Any) -> str:
     return code
 
 
-def _supervisor(ctx: Context, raw: Any) -> int:
+def _supervisor(ctx: UnitRows, raw: Any) -> int:
     matches = ctx.bureaus.get(_text(raw), [])
     if len(matches) != 1:
         message = (_("找不到名为“%(name)s”的民政部门") if not matches
@@ -94,17 +108,17 @@ def _supervisor(ctx: Context, raw: Any) -> int:
     return matches[0]
 
 
-def _credit_code(ctx: Context, raw: Any) -> str:
+def _credit_code(ctx: UnitRows, raw: Any) -> str:
     if isinstance(raw, float):
         raise _fail(_("统一社会信用代码被存成了数字：请把该列设为文本后重新填写"))
     return normalize_credit_code(_text(raw))
 
 
-def _phone(ctx: Context, raw: Any) -> str:
+def _phone(ctx: UnitRows, raw: Any) -> str:
     return normalize_phone(_text(raw))
 
 
-def _count(ctx: Context, raw: Any) -> int:
+def _count(ctx: UnitRows, raw: Any) -> int:
     if isinstance(raw, bool):
         raise _fail(_("应为整数"))
     if isinstance(raw, int):
@@ -122,38 +136,37 @@ def _count(ctx: Context, raw: Any) -> int:
     return number
 
 
-def _status(ctx: Context, raw: Any) -> bool:
+def _status(ctx: UnitRows, raw: Any) -> bool:
     text = _text(raw)
     if text not in (ACTIVE, CLOSED):
         raise _fail(_("应为“%(active)s”或“%(closed)s”") % {"active": ACTIVE, "closed": CLOSED})
     return text == ACTIVE
 
 
-@dataclass(frozen=True)
-class Column:
-    header: str
-    field: str  # the services.create_unit / update_unit keyword
-    width: int
-    parse: Callable[[Context, Any], Any]
-    required: bool = False
+def _column(header: str, key: str, width: int, parse: Callable[[UnitRows, Any], Any], *aliases: str,
+            required: bool = False) -> Column:
+    return Column(key, header, aliases=aliases, required=required, header_required=required, parse=parse,
+                  width=width)
 
 
+# The template's headers, and the names the same columns go by in people's own registers. An optional
+# column may be left out of a file: it reads as blank, which keeps an existing unit's value.
 COLUMNS = (
-    Column("单位名称", "name", 30, _limited(100), required=True),
-    Column("单位类型", "kind", 18, _kind, required=True),
-    Column("区划代码", "region_id", 10, _region, required=True),
-    Column("主管单位", "supervisor_id", 20, _supervisor),
-    Column("统一社会信用代码", "credit_code", 22, _credit_code),
-    Column("地址", "address", 36, _limited(200)),
-    Column("联系人", "contact_person", 10, _limited(50)),
-    Column("联系电话", "phone", 16, _phone),
-    Column("床位数", "beds", 9, _count),
-    Column("在院人数", "residents", 10, _count),
-    Column("工作人员数", "staff", 12, _count),
-    Column("运营状态", "is_active", 10, _status),
+    _column("单位名称", "name", 30, _limited(100), "机构名称", "名称", required=True),
+    _column("单位类型", "kind", 18, _kind, "机构类型", "类型", required=True),
+    _column("区划代码", "region_id", 10, _region, "行政区划代码", "区划", required=True),
+    _column("主管单位", "supervisor_id", 20, _supervisor, "主管部门"),
+    _column("统一社会信用代码", "credit_code", 22, _credit_code, "社会信用代码", "信用代码"),
+    _column("地址", "address", 36, _limited(200), "详细地址", "单位地址"),
+    _column("联系人", "contact_person", 10, _limited(50)),
+    _column("联系电话", "phone", 16, _phone, "电话", "联系方式"),
+    _column("床位数", "beds", 9, _count, "床位", "床位数（张）"),
+    _column("在院人数", "residents", 10, _count, "入住人数"),
+    _column("工作人员数", "staff", 12, _count, "工作人员", "员工人数"),
+    _column("运营状态", "is_active", 10, _status, "状态"),
 )
-HEADERS = tuple(c.header for c in COLUMNS)
-HEADER_OF = {c.field: c.header for c in COLUMNS} | {"region": "区划代码", "supervisor": "主管单位"}
+SPEC = ImportSpec(COLUMNS, sheet_name=SHEET_TITLE)
+HEADERS = SPEC.headers
 
 
 def kind_labels() -> list[str]:
@@ -164,7 +177,7 @@ def kind_labels() -> list[str]:
 def _xlsx_options() -> dict[str, Any]:
     return {
         "sheet_title": SHEET_TITLE,
-        "widths": [c.width for c in COLUMNS],
+        "widths": [c.width or 10 for c in COLUMNS],
         "choices": {"单位类型": kind_labels(), "运营状态": [ACTIVE, CLOSED]},
         "text_columns": ["区划代码", "统一社会信用代码", "联系电话"],
     }
@@ -177,11 +190,15 @@ def export_rows(queryset: QuerySet[Unit]) -> Iterator[tuple[Any, ...]]:
     """One row per unit, in the columns of the import template, read in chunks."""
     labels = {value: _zh(label) for value, label in Kind.choices}
     for u in queryset.select_related("supervisor").iterator(chunk_size=2000):
-        yield (
-            u.name, labels.get(u.kind, u.kind), u.region_id, u.supervisor.name if u.supervisor_id else None,
-            u.credit_code, u.address or None, u.contact_person or None, u.phone or None,
-            u.beds, u.residents, u.staff, ACTIVE if u.is_active else CLOSED,
-        )
+        yield _row_of(u, labels, u.supervisor.name if u.supervisor_id else None)
+
+
+def _row_of(u: Unit, labels: dict[str, str], supervisor: str | None) -> tuple[Any, ...]:
+    return (
+        u.name, labels.get(u.kind, u.kind), u.region_id, supervisor,
+        u.credit_code, u.address or None, u.contact_person or None, u.phone or None,
+        u.beds, u.residents, u.staff, ACTIVE if u.is_active else CLOSED,
+    )
 
 
 def export_response(actor, queryset: QuerySet[Unit], filters: dict[str, Any]) -> FileResponse:
@@ -227,30 +244,7 @@ def template_response() -> FileResponse:
 
 # --- import ------------------------------------------------------------------------------------
 
-
-@dataclass
-class ImportResult:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[CellError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass
-class Context:
-    """What row checks look up, loaded once per file."""
-
-    scope: scope.Scope
-    kinds: dict[str, str]
-    regions: dict[str, Region]
-    bureaus: dict[str, list[int]]
-    by_code: dict[str, Unit] = field(default_factory=dict)
-    by_name: dict[tuple[str, str], Unit] = field(default_factory=dict)
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 
 
 @dataclass
@@ -258,142 +252,123 @@ class _Plan:
     number: int
     values: dict[str, Any]
     existing: Unit | None = None
+    saved: Unit | None = None
 
 
-def _chunks(items: list, size: int = 500) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+class UnitRows(RowHandler[_Plan]):
+    """Create or update one unit per row, inside the actor's writable scope; the parse functions
+    of COLUMNS read their look-ups (kinds, regions, bureaus, scope) from here."""
+
+    error_keys = {"region": "region_id", "supervisor": "supervisor_id"}
+
+    def __init__(self, actor, filename: str = ""):
+        self.actor = actor
+        self.filename = filename
+        self.scope = scope.scope_of(actor)
+        self.kinds = {_zh(label): value for value, label in Kind.choices}
+        self.kinds |= {str(label): value for value, label in Kind.choices} | {value: value for value in Kind.values}
+        self.labels = {value: _zh(label) for value, label in Kind.choices}
+        self.regions: dict[str, Region] = {}
+        self.bureaus: dict[str, list[int]] = {}
+        self.names: dict[int, str] = {}
+        self.by_code: dict[str, Unit] = {}
+        self.by_name: dict[tuple[str, str], Unit] = {}
+        self.seen: dict[Any, int] = {}
+
+    def prepare(self, sheet: SheetData) -> None:
+        raw = [r.values for r in sheet.rows]
+        codes = sorted({_text(v["region_id"]) for v in raw if v["region_id"] is not None})
+        for chunk in iter_chunks(codes):
+            self.regions |= {r.code: r for r in Region.objects.filter(code__in=chunk)}
+        # The bureaus the actor sees, and those above the units they see (an exported file names them).
+        visible = scope.restrict(Unit.objects.all(), self.actor)
+        known = Q(pk__in=visible.values("pk")) | Q(pk__in=visible.values("supervisor_id"))
+        for pk, name in Unit.objects.filter(known, kind=Kind.BUREAU).values_list("pk", "name"):
+            self.bureaus.setdefault(name, []).append(pk)
+            self.names[pk] = name
+        credit_codes = sorted({code for code in (_plain_code(v["credit_code"]) for v in raw) if code})
+        for chunk in iter_chunks(credit_codes):
+            self.by_code |= {u.credit_code: u for u in Unit.objects.filter(credit_code__in=chunk)}
+        names = sorted({_text(v["name"]) for v in raw if v["name"] is not None})
+        for chunk in iter_chunks(names):
+            for u in Unit.objects.filter(name__in=chunk):
+                self.by_name[(u.region_id, u.name)] = u
+
+    def check(self, row: Row) -> _Plan:
+        """Find the unit the row updates, and refuse duplicates in the file and clashes with other units."""
+        plan = _Plan(row.number, dict(row.values))
+        values, seen = plan.values, self.seen
+        code = values.get("credit_code")
+        if code:
+            if code in seen:
+                row.error("credit_code", _("与第 %(row)s 行重复") % {"row": seen[code]}, rule=Rule.DUPLICATE)
+            seen.setdefault(code, row.number)
+        if "name" not in values or "region_id" not in values:
+            return plan
+        key = (values["region_id"], values["name"])
+        if key in seen:
+            row.error("name", _("与第 %(row)s 行重复（同一区划内同名）") % {"row": seen[key]}, rule=Rule.DUPLICATE)
+        seen.setdefault(key, row.number)
+        same_name = self.by_name.get(key)
+        if code and code in self.by_code:
+            unit = self.by_code[code]
+            if not self.scope.covers(unit, write=True):
+                row.error("credit_code", _("该统一社会信用代码已登记为您辖区以外的单位"), rule=Rule.SCOPE)
+            elif same_name is not None and same_name.pk != unit.pk:
+                row.error("name", _("该区划内已有同名单位"), rule=Rule.DUPLICATE)
+            else:
+                plan.existing = unit
+        elif same_name is not None:
+            if code and same_name.credit_code and same_name.credit_code != code:
+                row.error("credit_code", _("该区划内的同名单位登记的统一社会信用代码是 %(code)s")
+                          % {"code": same_name.credit_code}, rule=Rule.DUPLICATE)
+            else:
+                plan.existing = same_name
+        return plan
+
+    def save(self, plan: _Plan) -> str:
+        if plan.existing is None:
+            plan.saved = services.create_unit(self.actor, **plan.values)
+            return CREATED
+        changes = {k: v for k, v in plan.values.items() if getattr(plan.existing, k) != v}
+        if not changes:
+            plan.saved = plan.existing
+            return UNCHANGED
+        plan.saved = services.update_unit(self.actor, plan.existing, **changes)
+        return UPDATED
+
+    def preview(self, plan: _Plan, row: Row) -> dict[str, Any]:
+        """The unit as saved, in the file's vocabulary (blank cells of an existing unit show its kept value)."""
+        unit = plan.saved or plan.existing
+        if unit is None:
+            return row.values
+        pk = unit.supervisor_id
+        if pk is not None and pk not in self.names:
+            self.names[pk] = Unit.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
+        shown = _row_of(unit, self.labels, self.names.get(pk) if pk else None)
+        return {c.key: value for c, value in zip(COLUMNS, shown, strict=True)}
+
+    def finish(self, result: ImportResult) -> None:
+        summary = {"file": self.filename, "rows": result.rows, "created": result.counts[CREATED],
+                   "updated": result.counts[UPDATED], "unchanged": result.counts[UNCHANGED]}
+        audit.record(audit.Action.IMPORT, actor=self.actor, object_repr=_("单位名录导入"), changes=summary)
 
 
-def _context(actor, sheet: SheetData) -> Context:
-    kinds = {_zh(label): value for value, label in Kind.choices}
-    kinds |= {str(label): value for value, label in Kind.choices} | {value: value for value in Kind.values}
-    codes = sorted({_text(r.values["区划代码"]) for r in sheet.rows if r.values["区划代码"] is not None})
-    regions: dict[str, Region] = {}
-    for chunk in _chunks(codes):
-        regions |= {r.code: r for r in Region.objects.filter(code__in=chunk)}
-    # The bureaus the actor sees, and those above the units they see (an exported file names them).
-    visible = scope.restrict(Unit.objects.all(), actor)
-    known = Q(pk__in=visible.values("pk")) | Q(pk__in=visible.values("supervisor_id"))
-    bureaus: dict[str, list[int]] = {}
-    for pk, name in Unit.objects.filter(known, kind=Kind.BUREAU).values_list("pk", "name"):
-        bureaus.setdefault(name, []).append(pk)
-    return Context(scope.scope_of(actor), kinds, regions, bureaus)
+def _plain_code(raw: Any) -> str:
+    """The credit code a raw cell holds, normalised, or "" when it holds none (checked per row later)."""
+    if raw is None or isinstance(raw, float):
+        return ""
+    try:
+        return normalize_credit_code(_text(raw))
+    except ValidationError:
+        return ""
 
 
-def _parse(ctx: Context, sheet: SheetData, row: SheetRow, errors: list[CellError]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for column in COLUMNS:
-        raw = row.values[column.header]
-        if column.header in row.rejected:
-            continue
-        if raw is None:
-            if column.required:
-                errors.append(sheet.error(row.number, column.header, _("必填")))
-            continue
-        try:
-            values[column.field] = column.parse(ctx, raw)
-        except ValidationError as exc:
-            errors.append(sheet.error(row.number, column.header, "；".join(exc.messages)))
-    return values
-
-
-def _load_existing(ctx: Context, plans: list[_Plan]) -> None:
-    codes = sorted({p.values["credit_code"] for p in plans if "credit_code" in p.values})
-    for chunk in _chunks(codes):
-        ctx.by_code |= {u.credit_code: u for u in Unit.objects.filter(credit_code__in=chunk)}
-    names = sorted({p.values["name"] for p in plans if "name" in p.values})
-    for chunk in _chunks(names):
-        for u in Unit.objects.filter(name__in=chunk):
-            ctx.by_name[(u.region_id, u.name)] = u
-
-
-def _match(ctx: Context, sheet: SheetData, plan: _Plan, seen: dict, errors: list[CellError]) -> None:
-    """Find the unit the row updates, and refuse duplicates in the file and clashes with other units."""
-    values = plan.values
-
-    def bad(header: str, message: str) -> None:
-        errors.append(sheet.error(plan.number, header, message))
-
-    code = values.get("credit_code")
-    if code:
-        if code in seen:
-            bad("统一社会信用代码", _("与第 %(row)s 行重复") % {"row": seen[code]})
-        seen.setdefault(code, plan.number)
-    if "name" not in values or "region_id" not in values:
-        return
-    key = (values["region_id"], values["name"])
-    if key in seen:
-        bad("单位名称", _("与第 %(row)s 行重复（同一区划内同名）") % {"row": seen[key]})
-    seen.setdefault(key, plan.number)
-    same_name = ctx.by_name.get(key)
-    if code and code in ctx.by_code:
-        unit = ctx.by_code[code]
-        if not ctx.scope.covers(unit, write=True):
-            bad("统一社会信用代码", _("该统一社会信用代码已登记为您辖区以外的单位"))
-        elif same_name is not None and same_name.pk != unit.pk:
-            bad("单位名称", _("该区划内已有同名单位"))
-        else:
-            plan.existing = unit
-    elif same_name is not None:
-        if code and same_name.credit_code and same_name.credit_code != code:
-            bad("统一社会信用代码", _("该区划内的同名单位登记的统一社会信用代码是 %(code)s")
-                % {"code": same_name.credit_code})
-        else:
-            plan.existing = same_name
-
-
-def _service_errors(sheet: SheetData, number: int, exc: ValidationError) -> list[CellError]:
-    if not hasattr(exc, "error_dict"):
-        return [sheet.error(number, "", "；".join(exc.messages))]
-    return [sheet.error(number, HEADER_OF.get(key, ""), "；".join(messages))
-            for key, messages in exc.message_dict.items()]
-
-
-def import_units(actor, uploaded_file: IO[bytes]) -> ImportResult:
-    """Create or update the units in `uploaded_file`, all of them or none; see the module docstring."""
+def import_units(actor, uploaded_file: IO[bytes], *, dry_run: bool = False, filename: str | None = None
+                 ) -> ImportResult:
+    """Create or update the units in `uploaded_file`, all of them or none (with `dry_run`, none and a
+    preview); see the module docstring. `result.counts` has "created", "updated" and "unchanged"."""
     if not scope.scope_of(actor).write_prefixes:
         raise PermissionDenied(_("您的角色不能导入单位"))
-    try:
-        sheet = read_workbook(uploaded_file, expected_headers=HEADERS)
-    except WorkbookRejected as exc:
-        return ImportResult(errors=exc.errors)
-    result = ImportResult(rows=len(sheet.rows), errors=list(sheet.errors))
-    ctx = _context(actor, sheet)
-    plans = [_Plan(row.number, _parse(ctx, sheet, row, result.errors)) for row in sheet.rows]
-    _load_existing(ctx, plans)
-    seen: dict = {}
-    for plan in plans:
-        _match(ctx, sheet, plan, seen, result.errors)
-    if result.errors:
-        result.errors.sort(key=lambda e: (e.row or 0, HEADERS.index(e.header) if e.header in HEADERS else -1))
-        return result
-    with transaction.atomic():
-        for plan in plans:
-            try:
-                _write(actor, plan, result)
-            except ValidationError as exc:
-                result.errors.extend(_service_errors(sheet, plan.number, exc))
-            except (PermissionDenied, Http404) as exc:
-                result.errors.append(sheet.error(plan.number, "", str(exc) or _("您无权修改该单位")))
-        if result.errors:
-            transaction.set_rollback(True)
-            result.created = result.updated = result.unchanged = 0
-            return result
-        summary = {"file": getattr(uploaded_file, "name", ""), "rows": result.rows, "created": result.created,
-                   "updated": result.updated, "unchanged": result.unchanged}
-        audit.record(audit.Action.IMPORT, actor=actor, object_repr=_("单位名录导入"), changes=summary)
-    return result
-
-
-def _write(actor, plan: _Plan, result: ImportResult) -> None:
-    if plan.existing is None:
-        services.create_unit(actor, **plan.values)
-        result.created += 1
-        return
-    changes = {k: v for k, v in plan.values.items() if getattr(plan.existing, k) != v}
-    if not changes:
-        result.unchanged += 1
-        return
-    services.update_unit(actor, plan.existing, **changes)
-    result.updated += 1
+    name = getattr(uploaded_file, "name", "") if filename is None else filename
+    return run_import(uploaded_file, SPEC, UnitRows(actor, name), dry_run=dry_run)

@@ -1,8 +1,11 @@
 """Web pages for the unit registry's Excel export, import template and import.
 
 The export holds exactly the units of the list page for the same query (same scope, same
-filter). The import page answers 400 with the full error table for any bad file, never a 500;
-a user who may not create units gets 403.
+filter). The import is two steps: an upload is checked in full and shown as a preview (every
+row as it would be saved, and whether it adds, changes or leaves a unit), with nothing saved;
+the user then confirms, and the same file is imported for real (checked again, all or nothing).
+Any bad file answers 400 with the full error table, never a 500; a user who may not create
+units gets 403.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_GET
 
+from tongxin.core.xlsx import ImportResult, staging
 from tongxin.units import excel, queries, scope
 from tongxin.units.filters import UnitFilter
 from tongxin.units.forms import UnitImportForm
 
 MAX_ERRORS_SHOWN = 500
+MAX_PREVIEW_SHOWN = 500
+SESSION_KEY = "units_import_staged"
 
 
 @login_required
@@ -43,6 +49,10 @@ def import_template(request: HttpRequest) -> FileResponse:
     return excel.template_response()
 
 
+def _outcomes() -> dict[str, str]:
+    return {excel.CREATED: _("新增"), excel.UPDATED: _("更新"), excel.UNCHANGED: _("无变化")}
+
+
 class UnitImportView(LoginRequiredMixin, View):
     template_name = "units/unit_import.html"
 
@@ -55,25 +65,60 @@ class UnitImportView(LoginRequiredMixin, View):
         return self._page(request, UnitImportForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        if "confirm" in request.POST:
+            return self._confirm(request)
         form = UnitImportForm(request.POST, request.FILES)
         if not form.is_valid():
             return self._page(request, form, status=400)
-        result = excel.import_units(request.user, form.cleaned_data["file"])
+        upload = form.cleaned_data["file"]
+        result = excel.import_units(request.user, upload, dry_run=True)
         if not result.ok:
             return self._page(request, form, result=result, status=400)
+        self._discard(request)
+        token = staging.stage(upload, owner=request.user.pk)
+        request.session[SESSION_KEY] = {"token": token, "filename": str(upload.name)[:200]}
+        return self._page(request, UnitImportForm(), result=result, token=token)
+
+    def _confirm(self, request: HttpRequest) -> HttpResponse:
+        staged = request.session.get(SESSION_KEY) or {}
+        token = staged.get("token", "")
+        stored = staging.open_staged(token, owner=request.user.pk) if token == request.POST.get("token") else None
+        if stored is None:
+            return self._page(request, UnitImportForm(), status=400,
+                              problem=_("预览已失效（超时或已导入）：请重新上传文件"))
+        with stored:
+            result = excel.import_units(request.user, stored, filename=staged.get("filename", ""))
+        self._discard(request)
+        if not result.ok:
+            return self._page(request, UnitImportForm(), result=result, status=400)
         messages.success(request, _("导入完成：共 %(rows)s 行，新增 %(created)s 个单位，更新 %(updated)s 个，"
                                     "%(unchanged)s 个无变化") % {
-            "rows": result.rows, "created": result.created, "updated": result.updated,
-            "unchanged": result.unchanged,
+            "rows": result.rows, "created": result.counts[excel.CREATED], "updated": result.counts[excel.UPDATED],
+            "unchanged": result.counts[excel.UNCHANGED],
         })
         return redirect("units:list")
 
-    def _page(self, request, form, result=None, status=200) -> HttpResponse:
+    def _discard(self, request: HttpRequest) -> None:
+        staged = request.session.pop(SESSION_KEY, None) or {}
+        if staged.get("token"):
+            staging.discard(staged["token"], owner=request.user.pk)
+
+    def _page(self, request, form, result: ImportResult | None = None, status: int = 200, token: str = "",
+              problem: str = "") -> HttpResponse:
         errors = result.errors if result else []
+        preview = result.preview if result and result.ok else []
+        labels = _outcomes()
         return render(request, self.template_name, {
             "form": form,
+            "problem": problem,
             "errors": errors[:MAX_ERRORS_SHOWN],
             "error_count": len(errors),
             "hidden_errors": max(len(errors) - MAX_ERRORS_SHOWN, 0),
+            "notices": result.notices[:MAX_ERRORS_SHOWN] if result else [],
+            "token": token,
+            "preview": [(row, labels.get(row.outcome, row.outcome)) for row in preview[:MAX_PREVIEW_SHOWN]],
+            "preview_count": len(preview),
+            "hidden_preview": max(len(preview) - MAX_PREVIEW_SHOWN, 0),
+            "counts": {key: result.counts[key] for key in labels} if result else {},
             "headers": excel.HEADERS,
         }, status=status)

@@ -5,7 +5,7 @@
 - `exports`: the day's consolidated table by region and by unit, as xlsx or CSV.
 """
 
-from tongxin.reports.excel.batch import BatchResult, import_batch, template_response
+from tongxin.reports.excel.batch import BatchRows, batch_spec, import_batch, template_response
 from tongxin.reports.excel.common import (
     KEY,
     NAME,
@@ -21,7 +21,8 @@ from tongxin.reports.excel.common import (
 from tongxin.reports.excel.exports import Table, csv_response, region_table, status_of, unit_table, xlsx_response
 
 __all__ = [
-    "KEY", "NAME", "REASON", "SHEET_TITLE", "BatchResult", "Column", "Table", "csv_response", "expected_units",
-    "field_columns", "get_assignment", "get_region", "import_batch", "region_table", "shown", "status_of",
+    "KEY", "NAME", "REASON", "SHEET_TITLE", "BatchRows", "Column", "Table", "batch_spec", "csv_response",
+    "expected_units", "field_columns", "get_assignment", "get_region", "import_batch", "region_table", "shown",
+    "status_of",
     "template_response", "unit_table", "xlsx_response",
 ]

@@ -2,14 +2,18 @@
 
 `template_response` writes one row per unit the user may file for that the assignment expects in
 a region, pre-filled with the day's report if filed, else with the `carry` values of the unit's
-previous report, and an “说明” sheet. `import_batch` guarantees that
+previous report, and an “说明” sheet. The upload is a column spec (the form's fields between
+单位名称/单位编号 and 更正原因) plus a row handler (`BatchRows`) run by the shared pipeline
+(tongxin.core.xlsx.run_import). `import_batch` guarantees that
 - every row is checked before anything is written: the form's types, ranges and rules
   (definition.clean_values); the unit (known, one the user may file for, expected by the
   assignment, not twice in the file); a changed report that was already filed needs a reason;
   and the answer lists every problem with its sheet, row, column (letter and header) and rule;
 - only a file without any problem is written, in ONE transaction: units without a report that
   day through services.submit_report (source Excel), changed filed reports through
-  services.correct_report; unchanged rows are skipped; any error rolls all of it back.
+  services.correct_report; unchanged rows are skipped; any error rolls all of it back;
+- `dry_run=True` checks and writes the same way, then rolls back: the preview and nothing saved.
+`result.counts` has "filed", "late" (among the filed), "corrected" and "unchanged".
 The key column is 单位编号, the unit's id in Tongxin: every unit has one, whereas the credit
 code is optional in the registry. 单位名称 is for people; when filled it must match the id.
 The headers are Chinese whatever the user's language: they are the file format.
@@ -20,20 +24,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, transaction
 from django.db.models import Max
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from tongxin.core import audit, xlsx
-from tongxin.core.xlsx import CellError, SheetData, SheetRow, WorkbookRejected
+from tongxin.core.xlsx import (
+    CellMessage,
+    ImportResult,
+    ImportSpec,
+    Row,
+    RowHandler,
+    Rule,
+    SheetData,
+    WorkbookRejected,
+    run_import,
+)
+from tongxin.core.xlsx import Column as SheetColumn
 from tongxin.regions.models import Region
 from tongxin.reports import rules, services
 from tongxin.reports.definition import clean_values, label
@@ -151,57 +163,27 @@ MAX_FIGURE = Decimal(10) ** 12
 
 # --- the batch upload ------------------------------------------------------------------------------
 
-
-@dataclass
-class BatchResult:
-    rows: int = 0
-    filed: int = 0
-    corrected: int = 0
-    unchanged: int = 0
-    late: int = 0
-    errors: list[CellError] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+FILED, LATE, CORRECTED, UNCHANGED = "filed", "late", "corrected", "unchanged"
 
 
 @dataclass
 class _Plan:
-    row: SheetRow
+    number: int
     unit: Unit
     report: Report | None
     values: dict[str, Any]
     reason: str
+    unchanged: bool = False
 
 
-def _title_day(uploaded_file: IO[bytes]) -> dt.date | None:
-    """The day written in the template's title row, if it is still there (the file is known to be a sane xlsx)."""
+def _title_day(above: list[tuple[Any, ...]]) -> dt.date | None:
+    """The day written in the template's title row, if it is still there."""
+    first = above[0][0] if above and above[0] else None
+    found = re.search(r"\d{4}-\d{2}-\d{2}", str(first or ""))
     try:
-        uploaded_file.seek(0)
-        workbook = load_workbook(uploaded_file, read_only=True, data_only=False, keep_links=False)
-        try:
-            first = next(workbook.worksheets[0].iter_rows(max_row=1, max_col=1, values_only=True), (None,))
-        finally:
-            workbook.close()
-        found = re.search(r"\d{4}-\d{2}-\d{2}", str(first[0] or ""))
         return dt.date.fromisoformat(found.group()) if found else None
-    except Exception:  # the title is a courtesy check; read_workbook already judged the file
+    except ValueError:
         return None
-    finally:
-        uploaded_file.seek(0)
-
-
-def _units_by_id(user, assignment: Assignment, ids: list[int]) -> tuple[dict[int, Unit], set[int], set[int]]:
-    """The units the user sees among `ids`, those they may file for, and those the assignment expects."""
-    seen, filers, expected = {}, set(), set()
-    for chunk in chunked(sorted(set(ids))):
-        seen |= {u.pk: u for u in scope.restrict(Unit.objects.filter(pk__in=chunk), user)}
-        filers |= set(scope.restrict(Unit.objects.filter(pk__in=chunk), user, mode=scope.FILE)
-                      .values_list("pk", flat=True))
-        expected |= set(Unit.objects.filter(services.expected_units_q(assignment), pk__in=chunk)
-                        .values_list("pk", flat=True))
-    return seen, filers, expected
 
 
 def _unit_id(raw: Any) -> int | None:
@@ -213,166 +195,176 @@ def _unit_id(raw: Any) -> int | None:
     return int(str(raw).strip())
 
 
-def _unit_of(sheet: SheetData, row: SheetRow, lookup, duplicates: dict[int, int], errors: list) -> Unit | None:
-    seen, filers, expected = lookup
-    raw = row.values[KEY]
-    if KEY in row.rejected:
-        return None
-    if raw is None:
-        errors.append(sheet.error(row.number, KEY, _("必填：请勿删除模板中的单位编号")))
-        return None
-    pk = _unit_id(raw)
-    if pk is None:
-        errors.append(sheet.error(row.number, KEY, _("单位编号应为数字：请勿修改模板中的编号")))
-        return None
-    unit = seen.get(pk)
-    if unit is None:
-        message = _("找不到编号为 %(pk)s 的单位，或您无权为其报送") % {"pk": pk}
-    elif pk not in filers:
-        message = _("您的角色不能为“%(name)s”报送") % {"name": unit.name}
-    elif pk not in expected:
-        message = _("“%(name)s”不在此报送任务的范围内") % {"name": unit.name}
-    elif pk in duplicates:
-        message = _("与第 %(row)s 行是同一单位：每个单位只能有一行") % {"row": duplicates[pk]}
-    else:
-        duplicates[pk] = row.number
-        name = row.values[NAME]
-        if name is not None and NAME not in row.rejected and str(name).strip() != unit.name:
-            errors.append(sheet.error(row.number, NAME, _("编号 %(pk)s 对应的单位是“%(name)s”，与此名称不符")
-                                      % {"pk": pk, "name": unit.name}))
-            return None
-        return unit
-    errors.append(sheet.error(row.number, KEY, message))
-    return None
-
-
 def _rule_column(rule: dict, columns: dict[str, Column]) -> str:
-    """The header of the first field a rule names (by position in the expression)."""
+    """The key of the first field a rule names (by position in the expression)."""
     expr = str(rule.get("expr", ""))
     try:
         keys = rules.parse(expr).keys
     except rules.RuleError:
         return ""
     positions = [(m.start(), k) for k in keys if k in columns for m in [re.search(rf"\b{re.escape(k)}\b", expr)] if m]
-    return columns[min(positions)[1]].header if positions else ""
+    return min(positions)[1] if positions else ""
 
 
-def _check_values(sheet: SheetData, row: SheetRow, plan_version: FormVersion, columns: list[Column],
-                  old: dict | None, errors: list[CellError]) -> dict | None:
-    """The row's clean values against the version the report is (or will be) filed on; errors located per cell."""
-    definition = plan_version.definition
-    known = {f["key"]: f for f in plan_version.fields}
-    by_key = {c.key: c for c in columns}
-    raw: dict[str, Any] = {}
-    before = len(errors)
-    for c in columns:
-        value = row.values[c.header]
-        if c.header in row.rejected:
-            continue
-        if c.key not in known:  # a report filed on an older version of the form
-            if value is not None:
-                errors.append(sheet.error(row.number, c.header, _("该单位当日报告所用的报表版本没有此项，请留空")))
-            continue
-        raw[c.key] = _raw(known[c.key], value)
-    if len(errors) > before or any(c.header in row.rejected for c in columns):
-        return None
-    for key in known:
-        if key not in by_key and old is not None:
-            raw[key] = old.get(key)  # a field the template no longer has keeps its filed value
-    clean, problems = clean_values(definition, raw)
-    for key, value in clean.items():  # the roll-ups hold 16 digits; no real figure comes near this
-        if key in by_key and known[key]["type"] in ("int", "decimal") and value is not None \
-                and abs(Decimal(str(value))) >= MAX_FIGURE and key not in problems:
-            problems[key] = [_("数值过大")]
-    for key, messages in problems.items():
-        if key == "__all__":
-            for message in messages:
-                rule = next((r for r in plan_version.rules if label(r, "message") == message), {})
-                header = _rule_column(rule, by_key) if rule else ""
-                errors.append(sheet.error(row.number, header, _("不符合规则：%(rule)s") % {"rule": message}))
-            continue
-        column = by_key.get(key)
-        prefix = f"{label(known[key])}：" if key in known else ""
-        for message in messages:
-            text = message[len(prefix):] if prefix and message.startswith(prefix) else message
-            errors.append(sheet.error(row.number, column.header if column else "", text))
-    return None if problems else clean
-
-
-def import_batch(user, assignment: Assignment, day: dt.date, uploaded_file: IO[bytes],
-                 now: dt.datetime | None = None) -> BatchResult:
-    """File or correct the reports in `uploaded_file` for `day`, all of them or none; see the module docstring."""
-    version = assignment.form.latest_version()
+def batch_spec(version: FormVersion) -> tuple[ImportSpec, list[Column]]:
+    """The upload's columns for the form's latest version: 单位名称, 单位编号, one per field, 更正原因."""
     columns = field_columns(version)
-    headers = (NAME, KEY, *(c.header for c in columns), REASON)
-    try:
-        sheet = xlsx.read_workbook(uploaded_file, expected_headers=headers)
-    except WorkbookRejected as exc:
-        return BatchResult(errors=exc.errors)
-    result = BatchResult(rows=len(sheet.rows), errors=list(sheet.errors))
-    written_day = _title_day(uploaded_file)
-    if written_day is not None and written_day != day:
-        result.errors.insert(0, CellError(sheet.name, 1, "A", "", _(
-            "这是 %(file)s 的模板，而您正在报送 %(day)s 的数据：请下载当日的模板，或切换到 %(file)s 再上传")
-            % {"file": written_day.isoformat(), "day": day.isoformat()}))
-        return result
-    ids = [pk for pk in (_unit_id(row.values[KEY]) for row in sheet.rows) if pk is not None]
-    lookup = _units_by_id(user, assignment, ids)
-    reports = {r.unit_id: r for r in Report.objects.filter(assignment=assignment, day=day, unit_id__in=list(lookup[0]))
-               .select_related("form_version")}
-    plans, duplicates = [], {}
-    for row in sheet.rows:
-        unit = _unit_of(sheet, row, lookup, duplicates, result.errors)
-        report = reports.get(unit.pk) if unit else None
-        clean = _check_values(sheet, row, report.form_version if report else version, columns,
-                              report.values if report else None, result.errors)
+    spec = ImportSpec((SheetColumn(NAME, NAME), SheetColumn(KEY, KEY),
+                       *(SheetColumn(c.key, c.header) for c in columns), SheetColumn(REASON, REASON)))
+    return spec, columns
+
+
+class BatchRows(RowHandler[_Plan]):
+    """File or correct one unit's report per row; see the module docstring."""
+
+    denied_key = KEY
+
+    def __init__(self, user, assignment: Assignment, day: dt.date, version: FormVersion, columns: list[Column],
+                 now: dt.datetime, filename: str):
+        self.user, self.assignment, self.day, self.version = user, assignment, day, version
+        self.columns, self.by_key = columns, {c.key: c for c in columns}
+        self.now, self.filename = now, filename
+        self.seen: dict[int, Unit] = {}
+        self.filers: set[int] = set()
+        self.expected: set[int] = set()
+        self.reports: dict[int, Report] = {}
+        self.duplicates: dict[int, int] = {}
+
+    def prepare(self, sheet: SheetData) -> None:
+        written_day = _title_day(sheet.above)
+        if written_day is not None and written_day != self.day:
+            raise WorkbookRejected([CellMessage(sheet.name, 1, "A", "", _(
+                "这是 %(file)s 的模板，而您正在报送 %(day)s 的数据：请下载当日的模板，或切换到 %(file)s 再上传")
+                % {"file": written_day.isoformat(), "day": self.day.isoformat()}, Rule.CHECK)])
+        ids = sorted({pk for pk in (_unit_id(row.values[KEY]) for row in sheet.rows) if pk is not None})
+        for chunk in chunked(ids):
+            self.seen |= {u.pk: u for u in scope.restrict(Unit.objects.filter(pk__in=chunk), self.user)}
+            self.filers |= set(scope.restrict(Unit.objects.filter(pk__in=chunk), self.user, mode=scope.FILE)
+                               .values_list("pk", flat=True))
+            self.expected |= set(Unit.objects.filter(services.expected_units_q(self.assignment), pk__in=chunk)
+                                 .values_list("pk", flat=True))
+        for chunk in chunked(sorted(self.seen)):
+            self.reports |= {r.unit_id: r for r in Report.objects.filter(
+                assignment=self.assignment, day=self.day, unit_id__in=chunk).select_related("form_version")}
+
+    def check(self, row: Row) -> _Plan | None:
+        unit = self._unit_of(row)
+        report = self.reports.get(unit.pk) if unit else None
+        clean = self._check_values(row, report.form_version if report else self.version,
+                                   report.values if report else None)
         if unit is None or clean is None:
-            continue
-        reason = "" if row.values[REASON] is None else str(row.values[REASON]).strip()
+            return None
+        reason = "" if row.raw[REASON] is None else str(row.raw[REASON]).strip()
+        plan = _Plan(row.number, unit, report, clean, reason)
         if report is not None and not all(_same(f, report.values.get(f["key"]), clean.get(f["key"]))
                                           for f in report.form_version.fields):
             if not reason:
-                result.errors.append(sheet.error(row.number, REASON, _(
-                    "“%(name)s”当日已报送，修改数据须填写更正原因") % {"name": unit.name}))
-                continue
+                row.error(REASON, _("“%(name)s”当日已报送，修改数据须填写更正原因") % {"name": unit.name},
+                          rule=Rule.REQUIRED)
+                return None
         elif report is not None:
-            result.unchanged += 1
-            continue
-        plans.append(_Plan(row, unit, report, clean, reason))
-    if result.errors:
-        result.errors.sort(key=lambda e: (e.row or 0, headers.index(e.header) if e.header in headers else -1))
-        result.unchanged = 0
-        return result
-    _write(user, assignment, day, sheet, plans, result, now or timezone.now(), getattr(uploaded_file, "name", ""))
-    return result
+            plan.unchanged = True
+        return plan
+
+    def _unit_of(self, row: Row) -> Unit | None:
+        raw = row.raw[KEY]
+        if KEY in row.refused:
+            return None
+        if raw is None:
+            row.error(KEY, _("必填：请勿删除模板中的单位编号"), rule=Rule.REQUIRED)
+            return None
+        pk = _unit_id(raw)
+        if pk is None:
+            row.error(KEY, _("单位编号应为数字：请勿修改模板中的编号"), rule=Rule.FORMAT)
+            return None
+        unit = self.seen.get(pk)
+        rule = Rule.SCOPE
+        if unit is None:
+            message = _("找不到编号为 %(pk)s 的单位，或您无权为其报送") % {"pk": pk}
+        elif pk not in self.filers:
+            message = _("您的角色不能为“%(name)s”报送") % {"name": unit.name}
+        elif pk not in self.expected:
+            message = _("“%(name)s”不在此报送任务的范围内") % {"name": unit.name}
+        elif pk in self.duplicates:
+            message = _("与第 %(row)s 行是同一单位：每个单位只能有一行") % {"row": self.duplicates[pk]}
+            rule = Rule.DUPLICATE
+        else:
+            self.duplicates[pk] = row.number
+            name = row.raw[NAME]
+            if name is not None and NAME not in row.refused and str(name).strip() != unit.name:
+                row.error(NAME, _("编号 %(pk)s 对应的单位是“%(name)s”，与此名称不符") % {"pk": pk, "name": unit.name})
+                return None
+            return unit
+        row.error(KEY, message, rule=rule)
+        return None
+
+    def _check_values(self, row: Row, version: FormVersion, old: dict | None) -> dict | None:
+        """The row's clean values against the version the report is (or will be) filed on; errors located per cell."""
+        known = {f["key"]: f for f in version.fields}
+        raw: dict[str, Any] = {}
+        refused = False
+        for c in self.columns:
+            value = row.raw[c.key]
+            if c.key in row.refused:
+                refused = True
+                continue
+            if c.key not in known:  # a report filed on an older version of the form
+                if value is not None:
+                    row.error(c.key, _("该单位当日报告所用的报表版本没有此项，请留空"))
+                    refused = True
+                continue
+            raw[c.key] = _raw(known[c.key], value)
+        if refused:
+            return None
+        for key in known:
+            if key not in self.by_key and old is not None:
+                raw[key] = old.get(key)  # a field the template no longer has keeps its filed value
+        clean, problems = clean_values(version.definition, raw)
+        for key, value in clean.items():  # the roll-ups hold 16 digits; no real figure comes near this
+            if key in self.by_key and known[key]["type"] in ("int", "decimal") and value is not None \
+                    and abs(Decimal(str(value))) >= MAX_FIGURE and key not in problems:
+                problems[key] = [_("数值过大")]
+        for key, messages in problems.items():
+            if key == "__all__":
+                for message in messages:
+                    rule = next((r for r in version.rules if label(r, "message") == message), {})
+                    column = _rule_column(rule, self.by_key) if rule else ""
+                    row.error(column, _("不符合规则：%(rule)s") % {"rule": message})
+                continue
+            prefix = f"{label(known[key])}：" if key in known else ""
+            for message in messages:
+                text = message[len(prefix):] if prefix and message.startswith(prefix) else message
+                row.error(key if key in self.by_key else "", text, rule=Rule.FORMAT)
+        return None if problems else clean
+
+    def save(self, plan: _Plan) -> str | tuple[str, ...]:
+        if plan.unchanged:
+            return UNCHANGED
+        if plan.report is None:
+            filing = services.submit_report(self.user, assignment=self.assignment, unit=plan.unit, day=self.day,
+                                            values=plan.values, source=Report.Source.EXCEL, now=self.now)
+            return (FILED, LATE) if filing.report.is_late else FILED
+        services.correct_report(self.user, plan.report, values=plan.values, reason=plan.reason,
+                                source=Report.Source.EXCEL, now=self.now)
+        return CORRECTED
+
+    def preview(self, plan: _Plan, row: Row) -> dict[str, Any]:
+        fields = {f["key"]: f for f in (plan.report.form_version if plan.report else self.version).fields}
+        shown_values = {k: shown(fields[k], v) for k, v in plan.values.items() if k in fields}
+        return {NAME: plan.unit.name, KEY: plan.unit.pk, **shown_values, REASON: plan.reason or None}
+
+    def finish(self, result: ImportResult) -> None:
+        audit.record(audit.Action.IMPORT, actor=self.user, object_repr=_("批量报送：%(name)s %(day)s") % {
+            "name": self.assignment.name, "day": self.day.isoformat()}, changes={
+            "file": self.filename, "rows": result.rows, **{k: result.counts[k] for k in
+                                                           (FILED, CORRECTED, UNCHANGED, LATE)}})
 
 
-def _write(user, assignment, day, sheet: SheetData, plans: list[_Plan], result: BatchResult, now,
-           filename: str) -> None:
-    with transaction.atomic():
-        for plan in plans:
-            try:
-                if plan.report is None:
-                    filing = services.submit_report(user, assignment=assignment, unit=plan.unit, day=day,
-                                                    values=plan.values, source=Report.Source.EXCEL, now=now)
-                    result.filed += 1
-                    result.late += int(filing.report.is_late)
-                else:
-                    services.correct_report(user, plan.report, values=plan.values, reason=plan.reason,
-                                            source=Report.Source.EXCEL, now=now)
-                    result.corrected += 1
-            except ValidationError as exc:
-                result.errors.append(sheet.error(plan.row.number, "", "；".join(exc.messages)))
-            except (PermissionDenied, Http404) as exc:
-                result.errors.append(sheet.error(plan.row.number, KEY, str(exc) or _("您无权为该单位报送")))
-            except DatabaseError:  # the service's own savepoint rolled its part back; stop and undo the rest
-                result.errors.append(sheet.error(plan.row.number, "", _("该行数据无法保存，请检查数值是否过大")))
-                break
-        if result.errors:
-            transaction.set_rollback(True)
-            result.filed = result.corrected = result.late = result.unchanged = 0
-            return
-        audit.record(audit.Action.IMPORT, actor=user, object_repr=_("批量报送：%(name)s %(day)s") % {
-            "name": assignment.name, "day": day.isoformat()}, changes={
-            "file": filename, "rows": result.rows, "filed": result.filed,
-            "corrected": result.corrected, "unchanged": result.unchanged, "late": result.late})
+def import_batch(user, assignment: Assignment, day: dt.date, uploaded_file: IO[bytes],
+                 now: dt.datetime | None = None, *, dry_run: bool = False) -> ImportResult:
+    """File or correct the reports in `uploaded_file` for `day`, all of them or none; see the module docstring."""
+    version = assignment.form.latest_version()
+    spec, columns = batch_spec(version)
+    handler = BatchRows(user, assignment, day, version, columns, now or timezone.now(),
+                        getattr(uploaded_file, "name", ""))
+    return run_import(uploaded_file, spec, handler, dry_run=dry_run)

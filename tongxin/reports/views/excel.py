@@ -124,8 +124,8 @@ class BatchUploadView(LoginRequiredMixin, View):
                              status=400)
         messages.success(request, _("批量报送完成：新报 %(filed)s 家（其中迟报 %(late)s 家），更正 %(corrected)s 家，"
                                     "%(unchanged)s 家数据无变化") % {
-            "filed": result.filed, "late": result.late, "corrected": result.corrected,
-            "unchanged": result.unchanged})
+            "filed": result.counts["filed"], "late": result.counts["late"], "corrected": result.counts["corrected"],
+            "unchanged": result.counts["unchanged"]})
         query = _query(assignment, day, request.GET.get("region") or region.code)
         try:
             return redirect(f"{reverse('reports:overview')}?{query}")

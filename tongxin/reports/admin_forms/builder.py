@@ -1,10 +1,7 @@
-"""Forms behind the administrator's reporting pages: the report-form builder, JSON import, assignments.
+"""The report-form builder: the rows a person types (meta, fields, rules) to and from a definition dict.
 
-The builder turns rows the user typed into a definition dict (see definition.py) and back, so that
-saving an unchanged form gives back the very same dict (and `define_form` then makes no new
-version). Keys of the stored definition the builder does not edit (a form's `figures` and
-`key_figures`, a field's or rule's extra keys) are carried over untouched. These forms only check
-what a person typed; the definition itself is judged by `services.define_form`.
+Saving an unchanged form gives back the very same dict (and `define_form` then makes no new version).
+Keys of the stored definition the builder does not edit are carried over untouched.
 """
 
 from __future__ import annotations
@@ -15,15 +12,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.regions.models import Region
-from tongxin.regions.queries import in_subtree
+from tongxin.reports.admin_forms.widgets import small
 from tongxin.reports.definition import FALSE_WORDS, TRUE_WORDS
-from tongxin.reports.models import Assignment, Form
-from tongxin.units.models import Category, Kind, Unit
+from tongxin.reports.models import Form
 
 TYPE_CHOICES = [
     ("int", gettext_lazy("整数")),
@@ -39,26 +33,10 @@ ZERO_CHOICES = [
     (ZERO_CARRY, gettext_lazy("沿用上次")),
     (ZERO_FIXED, gettext_lazy("固定值")),
 ]
-WEEKDAYS = [
-    (0, gettext_lazy("周一")),
-    (1, gettext_lazy("周二")),
-    (2, gettext_lazy("周三")),
-    (3, gettext_lazy("周四")),
-    (4, gettext_lazy("周五")),
-    (5, gettext_lazy("周六")),
-    (6, gettext_lazy("周日")),
-]
-MAX_JSON_BYTES = 1024 * 1024
 MAX_NUMBER = Decimal("1e15")
 # Keys of a field the builder edits; any other key of a stored field is carried over.
 FIELD_KEYS = ("key", "label", "label_en", "type", "unit", "required", "min", "max", "help", "choices", "carry", "zero")
 RULE_KEYS = ("expr", "message", "message_en")
-
-
-def _small(widget: forms.Widget, *extra: str) -> forms.Widget:
-    css = "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm"
-    widget.attrs["class"] = " ".join([css, *extra])
-    return widget
 
 
 class FormMetaForm(forms.Form):
@@ -66,14 +44,14 @@ class FormMetaForm(forms.Form):
         label=gettext_lazy("报表代码"),
         max_length=50,
         help_text=gettext_lazy("英文字母、数字、连字符，如 elderly-daily；保存后不能修改"),
-        widget=_small(forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false"})),
+        widget=small(forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false"})),
     )
-    name = forms.CharField(label=gettext_lazy("报表名称"), max_length=100, widget=_small(forms.TextInput()))
+    name = forms.CharField(label=gettext_lazy("报表名称"), max_length=100, widget=small(forms.TextInput()))
     name_en = forms.CharField(
-        label=gettext_lazy("英文名称"), max_length=100, required=False, widget=_small(forms.TextInput())
+        label=gettext_lazy("英文名称"), max_length=100, required=False, widget=small(forms.TextInput())
     )
     description = forms.CharField(
-        label=gettext_lazy("说明"), required=False, widget=_small(forms.Textarea(attrs={"rows": 2}))
+        label=gettext_lazy("说明"), required=False, widget=small(forms.Textarea(attrs={"rows": 2}))
     )
 
     def __init__(self, *args, editing: Form | None = None, **kwargs):
@@ -115,26 +93,26 @@ class FieldRowForm(forms.Form):
     key = forms.CharField(
         label=gettext_lazy("代码"),
         max_length=50,
-        widget=_small(
+        widget=small(
             forms.TextInput(attrs={"autocapitalize": "off", "spellcheck": "false", "placeholder": "residents_in_care"}),
             "font-monospace",
         ),
     )
-    label = forms.CharField(label=gettext_lazy("名称"), max_length=100, widget=_small(forms.TextInput()))
+    label = forms.CharField(label=gettext_lazy("名称"), max_length=100, widget=small(forms.TextInput()))
     label_en = forms.CharField(
-        label=gettext_lazy("英文名"), max_length=100, required=False, widget=_small(forms.TextInput())
+        label=gettext_lazy("英文名"), max_length=100, required=False, widget=small(forms.TextInput())
     )
     type = forms.ChoiceField(
         label=gettext_lazy("类型"),
         choices=TYPE_CHOICES,
         initial="int",
-        widget=_small(forms.Select(attrs={"data-tx-type": ""})),
+        widget=small(forms.Select(attrs={"data-tx-type": ""})),
     )
     unit = forms.CharField(
         label=gettext_lazy("单位"),
         max_length=20,
         required=False,
-        widget=_small(forms.TextInput(attrs={"placeholder": gettext_lazy("如：人")})),
+        widget=small(forms.TextInput(attrs={"placeholder": gettext_lazy("如：人")})),
     )
     required = forms.BooleanField(
         label=gettext_lazy("必填"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
@@ -143,35 +121,35 @@ class FieldRowForm(forms.Form):
         label=gettext_lazy("下限"),
         required=False,
         max_length=30,
-        widget=_small(forms.TextInput(attrs={"inputmode": "decimal"})),
+        widget=small(forms.TextInput(attrs={"inputmode": "decimal"})),
     )
     max = forms.CharField(
         label=gettext_lazy("上限"),
         required=False,
         max_length=30,
-        widget=_small(forms.TextInput(attrs={"inputmode": "decimal"})),
+        widget=small(forms.TextInput(attrs={"inputmode": "decimal"})),
     )
     help = forms.CharField(
-        label=gettext_lazy("填写说明"), max_length=200, required=False, widget=_small(forms.TextInput())
+        label=gettext_lazy("填写说明"), max_length=200, required=False, widget=small(forms.TextInput())
     )
     choices = forms.CharField(
         label=gettext_lazy("选项"),
         required=False,
         help_text=gettext_lazy("每行一个：值=标签，如 open=开放"),
-        widget=_small(forms.Textarea(attrs={"rows": 3, "data-tx-choices": ""})),
+        widget=small(forms.Textarea(attrs={"rows": 3, "data-tx-choices": ""})),
     )
     zero_mode = forms.ChoiceField(
         label=gettext_lazy("零报告取值"),
         choices=ZERO_CHOICES,
         initial=ZERO_NONE,
         required=False,
-        widget=_small(forms.Select(attrs={"data-tx-zero": ""})),
+        widget=small(forms.Select(attrs={"data-tx-zero": ""})),
     )
     zero_value = forms.CharField(
         label=gettext_lazy("固定值"),
         max_length=200,
         required=False,
-        widget=_small(forms.TextInput(attrs={"data-tx-zero-value": ""})),
+        widget=small(forms.TextInput(attrs={"data-tx-zero-value": ""})),
     )
     original = forms.CharField(required=False, widget=forms.HiddenInput())
 
@@ -332,7 +310,7 @@ class RuleRowForm(forms.Form):
         label=gettext_lazy("规则表达式"),
         max_length=500,
         strip=False,
-        widget=_small(
+        widget=small(
             forms.TextInput(
                 attrs={
                     "spellcheck": "false",
@@ -343,9 +321,9 @@ class RuleRowForm(forms.Form):
             "font-monospace",
         ),
     )
-    message = forms.CharField(label=gettext_lazy("提示信息"), max_length=200, widget=_small(forms.TextInput()))
+    message = forms.CharField(label=gettext_lazy("提示信息"), max_length=200, widget=small(forms.TextInput()))
     message_en = forms.CharField(
-        label=gettext_lazy("英文提示"), max_length=200, required=False, widget=_small(forms.TextInput())
+        label=gettext_lazy("英文提示"), max_length=200, required=False, widget=small(forms.TextInput())
     )
     original = forms.CharField(required=False, widget=forms.HiddenInput())
 
@@ -382,180 +360,3 @@ FieldFormSet = forms.formset_factory(
 RuleFormSet = forms.formset_factory(
     RuleRowForm, formset=_RowFormSet, extra=0, max_num=100, absolute_max=100, validate_max=True
 )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("JSON 文件"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json", "class": "form-control"}),
-    )
-    text = forms.CharField(
-        label=gettext_lazy("或粘贴 JSON"),
-        required=False,
-        strip=False,
-        widget=forms.Textarea(attrs={"rows": 10, "class": "form-control font-monospace small", "spellcheck": "false"}),
-    )
-
-    def clean(self) -> dict:
-        data = super().clean()
-        upload, text = data.get("file"), data.get("text", "")
-        if upload:
-            if upload.size > MAX_JSON_BYTES:
-                raise forms.ValidationError(_("文件太大：最多 1 MB"))
-            try:
-                text = upload.read().decode("utf-8-sig")
-            except UnicodeDecodeError:
-                raise forms.ValidationError(_("文件不是 UTF-8 编码的 JSON 文本")) from None
-        elif len(text.encode("utf-8")) > MAX_JSON_BYTES:
-            raise forms.ValidationError(_("内容太长：最多 1 MB"))
-        if not text.strip():
-            raise forms.ValidationError(_("请选择 JSON 文件，或粘贴 JSON 内容"))
-        try:
-            data["payload"] = json.loads(text, parse_constant=_reject_constant)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(
-                _("JSON 格式错误：第 %(line)s 行第 %(col)s 列（%(msg)s）")
-                % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg}
-            ) from None
-        except RecursionError:
-            raise forms.ValidationError(_("JSON 嵌套太深")) from None
-        except ValueError as exc:  # NaN, Infinity: not numbers a form can hold
-            raise forms.ValidationError(_("JSON 中不能使用 %(name)s") % {"name": exc.args[0]}) from None
-        problem = shape_problem(data["payload"])
-        if problem:
-            raise forms.ValidationError(problem)
-        return data
-
-
-def _reject_constant(name: str) -> None:
-    raise ValueError(name)
-
-
-def shape_problem(payload: Any) -> str | None:
-    """What is wrong with the outline of an exported form (the definition itself is judged by the service)."""
-    if not isinstance(payload, dict):
-        return _("JSON 的最外层应是一个对象（{…}），包含 code、name 和 definition")
-    definition = payload.get("definition")
-    if not isinstance(definition, dict):
-        return _("JSON 中缺少报表定义 definition（一个包含 fields 和 rules 的对象）")
-    if not isinstance(definition.get("fields"), list) or not all(isinstance(f, dict) for f in definition["fields"]):
-        return _("definition.fields 应是字段对象的列表")
-    rule_list = definition.get("rules", [])
-    if rule_list is not None and (
-        not isinstance(rule_list, list)
-        or not all(
-            isinstance(r, dict) and isinstance(r.get("expr", ""), str) and isinstance(r.get("message", ""), str)
-            for r in rule_list
-        )
-    ):
-        return _("definition.rules 应是规则对象的列表，每条规则的 expr 和 message 都是文本")
-    return None
-
-
-def region_groups(issuers: list[Unit]) -> list[dict]:
-    """Per issuer: the regions it may assign, i.e. its own, its children and its grandchildren (indented)."""
-    groups = []
-    for issuer in issuers:
-        top = issuer.region
-        regions = Region.objects.filter(in_subtree("code", top.prefix), level__lte=top.level + 2).order_by("code")
-        indent = "\u00a0" * 4
-        options = [
-            (r.code, indent * (r.level - top.level) + _("%(name)s（%(code)s）") % {"name": r.name, "code": r.code})
-            for r in regions
-        ]
-        groups.append({"issuer": issuer, "options": options})
-    return groups
-
-
-def unit_kind_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every kind that can file, grouped by category (institutions first)."""
-    from tongxin.units.models import KIND_CATEGORY
-
-    groups = []
-    for category in (Category.INSTITUTION, Category.SOCIAL_ORG, Category.OUTSIDE):
-        kinds = [(k.value, k.label) for k in Kind if KIND_CATEGORY[k] == category]
-        groups.append((category.label, kinds))
-    return groups
-
-
-class AssignmentForm(forms.Form):
-    form = forms.ModelChoiceField(
-        label=gettext_lazy("报表"),
-        queryset=Form.objects.order_by("name"),
-        empty_label=gettext_lazy("请选择报表"),
-        widget=_small(forms.Select()),
-    )
-    name = forms.CharField(
-        label=gettext_lazy("任务名称"),
-        max_length=100,
-        widget=_small(forms.TextInput()),
-        help_text=gettext_lazy("如：养老机构疫情防控日报（南县）"),
-    )
-    issuer = forms.ModelChoiceField(
-        label=gettext_lazy("下达单位"), queryset=Unit.objects.none(), empty_label=None, widget=_small(forms.Select())
-    )
-    region = forms.CharField(
-        label=gettext_lazy("报送范围"), max_length=6, help_text=gettext_lazy("该区划及其下级区划内的单位须报送")
-    )
-    unit_kinds = forms.MultipleChoiceField(
-        label=gettext_lazy("报送单位类型"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=gettext_lazy("范围内这些类型的单位须报送；都不勾选则除民政部门外的所有单位都须报送"),
-    )
-    frequency = forms.ChoiceField(
-        label=gettext_lazy("频次"),
-        choices=Assignment.Frequency.choices,
-        initial=Assignment.Frequency.DAILY,
-        widget=_small(forms.Select(attrs={"data-tx-frequency": ""})),
-    )
-    weekday = forms.TypedChoiceField(
-        label=gettext_lazy("每周报送日"),
-        choices=[("", "—"), *WEEKDAYS],
-        coerce=int,
-        required=False,
-        empty_value=None,
-        widget=_small(forms.Select()),
-    )
-    deadline = forms.TimeField(
-        label=gettext_lazy("截止时间"),
-        initial=dt.time(10, 0),
-        help_text=gettext_lazy("当日北京时间"),
-        widget=_small(forms.TimeInput(attrs={"type": "time"}, format="%H:%M")),
-    )
-    start_date = forms.DateField(
-        label=gettext_lazy("开始日期"), widget=_small(forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    )
-    end_date = forms.DateField(
-        label=gettext_lazy("结束日期"), widget=_small(forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    )
-
-    def __init__(self, *args, issuers: list[Unit], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.issuers = issuers
-        self.fields["issuer"].queryset = Unit.objects.filter(pk__in=[u.pk for u in issuers]).order_by("region_id")
-        self.fields["unit_kinds"].choices = unit_kind_choices()
-        self.fields["unit_kinds"].initial = [Kind.ELDERLY_CARE]
-        self.fields["start_date"].initial = timezone.localdate()
-        if issuers:
-            self.fields["issuer"].initial = issuers[0].pk
-            self.fields["region"].initial = issuers[0].region_id
-
-    def clean_region(self) -> Region:
-        region = Region.objects.filter(code=self.cleaned_data["region"].strip()).first()
-        if region is None:
-            raise forms.ValidationError(_("没有这个区划"))
-        return region
-
-    def clean(self) -> dict:
-        data = super().clean()
-        issuer, region = data.get("issuer"), data.get("region")
-        if issuer is not None and region is not None and not region.code.startswith(issuer.region.prefix):
-            self.add_error("region", _("报送范围必须在下达单位（%(issuer)s）的辖区内") % {"issuer": issuer.name})
-        if data.get("frequency") == Assignment.Frequency.WEEKLY and data.get("weekday") is None:
-            self.add_error("weekday", _("每周报送须指定星期几"))
-        start, end = data.get("start_date"), data.get("end_date")
-        if start and end and start > end:
-            self.add_error("end_date", _("结束日期不能早于开始日期"))
-        return data
