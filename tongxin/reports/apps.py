@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "tongxin.reports"
     label = "reports"
     verbose_name = _("情况报送")
+
+    def ready(self) -> None:
+        from tongxin.reports import rollups  # noqa: F401  (connects the roll-ups to units.signals.unit_moved)
