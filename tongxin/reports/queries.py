@@ -91,7 +91,7 @@ def expected_periods(assignment: Assignment, region: Region, day: dt.date | None
         q &= Q(kind__in=assignment.unit_kinds)
     if day is not None:
         q &= in_service_q(day)
-    return UnitPeriod.objects.filter(q)
+    return UnitPeriod.objects.filter(q).order_by()
 
 
 def completeness(assignment: Assignment, region: Region, day: dt.date) -> CompletenessTable:
@@ -128,8 +128,9 @@ def missing_units(assignment: Assignment, region: Region, day: dt.date) -> Query
         return Unit.objects.none()
     filed = Report.objects.filter(assignment=assignment, day=day, unit_id=OuterRef("unit_id"))
     owing = expected_periods(assignment, region, day).filter(~Exists(filed))
+    then = UnitPeriod.objects.filter(in_service_q(day), unit_id=OuterRef("pk")).order_by().values("region_code")
     return (Unit.objects.filter(pk__in=owing.values("unit_id"))
-            .annotate(region_code_then=owing.filter(unit_id=OuterRef("pk")).values("region_code")[:1])
+            .annotate(region_code_then=then[:1])
             .select_related("region").order_by("region_code_then", "name"))
 
 

@@ -125,7 +125,6 @@ class UnitPeriod(models.Model):
     valid_until = models.DateField(_("终止日期"), null=True, blank=True)
 
     class Meta:
-        ordering = ["unit", "valid_from"]
         verbose_name = _("单位在册期间")
         verbose_name_plural = _("单位在册期间")
         constraints = [

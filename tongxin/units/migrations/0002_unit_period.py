@@ -55,7 +55,6 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '单位在册期间',
                 'verbose_name_plural': '单位在册期间',
-                'ordering': ['unit', 'valid_from'],
                 'indexes': [models.Index(fields=['region_code', 'valid_from'], name='unit_period_region_idx'), models.Index(fields=['unit', 'valid_from'], name='unit_period_unit_idx')],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('valid_until__isnull', True)), fields=('unit',), name='unit_period_one_open'), models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gt', models.F('valid_from')), _connector='OR'), name='unit_period_not_empty')],
             },
