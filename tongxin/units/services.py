@@ -118,7 +118,7 @@ def _open_period(unit: Unit, day: dt.date) -> UnitPeriod:
     """Start the unit's period in its current region and kind on `day` (re-opening one that ended that day)."""
     last = UnitPeriod.objects.filter(unit=unit).order_by("-valid_from").first()
     if last is not None and last.valid_until is not None and day < last.valid_until:
-        raise ValidationError({"is_active": [_("生效日期早于该单位上次停止运营的日期")]})
+        raise ValidationError({"day": [_("生效日期早于该单位上次停止运营的日期")]})
     if (last is not None and last.valid_until == day and last.region_code == unit.region_id
             and last.kind == unit.kind):
         last.valid_until = None  # closed and re-opened on the same day: one unbroken period
@@ -133,7 +133,7 @@ def _end_period(unit: Unit, day: dt.date) -> None:
     if period is None:
         return
     if day < period.valid_from:
-        raise ValidationError({"region": [_("生效日期早于该单位当前状态的起始日期")]})
+        raise ValidationError({"day": [_("生效日期早于该单位当前状态的起始日期")]})
     if day == period.valid_from:
         period.delete()  # the state it opened never lasted a whole day
     else:
