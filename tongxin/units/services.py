@@ -37,12 +37,15 @@ from tongxin.units.models import (
 )
 from tongxin.units.signals import unit_moved
 
-EDITABLE_FIELDS = (
-    "name", "kind", "region", "supervisor", "member_of", "credit_code", "address", "contact_person",
-    "phone", "beds", "residents", "staff", "is_active",
-    # the same links by key, for callers that hold codes and ids rather than objects
-    "region_id", "supervisor_id", "member_of_id",
-)
+
+class _Unset:
+    """The value of an update parameter the caller did not give (None is a value: "clear it")."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET: Any = _Unset()
 
 
 def _normalise(values: dict[str, Any]) -> dict[str, Any]:
@@ -142,16 +145,32 @@ def _end_period(unit: Unit, day: dt.date) -> None:
 
 
 @transaction.atomic
-def create_unit(actor, *, in_service_from: dt.date | None = None, **values: Any) -> Unit:
+def create_unit(
+    actor, *, name: str, kind: str, region: Region | None = None, region_id: str | None = None,
+    supervisor: Unit | None = None, supervisor_id: int | None = None,
+    member_of: Unit | None = None, member_of_id: int | None = None, credit_code: str | None = None,
+    address: str = "", contact_person: str = "", phone: str = "", beds: int | None = None,
+    residents: int | None = None, staff: int | None = None, is_active: bool = True,
+    in_service_from: dt.date | None = None,
+) -> Unit:
     """Create a unit in the actor's writable scope; fills the supervising bureau when not given.
 
-    An active unit is in service from `in_service_from` (default: today, local); only the system
-    may name a past day (the demo's units were in service long before the story starts).
+    A link may be given as the object (`region`) or its key (`region_id`). An active unit is in
+    service from `in_service_from` (default: today, local); only the system may name a past day
+    (the demo's units were in service long before the story starts).
     """
+    values: dict[str, Any] = {
+        "name": name, "kind": kind, "credit_code": credit_code, "address": address,
+        "contact_person": contact_person, "phone": phone, "beds": beds, "residents": residents,
+        "staff": staff, "is_active": is_active,
+    }
+    for field, obj, key in (("region", region, region_id), ("supervisor", supervisor, supervisor_id),
+                            ("member_of", member_of, member_of_id)):
+        if obj is not None:
+            values[field] = obj
+        elif key is not None:
+            values[f"{field}_id"] = key
     values = _normalise(values)
-    unknown = set(values) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
     since = _effective_day(actor, in_service_from, "in_service_from")
     unit = Unit(**values)
     if unit.region_id and actor is not None:
@@ -169,7 +188,13 @@ def create_unit(actor, *, in_service_from: dt.date | None = None, **values: Any)
 
 
 @transaction.atomic
-def update_unit(actor, unit: Unit, *, day: dt.date | None = None, **values: Any) -> Unit:
+def update_unit(
+    actor, unit: Unit, *, name: Any = UNSET, kind: Any = UNSET, region: Any = UNSET, region_id: Any = UNSET,
+    supervisor: Any = UNSET, supervisor_id: Any = UNSET, member_of: Any = UNSET, member_of_id: Any = UNSET,
+    credit_code: Any = UNSET, address: Any = UNSET, contact_person: Any = UNSET, phone: Any = UNSET,
+    beds: Any = UNSET, residents: Any = UNSET, staff: Any = UNSET, is_active: Any = UNSET,
+    day: dt.date | None = None,
+) -> Unit:
     """Change a unit's fields; the actor must be able to write it where it is and where it goes.
 
     Closing (is_active False), re-opening, a new region or a new kind take effect on `day`
@@ -179,10 +204,11 @@ def update_unit(actor, unit: Unit, *, day: dt.date | None = None, **values: Any)
     """
     if actor is not None:
         scope.require_write(actor, unit)
-    values = _normalise(values)
-    unknown = set(values) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
+    given = {"name": name, "kind": kind, "region": region, "region_id": region_id, "supervisor": supervisor,
+             "supervisor_id": supervisor_id, "member_of": member_of, "member_of_id": member_of_id,
+             "credit_code": credit_code, "address": address, "contact_person": contact_person, "phone": phone,
+             "beds": beds, "residents": residents, "staff": staff, "is_active": is_active}
+    values = _normalise({k: v for k, v in given.items() if v is not UNSET})
     locked = Unit.objects.select_for_update().get(pk=unit.pk)
     before = audit.snapshot(locked)
     for key, value in values.items():
