@@ -53,7 +53,7 @@ from tongxin.regions.services import load_divisions  # noqa: E402
 from tongxin.reports import queries, rollups, services  # noqa: E402
 from tongxin.reports.definition import clean_values, zero_values  # noqa: E402
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report, Revision  # noqa: E402
-from tongxin.units.models import Category, Kind, Membership, Role, Unit  # noqa: E402
+from tongxin.units.models import Category, Kind, Membership, Role, Unit, UnitPeriod  # noqa: E402
 
 START = dt.date(2021, 7, 26)
 PROVINCE, CITY, COUNTY = "430000", "430800", "430821"  # 湖南省, 张家界市, 慈利县
@@ -106,6 +106,10 @@ def setup(n_units: int, n_days: int) -> tuple[Assignment, User, list[Unit]]:
         name="养老机构疫情防控日报", deadline=dt.time(10, 0), start_date=START,
         end_date=START + dt.timedelta(days=n_days - 1), unit_kinds=[Kind.ELDERLY_CARE])
     homes = list(Unit.objects.filter(kind=Kind.ELDERLY_CARE).order_by("pk"))
+    # in service since before the assignment starts (what units.services.create_unit would record)
+    UnitPeriod.objects.bulk_create([UnitPeriod(unit=h, region_code=h.region_id, kind=h.kind,
+                                               valid_from=START - dt.timedelta(days=365)) for h in homes],
+                                   batch_size=2000)
     return assignment, officer, homes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from tongxin.accounts.services import create_user
@@ -9,6 +10,7 @@ from tongxin.units import services
 from tongxin.units.models import Kind, Role, Unit
 
 PASSWORD = "Tongxin#2021"
+IN_SERVICE_FROM = dt.date(2021, 1, 1)  # every unit of the world was in service before the story starts
 
 
 @dataclass
@@ -33,7 +35,7 @@ class World:
 
 
 def bureau(name: str, region: str) -> Unit:
-    return services.create_unit(None, name=name, kind=Kind.BUREAU, region_id=region)
+    return services.create_unit(None, name=name, kind=Kind.BUREAU, region_id=region, in_service_from=IN_SERVICE_FROM)
 
 
 def person(username: str, unit: Unit, role: str, full_name: str = ""):
@@ -50,11 +52,14 @@ def build_world() -> World:
     cili_bureau = bureau("慈利县民政局", "430821")
     nanxian_home = services.create_unit(
         None, name="南县福利院", kind=Kind.ELDERLY_CARE, region_id="430921", beds=120, residents=86, staff=21,
-        contact_person="李敏", phone="13807371234",
+        contact_person="李敏", phone="13807371234", in_service_from=IN_SERVICE_FROM,
     )
-    nanxian_home_2 = services.create_unit(None, name="南县南洲镇敬老院", kind=Kind.ELDERLY_CARE, region_id="430921")
-    cili_home = services.create_unit(None, name="慈利县零阳镇敬老院", kind=Kind.ELDERLY_CARE, region_id="430821")
-    leshan = services.create_unit(None, name="慈利县乐善社会工作服务中心", kind=Kind.SOCIAL_WORK, region_id="430821")
+    nanxian_home_2 = services.create_unit(None, name="南县南洲镇敬老院", kind=Kind.ELDERLY_CARE, region_id="430921",
+                                            in_service_from=IN_SERVICE_FROM)
+    cili_home = services.create_unit(None, name="慈利县零阳镇敬老院", kind=Kind.ELDERLY_CARE, region_id="430821",
+                                        in_service_from=IN_SERVICE_FROM)
+    leshan = services.create_unit(None, name="慈利县乐善社会工作服务中心", kind=Kind.SOCIAL_WORK, region_id="430821",
+                                     in_service_from=IN_SERVICE_FROM)
     return World(
         province=province, yiyang=yiyang, nanxian_bureau=nanxian_bureau, zhangjiajie=zhangjiajie,
         cili_bureau=cili_bureau, nanxian_home=nanxian_home, nanxian_home_2=nanxian_home_2, cili_home=cili_home,

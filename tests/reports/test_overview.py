@@ -198,7 +198,7 @@ def test_remind_notifies_the_missing_homes_reporters(world, filed, client_for):
         reverse("reports:remind"), {"assignment": filed.pk, "region": "430921", "day": DAY.isoformat()}, follow=True)
     assert response.status_code == 200
     assert "1 个未报单位" in response.content.decode()
-    assert Notification.objects.filter(recipient=reporter, kind="reminder").count() == 1
+    assert Notification.objects.filter(recipient=reporter, key="reports.reminder").count() == 1
     assert not Notification.objects.filter(recipient=world.home_reporter).exists()
 
 

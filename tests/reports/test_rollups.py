@@ -100,7 +100,7 @@ def test_reminder_reaches_the_missing_homes_reporters_only(world, daily):
     count = services.remind_missing(world.nanxian, assignment=daily, region=Region.objects.get(code="430921"),
                                     day=START)
     assert count == 1
-    assert Notification.objects.filter(recipient=other, kind="reminder").count() == 1
+    assert Notification.objects.filter(recipient=other, key="reports.reminder").count() == 1
     assert not Notification.objects.filter(recipient=world.home_reporter).exists()
     assert AuditEvent.objects.filter(action="remind", actor_name="nanxian").exists()
 

@@ -205,7 +205,7 @@ def test_county_officer_cannot_file_for_another_countys_home(world, nanxian_fili
 def test_nobody_reads_someone_elses_notification(world, client_for):
     from tongxin.core.notify import notify
 
-    (note,) = notify([world.nanxian], title="催报")
+    (note,) = notify([world.nanxian], key="reports.reminder", params={"form": "日报", "day": "2021-08-02"})
     response = client_for(world.cili).post(reverse("notifications:read", args=[note.pk]))
     assert response.status_code == 404
     note.refresh_from_db()

@@ -73,12 +73,19 @@ class AuditEvent(models.Model):
 
 
 class Notification(models.Model):
-    """One message to one user, shown in the app (and possibly sent outside by a backend)."""
+    """One message to one user, shown in the app (and possibly sent outside by a backend).
+
+    It is stored as a message key plus parameters and rendered in the reader's language when
+    read (see core.notify). `title` and `body` keep the text as first rendered in the default
+    language: the fallback when a key is no longer registered, and the only text of rows stored
+    before notifications had keys.
+    """
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
                                   related_name="notifications")
-    kind = models.CharField(_("类别"), max_length=30, blank=True)
-    title = models.CharField(_("标题"), max_length=200)
+    key = models.CharField(_("消息类型"), max_length=100, blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    title = models.CharField(_("标题"), max_length=200, blank=True)
     body = models.TextField(_("内容"), blank=True)
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
@@ -91,7 +98,7 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
 
     def __str__(self) -> str:
-        return self.title
+        return self.key or self.title
 
 
 def attachment_upload_to(instance: "Attachment", filename: str) -> str:

@@ -1,30 +1,111 @@
 """The notification centre: in-app notifications, plus outside delivery (SMS, email) through backends.
 
+A notification is stored as a message key plus parameters and rendered in the reader's language
+when it is read: the page renders in the request's language, a delivery backend in the
+recipient's (`recipient_language`). The app that sends a kind of message owns its wording and
+registers it once, in its AppConfig.ready:
+
+    notify.register("reports.reminder", label=_("催报"),
+                    title=_("催报：%(assignment)s（%(day)s）尚未报送"), body=_("请于今日尽快报送…"))
+
+with lazy gettext strings and `%(name)s` placeholders; core renders them without importing the app.
+
 `notify` stores one in-app notification per recipient in the caller's transaction and hands
 each to the configured delivery backends only after the transaction commits, so a rolled-back
-action sends nothing. Backends are classes with `deliver(notification)`, listed in the setting
-TONGXIN_NOTIFY_BACKENDS; the default only logs what an SMS/email gateway would send.
+action sends nothing. Backends are classes with `deliver(notification, message)`, listed in the
+setting TONGXIN_NOTIFY_BACKENDS; the default only logs what an SMS/email gateway would send.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.utils import translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from tongxin.core.models import Notification
 
 log = logging.getLogger("tongxin.notify")
 
 
+@dataclass(frozen=True)
+class MessageKind:
+    """A registered kind of message: lazy templates with `%(name)s` placeholders, and a short label."""
+
+    key: str
+    title: Any  # a lazy gettext string
+    body: Any = ""
+    label: Any = ""
+
+
+@dataclass(frozen=True)
+class Message:
+    """A notification as one reader reads it, in one language (plain text: templates escape it)."""
+
+    title: str
+    body: str
+    label: str
+
+
+_KINDS: dict[str, MessageKind] = {}
+
+
+def register(key: str, *, title: Any, body: Any = "", label: Any = "") -> MessageKind:
+    """Register (or re-register, e.g. on a reload) the wording of a kind of message under `key`."""
+    if not key or len(key) > 100:
+        raise ValueError(f"a message key is 1 to 100 characters: {key!r}")
+    kind = MessageKind(key, title, body, label)
+    _KINDS[key] = kind
+    return kind
+
+
+def message_kind(key: str) -> MessageKind | None:
+    return _KINDS.get(key)
+
+
+def recipient_language(user: Any) -> str:
+    """The language a user reads outside the app in: their stored preference, else the default (zh-hans)."""
+    preferred = getattr(user, "language", "") or ""
+    known = {code for code, _name in settings.LANGUAGES}
+    return preferred if preferred in known else settings.LANGUAGE_CODE
+
+
+def _fill(kind: MessageKind, params: Mapping[str, Any]) -> Message:
+    """The kind's templates filled with `params` in the active language (KeyError etc. when they do not fit)."""
+    title, body = str(kind.title), str(kind.body)
+    return Message((title % params)[:200], body % params if body else "", str(kind.label))
+
+
+def render(notification: Notification, language: str | None = None) -> Message:
+    """The notification in `language` (default: the active one).
+
+    An unknown key, or parameters that do not fill its templates (rows stored before keys
+    existed have none), fall back to the text stored with the notification.
+    """
+    with translation.override(language or translation.get_language()):
+        kind = _KINDS.get(notification.key)
+        if kind is not None:
+            params = notification.params if isinstance(notification.params, dict) else {}
+            try:
+                return _fill(kind, params)
+            except (KeyError, TypeError, ValueError):
+                log.warning("notification %s: parameters do not fill %r", notification.pk, notification.key)
+        return Message(notification.title or _("通知"), notification.body, str(kind.label) if kind else "")
+
+
 class LoggingBackend:
     """Writes each notification to the log; stands in for an SMS or email gateway."""
 
-    def deliver(self, notification: Notification) -> None:
-        log.info("notify user=%s title=%s url=%s", notification.recipient_id, notification.title, notification.url)
+    def deliver(self, notification: Notification, message: Message) -> None:
+        log.info("notify user=%s title=%s url=%s", notification.recipient_id, message.title, notification.url)
 
 
 def _backends() -> list:
@@ -32,22 +113,42 @@ def _backends() -> list:
     return [import_string(path)() for path in paths]
 
 
-def notify(recipients: Iterable, *, title: str, body: str = "", url: str = "", kind: str = "") -> list[Notification]:
-    """One in-app notification per distinct recipient; outside delivery after commit."""
+def _plain_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Parameters as JSON keeps them (dates as ISO strings); anything else is a programming error."""
+    return json.loads(json.dumps(dict(params or {}), cls=DjangoJSONEncoder))
+
+
+def notify(recipients: Iterable, *, key: str, params: Mapping[str, Any] | None = None,
+           url: str = "") -> list[Notification]:
+    """One in-app notification of the registered kind `key` per distinct recipient; outside delivery
+    after commit, each in the recipient's language.
+
+    Parameters are stored as they are and filled into the kind's templates when read; the
+    default language's rendering is kept as the fallback text.
+    """
+    kind = _KINDS.get(key)
+    if kind is None:
+        raise ValueError(f"unregistered message key: {key!r}")
+    plain = _plain_params(params)
+    with translation.override(settings.LANGUAGE_CODE):
+        fallback = _fill(kind, plain)  # raises here, at the sender, when the parameters do not fit
     seen: set[int] = set()
     rows = []
     for user in recipients:
         if user.pk in seen:
             continue
         seen.add(user.pk)
-        rows.append(Notification(recipient=user, title=title[:200], body=body, url=url[:300], kind=kind[:30]))
+        rows.append(Notification(recipient=user, key=key, params=plain, title=fallback.title[:200],
+                                 body=fallback.body, url=url[:300]))
     created = Notification.objects.bulk_create(rows)
 
     def deliver():
-        for backend in _backends():
-            for notification in created:
+        backends = _backends()
+        for notification in created:
+            message = render(notification, recipient_language(notification.recipient))
+            for backend in backends:
                 try:
-                    backend.deliver(notification)
+                    backend.deliver(notification, message)
                 except Exception:  # one failing gateway must not stop the others
                     log.exception("notification delivery failed via %s", backend.__class__.__name__)
 

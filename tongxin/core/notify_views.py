@@ -1,4 +1,5 @@
-"""The notification centre's pages: the signed-in user's own notifications, newest first.
+"""The notification centre's pages: the signed-in user's own notifications, newest first, each
+rendered in the reader's language (core.notify.render).
 
 A user only ever sees and marks their own notifications: someone else's id is a 404. Marking
 one read follows its link when that link stays on this site. `unread_count` is a context
@@ -15,13 +16,12 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.models import Notification
+from tongxin.core.notify import render as render_message
 
 PAGE_SIZE = 25
-KIND_LABELS = {"reminder": gettext_lazy("催报")}
 
 
 def unread_count(request) -> dict:
@@ -38,7 +38,7 @@ def notification_list(request):
     mine = Notification.objects.filter(recipient=request.user)
     page = Paginator(mine.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     for n in page.object_list:
-        n.kind_label = KIND_LABELS.get(n.kind, "")
+        n.message = render_message(n)  # in the language this reader reads the page in
     return render(request, "core/notifications.html", {
         "page_obj": page, "paginator": page.paginator, "object_list": page.object_list,
         "unread": mine.filter(read_at__isnull=True).count(), "query_string": "",

@@ -3,6 +3,7 @@
 Guarantees:
 - every unit, user and role comes from `units.services.create_unit` / `grant_role` and
   `accounts.services.create_user` with actor=None (the system), so each is validated and audited;
+  every unit is in service from `story.IN_SERVICE_FROM`, before the story starts;
 - idempotent: units are found by (region, name), users by username, roles by (user, unit, role)
   before anything is created, so a second run creates nothing, audits nothing and raises nothing;
 - all or nothing: the whole build is one transaction;
@@ -79,7 +80,8 @@ class _Builder:
     def unit(self, region: str, name: str, kind: str, **values: Any) -> Unit:
         found = self.units.get((region, name))
         if found is None:
-            found = create_unit(None, name=name, kind=kind, region_id=region, **values)
+            found = create_unit(None, name=name, kind=kind, region_id=region,
+                                in_service_from=story.IN_SERVICE_FROM, **values)
             self.units[(region, name)] = found
             self.created["units"] += 1
         return found

@@ -169,6 +169,8 @@ LOGINS: tuple[Login, ...] = (
 # form "养老机构疫情防控日报" by 10:00 each day of the response period.
 REPORT_FORM = "elderly-daily"  # the code of the built-in form (tongxin/reports/data/elderly_daily.json)
 REPORT_NAME = "养老机构疫情防控日报"
+# Every unit of the story was in service long before the response began (the registry's history).
+IN_SERVICE_FROM = dt.date(2021, 1, 1)
 REPORT_START = dt.date(2021, 7, 26)
 REPORT_END = dt.date(2021, 8, 9)
 REPORT_DEADLINE = dt.time(10, 0)

@@ -22,13 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.core import audit
-<<<<<<< HEAD
-from tongxin.core.workflow import INITIAL, Workflow, step
-from tongxin.inspections.definition import DefinitionError, judge, validate_definition
-=======
 from tongxin.core.versioning import define_version
+from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.inspections.definition import judge, validate_definition
->>>>>>> excel
 from tongxin.inspections.models import (
     Answer,
     Campaign,

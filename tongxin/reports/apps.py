@@ -6,3 +6,11 @@ class ReportsConfig(AppConfig):
     name = "tongxin.reports"
     label = "reports"
     verbose_name = _("情况报送")
+
+    def ready(self) -> None:
+        from tongxin.core import notify
+        from tongxin.reports import rollups  # noqa: F401  (connects the roll-ups to units.signals.unit_moved)
+
+        # The reminder's wording, rendered by core in each reader's language.
+        notify.register("reports.reminder", label=_("催报"), title=_("催报：%(form)s（%(day)s）尚未报送"),
+                        body=_("请于今日尽快报送；如无情况，请提交零报告。"))

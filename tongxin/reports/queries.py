@@ -1,8 +1,11 @@
 """Reads for reporting: who must report, completeness by region, missing units, figures and trends.
 
 Figures and filing counts come from the roll-ups (one indexed read per region and day, never a
-scan of reports). The expected count per region comes from the unit table's region index; the
-list of missing units is an anti-join on the (assignment, day) index of reports. The overview's
+scan of reports). Who is expected on a day comes from the units' in-service periods
+(`UnitPeriod`, read through its region index): the units in service on that day, in the
+assignment's region and of its kinds *as they were that day*, so adding, closing or moving a
+unit never rewrites a past day. The list of missing units is an anti-join (`~Exists`) on the
+(assignment, day) index of reports. The overview's
 key figures (with the change since yesterday), derived figures (ratios and zero-case streaks)
 and trends are computed from those roll-up rows only.
 """
@@ -14,16 +17,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.reports.definition import label
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report
 from tongxin.reports.rollups import region_chain
-from tongxin.reports.services import expected_units_q, is_due
+from tongxin.reports.services import is_due
 from tongxin.units import scope
-from tongxin.units.models import Unit
+from tongxin.units.models import Kind, Unit, UnitPeriod, in_service_q
 
 TREND_DAYS = 14
 
@@ -74,6 +77,23 @@ def _child_of(region: Region, code: str, children: set[str]) -> str | None:
     return None
 
 
+def expected_periods(assignment: Assignment, region: Region, day: dt.date | None = None) -> QuerySet[UnitPeriod]:
+    """The in-service periods of the units that owe `assignment` a report under `region`.
+
+    With `day`, only the periods covering it (at most one per unit); without, every period in
+    the assignment's region and kinds (for a filter by day applied later, e.g. a trend).
+    """
+    outer, inner = sorted([assignment.region.prefix, region.prefix], key=len)
+    if not inner.startswith(outer):
+        return UnitPeriod.objects.none()  # the region lies outside the assignment's
+    q = in_subtree("region_code", inner) & ~Q(kind=Kind.BUREAU)
+    if assignment.unit_kinds:
+        q &= Q(kind__in=assignment.unit_kinds)
+    if day is not None:
+        q &= in_service_q(day)
+    return UnitPeriod.objects.filter(q).order_by()
+
+
 def completeness(assignment: Assignment, region: Region, day: dt.date) -> CompletenessTable:
     """Expected, on time, late and missing for `region` and each child region on `day`."""
     children = child_regions(region)
@@ -82,11 +102,10 @@ def completeness(assignment: Assignment, region: Region, day: dt.date) -> Comple
     total = Completeness(region)
     if not is_due(assignment, day):
         return CompletenessTable(total, list(rows.values()))
-    per_code = (Unit.objects.filter(expected_units_q(assignment), in_subtree("region_id", region.prefix))
-                .values("region_id").annotate(n=Count("id")).order_by())
+    per_code = expected_periods(assignment, region, day).values("region_code").annotate(n=Count("id")).order_by()
     for row in per_code:
         total.expected += row["n"]
-        child = _child_of(region, row["region_id"], child_codes)
+        child = _child_of(region, row["region_code"], child_codes)
         if child is not None:
             rows[child].expected += row["n"]
     filings = {f.region_code: f for f in FilingRollup.objects.filter(
@@ -99,12 +118,20 @@ def completeness(assignment: Assignment, region: Region, day: dt.date) -> Comple
 
 
 def missing_units(assignment: Assignment, region: Region, day: dt.date) -> QuerySet[Unit]:
-    """Units of `region` that owe a report for `day` and have not filed it, with their contacts."""
+    """Units in service under `region` on `day` that owed a report for it and have not filed it.
+
+    Each unit carries `region_code_then`, where it was in service that day (it may have moved
+    since). An anti-join on the reports' (assignment, day) index; the periods are read through
+    their region index.
+    """
     if not is_due(assignment, day):
         return Unit.objects.none()
-    filed = Report.objects.filter(assignment=assignment, day=day).values("unit_id")
-    return (Unit.objects.filter(expected_units_q(assignment), in_subtree("region_id", region.prefix))
-            .exclude(pk__in=filed).select_related("region").order_by("region_id", "name"))
+    filed = Report.objects.filter(assignment=assignment, day=day, unit_id=OuterRef("unit_id"))
+    owing = expected_periods(assignment, region, day).filter(~Exists(filed))
+    then = UnitPeriod.objects.filter(in_service_q(day), unit_id=OuterRef("pk")).order_by().values("region_code")
+    return (Unit.objects.filter(pk__in=owing.values("unit_id"))
+            .annotate(region_code_then=then[:1])
+            .select_related("region").order_by("region_code_then", "name"))
 
 
 def figures(assignment: Assignment, region: Region, days: list[dt.date], keys: list[str]) -> dict:
@@ -149,9 +176,11 @@ def trend_days(assignment: Assignment, day: dt.date, n: int = TREND_DAYS) -> lis
     return [first + dt.timedelta(days=i) for i in range((day - first).days + 1)]
 
 
-def expected_count(assignment: Assignment, region: Region) -> int:
-    """How many units of `region` owe each due report (the unit table, not the reports)."""
-    return Unit.objects.filter(expected_units_q(assignment), in_subtree("region_id", region.prefix)).count()
+def expected_count(assignment: Assignment, region: Region, day: dt.date) -> int:
+    """How many units under `region` owed a report on `day` (0 when none was due)."""
+    if not is_due(assignment, day):
+        return 0
+    return expected_periods(assignment, region, day).count()
 
 
 @dataclass
@@ -165,11 +194,21 @@ class FilingDay:
         return self.filed / self.expected if self.expected else None
 
 
-def filing_trend(assignment: Assignment, region: Region, days: list[dt.date], expected: int) -> list[FilingDay]:
-    """Per day: expected (zero when no report is due) and filed, from the filing roll-ups."""
+def filing_trend(assignment: Assignment, region: Region, days: list[dt.date]) -> list[FilingDay]:
+    """Per day: expected (the units in service that day; zero when no report is due) and filed.
+
+    Expected is one query counting the periods per day in the database; filed comes from the
+    filing roll-ups.
+    """
+    due = [d for d in days if is_due(assignment, d)]
+    expected: dict[dt.date, int] = {}
+    if due:
+        counts = expected_periods(assignment, region).aggregate(
+            **{f"d{i}": Count("id", filter=in_service_q(d)) for i, d in enumerate(due)})
+        expected = {d: counts[f"d{i}"] for i, d in enumerate(due)}
     filed = {f.day: f.on_time + f.late for f in FilingRollup.objects.filter(
         assignment=assignment, region_code=region.code, day__in=days).only("day", "on_time", "late")}
-    return [FilingDay(d, expected if is_due(assignment, d) else 0, filed.get(d, 0)) for d in days]
+    return [FilingDay(d, expected.get(d, 0), filed.get(d, 0)) for d in days]
 
 
 @dataclass

@@ -6,6 +6,11 @@ code) holds, per day and numeric field, the sum and count over the latest revisi
 (`FilingRollup`). `apply_change` moves them by the difference between a report's old and new
 values inside the caller's transaction; `rebuild` recomputes them from the reports. A property
 test holds the two equal for any sequence of filings and corrections.
+
+A report counts in the region its unit was in service in on the report's day (the unit's
+`UnitPeriod`), so a unit that moves county leaves its past days where they were filed; when a
+unit moves, `relocate` carries the roll-ups of its reports from the move's day on to the new
+region (today's filing counts where the unit now is).
 """
 
 from __future__ import annotations
@@ -16,9 +21,12 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
+from django.dispatch import receiver
 
 from tongxin.regions.queries import chain as region_chain
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report
+from tongxin.units.models import UnitPeriod, in_service_q
+from tongxin.units.signals import unit_moved
 
 
 def numeric(value: Any) -> Decimal | None:
@@ -64,6 +72,32 @@ def _upsert(model, conflict: list[str], rows: list[dict[str, Any]], add: list[st
         cursor.execute(sql, params)
 
 
+def region_of(report: Report) -> str:
+    """The region a report counts in: where its unit was in service on the report's day.
+
+    A report for a day the unit was not in service (before its first period) counts where the
+    unit is now.
+    """
+    code = (UnitPeriod.objects.filter(in_service_q(report.day), unit_id=report.unit_id)
+            .values_list("region_code", flat=True).first())
+    return code or report.unit.region_id
+
+
+class _Regions:
+    """`region_of` for many reports: every unit's periods read once."""
+
+    def __init__(self) -> None:
+        self.periods: dict[int, list[tuple[Any, Any, str]]] = defaultdict(list)
+        for p in UnitPeriod.objects.order_by().values_list("unit_id", "valid_from", "valid_until", "region_code"):
+            self.periods[p[0]].append(p[1:])
+
+    def of(self, report: Report) -> str:
+        for since, until, code in self.periods.get(report.unit_id, ()):
+            if since <= report.day and (until is None or report.day < until):
+                return code
+        return report.unit.region_id
+
+
 def apply_change(report: Report, keys: list[str], old: dict[str, Any] | None, new: dict[str, Any], *,
                  first_filing: bool, was_zero: bool) -> None:
     """Move the roll-ups from `old` values (None for a first filing) to `new` for this report."""
@@ -78,7 +112,7 @@ def apply_change(report: Report, keys: list[str], old: dict[str, Any] | None, ne
     on_time = int(first_filing and not report.is_late)
     late = int(first_filing and report.is_late)
     zero = int(report.is_zero) - int(was_zero and not first_filing)
-    codes = region_chain(report.unit.region_id)
+    codes = region_chain(region_of(report))
     base = {"assignment_id": report.assignment_id, "day": report.day}
     _upsert(FieldRollup, ["assignment_id", "region_code", "day", "key"],
             [{**base, "region_code": code, "key": key, "total": total, "count": count}
@@ -100,9 +134,10 @@ def rebuild(assignment: Assignment | None = None) -> dict[str, int]:
         rollups_c = rollups_c.filter(assignment=assignment)
     fields: dict[tuple, list] = defaultdict(lambda: [Decimal(0), 0])
     filings: dict[tuple, list] = defaultdict(lambda: [0, 0, 0])
+    regions = _Regions()
     for report in reports.iterator(chunk_size=2000):
         keys = report.form_version.numeric_keys()
-        for code in region_chain(report.unit.region_id):
+        for code in region_chain(regions.of(report)):
             base = (report.assignment_id, code, report.day)
             f = filings[base]
             f[1 if report.is_late else 0] += 1
@@ -123,3 +158,38 @@ def rebuild(assignment: Assignment | None = None) -> dict[str, int]:
             [FilingRollup(assignment_id=a, region_code=c, day=d, on_time=o, late=lt, zero=z)
              for (a, c, d), (o, lt, z) in filings.items()], batch_size=2000)
     return {"field_rows": len(fields), "filing_rows": len(filings)}
+
+
+def _contribution(report: Report, codes: list[str], sign: int) -> None:
+    """Add (sign 1) or take away (sign -1) one report's whole share of the roll-ups of `codes`."""
+    base = {"assignment_id": report.assignment_id, "day": report.day}
+    cells = [(key, numeric(report.values.get(key))) for key in report.form_version.numeric_keys()]
+    _upsert(FieldRollup, ["assignment_id", "region_code", "day", "key"],
+            [{**base, "region_code": code, "key": key, "total": sign * value, "count": sign}
+             for code in codes for key, value in cells if value is not None], ["total", "count"])
+    _upsert(FilingRollup, ["assignment_id", "region_code", "day"],
+            [{**base, "region_code": code, "on_time": sign * int(not report.is_late),
+              "late": sign * int(report.is_late), "zero": sign * int(report.is_zero)} for code in codes],
+            ["on_time", "late", "zero"])
+
+
+def relocate(unit_id: int, old_code: str, new_code: str, since) -> int:
+    """Carry the roll-ups of a unit's reports for days from `since` on from `old_code` to `new_code`.
+
+    Regions both chains share (the province, a common city) keep their rows as they are. Returns
+    how many reports moved.
+    """
+    old_chain, new_chain = region_chain(old_code), region_chain(new_code)
+    leaving = [c for c in old_chain if c not in new_chain]
+    arriving = [c for c in new_chain if c not in old_chain]
+    reports = list(Report.objects.filter(unit_id=unit_id, day__gte=since).select_related("form_version"))
+    for report in reports:
+        _contribution(report, leaving, -1)
+        _contribution(report, arriving, 1)
+    return len(reports)
+
+
+@receiver(unit_moved, dispatch_uid="reports.rollups.follow_moved_unit")
+def _follow_moved_unit(sender, *, unit, old_region_code: str, new_region_code: str, day, **kwargs: Any) -> None:
+    """A unit moved: its reports from the move's day on count in the new region."""
+    relocate(unit.pk, old_region_code, new_region_code, day)

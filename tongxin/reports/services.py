@@ -286,10 +286,8 @@ def remind_missing(actor, *, assignment: Assignment, region: Region, day: dt.dat
         return 0
     recipients = [m.user for m in Membership.objects.filter(
         unit__in=units, role__in=[Role.REPORTER, Role.MANAGER], user__is_active=True).select_related("user")]
-    title = _("催报：%(form)s（%(day)s）尚未报送") % {"form": assignment.name, "day": day.isoformat()}
-    body = _("请于今日尽快报送；如无情况，请提交零报告。")
-    notify(recipients, title=title, body=body, url=f"/reports/file/{assignment.pk}/{day.isoformat()}/",
-           kind="reminder")
+    notify(recipients, key="reports.reminder", params={"form": assignment.name, "day": day.isoformat()},
+           url=f"/reports/file/{assignment.pk}/{day.isoformat()}/")
     audit.record(audit.Action.REMIND, actor=actor, object_repr=f"{assignment.name} {day} {region.name}",
                  changes={"units": [u.name for u in units]})
     return len(units)

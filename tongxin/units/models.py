@@ -3,7 +3,13 @@
 A unit sits in one region. A bureau (民政局/民政厅) serves its region's whole subtree; every
 other unit is seen by itself and by the bureaus above it. `region_id` is the GB/T 2260 code,
 so "every unit under 张家界市" is a range scan on this table's own index (see regions.models).
+
+A unit's history is kept in `UnitPeriod`: the stretches of days it was in service, in which
+region and as which kind. The unit row says where it is now; the periods say where it was on
+any past day, so a past day's expected count never changes when the registry does.
 """
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
@@ -101,6 +107,50 @@ class Unit(models.Model):
     @property
     def is_bureau(self) -> bool:
         return self.kind == Kind.BUREAU
+
+
+class UnitPeriod(models.Model):
+    """The days [valid_from, valid_until) a unit was in service in one region as one kind.
+
+    `valid_until` is exclusive and None while the period is open (the unit is in service now).
+    The unit services keep the periods: creating a unit opens one, closing ends it, re-opening
+    starts a new one, and a region or kind change ends the current one and opens the next. At
+    most one period of a unit is open, and a unit's periods never overlap.
+    """
+
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="periods")
+    region_code = models.CharField(_("所在区划"), max_length=6)
+    kind = models.CharField(_("单位类型"), max_length=30, choices=Kind.choices)
+    valid_from = models.DateField(_("起始日期"))
+    valid_until = models.DateField(_("终止日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("单位在册期间")
+        verbose_name_plural = _("单位在册期间")
+        constraints = [
+            models.UniqueConstraint(fields=["unit"], condition=models.Q(valid_until__isnull=True),
+                                    name="unit_period_one_open"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=models.F("valid_from")),
+                name="unit_period_not_empty"),
+        ]
+        indexes = [
+            # "who was in service under 南县 on day D": a range scan on the region code
+            models.Index(fields=["region_code", "valid_from"], name="unit_period_region_idx"),
+            # "where was this unit on day D": the unit's few periods
+            models.Index(fields=["unit", "valid_from"], name="unit_period_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.region_code} {self.valid_from}–{self.valid_until or ''}"
+
+    def covers(self, day: dt.date) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day < self.valid_until)
+
+
+def in_service_q(day: dt.date) -> models.Q:
+    """A filter on `UnitPeriod`: the periods covering `day`."""
+    return models.Q(valid_from__lte=day) & (models.Q(valid_until__isnull=True) | models.Q(valid_until__gt=day))
 
 
 class Role(models.TextChoices):

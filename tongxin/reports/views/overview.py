@@ -176,8 +176,7 @@ def _figures_context(request, assignment: Assignment, region: Region, day: dt.da
     key_figs = queries.key_figures(definition, series, day)
     derived = queries.derived_figures(assignment, region, day, definition, series)
     is_due = services.is_due(assignment, day)
-    filing = queries.filing_trend(assignment, region, days,
-                                  total.expected if is_due else queries.expected_count(assignment, region))
+    filing = queries.filing_trend(assignment, region, days)
     step = dt.timedelta(days=7 if assignment.frequency == Assignment.Frequency.WEEKLY else 1)
 
     missing_qs = queries.missing_units(assignment, region, day)
