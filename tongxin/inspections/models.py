@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.querysets import ScopedQuerySet
 from tongxin.units.models import Kind, Unit
 
 
@@ -21,6 +22,9 @@ class ChecklistTemplate(models.Model):
     name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     description = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_shared = True  # shared configuration: every signed-in user reads it
 
     class Meta:
         ordering = ["code"]
@@ -40,6 +44,9 @@ class ChecklistVersion(models.Model):
     definition = models.JSONField(_("定义"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_shared = True  # shared configuration: every signed-in user reads it
 
     class Meta:
         ordering = ["template", "-number"]
@@ -73,7 +80,9 @@ class Campaign(models.Model):
     description = models.TextField(_("要求"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "issuer"
+    scope_reach_field = "region_id"  # also seen where it is aimed: at or above the user's area
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -98,6 +107,7 @@ class Team(models.Model):
     end_date = models.DateField(_("结束日期"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "bureau"
 
     class Meta:
@@ -133,6 +143,7 @@ class Inspection(models.Model):
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
 
     class Meta:
@@ -182,6 +193,9 @@ class Finding(models.Model):
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
     entry = models.OneToOneField("ledger.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="finding")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_path = "inspection__unit"
 
     class Meta:
         ordering = ["id"]

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.querysets import ScopedQuerySet
 from tongxin.units.models import Kind, Unit
 
 
@@ -22,6 +23,9 @@ class Form(models.Model):
     name_en = models.CharField(_("英文名称"), max_length=100, blank=True)
     description = models.TextField(_("说明"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_shared = True  # shared configuration: every signed-in user reads it
 
     class Meta:
         ordering = ["code"]
@@ -42,6 +46,9 @@ class FormVersion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    verbose_name=_("创建人"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_shared = True  # shared configuration: every signed-in user reads it
 
     class Meta:
         ordering = ["form", "-number"]
@@ -86,7 +93,9 @@ class Assignment(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "issuer"
+    scope_reach_field = "region_id"  # also seen where it is aimed: at or above the user's area
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -116,6 +125,7 @@ class Report(models.Model):
     first_filed_at = models.DateTimeField(_("首次报送时间"))
     updated_at = models.DateTimeField(_("最后修订时间"))
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
 
     class Meta:

@@ -9,7 +9,7 @@ from tongxin.units.models import Role
 # Which navigation item a page of the reports namespace belongs to.
 REPORT_SECTIONS = {"overview": "overview", "remind": "overview", "batch-template": "overview",
                    "batch-upload": "overview", "export-regions": "overview", "export-units": "overview"}
-FORM_ADMINS = (Role.SYSTEM_ADMIN, Role.OFFICER, Role.LEADER)
+FORM_ADMINS = (Role.OFFICER, Role.LEADER)
 
 
 def _active(request) -> str:

@@ -273,7 +273,7 @@ def _context(actor, sheet: SheetData) -> Context:
     for chunk in _chunks(codes):
         regions |= {r.code: r for r in Region.objects.filter(code__in=chunk)}
     # The bureaus the actor sees, and those above the units they see (an exported file names them).
-    visible = scope.restrict(Unit.objects.all(), actor)
+    visible = scope.restrict(Unit.objects.all(), actor, mode=scope.REGISTRY)
     known = Q(pk__in=visible.values("pk")) | Q(pk__in=visible.values("supervisor_id"))
     bureaus: dict[str, list[int]] = {}
     for pk, name in Unit.objects.filter(known, kind=Kind.BUREAU).values_list("pk", "name"):

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from tongxin.core.uploads import store_attachment
+from tongxin.core.views_base import ScopedView
 from tongxin.inspections.forms import (
     checklist,
     optional_url,
@@ -26,13 +27,17 @@ MAX_VALUE = 500  # Answer.value's length
 
 
 
+INSPECTIONS = Inspection.objects.select_related("unit__region", "team", "campaign", "version__template", "inspector")
+
+
 def visible_inspections(user):
-    return scope.restrict(Inspection.objects.select_related(
-        "unit__region", "team", "campaign", "version__template", "inspector"), user)
+    return scope.restrict(INSPECTIONS, user)
 
 
-def get_inspection(user, pk: int) -> Inspection:
-    return scope.get_visible(visible_inspections(user), user, pk=pk)
+class InspectionView(ScopedView):
+    """A page about one inspection (`pk` in the URL): `get_object()` finds it in the user's scope, else 404."""
+
+    queryset = INSPECTIONS
 
 
 def may_answer(user, inspection: Inspection) -> bool:
