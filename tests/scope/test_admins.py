@@ -142,3 +142,15 @@ def test_a_county_auditor_reads_no_business_data(world, county_auditor, nanxian_
 
 def test_an_officer_reads_no_audit_trail(world, client_for):
     assert client_for(world.nanxian).get(reverse("audit:list")).status_code == 403
+
+
+@pytest.mark.parametrize("admin", ADMINS)
+def test_the_administrators_navigation_offers_no_business_module(world, client_for, admin):
+    keys = {item["key"] for item in client_for(getattr(world, admin)).get(reverse("home")).context["nav_items"]}
+    assert not keys & {"today", "overview", "inspections", "ledger", "forms"}
+    assert "units" in keys
+
+
+def test_an_officers_navigation_offers_the_business_modules(world, client_for):
+    keys = {item["key"] for item in client_for(world.nanxian).get(reverse("home")).context["nav_items"]}
+    assert {"today", "overview", "inspections", "ledger", "forms", "units"} <= keys
