@@ -31,9 +31,14 @@ def unread_count(request) -> dict:
     return {"unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count()}
 
 
-@as_scoped_view
-def notification_list(request):
-    mine = Notification.objects.restrict(request.user)
+class NotificationListView(ScopedView):
+    model = Notification  # scoped to its recipient
+
+    def get(self, request):
+        return notification_list(request, self.get_queryset())
+
+
+def notification_list(request, mine):
     page = Paginator(mine.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     for n in page.object_list:
         n.kind_label = KIND_LABELS.get(n.kind, "")
@@ -71,7 +76,7 @@ def mark_all_read(request):
 
 
 urlpatterns = [
-    path("", notification_list, name="list"),
+    path("", NotificationListView.as_view(), name="list"),
     path("<int:pk>/read/", MarkReadView.as_view(), name="read"),
     path("read-all/", mark_all_read, name="read-all"),
 ]

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tongxin.core.views_base import ScopedCreateView, ScopedView
+from tongxin.core.views_base import ScopedCreateView
 from tongxin.inspections import services
 from tongxin.inspections.forms import (
     InspectionFilterForm,
@@ -33,18 +33,17 @@ from tongxin.inspections.views.common import (
     guard,
     page_context,
     stored_files,
-    visible_inspections,
 )
 from tongxin.units import scope
 from tongxin.units.models import Unit
 
 # --- the list ------------------------------------------------------------------------------------
 
-class ListView(ScopedView):
+class ListView(InspectionView):
     def get(self, request):
         user = request.user
         form = InspectionFilterForm(user, request.GET)
-        qs = form.apply(visible_inspections(user)).annotate(
+        qs = form.apply(self.get_queryset()).annotate(
             n_answers=Count("answers", distinct=True),
             n_findings=Count("findings", filter=Q(findings__dropped=False, findings__merged_into__isnull=True),
                              distinct=True)).order_by("-day", "-id")

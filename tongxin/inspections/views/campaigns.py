@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.core.views_base import ScopedRegionView, as_scoped_view
+from tongxin.core.views_base import ScopedRegionView, ScopedView, as_scoped_view
 from tongxin.inspections import queries, services
 from tongxin.inspections.models import Campaign, ChecklistTemplate
 from tongxin.regions.models import Region
@@ -57,9 +57,15 @@ class CampaignForm(forms.Form):
                                               else "form-control")
 
 
-@as_scoped_view
-def campaign_list(request):
-    campaigns = queries.visible_campaigns(request.user).order_by("-start_date")
+class CampaignListView(ScopedView):
+    queryset = Campaign.objects.select_related("issuer", "region")
+
+    def get(self, request):
+        return campaign_list(request, self.get_queryset())
+
+
+def campaign_list(request, campaigns):
+    campaigns = campaigns.order_by("-start_date")
     can_create = bool(scope.scope_of(request.user).prefixes.get(scope.FILE))
     return render(request, "inspections/campaign_list.html", {"campaigns": campaigns, "can_create": can_create})
 
@@ -117,7 +123,7 @@ def campaign_detail(request, found):
 
 
 urlpatterns = [
-    path("campaigns/", campaign_list, name="campaigns"),
+    path("campaigns/", CampaignListView.as_view(), name="campaigns"),
     path("campaigns/new/", campaign_create, name="campaign-create"),
     path("campaigns/<int:pk>/", CampaignDetailView.as_view(), name="campaign-detail"),
 ]

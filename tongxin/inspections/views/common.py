@@ -35,7 +35,8 @@ def visible_inspections(user):
 
 
 class InspectionView(ScopedView):
-    """A page about one inspection (`pk` in the URL): `get_object()` finds it in the user's scope, else 404."""
+    """A page about inspections: `get_queryset()` holds those in the user's scope, and `get_object()`
+    finds the one of `pk` in the URL among them, else 404."""
 
     queryset = INSPECTIONS
 

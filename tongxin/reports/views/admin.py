@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core.views_base import ScopedView, as_scoped_view
 from tongxin.reports import admin_forms as af
-from tongxin.reports import queries, rules, services
+from tongxin.reports import rules, services
 from tongxin.reports.definition import DefinitionError, validate_definition
 from tongxin.reports.models import Assignment, Form, FormVersion, Report
 from tongxin.units import scope
@@ -307,9 +307,15 @@ def _frequency_text(assignment) -> str:
     return assignment.get_frequency_display()
 
 
-@as_scoped_view
-def assignment_list(request):
-    page, paginator = _page(request, queries.visible_assignments(request.user).order_by("-start_date", "name"))
+class AssignmentListView(ScopedView):
+    queryset = Assignment.objects.select_related("form", "issuer", "region")
+
+    def get(self, request):
+        return assignment_list(request, self.get_queryset())
+
+
+def assignment_list(request, assignments):
+    page, paginator = _page(request, assignments.order_by("-start_date", "name"))
     for a in page:
         a.kinds_text, a.frequency_text = _kind_labels(a.unit_kinds), _frequency_text(a)
     return render(request, "reports/assignment_list.html", {
@@ -369,7 +375,7 @@ urlpatterns = [
     path("forms/<int:pk>/", form_detail, name="form-detail"),
     path("forms/<int:pk>/edit/", form_builder, name="form-edit"),
     path("forms/<int:pk>/export.json", form_export, name="form-export"),
-    path("assignments/", assignment_list, name="assignments"),
+    path("assignments/", AssignmentListView.as_view(), name="assignments"),
     path("assignments/new/", assignment_create, name="assignment-create"),
     path("assignments/<int:pk>/", AssignmentDetailView.as_view(), name="assignment-detail"),
 ]
