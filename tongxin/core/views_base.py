@@ -29,11 +29,13 @@ views are closed by DRF's `IsAuthenticated` (the middleware leaves them to DRF s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
@@ -159,20 +161,25 @@ class ScopedDetailView(ScopedMixin, DetailView):
             raise Http404(_("找不到该记录，或您无权查看")) from None
 
 
-def as_scoped_view(func=None, *, methods: tuple[str, ...] = ("get",), base: type[ScopedView] | None = None):
-    """A function view as a class inheriting `base` (ScopedView): for a page whose body is a
-    function reading its own restricted querysets. `methods` are the HTTP methods it answers."""
+ViewFunction = Callable[..., HttpResponseBase]
 
-    def wrap(f):
-        def handler(self, request, *args, **kwargs):
+
+def as_scoped_view(func: ViewFunction | None = None, *, methods: tuple[str, ...] = ("get",),
+                   base: type[ScopedView] | None = None) -> Any:
+    """A function view as a class inheriting `base` (ScopedView): for a page whose body is a
+    function reading its own restricted querysets. `methods` are the HTTP methods it answers.
+    Use bare (`@as_scoped_view`, GET only) or with arguments."""
+
+    def wrap(f: ViewFunction) -> ViewFunction:
+        def handler(self: ScopedView, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             return f(request, *args, **kwargs)
 
-        attrs = {m: handler for m in methods}
+        attrs: dict[str, Any] = {m: handler for m in methods}
         attrs.update({"http_method_names": [*methods, "options"], "__doc__": f.__doc__, "__module__": f.__module__})
         cls = type(f.__name__, (base or ScopedView,), attrs)
-        view = cls.as_view()
-        view.__wrapped_function__ = f  # type: ignore[attr-defined]
-        return view
+        view: Any = cls.as_view()
+        view.__wrapped_function__ = f
+        return view  # type: ignore[no-any-return]
 
     return wrap(func) if func is not None else wrap
 

@@ -214,7 +214,7 @@ def region_q(field: str, prefixes: tuple[str, ...] | list[str]) -> Q:
     return q
 
 
-def scope_q(model: type[Model], user, mode: str = READ) -> Q:
+def scope_q(model: type[Model], user: Any, mode: str = READ) -> Q:
     """The Q that keeps the rows of `model` the user reaches in `mode`."""
     s = scope_of(user)
     kind, value = _declared(model)
@@ -236,18 +236,18 @@ def scope_q(model: type[Model], user, mode: str = READ) -> Q:
     return Q(**{value: user.pk})
 
 
-def restrict(queryset: QuerySet, user, write: bool = False, mode: str | None = None) -> QuerySet:
+def restrict(queryset: QuerySet, user: Any, write: bool = False, mode: str | None = None) -> QuerySet:
     """The part of `queryset` the user may see (or, with write=True, change; or in another mode).
 
     The one implementation behind `Model.objects.restrict(user, mode)` and the base views."""
     return queryset.filter(scope_q(queryset.model, user, mode or (WRITE if write else READ)))
 
 
-def _policy(queryset: QuerySet, user, mode: str = READ) -> QuerySet:
+def _policy(queryset: QuerySet, user: Any, mode: str = READ) -> QuerySet:
     return restrict(queryset, user, mode=mode)
 
 
-def get_visible(queryset: QuerySet, user, mode: str = READ, **lookup) -> Model:
+def get_visible(queryset: QuerySet, user: Any, mode: str = READ, **lookup: Any) -> Model:
     """One object from the user's scope, or Http404 — also when it exists outside the scope."""
     try:
         return restrict(queryset, user, mode=mode).get(**lookup)
@@ -299,7 +299,7 @@ def parse_region_code(raw: str, field: str = "region") -> Region:
 
 
 def region_from_request(
-    request,
+    request: Any,
     param: str = "region",
     *,
     mode: str = READ,
@@ -322,7 +322,7 @@ def region_from_request(
     return resolve_region(request.user, raw, param=param, mode=mode, within=within, own_units=own_units)
 
 
-def resolve_region(user, raw: str, *, param: str = "region", mode: str = READ, within: Region | None = None,
+def resolve_region(user: Any, raw: str, *, param: str = "region", mode: str = READ, within: Region | None = None,
                    own_units: bool = False) -> Region:
     """The checks of `region_from_request` for a code already read (400 malformed, 404 outside)."""
     region = parse_region_code(raw, param)
@@ -336,7 +336,7 @@ def resolve_region(user, raw: str, *, param: str = "region", mode: str = READ, w
     return region
 
 
-def default_region_within(user, area: Region, mode: str = READ) -> Region | None:
+def default_region_within(user: Any, area: Region, mode: str = READ) -> Region | None:
     """The highest region the user covers inside `area` (a campaign's region): `area` itself when
     covered, else the outermost of the user's bureaus inside it; None when there is none."""
     s = scope_of(user)
@@ -348,7 +348,7 @@ def default_region_within(user, area: Region, mode: str = READ) -> Region | None
     return next((by_code[c] for c in (p.ljust(6, "0") for p in inside) if c in by_code), None)
 
 
-def audit_region(actor, obj, unit) -> str:
+def audit_region(actor: Any, obj: Model | None, unit: Any) -> str:
     """The region code an audit event is filed under (core.audit calls this through its hook):
     the unit's, else the object's own region or unit, else the actor's outermost unit."""
     if unit is not None and getattr(unit, "region_id", None):
