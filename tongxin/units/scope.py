@@ -198,8 +198,8 @@ def _declared(model: type[Model]) -> tuple[str, str]:
         if hasattr(model, attr):
             return attr, getattr(model, attr)
     raise ImproperlyConfigured(
-        f"{model.__name__} declares no scope (scope_unit_path, scope_unit_field, scope_region_field or "
-        "scope_owner_field): every scoped model must say how it reaches its unit"
+        f"{model.__name__} declares no scope (scope_unit_path, scope_unit_field, scope_region_field, "
+        "scope_owner_field or scope_shared): every scoped model must say how it reaches its unit"
     )
 
 
@@ -228,11 +228,10 @@ def scope_q(model: type[Model], user: Any, mode: str = READ) -> Q:
         return Q(**{f"{value}__in": Unit.objects.filter(s.q(mode=mode)).values("pk")})
     if kind == "scope_region_field":
         return region_q(value, s.prefixes.get(mode, ()))
-    signed_in = user is not None and getattr(user, "is_authenticated", False) and user.is_active
-    if kind == "scope_shared":
-        return Q() if signed_in and mode == READ else Q(pk__in=[])
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
+    if kind == "scope_shared":
+        return Q() if mode == READ else Q(pk__in=[])
     return Q(**{value: user.pk})
 
 
