@@ -1,8 +1,17 @@
-"""URL map: one include per app, the API under /api/, health at /healthz."""
+"""URL map: one include per app, the API under /api/, health at /healthz.
+
+Every page needs a login (core.middleware.LoginRequiredMiddleware) except those marked
+`login_not_required` here or in their view: login, health, the language switch, static files in
+DEBUG. The API answers for itself through DRF (token or session, IsAuthenticated); its schema and
+docs are open.
+"""
 
 from django.conf import settings
-from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+from django.conf.urls.static import static
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.staticfiles.views import serve
 from django.urls import include, path
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
@@ -30,7 +39,7 @@ urlpatterns = [
     path("ledger/", include("tongxin.ledger.urls")),
     path("audit/", include("tongxin.core.urls")),
     path("notifications/", include((notify_views.urlpatterns, "notifications"))),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -39,6 +48,6 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += staticfiles_urlpatterns()
+    urlpatterns += static(settings.STATIC_URL, view=login_not_required(serve))
 
 handler404 = "tongxin.core.views.not_found"

@@ -191,9 +191,9 @@ def test_a_reporter_uploads_for_own_home_only(world, api_for):
     assert upload(client, world.nanxian_home_2).status_code == 404
 
 
-def test_a_read_only_role_may_not_upload(world, api_for):
+def test_an_auditor_sees_no_unit_to_upload_for(world, api_for):
     response = upload(api_for(world.auditor), world.nanxian_home)
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert not Attachment.objects.exists()
 
 

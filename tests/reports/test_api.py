@@ -186,9 +186,9 @@ def test_reporter_cannot_file_for_the_neighbouring_home(world, daily, api_for):
     assert response.status_code == 404 and not Report.objects.exists()
 
 
-def test_auditor_may_read_but_not_file(world, daily, api_for):
+def test_auditor_sees_no_unit_to_file_for(world, daily, api_for):
     response = post(api_for(world.auditor), body(world, daily))
-    assert response.status_code == 403 and not Report.objects.exists()
+    assert response.status_code == 404 and not Report.objects.exists()
 
 
 def test_report_list_filters_by_region_day_and_lateness(world, daily, api_for):

@@ -206,12 +206,12 @@ def test_correction_with_a_reason_makes_revision_2_and_the_history_shows_both(wo
     assert "在院老人数：<del" in history and "86</del> → <strong>90" in history
 
 
-def test_auditor_reads_a_report_but_cannot_correct_it(world, daily, client_for):
+def test_auditor_neither_reads_nor_corrects_a_report(world, daily, client_for):
     report = file_by_service(world, daily)
     client = client_for(world.auditor)
-    assert 'id="correct-form"' not in client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert client.get(reverse("reports:detail", args=[report.pk])).status_code == 404
     response = client.post(reverse("reports:correct", args=[report.pk]), {**form_data(), "tx-reason": "x"})
-    assert response.status_code == 403 and Report.objects.get().revision_count == 1
+    assert response.status_code == 404 and Report.objects.get().revision_count == 1
 
 
 # --- a stranger county -----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -33,6 +34,9 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, BadRequest):  # e.g. a malformed region code: 400 naming the parameter
+        field = getattr(exc, "field", None)
+        exc = exceptions.ValidationError({field: [str(exc)]} if field else {"detail": str(exc)})
     return drf_exception_handler(exc, context)
 
 

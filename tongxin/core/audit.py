@@ -3,6 +3,9 @@
 Service functions call `record` (or `record_change` with before/after snapshots) inside
 their own transaction, so a write and its audit record commit or roll back together.
 The current request, if any, supplies the IP address and client via `core.middleware`.
+Every event is filed under a region code (`region_code`), so an auditor reads only their own
+bureau's subtree: core knows no units, so the units app registers the function that finds the
+region (from the unit, the object, or else the actor) with `set_region_resolver`.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -18,6 +22,14 @@ from tongxin.core.middleware import current_request
 from tongxin.core.models import AuditEvent
 
 Action = AuditEvent.Action
+RegionResolver = Callable[[Any, "models.Model | None", Any], str]
+_region_of: RegionResolver | None = None
+
+
+def set_region_resolver(resolver: RegionResolver) -> None:
+    """Register resolver(actor, obj, unit) -> region code ("" for none), called by `record`."""
+    global _region_of
+    _region_of = resolver
 
 
 def _plain(value: Any) -> Any:
@@ -68,6 +80,7 @@ def record(
         agent = (request.META.get("HTTP_USER_AGENT") or "")[:200]
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    region_code = _region_of(actor, obj, unit) if _region_of is not None else ""
     return AuditEvent.objects.create(
         action=action,
         actor_id=actor.pk if actor is not None else None,
@@ -80,6 +93,7 @@ def record(
         changes=changes or {},
         ip=ip,
         user_agent=agent,
+        region_code=region_code[:12],
     )
 
 

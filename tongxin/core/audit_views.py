@@ -1,4 +1,9 @@
-"""The audit trail for auditors: search, page through, export. Read-only by construction."""
+"""The audit trail for auditors: search, page through, export. Read-only by construction.
+
+An auditor reads the events of their own bureau's region subtree (the AUDIT mode of the scope:
+a county's auditor sees that county's events); the views inherit the scoped base classes, so the
+list and the export hold exactly the same events.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +11,22 @@ import csv
 import datetime as dt
 import json
 
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.db.models import Q
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views import View
-from django.views.generic import ListView
 
 from tongxin.core import audit
 from tongxin.core.forms import AuditFilterForm
 from tongxin.core.models import AuditEvent
+from tongxin.core.views_base import ScopedExportView, ScopedListView
 
 
-def filtered_events(params) -> tuple[AuditFilterForm, object]:
-    """The events matching the auditor's search (all of them when the form is empty or invalid)."""
+def filtered_events(params, qs=None) -> tuple[AuditFilterForm, object]:
+    """The events of `qs` matching the auditor's search (all of them when the form is empty or invalid)."""
     form = AuditFilterForm(params or None)
-    qs = AuditEvent.objects.all()
+    qs = AuditEvent.objects.all() if qs is None else qs
     if form.is_valid():
         data = form.cleaned_data
         if data.get("q"):
@@ -40,14 +44,16 @@ def filtered_events(params) -> tuple[AuditFilterForm, object]:
     return form, qs
 
 
-class AuditListView(LoginRequiredMixin, PermissionRequiredMixin, ListView):
+class AuditListView(PermissionRequiredMixin, ScopedListView):
     permission_required = "core.view_auditevent"
+    scope_mode = "audit"  # units.scope.AUDIT: the auditor's own bureau's subtree
+    model = AuditEvent
     template_name = "core/audit_list.html"
     paginate_by = 50
     context_object_name = "events"
 
     def get_queryset(self):
-        self.form, qs = filtered_events(self.request.GET)
+        self.form, qs = filtered_events(self.request.GET, super().get_queryset())
         return qs
 
     def get_context_data(self, **kwargs):
@@ -64,13 +70,15 @@ class _Echo:
         return value
 
 
-class AuditExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
+class AuditExportView(PermissionRequiredMixin, ScopedExportView):
     """The matching events as CSV (UTF-8 with BOM so Excel opens Chinese correctly), streamed."""
 
     permission_required = "core.export_auditevent"
+    scope_mode = "audit"  # units.scope.AUDIT: the auditor's own bureau's subtree
+    model = AuditEvent
 
     def get(self, request):
-        _form, qs = filtered_events(request.GET)
+        _form, qs = filtered_events(request.GET, self.get_queryset())
         audit.record(audit.Action.EXPORT, actor=request.user, object_repr=_("审计日志导出"))
         writer = csv.writer(_Echo())
         header = [_("时间"), _("操作"), _("操作人"), _("单位"), _("对象类型"), _("对象编号"), _("对象"),

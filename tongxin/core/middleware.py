@@ -1,10 +1,14 @@
-"""Keep the current request reachable from the service layer (for the audit trail's IP and client)."""
+"""Request plumbing: the current request for the service layer (the audit trail's IP and client),
+closed-by-default pages, and words instead of a 500 for a number out of range or a bad parameter."""
 
 from __future__ import annotations
 
 import contextvars
 
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
+from django.core.exceptions import BadRequest
 from django.http import HttpRequest
+from rest_framework.views import APIView
 
 _request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar("tongxin_request", default=None)
 
@@ -25,9 +29,26 @@ class RequestContextMiddleware:
             _request.reset(token)
 
 
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Every page needs a login unless its view opts out with `login_not_required` (login, health,
+    language switch, later the public portal).
+
+    API views (DRF) are left to DRF: it authenticates tokens inside the view and its
+    `IsAuthenticated` default answers 401/403 in JSON, where a redirect to the login page would be
+    wrong for a client. The schema and docs views opt out there with their own AllowAny.
+    """
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if isinstance(getattr(view_func, "cls", None), type) and issubclass(view_func.cls, APIView):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
+
+
 class OutOfRangeMiddleware:
     """A number too large for the database in a query string or body (an id like 10^20) makes SQLite
-    raise OverflowError deep in a query; answer 400 with words instead of a 500.
+    raise OverflowError deep in a query; answer 400 with words instead of a 500. A BadRequest (a
+    malformed region code, from `scope.region_from_request`) gets the same 400 with its message,
+    naming its parameter in the API.
 
     A safety net: forms and serializers should bound their ids, but one missed field must not
     become a server error.
@@ -40,13 +61,19 @@ class OutOfRangeMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OverflowError):
+        if not isinstance(exception, OverflowError | BadRequest):
             return None
         from django.http import JsonResponse
         from django.shortcuts import render
         from django.utils.translation import gettext as _
 
-        message = _("数值超出范围，请检查输入")
+        if isinstance(exception, BadRequest):
+            message = str(exception) or _("请求中有无法处理的内容，请返回检查后再试。")
+            field = getattr(exception, "field", None)
+            body = {field: [message]} if field else {"detail": message}
+        else:
+            message = _("数值超出范围，请检查输入")
+            body = {"detail": message}
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message}, status=400)
+            return JsonResponse(body, status=400)
         return render(request, "400.html", {"message": message}, status=400)

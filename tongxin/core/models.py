@@ -12,12 +12,14 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.querysets import ScopedQuerySet
+
 
 class AuditAppendOnlyError(Exception):
     """Raised when code tries to change or remove an audit record."""
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AuditEventQuerySet(ScopedQuerySet):
     def update(self, **kwargs):
         raise AuditAppendOnlyError("the audit trail is append-only")
 
@@ -50,8 +52,12 @@ class AuditEvent(models.Model):
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
     user_agent = models.CharField(_("客户端"), max_length=200, blank=True)
+    # The region the event happened in (of its unit, object or actor), written once: what an
+    # auditor's scope filters on. Blank for the system's own events (seen at the province).
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True, db_index=True)
 
     objects = AuditEventQuerySet.as_manager()
+    scope_region_field = "region_code"  # read in the AUDIT mode (units.scope)
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -90,6 +96,9 @@ class Notification(models.Model):
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_owner_field = "recipient"  # one's own notifications only
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -139,6 +148,9 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上传人"), on_delete=models.PROTECT,
                                     related_name="+")
     uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now, db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_field = "unit_id"  # seen by whoever sees its unit (units.scope)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

@@ -9,17 +9,16 @@ processor for the unread badge in the navbar.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
 
 from tongxin.core.models import Notification
 from tongxin.core.notify import render as render_message
+from tongxin.core.views_base import ScopedView, as_scoped_view
 
 PAGE_SIZE = 25
 
@@ -32,10 +31,14 @@ def unread_count(request) -> dict:
     return {"unread_notifications": Notification.objects.filter(recipient=user, read_at__isnull=True).count()}
 
 
-@login_required
-@require_GET
-def notification_list(request):
-    mine = Notification.objects.filter(recipient=request.user)
+class NotificationListView(ScopedView):
+    model = Notification  # scoped to its recipient
+
+    def get(self, request):
+        return notification_list(request, self.get_queryset())
+
+
+def notification_list(request, mine):
     page = Paginator(mine.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     for n in page.object_list:
         n.message = render_message(n)  # in the language this reader reads the page in
@@ -45,10 +48,15 @@ def notification_list(request):
     })
 
 
-@require_POST
-@login_required
-def mark_read(request, pk: int):
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+class MarkReadView(ScopedView):
+    model = Notification  # scoped to its recipient: someone else's id is a 404
+    http_method_names = ["post"]
+
+    def post(self, request, pk: int):
+        return mark_read(request, self.get_object())
+
+
+def mark_read(request, notification: Notification):
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -59,17 +67,16 @@ def mark_read(request, pk: int):
     return redirect("notifications:list")
 
 
-@require_POST
-@login_required
+@as_scoped_view(methods=("post",))
 def mark_all_read(request):
-    n = Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    n = Notification.objects.restrict(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
     if n:
         messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": n})
     return redirect("notifications:list")
 
 
 urlpatterns = [
-    path("", notification_list, name="list"),
-    path("<int:pk>/read/", mark_read, name="read"),
+    path("", NotificationListView.as_view(), name="list"),
+    path("<int:pk>/read/", MarkReadView.as_view(), name="read"),
     path("read-all/", mark_all_read, name="read-all"),
 ]

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit
+from tongxin.core.querysets import ScopedQuerySet
 
 
 class DefinitionError(ValueError):
@@ -51,6 +52,9 @@ class VersionedDefinition(models.Model):
     created_at = models.DateTimeField(gettext_lazy("创建时间"), auto_now_add=True)
 
     versions: Any  # the reverse of the version model's foreign key (related_name="versions")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_shared = True  # shared configuration: every signed-in user reads it
 
     class Meta:
         abstract = True
@@ -74,6 +78,9 @@ class DefinitionVersion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    verbose_name=gettext_lazy("创建人"))
     created_at = models.DateTimeField(gettext_lazy("创建时间"), auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_shared = True
 
     class Meta:
         abstract = True

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.querysets import ScopedQuerySet
 from tongxin.core.versioning import DefinitionVersion, VersionedDefinition
 from tongxin.units.models import Kind, Unit
 
@@ -60,7 +61,9 @@ class Campaign(models.Model):
     description = models.TextField(_("要求"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "issuer"
+    scope_reach_field = "region_id"  # also seen where it is aimed: at or above the user's area
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -85,6 +88,7 @@ class Team(models.Model):
     end_date = models.DateField(_("结束日期"))
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "bureau"
 
     class Meta:
@@ -120,6 +124,7 @@ class Inspection(models.Model):
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
 
     class Meta:
@@ -169,6 +174,9 @@ class Finding(models.Model):
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
     entry = models.OneToOneField("ledger.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="finding")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_unit_path = "inspection__unit"
 
     class Meta:
         ordering = ["id"]

@@ -40,7 +40,7 @@ from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.models import Kind, Role, Unit
 
-ADMINS = frozenset({Role.SYSTEM_ADMIN, Role.OFFICER, Role.LEADER})
+ADMINS = frozenset({Role.OFFICER, Role.LEADER})  # officers, never the separated administrators
 # Days to put it right, by severity, unless the inspector sets a deadline.
 DEFAULT_DAYS = {Severity.SERIOUS: 3, Severity.MAJOR: 7, Severity.GENERAL: 15}
 

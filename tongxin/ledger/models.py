@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.querysets import ScopedQuerySet
 from tongxin.units.models import Unit
 
 
@@ -76,6 +77,7 @@ class LedgerEntry(models.Model):
     closed_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
     attachments = models.ManyToManyField("core.Attachment", blank=True, related_name="+")
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
 
     class Meta:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -23,11 +22,11 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tongxin.core import audit
 from tongxin.core.models import Attachment
 from tongxin.core.uploads import open_attachment, store_attachment
+from tongxin.core.views_base import ScopedCreateView, ScopedExportView, ScopedRegionView, ScopedView, as_scoped_view
 from tongxin.inspections.queries import progress, visible_campaigns
 from tongxin.ledger import excel, queries, services
 from tongxin.ledger.forms import EVIDENCE_ACCEPT, EntryForm, LedgerFilterForm, filing_units
@@ -74,8 +73,7 @@ def _query_string(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@login_required
-@require_GET
+@as_scoped_view
 def entry_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form, qs, unit = _filtered(request)
@@ -100,8 +98,7 @@ def _place(request: HttpRequest, form: LedgerFilterForm, unit: Unit | None) -> s
     return region.name if region else _("本单位")
 
 
-@login_required
-@require_GET
+@as_scoped_view(base=ScopedExportView)
 def export(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     form, qs, unit = _filtered(request)
@@ -113,10 +110,11 @@ def export(request: HttpRequest) -> HttpResponse:
 
 # --- one entry ---------------------------------------------------------------------------------
 
-def _entry(request: HttpRequest, pk: int) -> LedgerEntry:
-    qs = LedgerEntry.objects.select_related("unit__region", "campaign", "inspection", "created_by", "fixed_by",
-                                            "closed_by")
-    return scope.get_visible(qs, request.user, pk=pk)
+class EntryView(ScopedView):
+    """A page about one entry (`pk` in the URL), found in the user's scope by `get_object`."""
+
+    queryset = LedgerEntry.objects.select_related("unit__region", "campaign", "inspection", "created_by",
+                                                  "fixed_by", "closed_by")
 
 
 def _detail(request: HttpRequest, entry: LedgerEntry, *, error: list[str] | None = None, action: str = "",
@@ -144,10 +142,9 @@ def _detail(request: HttpRequest, entry: LedgerEntry, *, error: list[str] | None
     }, status=status)
 
 
-@login_required
-@require_GET
-def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _entry(request, pk))
+class EntryDetailView(EntryView):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return _detail(request, self.get_object())
 
 
 def _store(request: HttpRequest, files, unit_id: int) -> list[Attachment]:
@@ -162,10 +159,14 @@ def _store(request: HttpRequest, files, unit_id: int) -> list[Attachment]:
     return stored
 
 
-@login_required
-@require_POST
-def entry_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _entry(request, pk)
+class EntryTransitionView(EntryView):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return entry_transition(request, self.get_object(), self.get_object)
+
+
+def entry_transition(request: HttpRequest, entry: LedgerEntry, reread) -> HttpResponse:
     name = request.POST.get("name", "")
     comment = request.POST.get("comment", "")
     try:
@@ -174,15 +175,14 @@ def entry_transition(request: HttpRequest, pk: int) -> HttpResponse:
             attachments = _store(request, request.FILES.getlist("files"), entry.unit_id)
             services.transition(request.user, entry, name, comment=comment, attachments=attachments)
     except (ValidationError, PermissionDenied) as exc:
-        entry = _entry(request, pk)
+        entry = reread()
         return _detail(request, entry, error=_messages_of(exc), action=name, comment=comment, status=400)
     messages.success(request, _("已%(action)s：%(number)s") % {"action": services.WORKFLOW.label(name),
                                                                "number": entry.number})
     return redirect("ledger:detail", pk=entry.pk)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@as_scoped_view(methods=("get", "post"), base=ScopedCreateView)
 def entry_create(request: HttpRequest) -> HttpResponse:
     if not filing_units(request.user).exists():
         raise PermissionDenied(_("您的角色不能登记问题"))
@@ -214,24 +214,14 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 
 # --- evidence files ------------------------------------------------------------------------------
 
-def _serve(request: HttpRequest, pk: int, thumbnail: bool) -> HttpResponse:
-    attachment = Attachment.objects.filter(pk=pk).first()
-    if attachment is None:
-        raise Http404(_("找不到该记录，或您无权查看"))
-    scope.get_visible(Unit.objects.all(), request.user, pk=attachment.unit_id)
-    return open_attachment(attachment, thumbnail=thumbnail)
+class AttachmentFileView(ScopedExportView):
+    """An evidence file (or its thumbnail), seen by whoever sees its unit."""
 
+    model = Attachment
+    thumbnail = False
 
-@login_required
-@require_GET
-def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
-    return _serve(request, pk, thumbnail=False)
-
-
-@login_required
-@require_GET
-def attachment_thumb(request: HttpRequest, pk: int) -> HttpResponse:
-    return _serve(request, pk, thumbnail=True)
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return open_attachment(self.get_object(), thumbnail=self.thumbnail)
 
 
 # --- statistics and the campaign summary ----------------------------------------------------------
@@ -257,13 +247,7 @@ def _default_region(user) -> Region:
 
 
 def _region(request: HttpRequest) -> Region:
-    raw = request.GET.get("region", "").strip()
-    if not raw:
-        return _default_region(request.user)
-    region = Region.objects.filter(code=raw).first() if raw.isdigit() and len(raw) == 6 else None
-    if region is None or not _may_see_region(request.user, region):
-        raise Http404(_("找不到该记录，或您无权查看"))
-    return region
+    return scope.region_from_request(request, own_units=True, default=lambda: _default_region(request.user))
 
 
 def _campaign(request: HttpRequest):
@@ -276,8 +260,7 @@ def _campaign(request: HttpRequest):
     return found
 
 
-@login_required
-@require_GET
+@as_scoped_view(base=ScopedRegionView)
 def stats(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     region = _region(request)
@@ -319,25 +302,17 @@ def stats(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
-@require_GET
-def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = visible_campaigns(request.user).filter(pk=pk).select_related("region").first()
-    if campaign is None:
-        raise Http404(_("找不到该记录，或您无权查看"))
-    s = scope.scope_of(request.user)
-    raw = request.GET.get("region", "").strip()
-    if raw:
-        region = Region.objects.filter(code=raw).first() if raw.isdigit() and len(raw) == 6 else None
-        if region is None or not s.covers_region(region.code) or not region.code.startswith(campaign.region.prefix):
+class CampaignExportView(ScopedExportView):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        campaign = self.get_object(visible_campaigns(request.user).select_related("region"))
+        region = self.get_region(within=campaign.region,
+                                 default=lambda: scope.default_region_within(request.user, campaign.region))
+        if region is None:
             raise Http404(_("找不到该记录，或您无权查看"))
-    elif s.covers_region(campaign.region.code):
-        region = campaign.region
-    else:
-        inside = [t for t in scope.top_regions(request.user) if t.code.startswith(campaign.region.prefix)]
-        if not inside:
-            raise Http404(_("找不到该记录，或您无权查看"))
-        region = inside[0]
+        return campaign_export(request, campaign, region)
+
+
+def campaign_export(request: HttpRequest, campaign, region: Region) -> HttpResponse:
     today = timezone.localdate()
     total, rows = progress(campaign, region, today=today)
     audit.record(audit.Action.EXPORT, actor=request.user, obj=campaign, object_repr=f"{campaign} {region.name}")
@@ -349,10 +324,10 @@ urlpatterns = [
     path("new/", entry_create, name="create"),
     path("stats/", stats, name="stats"),
     path("export.xlsx", export, name="export"),
-    path("<int:pk>/", entry_detail, name="detail"),
-    path("<int:pk>/transition/", entry_transition, name="transition"),
-    path("files/<int:pk>/", attachment_file, name="file"),
-    path("files/<int:pk>/thumb/", attachment_thumb, name="thumb"),
-    path("campaign/<int:pk>/summary.xlsx", campaign_export, name="campaign-export"),
+    path("<int:pk>/", EntryDetailView.as_view(), name="detail"),
+    path("<int:pk>/transition/", EntryTransitionView.as_view(), name="transition"),
+    path("files/<int:pk>/", AttachmentFileView.as_view(), name="file"),
+    path("files/<int:pk>/thumb/", AttachmentFileView.as_view(thumbnail=True), name="thumb"),
+    path("campaign/<int:pk>/summary.xlsx", CampaignExportView.as_view(), name="campaign-export"),
 ]
 

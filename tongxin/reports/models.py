@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.querysets import ScopedQuerySet
 from tongxin.core.versioning import DefinitionVersion, VersionedDefinition
 from tongxin.units.models import Kind, Unit
 
@@ -72,7 +73,9 @@ class Assignment(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "issuer"
+    scope_reach_field = "region_id"  # also seen where it is aimed: at or above the user's area
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -102,6 +105,7 @@ class Report(models.Model):
     first_filed_at = models.DateTimeField(_("首次报送时间"))
     updated_at = models.DateTimeField(_("最后修订时间"))
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
 
     class Meta:

@@ -29,7 +29,7 @@ from tongxin.reports.models import Assignment, Form, FormVersion, IdempotencyKey
 from tongxin.units import scope
 from tongxin.units.models import Kind, Role, Unit
 
-FORM_ADMINS = frozenset({Role.SYSTEM_ADMIN, Role.OFFICER, Role.LEADER})
+FORM_ADMINS = frozenset({Role.OFFICER, Role.LEADER})  # officers, never the separated administrators
 
 
 def local_today() -> dt.date:

@@ -9,7 +9,7 @@ from tongxin.units.models import Role
 # Which navigation item a page of the reports namespace belongs to.
 REPORT_SECTIONS = {"overview": "overview", "remind": "overview", "batch-template": "overview",
                    "batch-upload": "overview", "export-regions": "overview", "export-units": "overview"}
-FORM_ADMINS = (Role.SYSTEM_ADMIN, Role.OFFICER, Role.LEADER)
+FORM_ADMINS = (Role.OFFICER, Role.LEADER)
 
 
 def _active(request) -> str:
@@ -34,8 +34,9 @@ def navigation(request):
         items.append({"key": "today", "label": _("今日报送"), "url": reverse("reports:today")})
     if s.read_prefixes:
         items.append({"key": "overview", "label": _("总览"), "url": reverse("reports:overview")})
-    items.append({"key": "inspections", "label": _("隐患排查"), "url": reverse("inspections:list")})
-    items.append({"key": "ledger", "label": _("问题台账"), "url": reverse("ledger:list")})
+    if s.read_prefixes or s.units.get(scope.READ):  # the separated administrators see no business data
+        items.append({"key": "inspections", "label": _("隐患排查"), "url": reverse("inspections:list")})
+        items.append({"key": "ledger", "label": _("问题台账"), "url": reverse("ledger:list")})
     items.append({"key": "units", "label": _("单位"), "url": reverse("units:list")})
     if scope.has_role(user, *FORM_ADMINS) and s.read_prefixes:
         items.append({"key": "forms", "label": _("报表与任务"), "url": reverse("reports:forms")})

@@ -281,7 +281,7 @@ class UnitRows(RowHandler[_Plan]):
         for chunk in iter_chunks(codes):
             self.regions |= {r.code: r for r in Region.objects.filter(code__in=chunk)}
         # The bureaus the actor sees, and those above the units they see (an exported file names them).
-        visible = scope.restrict(Unit.objects.all(), self.actor)
+        visible = scope.restrict(Unit.objects.all(), self.actor, mode=scope.REGISTRY)
         known = Q(pk__in=visible.values("pk")) | Q(pk__in=visible.values("supervisor_id"))
         for pk, name in Unit.objects.filter(known, kind=Kind.BUREAU).values_list("pk", "name"):
             self.bureaus.setdefault(name, []).append(pk)

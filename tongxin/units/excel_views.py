@@ -11,49 +11,55 @@ units gets 403.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views import View
-from django.views.decorators.http import require_GET
 
+from tongxin.core.views_base import ScopedCreateView, ScopedExportView
 from tongxin.core.xlsx import ImportResult, staging
-from tongxin.units import excel, queries, scope
+from tongxin.units import excel, scope
 from tongxin.units.filters import UnitFilter
 from tongxin.units.forms import UnitImportForm
+from tongxin.units.models import Unit
 
 MAX_ERRORS_SHOWN = 500
 MAX_PREVIEW_SHOWN = 500
 SESSION_KEY = "units_import_staged"
 
 
-@login_required
-@require_GET
-def export_units(request: HttpRequest) -> FileResponse:
-    units = queries.visible_units(request.user)
-    # As django-filter's FilterView does for the list page: an invalid filter shows nothing.
-    filterset = UnitFilter(request.GET or None, queryset=units, request=request)
-    if filterset.is_bound and not filterset.is_valid():
-        units = units.none()
-    else:
-        units = filterset.qs
-    return excel.export_response(request.user, units, request.GET.dict())
+class UnitExportView(ScopedExportView):
+    """The units of the list page for the same query, as Excel."""
+
+    scope_mode = scope.REGISTRY
+    queryset = Unit.objects.select_related("region", "supervisor")
+
+    def get(self, request: HttpRequest) -> FileResponse:
+        units = self.get_queryset()
+        # As django-filter's FilterView does for the list page: an invalid filter shows nothing.
+        filterset = UnitFilter(request.GET or None, queryset=units, request=request)
+        if filterset.is_bound and not filterset.is_valid():
+            units = units.none()
+        else:
+            units = filterset.qs
+        return excel.export_response(request.user, units, request.GET.dict())
 
 
-@login_required
-@require_GET
-def import_template(request: HttpRequest) -> FileResponse:
-    return excel.template_response()
+class ImportTemplateView(ScopedExportView):
+    def get(self, request: HttpRequest) -> FileResponse:
+        return excel.template_response()
+
+
+export_units = UnitExportView.as_view()
+import_template = ImportTemplateView.as_view()
 
 
 def _outcomes() -> dict[str, str]:
     return {excel.CREATED: _("新增"), excel.UPDATED: _("更新"), excel.UNCHANGED: _("无变化")}
 
 
-class UnitImportView(LoginRequiredMixin, View):
+class UnitImportView(ScopedCreateView):
+    write_mode = scope.WRITE
     template_name = "units/unit_import.html"
 
     def dispatch(self, request, *args, **kwargs):

@@ -36,7 +36,7 @@ class UnitForm(forms.ModelForm):
         if self.instance.pk:
             region_q |= Q(pk=self.instance.region_id)
         self.fields["region"].queryset = Region.objects.filter(region_q).select_related("parent").order_by("code")
-        visible = scope.restrict(Unit.objects.all(), user)
+        visible = scope.restrict(Unit.objects.all(), user, mode=scope.REGISTRY)
         # The current links stay choosable even when they lie outside the user's sight
         # (a county officer editing the county bureau keeps the city bureau above it).
         current = Q(pk__in=[pk for pk in (self.instance.supervisor_id, self.instance.member_of_id) if pk])

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.querysets import ScopedQuerySet
 from tongxin.core.validators import validate_credit_code, validate_phone
 from tongxin.regions.models import Region
 
@@ -90,6 +91,7 @@ class Unit(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = ""  # see units.scope: a unit is its own scope anchor
 
     class Meta:
@@ -187,6 +189,7 @@ class Membership(models.Model):
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 
+    objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
 
     class Meta:

@@ -5,18 +5,39 @@ A user's scope is the union over their memberships:
   bureau's region subtree (the province's officer sees all of Hunan);
 - any other membership covers that unit alone.
 
-Every scoped model names the path from itself to its unit in `scope_unit_path`
-("" for Unit itself, "unit" for a model with a `unit` foreign key). `restrict` filters
-any queryset of such a model; a model that forgot to declare the path fails loudly rather
-than leaking. The view and viewset mixins below call `restrict`, so a module gets scope by
-inheriting them; an object outside the scope is a 404, never a 403.
+Modes: READ (see business data), FILE (file reports, raise and work ledger entries, define and
+issue forms, checklists, assignments and campaigns), WRITE (change the unit registry), REGISTRY
+(see the unit registry as reference data) and AUDIT (read the audit trail).
+
+The three separated administrators run the system, not the response (DESIGN.md §4): their
+memberships grant no READ and no FILE. A system administrator keeps the unit registry
+(REGISTRY and WRITE in the bureau's subtree); an auditor reads the audit trail of the bureau's
+subtree (AUDIT); a security administrator sees the registry (REGISTRY) to grant roles at its units
+(account administration proper is issue #8).
+
+Every scoped model says how it is scoped, with one declaration:
+- `scope_unit_path`: the path from it to its unit ("" for Unit itself, "unit" for a model with a
+  `unit` foreign key); with `scope_reach_field` too (a region-code field), READ also takes in work
+  aimed at the user's area (`reaching`: assignments and campaigns from above);
+- `scope_unit_field`: a plain unit id column (core models, which cannot point at units);
+- `scope_region_field`: a plain region-code column (audit events, by AUDIT);
+- `scope_owner_field`: a user foreign key: only the owner's own rows (notifications);
+- `scope_shared = True`: shared configuration (forms, checklists), read by every signed-in user;
+  changing it is the service's decision (`may_version`).
+`restrict` (and `Model.objects.restrict(user, mode)`, which calls it) filters any queryset of such
+a model; a model that declares none fails loudly rather than leaking. The base views and
+viewsets in `tongxin.core.views_base` call it, so a module gets scope by inheriting them; an
+object outside the scope is a 404, never a 403. `region_from_request` is the one reader of a
+region code from a request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import BadRequest, ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -25,14 +46,22 @@ from tongxin.regions.models import Region
 from tongxin.regions.queries import chain, in_subtree
 from tongxin.units.models import ROLE_CATEGORIES, Category, Membership, Role, Unit
 
-# What each role may do where it sits. "read" is implied by any membership.
-BUREAU_WRITERS = frozenset({Role.OFFICER, Role.LEADER, Role.SYSTEM_ADMIN})
+READ, WRITE, FILE, REGISTRY, AUDIT = "read", "write", "file", "registry", "audit"
+MODES = (READ, WRITE, FILE, REGISTRY, AUDIT)
+
+# What each role may do where it sits. READ and REGISTRY come with every business role; the three
+# separated administrators get only what their job needs (see the module docstring).
+BUREAU_WRITERS = frozenset({Role.OFFICER, Role.LEADER})
 UNIT_WRITERS = frozenset({Role.MANAGER})
 # Who may file and correct reports for a unit: its own staff, or an officer of a bureau above it.
 BUREAU_FILERS = frozenset({Role.OFFICER, Role.LEADER})
 UNIT_FILERS = frozenset({Role.REPORTER, Role.MANAGER, Role.SOCIAL_STAFF})
-
-READ, WRITE, FILE = "read", "write", "file"
+BUSINESS_ROLES = frozenset({Role.REPORTER, Role.MANAGER, Role.OFFICER, Role.LEADER, Role.SOCIAL_STAFF})
+ADMIN_GRANTS = {
+    Role.SYSTEM_ADMIN: frozenset({REGISTRY, WRITE}),
+    Role.SECURITY_ADMIN: frozenset({REGISTRY}),  # to find the units whose accounts it administers
+    Role.AUDITOR: frozenset({AUDIT}),
+}
 
 
 @dataclass(frozen=True)
@@ -90,8 +119,8 @@ def scope_of(user) -> Scope:
     cached = getattr(user, "_tongxin_scope", None)
     if cached is not None:
         return cached
-    prefixes: dict[str, list[str]] = {READ: [], WRITE: [], FILE: []}
-    units: dict[str, set[int]] = {READ: set(), WRITE: set(), FILE: set()}
+    prefixes: dict[str, list[str]] = {mode: [] for mode in MODES}
+    units: dict[str, set[int]] = {mode: set() for mode in MODES}
     roles = set()
     for m in Membership.objects.filter(user=user, unit__is_active=True).select_related("unit__region"):
         unit = m.unit
@@ -99,12 +128,14 @@ def scope_of(user) -> Scope:
             continue  # a role that does not fit its unit (e.g. after a registry error) grants nothing
         roles.add(m.role)
         if unit.category == Category.BUREAU:
-            granted = {READ} | ({WRITE} if m.role in BUREAU_WRITERS else set()) | (
-                {FILE} if m.role in BUREAU_FILERS else set())
+            granted = set(ADMIN_GRANTS.get(m.role, ()))
+            if m.role in BUSINESS_ROLES:
+                granted |= {READ, REGISTRY} | ({WRITE} if m.role in BUREAU_WRITERS else set()) | (
+                    {FILE} if m.role in BUREAU_FILERS else set())
             for mode in granted:
                 prefixes[mode].append(unit.region.prefix)
         else:
-            granted = {READ} | ({WRITE} if m.role in UNIT_WRITERS else set()) | (
+            granted = {READ, REGISTRY} | ({WRITE} if m.role in UNIT_WRITERS else set()) | (
                 {FILE} if m.role in UNIT_FILERS else set())
             for mode in granted:
                 units[mode].add(unit.pk)
@@ -147,9 +178,10 @@ def has_role(user, *roles: str) -> bool:
 
 def may_version(actor, first_version, issuers) -> bool:
     """Who may add a version to shared configuration (a form, a checklist) already in use:
-    a system administrator, or an officer whose scope covers every bureau that issued work with
-    it; one nobody has issued yet, only its author (a built-in one, a province officer)."""
-    if actor is None or has_role(actor, Role.SYSTEM_ADMIN):
+    an officer whose scope covers every bureau that issued work with it; one nobody has issued yet,
+    only its author (a built-in one, a province officer). Never a separated administrator: the
+    system administrator runs the system, not the response's forms."""
+    if actor is None:
         return True
     s = scope_of(actor)
     issuers = list(issuers.distinct())
@@ -161,24 +193,63 @@ def may_version(actor, first_version, issuers) -> bool:
     return first_version.created_by_id is None and any(len(p) == 2 for p in s.prefixes.get(FILE, ()))
 
 
-def _unit_path(model: type[Model]) -> str:
-    try:
-        return model.scope_unit_path  # type: ignore[attr-defined]
-    except AttributeError:
-        raise ImproperlyConfigured(
-            f"{model.__name__} has no scope_unit_path: every scoped model must say how it reaches its unit"
-        ) from None
+def _declared(model: type[Model]) -> tuple[str, str]:
+    for attr in ("scope_unit_path", "scope_unit_field", "scope_region_field", "scope_owner_field", "scope_shared"):
+        if hasattr(model, attr):
+            return attr, getattr(model, attr)
+    raise ImproperlyConfigured(
+        f"{model.__name__} declares no scope (scope_unit_path, scope_unit_field, scope_region_field, "
+        "scope_owner_field or scope_shared): every scoped model must say how it reaches its unit"
+    )
 
 
-def restrict(queryset: QuerySet, user, write: bool = False, mode: str | None = None) -> QuerySet:
-    """The part of `queryset` the user may see (or, with write=True, change; or in another mode)."""
-    return queryset.filter(scope_of(user).q(_unit_path(queryset.model), write=write, mode=mode))
+def region_q(field: str, prefixes: tuple[str, ...] | list[str]) -> Q:
+    """A Q on a region-code `field` inside any of `prefixes`; a province-wide prefix also takes in
+    rows with no region (the system's own events belong to the top of the tree)."""
+    q = Q(**{f"{field}__in": []})
+    for p in _outermost(tuple(prefixes)):
+        q |= in_subtree(field, p)
+        if len(p) <= 2:
+            q |= Q(**{field: ""})
+    return q
 
 
-def get_visible(queryset: QuerySet, user, **lookup) -> Model:
+def scope_q(model: type[Model], user: Any, mode: str = READ) -> Q:
+    """The Q that keeps the rows of `model` the user reaches in `mode`."""
+    s = scope_of(user)
+    kind, value = _declared(model)
+    if kind == "scope_unit_path":
+        q = s.q(value, mode=mode)
+        reach = getattr(model, "scope_reach_field", None)
+        if reach and mode == READ:
+            q |= reaching(user, reach)
+        return q
+    if kind == "scope_unit_field":
+        return Q(**{f"{value}__in": Unit.objects.filter(s.q(mode=mode)).values("pk")})
+    if kind == "scope_region_field":
+        return region_q(value, s.prefixes.get(mode, ()))
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Q(pk__in=[])
+    if kind == "scope_shared":
+        return Q() if mode == READ else Q(pk__in=[])
+    return Q(**{value: user.pk})
+
+
+def restrict(queryset: QuerySet, user: Any, write: bool = False, mode: str | None = None) -> QuerySet:
+    """The part of `queryset` the user may see (or, with write=True, change; or in another mode).
+
+    The one implementation behind `Model.objects.restrict(user, mode)` and the base views."""
+    return queryset.filter(scope_q(queryset.model, user, mode or (WRITE if write else READ)))
+
+
+def _policy(queryset: QuerySet, user: Any, mode: str = READ) -> QuerySet:
+    return restrict(queryset, user, mode=mode)
+
+
+def get_visible(queryset: QuerySet, user: Any, mode: str = READ, **lookup: Any) -> Model:
     """One object from the user's scope, or Http404 — also when it exists outside the scope."""
     try:
-        return restrict(queryset, user).get(**lookup)
+        return restrict(queryset, user, mode=mode).get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
         raise Http404(_("找不到该记录，或您无权查看")) from None
 
@@ -189,7 +260,7 @@ def require(user, unit: Unit, mode: str, refusal: str) -> None:
     if user is None:
         return
     s = scope_of(user)
-    if not s.covers(unit):
+    if not s.covers(unit, mode=REGISTRY if mode == WRITE else READ):
         raise Http404(_("找不到该记录，或您无权查看"))
     if not s.covers(unit, mode=mode):
         raise PermissionDenied(refusal)
@@ -206,19 +277,92 @@ def require_write_region(user, region_code: str) -> None:
         raise PermissionDenied(_("您只能在本辖区内新增单位"))
 
 
-class ScopedQuerysetMixin:
-    """For Django class-based views: the queryset is always restricted to the user's scope.
+# --- a region code from a request ------------------------------------------------------------------
 
-    Detail views therefore answer 404 for an object outside the scope, because it is not in
-    the queryset they look it up in.
+class RegionCodeError(BadRequest):
+    """A region parameter that is not a GB/T 2260 code we know: 400, naming the parameter."""
+
+    def __init__(self, message: str, field: str = "region") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def parse_region_code(raw: str, field: str = "region") -> Region:
+    """The region with code `raw` (six digits), or RegionCodeError (a 400) naming `field`."""
+    if not (raw.isdigit() and len(raw) == 6):
+        raise RegionCodeError(_("区划代码“%(code)s”格式不正确，应为 6 位数字") % {"code": raw[:20]}, field)
+    region = Region.objects.filter(code=raw).first()
+    if region is None:
+        raise RegionCodeError(_("没有这个区划代码：%(code)s") % {"code": raw}, field)
+    return region
+
+
+def region_from_request(
+    request: Any,
+    param: str = "region",
+    *,
+    mode: str = READ,
+    default: Region | Callable[[], Region | None] | None = None,
+    within: Region | None = None,
+    own_units: bool = False,
+    data: Mapping[str, Any] | None = None,
+) -> Region | None:
+    """The ONE reader of a region code from a request (`param` in the query string, or in `data`).
+
+    Blank: `default` (a region, or a function giving one; None stays None). Malformed or unknown:
+    RegionCodeError, a 400 naming `param`. Outside the user's scope in `mode`, or outside `within`
+    (a campaign's region): 404. With `own_units`, a region also counts as covered when one of the
+    (non-bureau) units the user sits at lies inside it (a home's reporter may look at its county).
     """
+    source = request.GET if data is None else data
+    raw = str(source.get(param, "") or "").strip()
+    if not raw:
+        return default() if callable(default) else default
+    return resolve_region(request.user, raw, param=param, mode=mode, within=within, own_units=own_units)
 
-    def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user)
+
+def resolve_region(user: Any, raw: str, *, param: str = "region", mode: str = READ, within: Region | None = None,
+                   own_units: bool = False) -> Region:
+    """The checks of `region_from_request` for a code already read (400 malformed, 404 outside)."""
+    region = parse_region_code(raw, param)
+    s = scope_of(user)
+    if within is not None and not region.code.startswith(within.prefix):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    covered = s.covers_region(region.code, mode=mode) or (own_units and Unit.objects.filter(
+        pk__in=s.units.get(mode, frozenset())).filter(in_subtree("region_id", region.prefix)).exists())
+    if not covered:
+        raise Http404(_("找不到该记录，或您无权查看"))
+    return region
 
 
-class ScopedViewSetMixin:
-    """For DRF viewsets: list, retrieve, update and delete see only the user's scope."""
+def default_region_within(user: Any, area: Region, mode: str = READ) -> Region | None:
+    """The highest region the user covers inside `area` (a campaign's region): `area` itself when
+    covered, else the outermost of the user's bureaus inside it; None when there is none."""
+    s = scope_of(user)
+    if s.covers_region(area.code, mode=mode):
+        return area
+    inside = sorted((p for p in _outermost(s.prefixes.get(mode, ())) if p.startswith(area.prefix)),
+                    key=lambda p: (len(p), p))
+    by_code = Region.objects.in_bulk([p.ljust(6, "0") for p in inside])
+    return next((by_code[c] for c in (p.ljust(6, "0") for p in inside) if c in by_code), None)
 
-    def get_queryset(self):
-        return restrict(super().get_queryset(), self.request.user)
+
+def audit_region(actor: Any, obj: Model | None, unit: Any) -> str:
+    """The region code an audit event is filed under (core.audit calls this through its hook):
+    the unit's, else the object's own region or unit, else the actor's outermost unit."""
+    if unit is not None and getattr(unit, "region_id", None):
+        return str(unit.region_id)
+    if obj is not None:
+        if isinstance(obj, Unit) or (isinstance(getattr(obj, "region_id", None), str) and obj.region_id):
+            return str(obj.region_id)
+        unit_id = getattr(obj, "unit_id", None)
+        if isinstance(unit_id, int):
+            code = Unit.objects.filter(pk=unit_id).values_list("region_id", flat=True).first()
+            if code:
+                return str(code)
+    if actor is not None and getattr(actor, "pk", None):
+        codes = sorted(Membership.objects.filter(user_id=actor.pk).values_list("unit__region_id", flat=True),
+                       key=lambda c: (len(c.rstrip("0")), c))
+        if codes:
+            return str(codes[0])
+    return ""

@@ -277,12 +277,12 @@ def _check_links(actor, unit: Unit, *, supervisor: bool = True, member_of: bool 
         sup = unit.supervisor
         if sup.kind != Kind.BUREAU:
             errors["supervisor"] = [_("主管单位必须是民政部门")]
-        elif actor is not None and not scope.scope_of(actor).covers(sup):
+        elif actor is not None and not scope.scope_of(actor).covers(sup, mode=scope.REGISTRY):
             errors["supervisor"] = [_("找不到该主管单位")]
     if member_of and unit.member_of_id:
         if unit.member_of_id == unit.pk:
             errors["member_of"] = [_("单位不能隶属于自身")]
-        elif actor is not None and not scope.scope_of(actor).covers(unit.member_of):
+        elif actor is not None and not scope.scope_of(actor).covers(unit.member_of, mode=scope.REGISTRY):
             errors["member_of"] = [_("找不到该协会")]
     if errors:
         raise ValidationError(errors)
@@ -297,7 +297,7 @@ def grant_role(actor, user, unit: Unit, role: str) -> Membership:
         raise ValidationError({"role": [_("该角色不适用于此类单位")]})
     if actor is not None:
         if role in SEPARATED_ROLES:
-            if not scope.scope_of(actor).covers(unit):
+            if not scope.scope_of(actor).covers(unit, mode=scope.REGISTRY):
                 raise Http404(_("找不到该记录，或您无权查看"))
             if not scope.has_role(actor, Role.SECURITY_ADMIN):
                 raise PermissionDenied(_("只有安全管理员可以授予管理员和审计员角色"))

@@ -1,21 +1,20 @@
 """Web pages for units: list, detail, create, edit (Excel import/export in excel_views)."""
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views import View
-from django.views.generic import DetailView
-from django_filters.views import FilterView
+from django.utils.translation import gettext_lazy
 
+from tongxin.core.views_base import ScopedCreateView, ScopedDetailView, ScopedFilterView, ScopedUpdateView
 from tongxin.units import queries, scope, services
 from tongxin.units.filters import UnitFilter
 from tongxin.units.forms import UnitForm
 from tongxin.units.models import Unit
 
 
-class UnitListView(LoginRequiredMixin, scope.ScopedQuerysetMixin, FilterView):
+class UnitListView(ScopedFilterView):
+    scope_mode = scope.REGISTRY  # the registry is reference data: its keeper sees it too
     model = Unit
     queryset = Unit.objects.select_related("region", "supervisor")
     filterset_class = UnitFilter
@@ -31,7 +30,8 @@ class UnitListView(LoginRequiredMixin, scope.ScopedQuerysetMixin, FilterView):
         return ctx
 
 
-class UnitDetailView(LoginRequiredMixin, scope.ScopedQuerysetMixin, DetailView):
+class UnitDetailView(ScopedDetailView):
+    scope_mode = scope.REGISTRY
     model = Unit
     queryset = Unit.objects.select_related("region__parent__parent", "supervisor", "member_of")
     template_name = "units/unit_detail.html"
@@ -41,7 +41,7 @@ class UnitDetailView(LoginRequiredMixin, scope.ScopedQuerysetMixin, DetailView):
         user = self.request.user
         ctx["can_edit"] = scope.scope_of(user).covers(self.object, write=True)
         ctx["memberships"] = queries.memberships_of(user, self.object)
-        ctx["members"] = scope.restrict(self.object.members.all(), user)[:100]
+        ctx["members"] = self.restrict(self.object.members.all())[:100]
         return ctx
 
 
@@ -49,12 +49,16 @@ def _form_values(form: UnitForm) -> dict:
     return {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
 
 
-class UnitCreateView(LoginRequiredMixin, View):
+class UnitCreateView(ScopedCreateView):
+    write_mode = scope.WRITE
     template_name = "units/unit_form.html"
 
-    def get(self, request):
+    def dispatch(self, request, *args, **kwargs):
         if not scope.scope_of(request.user).write_prefixes:
             raise PermissionDenied(_("您的角色不能新增单位"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
         return render(request, self.template_name, {"form": UnitForm(user=request.user)})
 
     def post(self, request):
@@ -70,13 +74,14 @@ class UnitCreateView(LoginRequiredMixin, View):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
-class UnitUpdateView(LoginRequiredMixin, View):
+class UnitUpdateView(ScopedUpdateView):
+    scope_mode, write_mode = scope.REGISTRY, scope.WRITE
+    model = Unit
+    refusal = gettext_lazy("您的角色不能修改该单位的信息")
     template_name = "units/unit_form.html"
 
     def _unit(self, request, pk):
-        unit = scope.get_visible(Unit.objects.all(), request.user, pk=pk)
-        scope.require_write(request.user, unit)
-        return unit
+        return self.get_object()
 
     def get(self, request, pk):
         unit = self._unit(request, pk)

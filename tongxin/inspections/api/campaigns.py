@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField, WordedNotFound
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
+from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections import queries, services
 from tongxin.inspections.api.checklists import ChecklistRef
 from tongxin.inspections.models import Campaign
@@ -66,38 +67,14 @@ class ProgressSerializer(serializers.Serializer):
     rows = ProgressRowSerializer(many=True, help_text=gettext_lazy("每个下级区划一行（无单位、无问题的不列）"))
 
 
-def _progress_region(user, campaign: Campaign, code: str | None) -> Region:
-    """The region asked for (or the highest the caller sees inside the campaign); 404 outside the scope."""
-    s = scope.scope_of(user)
-    if code:
-        region = Region.objects.filter(code=code).first()
-        if region is None:
-            raise ValidationError({"region": [_("没有这个区划代码")]})
-        if not s.covers_region(region.code):
-            raise NotFound(_("找不到该记录，或您无权查看"))
-        if not region.code.startswith(campaign.region.prefix):
-            raise ValidationError({"region": [_("该区划不在专项行动范围内")]})
-        return region
-    inside = sorted((p for p in s.read_prefixes if p.startswith(campaign.region.prefix)), key=lambda p: (len(p), p))
-    candidates = [campaign.region.code, *(p.ljust(6, "0") for p in inside)]
-    for candidate in candidates:
-        if s.covers_region(candidate):
-            region = Region.objects.filter(code=candidate).first()
-            if region is not None:
-                return region
-    raise NotFound(_("找不到该记录，或您无权查看"))
-
-
-class CampaignViewSet(WordedNotFound, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CampaignViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelViewSet):
     """Campaigns (专项行动) issued by bureaus in the caller's scope or reaching into the caller's area."""
 
-    queryset = Campaign.objects.none()  # for the schema; requests read visible_campaigns
+    # Restricted by the base class: issued in the caller's scope, or aimed at the caller's area.
+    queryset = Campaign.objects.select_related("issuer", "region").prefetch_related("templates").order_by(
+        "-start_date", "name", "pk")
     serializer_class = CampaignSerializer
     filter_backends: list = []
-
-    def get_queryset(self):
-        return queries.visible_campaigns(self.request.user).prefetch_related("templates").order_by(
-            "-start_date", "name", "pk")
 
     @extend_schema(responses={201: CampaignSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     def create(self, request, *args, **kwargs):
@@ -114,6 +91,9 @@ class CampaignViewSet(WordedNotFound, mixins.CreateModelMixin, viewsets.ReadOnly
         campaign = self.get_object()
         query = ProgressQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        region = _progress_region(request.user, campaign, query.validated_data.get("region"))
+        region = self.get_region(within=campaign.region,
+                                 default=lambda: scope.default_region_within(request.user, campaign.region))
+        if region is None:
+            raise NotFound(_("找不到该记录，或您无权查看"))
         total, rows = queries.progress(campaign, region)
         return Response(ProgressSerializer({"campaign": campaign.pk, "total": total, "rows": rows}).data)

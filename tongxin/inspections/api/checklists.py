@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, WordedNotFound
+from tongxin.core.api import BAD_INPUT
+from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections import services
 from tongxin.inspections.models import ChecklistTemplate, ChecklistVersion
 
@@ -84,7 +85,7 @@ class DefineChecklistSerializer(serializers.Serializer):
     definition = serializers.JSONField(help_text=gettext_lazy("{\"sections\": [{\"title\": …, \"items\": […]}]}"))
 
 
-class ChecklistViewSet(WordedNotFound, viewsets.ReadOnlyModelViewSet):
+class ChecklistViewSet(ScopedReadOnlyModelViewSet):
     """Checklists (检查表): shared configuration every signed-in user reads; officers define them."""
 
     queryset = ChecklistTemplate.objects.prefetch_related(

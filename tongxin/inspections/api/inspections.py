@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField, WordedNotFound
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
+from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections import queries, services
 from tongxin.inspections.api.checklists import ChecklistRef
 from tongxin.inspections.api.teams import _visible_teams
@@ -26,7 +27,6 @@ from tongxin.ledger.api.attachments import (
 )
 from tongxin.ledger.api.entries import LedgerEntrySerializer
 from tongxin.ledger.models import Category, Severity
-from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
@@ -161,7 +161,7 @@ class MergeSerializer(serializers.Serializer):
 FINDING_ID = OpenApiParameter("finding_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="问题（finding）id")
 
 
-class InspectionViewSet(WordedNotFound, scope.ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class InspectionViewSet(ScopedReadOnlyModelViewSet):
     """Inspections (检查) of the units in the caller's scope: self-inspections and supervisory ones."""
 
     queryset = Inspection.objects.select_related("unit", "version__template", "inspector").order_by("-day", "-id")

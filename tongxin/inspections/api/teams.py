@@ -6,9 +6,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 
-from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField, WordedNotFound
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
+from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections import queries, services
 from tongxin.inspections.models import Campaign, Team
 from tongxin.units import scope
@@ -54,7 +55,7 @@ class TeamSerializer(serializers.ModelSerializer):
         return services.create_team(self.context["request"].user, **validated_data)
 
 
-class TeamViewSet(WordedNotFound, scope.ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelViewSet):
     """Supervision teams (督导组) led by bureaus in the caller's scope."""
 
     queryset = Team.objects.select_related("bureau").prefetch_related("members").order_by("-start_date", "pk")

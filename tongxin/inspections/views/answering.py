@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -11,8 +10,8 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
 
+from tongxin.core.views_base import ScopedCreateView
 from tongxin.inspections import services
 from tongxin.inspections.forms import (
     InspectionFilterForm,
@@ -29,23 +28,22 @@ from tongxin.inspections.views.common import (
     MAX_NOTE,
     MAX_VALUE,
     PAGE_SIZE,
+    InspectionView,
     finished_redirect,
-    get_inspection,
     guard,
     page_context,
     stored_files,
-    visible_inspections,
 )
 from tongxin.units import scope
 from tongxin.units.models import Unit
 
 # --- the list ------------------------------------------------------------------------------------
 
-class ListView(LoginRequiredMixin, View):
+class ListView(InspectionView):
     def get(self, request):
         user = request.user
         form = InspectionFilterForm(user, request.GET)
-        qs = form.apply(visible_inspections(user)).annotate(
+        qs = form.apply(self.get_queryset()).annotate(
             n_answers=Count("answers", distinct=True),
             n_findings=Count("findings", filter=Q(findings__dropped=False, findings__merged_into__isnull=True),
                              distinct=True)).order_by("-day", "-id")
@@ -78,7 +76,7 @@ def kinds_for(user) -> list[str]:
     return kinds
 
 
-class StartView(LoginRequiredMixin, View):
+class StartView(ScopedCreateView):
     template_name = "inspections/inspection_start.html"
 
     def kind(self, request, data) -> tuple[str, list[str]]:
@@ -134,20 +132,20 @@ class StartView(LoginRequiredMixin, View):
 
 # --- answering -----------------------------------------------------------------------------------
 
-class DetailView(LoginRequiredMixin, View):
+class DetailView(InspectionView):
     def get(self, request, pk: int):
-        inspection = get_inspection(request.user, pk)
+        inspection = self.get_object()
         return render(request, "inspections/inspection_detail.html", page_context(request, inspection))
 
 
 
 
-class AnswerView(LoginRequiredMixin, View):
+class AnswerView(InspectionView):
     http_method_names = ["post"]
 
     def post(self, request, pk: int):
         user = request.user
-        inspection = get_inspection(user, pk)
+        inspection = self.get_object()
         if not guard(user, inspection):
             return finished_redirect(request, inspection)
         key = request.POST.get("item_key", "")

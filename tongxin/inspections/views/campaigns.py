@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.core.views_base import ScopedRegionView, ScopedView, as_scoped_view
 from tongxin.inspections import queries, services
-from tongxin.inspections.models import ChecklistTemplate
+from tongxin.inspections.models import Campaign, ChecklistTemplate
 from tongxin.regions.models import Region
 from tongxin.regions.queries import chain, in_subtree
 from tongxin.units import scope
@@ -57,14 +57,20 @@ class CampaignForm(forms.Form):
                                               else "form-control")
 
 
-@login_required
-def campaign_list(request):
-    campaigns = queries.visible_campaigns(request.user).order_by("-start_date")
+class CampaignListView(ScopedView):
+    queryset = Campaign.objects.select_related("issuer", "region")
+
+    def get(self, request):
+        return campaign_list(request, self.get_queryset())
+
+
+def campaign_list(request, campaigns):
+    campaigns = campaigns.order_by("-start_date")
     can_create = bool(scope.scope_of(request.user).prefixes.get(scope.FILE))
     return render(request, "inspections/campaign_list.html", {"campaigns": campaigns, "can_create": can_create})
 
 
-@login_required
+@as_scoped_view(methods=("get", "post"))
 def campaign_create(request):
     if not scope.scope_of(request.user).prefixes.get(scope.FILE):
         raise PermissionDenied(_("只有民政部门的业务人员可以发起专项行动"))
@@ -88,19 +94,25 @@ def campaign_create(request):
     return render(request, "inspections/campaign_form.html", {"form": form}, status=status)
 
 
-@login_required
-def campaign_detail(request, pk: int):
-    campaign = get_object_or_404(queries.visible_campaigns(request.user), pk=pk)
+class CampaignDetailView(ScopedRegionView):
+    queryset = Campaign.objects.select_related("issuer", "region")
+
+    def get(self, request, pk: int):
+        return campaign_detail(request, self.get_campaign_and_region())
+
+    def get_campaign_and_region(self):
+        campaign = self.get_object()
+        # Default: the highest region the user covers inside the campaign (its own for its issuers).
+        region = self.get_region(within=campaign.region,
+                                 default=lambda: scope.default_region_within(self.request.user, campaign.region))
+        if region is None:
+            raise Http404(_("找不到该记录，或您无权查看"))
+        return campaign, region
+
+
+def campaign_detail(request, found):
+    campaign, region = found
     s = scope.scope_of(request.user)
-    code = request.GET.get("region", "").strip()
-    if not code:
-        # The highest region the user covers inside the campaign (the campaign's own for its issuers).
-        mine = sorted((p for p in s.read_prefixes), key=len)
-        code = campaign.region_id if any(campaign.region_id.startswith(p) for p in mine) else (
-            next((p.ljust(6, "0") for p in mine if p.startswith(campaign.region.prefix)), ""))
-    region = Region.objects.filter(code=code).first()
-    if region is None or not region.code.startswith(campaign.region.prefix) or not s.covers_region(region.code):
-        raise Http404(_("找不到该记录，或您无权查看"))
     total, rows = queries.progress(campaign, region)
     above = [r for r in Region.objects.filter(code__in=chain(region.code))
              if r.code.startswith(campaign.region.prefix) and r.code != region.code and s.covers_region(r.code)]
@@ -111,7 +123,7 @@ def campaign_detail(request, pk: int):
 
 
 urlpatterns = [
-    path("campaigns/", campaign_list, name="campaigns"),
+    path("campaigns/", CampaignListView.as_view(), name="campaigns"),
     path("campaigns/new/", campaign_create, name="campaign-create"),
-    path("campaigns/<int:pk>/", campaign_detail, name="campaign-detail"),
+    path("campaigns/<int:pk>/", CampaignDetailView.as_view(), name="campaign-detail"),
 ]

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from tongxin.core.uploads import store_attachment
+from tongxin.core.views_base import ScopedView
 from tongxin.inspections import services
 from tongxin.inspections.forms import (
     checklist,
@@ -25,15 +26,18 @@ MAX_NOTE = 2000
 MAX_VALUE = 500  # Answer.value's length
 
 
+INSPECTIONS = Inspection.objects.select_related("unit__region", "team", "campaign", "version__template", "inspector")
 
 
 def visible_inspections(user):
-    return scope.restrict(Inspection.objects.select_related(
-        "unit__region", "team", "campaign", "version__template", "inspector"), user)
+    return scope.restrict(INSPECTIONS, user)
 
 
-def get_inspection(user, pk: int) -> Inspection:
-    return scope.get_visible(visible_inspections(user), user, pk=pk)
+class InspectionView(ScopedView):
+    """A page about inspections: `get_queryset()` holds those in the user's scope, and `get_object()`
+    finds the one of `pk` in the URL among them, else 404."""
+
+    queryset = INSPECTIONS
 
 
 def steps_for(user, inspection: Inspection) -> dict:
@@ -67,8 +71,6 @@ def page_context(request, inspection: Inspection) -> dict:
     return {"inspection": inspection, "sections": sections, "rows": rows, "steps": steps,
             "can_act": "answer" in steps,
             "progress": progress_of(rows, inspection), "entries": entries, "max_files": MAX_FILES}
-
-
 
 
 def stored_files(request, inspection: Inspection, field: str = "photos") -> list:

@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
 
 from tongxin.inspections import services
 from tongxin.inspections.forms import (
@@ -26,8 +24,8 @@ from tongxin.inspections.forms import (
 from tongxin.inspections.models import Finding, Inspection
 from tongxin.inspections.views.common import (
     MAX_FILES,
+    InspectionView,
     finished_redirect,
-    get_inspection,
     guard,
     steps_for,
     stored_files,
@@ -67,25 +65,25 @@ def render_findings(request, inspection: Inspection, status: int = 200, **kwargs
                   status=status)
 
 
-class FindingsView(LoginRequiredMixin, View):
+class FindingsView(InspectionView):
     def get(self, request, pk: int):
-        inspection = get_inspection(request.user, pk)
+        inspection = self.get_object()
         if inspection.status != Inspection.Status.DRAFT:
             return redirect("inspections:detail", pk=inspection.pk)
         return render_findings(request, inspection)
 
 
-class FindingView(LoginRequiredMixin, View):
+class FindingView(InspectionView):
     """One finding's action: save (edit), drop, restore, merge (into another), fix (立查立改), unfix."""
 
     http_method_names = ["post"]
 
     def post(self, request, pk: int, finding_id: int):
         user = request.user
-        inspection = get_inspection(user, pk)
+        inspection = self.get_object()
         if not guard(user, inspection, "review"):
             return finished_redirect(request, inspection)
-        finding = get_object_or_404(Finding, pk=finding_id, inspection=inspection)
+        finding = self.get_object(Finding.objects.filter(inspection=inspection), pk=finding_id)
         action = request.POST.get("action", "")
         try:
             with transaction.atomic():
@@ -133,12 +131,12 @@ class FindingView(LoginRequiredMixin, View):
         raise ValidationError(_("未知的操作"))
 
 
-class FinishView(LoginRequiredMixin, View):
+class FinishView(InspectionView):
     http_method_names = ["post"]
 
     def post(self, request, pk: int):
         user = request.user
-        inspection = get_inspection(user, pk)
+        inspection = self.get_object()
         if not guard(user, inspection, "finish"):
             return finished_redirect(request, inspection)
         form = FinishForm(request.POST)

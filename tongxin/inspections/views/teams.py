@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views import View
 
+from tongxin.core.views_base import ScopedCreateView
 from tongxin.inspections import services
 from tongxin.inspections.forms import (
     TeamForm,
@@ -18,7 +17,7 @@ from tongxin.inspections.forms import (
 )
 
 
-class TeamCreateView(LoginRequiredMixin, View):
+class TeamCreateView(ScopedCreateView):
     template_name = "inspections/team_form.html"
 
     def allowed(self, request) -> None:

@@ -14,16 +14,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField, WordedNotFound
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
 from tongxin.core.models import Attachment
 from tongxin.core.uploads import open_attachment, store_attachment
+from tongxin.core.views_base import ScopedRetrieveViewSet
 from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
@@ -34,7 +35,7 @@ MAX_ATTACHMENTS = 20
 
 def visible_attachments(user) -> QuerySet[Attachment]:
     """Attachments of the units the caller sees (an attachment has no foreign key to its unit)."""
-    return Attachment.objects.filter(unit_id__in=scope.restrict(Unit.objects.all(), user).values("pk"))
+    return Attachment.objects.restrict(user)
 
 
 def attachment_ids_field(**kwargs) -> serializers.ListField:
@@ -111,16 +112,13 @@ class FileQuerySerializer(serializers.Serializer):
     thumbnail = serializers.BooleanField(required=False, default=False, help_text=gettext_lazy("只取缩略图"))
 
 
-class AttachmentViewSet(WordedNotFound, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class AttachmentViewSet(ScopedRetrieveViewSet):
     """Evidence files: upload for a unit in your scope, read back only while its unit is in your scope."""
 
-    queryset = Attachment.objects.none()  # for the schema; requests read visible_attachments
+    queryset = Attachment.objects.all()  # restricted by the base class: by the scope of its unit
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser, FormParser]
     filter_backends: list = []
-
-    def get_queryset(self):
-        return visible_attachments(self.request.user)
 
     @extend_schema(request={"multipart/form-data": UploadSerializer},
                    responses={201: AttachmentSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})

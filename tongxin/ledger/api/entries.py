@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField, WordedNotFound
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.models import Attachment
+from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections.models import Campaign
 from tongxin.inspections.queries import visible_campaigns
 from tongxin.ledger import queries, services
@@ -25,7 +26,6 @@ from tongxin.ledger.api.attachments import (
     own_attachments,
 )
 from tongxin.ledger.models import Category, LedgerEntry, Severity, Source, Status, Transition
-from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
@@ -33,8 +33,10 @@ from tongxin.units.personal import PersonalField
 
 
 def _known_region(code: str) -> None:
-    if not (code.isdigit() and len(code) == 6 and Region.objects.filter(code=code).exists()):
-        raise forms.ValidationError(_("没有这个区划代码"))
+    try:
+        scope.parse_region_code(code)
+    except scope.RegionCodeError as exc:
+        raise forms.ValidationError(str(exc)) from None
 
 
 class LedgerFilter(django_filters.FilterSet):
@@ -164,7 +166,7 @@ class TransitionInputSerializer(serializers.Serializer):
     attachment_ids = attachment_ids_field()
 
 
-class LedgerEntryViewSet(WordedNotFound, scope.ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class LedgerEntryViewSet(ScopedReadOnlyModelViewSet):
     """The ledger (问题台账) of the units in the caller's scope, with its filters; every move goes
     through ledger/services.py."""
 

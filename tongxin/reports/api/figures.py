@@ -8,16 +8,16 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_serializer,
 )
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, NOT_FOUND, Pagination
+from tongxin.core.views_base import ScopedGenericViewSet
 from tongxin.regions.models import Region
 from tongxin.reports import queries
 from tongxin.reports.models import Assignment, FieldRollup
-from tongxin.units import scope
 from tongxin.units.models import Unit
 
 MAX_ROLLUP_DAYS = 366
@@ -49,20 +49,15 @@ class RollupQuerySerializer(RegionQuerySerializer):
         return attrs
 
 
-def _resolve(request, serializer_class) -> tuple[dict, Assignment, Region]:
+def _resolve(view: ScopedGenericViewSet, request, serializer_class) -> tuple[dict, Assignment, Region]:
     """Validated query parameters, the visible assignment and the region in scope (else 400 / 404)."""
     params = serializer_class(data=request.query_params)
     params.is_valid(raise_exception=True)
     v = params.validated_data
-    assignment = queries.visible_assignments(request.user).filter(pk=v["assignment"]).first()
+    assignment = view.restrict(Assignment.objects.select_related("form")).filter(pk=v["assignment"]).first()
     if assignment is None:
         raise NotFound(_("找不到该报送任务，或您无权查看"))
-    region = Region.objects.filter(code=v["region"]).first()
-    if region is None:
-        raise ValidationError({"region": [_("没有这个区划代码")]})
-    if not scope.scope_of(request.user).covers_region(region.code):
-        raise NotFound(_("找不到该记录，或您无权查看"))
-    return v, assignment, region
+    return v, assignment, view.get_region()
 
 
 class CompletenessRowSerializer(serializers.Serializer):
@@ -93,7 +88,7 @@ class MissingUnitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CompletenessViewSet(viewsets.GenericViewSet):
+class CompletenessViewSet(ScopedGenericViewSet):
     """Completeness and timeliness (报送情况) for one assignment, region and day."""
 
     pagination_class = None
@@ -105,7 +100,7 @@ class CompletenessViewSet(viewsets.GenericViewSet):
                    responses={200: CompletenessSerializer, 400: BAD_INPUT, 404: NOT_FOUND})
     def list(self, request):
         """Expected, on time, late, zero and missing for the region and each child region."""
-        v, assignment, region = _resolve(request, CompletenessQuerySerializer)
+        v, assignment, region = _resolve(self, request, CompletenessQuerySerializer)
         table = queries.completeness(assignment, region, v["day"])
         return Response(CompletenessSerializer(
             {"assignment": assignment.pk, "day": v["day"], "total": table.total, "rows": table.rows}).data)
@@ -115,7 +110,7 @@ class CompletenessViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], pagination_class=Pagination, serializer_class=MissingUnitSerializer)
     def missing(self, request):
         """The units of the region that have not filed for the day, with contact person and phone."""
-        v, assignment, region = _resolve(request, CompletenessQuerySerializer)
+        v, assignment, region = _resolve(self, request, CompletenessQuerySerializer)
         page = self.paginate_queryset(queries.missing_units(assignment, region, v["day"]))
         return self.get_paginated_response(MissingUnitSerializer(page, many=True).data)
 
@@ -131,7 +126,7 @@ class RollupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RollupViewSet(viewsets.GenericViewSet):
+class RollupViewSet(ScopedGenericViewSet):
     """Per region, day and numeric field: sum and count over the latest revisions (kept incrementally)."""
 
     pagination_class = Pagination
@@ -142,7 +137,7 @@ class RollupViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[RollupQuerySerializer],
                    responses={200: RollupSerializer(many=True), 400: BAD_INPUT, 404: NOT_FOUND})
     def list(self, request):
-        v, assignment, region = _resolve(request, RollupQuerySerializer)
+        v, assignment, region = _resolve(self, request, RollupQuerySerializer)
         rows = FieldRollup.objects.filter(assignment=assignment, region_code=region.code,
                                           day__gte=v["day_from"], day__lte=v["day_to"])
         if v["key"]:

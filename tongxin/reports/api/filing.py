@@ -8,17 +8,17 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, NOT_FOUND, IdFilter, VisibleIdField, WordedNotFound
+from tongxin.core.api import BAD_INPUT, NOT_FOUND, IdFilter, VisibleIdField
+from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.reports import queries, services
 from tongxin.reports.api.common import IDEMPOTENCY_HEADER, _idempotency_key
 from tongxin.reports.models import Assignment, Report, Revision
-from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
@@ -91,7 +91,7 @@ class RevisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReportViewSet(WordedNotFound, scope.ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class ReportViewSet(ScopedReadOnlyModelViewSet):
     """Reports (情况报送) of the units in the caller's scope; filing and correcting go through services."""
 
     queryset = Report.objects.select_related("unit", "form_version").order_by("-day", "unit__name", "pk")

@@ -9,13 +9,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_field,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, NOT_FOUND, VisibleIdField, WordedNotFound
+from tongxin.core.api import BAD_INPUT, NOT_FOUND, VisibleIdField
+from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.regions.models import Region
-from tongxin.reports import queries, services
+from tongxin.reports import services
 from tongxin.reports.models import Assignment, Form, FormVersion
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
@@ -67,7 +68,7 @@ class FormImportSerializer(serializers.Serializer):
     definition = serializers.JSONField()
 
 
-class FormViewSet(WordedNotFound, viewsets.ReadOnlyModelViewSet):
+class FormViewSet(ScopedReadOnlyModelViewSet):
     """Report forms (报表). Every signed-in user may read them; administrators and officers import."""
 
     queryset = Form.objects.prefetch_related(
@@ -119,15 +120,13 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return services.create_assignment(self.context["request"].user, **validated_data)
 
 
-class AssignmentViewSet(WordedNotFound, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class AssignmentViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelViewSet):
     """Assignments (报送任务) issued by bureaus in the caller's scope, or covering a unit the caller files for."""
 
-    queryset = Assignment.objects.none()  # for the schema; requests read visible_assignments
+    # Restricted by the base class: issued in the caller's scope, or aimed at the caller's area.
+    queryset = Assignment.objects.select_related("form", "issuer", "region").order_by("-start_date", "name", "pk")
     serializer_class = AssignmentSerializer
     filter_backends: list = []
-
-    def get_queryset(self):
-        return queries.visible_assignments(self.request.user).order_by("-start_date", "name", "pk")
 
     @extend_schema(responses={201: AssignmentSerializer, 400: BAD_INPUT, 404: NOT_FOUND,
                               403: OpenApiResponse(description="Only bureau officers issue assignments")})

@@ -38,7 +38,8 @@ def get_assignment(user, pk: Any) -> Assignment:
 
 
 def get_region(user, code: str | None, assignment: Assignment, *, mode: str = scope.READ) -> Region:
-    """The region asked for (default: the user's own, else the assignment's), if the user covers it; else 404.
+    """The region asked for (default: the user's own, else the assignment's), if the user covers it; else 404
+    (a malformed code: 400), through the one resolver, `scope.resolve_region`.
 
     In FILE mode a region also counts as covered when a unit the user files for lies in it.
     """
@@ -47,15 +48,7 @@ def get_region(user, code: str | None, assignment: Assignment, *, mode: str = sc
         own = {p.ljust(6, "0") for p in s.prefixes.get(mode, ())}
         own |= set(Unit.objects.filter(pk__in=s.units.get(mode, frozenset())).values_list("region_id", flat=True))
         code = own.pop() if len(own) == 1 else assignment.region_id
-    region = Region.objects.filter(code=str(code)).first()
-    if region is None:
-        raise Http404(_("找不到该记录，或您无权查看"))
-    covered = s.covers_region(region.code)
-    if mode == scope.FILE:
-        covered = covered or Unit.objects.filter(s.q(mode=scope.FILE), in_subtree("region_id", region.prefix)).exists()
-    if not covered:
-        raise Http404(_("找不到该记录，或您无权查看"))
-    return region
+    return scope.resolve_region(user, str(code), mode=mode, own_units=mode == scope.FILE)
 
 
 def expected_units(user, assignment: Assignment, region: Region, mode: str = scope.READ) -> QuerySet[Unit]:

@@ -13,7 +13,6 @@ import json
 import unicodedata
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, OuterRef, Subquery
@@ -22,10 +21,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 
+from tongxin.core.views_base import ScopedView, as_scoped_view
 from tongxin.reports import admin_forms as af
-from tongxin.reports import queries, rules, services
+from tongxin.reports import rules, services
 from tongxin.reports.definition import DefinitionError, validate_definition
-from tongxin.reports.models import Form, FormVersion, Report
+from tongxin.reports.models import Assignment, Form, FormVersion, Report
 from tongxin.units import scope
 from tongxin.units.models import Kind, Unit
 
@@ -48,7 +48,7 @@ def _page(request, items):
 
 # --- forms -------------------------------------------------------------------------------------
 
-@login_required
+@as_scoped_view
 def form_list(request):
     latest = FormVersion.objects.filter(form=OuterRef("pk")).order_by("-number").values("pk")[:1]
     forms = Form.objects.annotate(latest_pk=Subquery(latest), latest_number=Max("versions__number"),
@@ -101,7 +101,7 @@ def _zero_text(field: dict) -> str:
     return ""
 
 
-@login_required
+@as_scoped_view
 def form_detail(request, pk: int):
     form = get_object_or_404(Form, pk=pk)
     version = _version(form, request)
@@ -118,7 +118,7 @@ def form_detail(request, pk: int):
         "is_latest": version.number == versions[0].number, "can_edit": can_define_forms(request.user)})
 
 
-@login_required
+@as_scoped_view
 def form_export(request, pk: int):
     form = get_object_or_404(Form, pk=pk)
     version = _version(form, request)
@@ -200,7 +200,7 @@ def _builder_forms(request, form: Form | None, version: FormVersion | None):
             af.RuleFormSet(prefix="rules", initial=[af.rule_initial(r) for r in version.rules]))
 
 
-@login_required
+@as_scoped_view(methods=("get", "post"))
 def form_builder(request, pk: int | None = None):
     _require_form_admin(request.user)
     form = get_object_or_404(Form, pk=pk) if pk is not None else None
@@ -262,7 +262,7 @@ def _service_errors(exc: ValidationError, meta=None) -> list[str]:
     return out
 
 
-@login_required
+@as_scoped_view(methods=("get", "post"))
 def form_import(request):
     _require_form_admin(request.user)
     form = af.ImportForm(request.POST or None, request.FILES or None)
@@ -307,9 +307,15 @@ def _frequency_text(assignment) -> str:
     return assignment.get_frequency_display()
 
 
-@login_required
-def assignment_list(request):
-    page, paginator = _page(request, queries.visible_assignments(request.user).order_by("-start_date", "name"))
+class AssignmentListView(ScopedView):
+    queryset = Assignment.objects.select_related("form", "issuer", "region")
+
+    def get(self, request):
+        return assignment_list(request, self.get_queryset())
+
+
+def assignment_list(request, assignments):
+    page, paginator = _page(request, assignments.order_by("-start_date", "name"))
     for a in page:
         a.kinds_text, a.frequency_text = _kind_labels(a.unit_kinds), _frequency_text(a)
     return render(request, "reports/assignment_list.html", {
@@ -317,7 +323,7 @@ def assignment_list(request):
         "can_create": bool(issuers_for(request.user))})
 
 
-@login_required
+@as_scoped_view(methods=("get", "post"))
 def assignment_create(request):
     issuers = issuers_for(request.user)
     if not issuers:
@@ -343,9 +349,14 @@ def assignment_create(request):
         "form": form, "region_groups": af.region_groups(issuers)}, status=status)
 
 
-@login_required
-def assignment_detail(request, pk: int):
-    assignment = get_object_or_404(queries.visible_assignments(request.user), pk=pk)
+class AssignmentDetailView(ScopedView):
+    queryset = Assignment.objects.select_related("form", "issuer", "region")
+
+    def get(self, request, pk: int):
+        return assignment_detail(request, self.get_object())
+
+
+def assignment_detail(request, assignment: Assignment):
     expected = scope.restrict(Unit.objects.filter(services.expected_units_q(assignment)), request.user).count()
     try:
         overview_url = reverse("reports:overview") + f"?assignment={assignment.pk}"
@@ -364,7 +375,7 @@ urlpatterns = [
     path("forms/<int:pk>/", form_detail, name="form-detail"),
     path("forms/<int:pk>/edit/", form_builder, name="form-edit"),
     path("forms/<int:pk>/export.json", form_export, name="form-export"),
-    path("assignments/", assignment_list, name="assignments"),
+    path("assignments/", AssignmentListView.as_view(), name="assignments"),
     path("assignments/new/", assignment_create, name="assignment-create"),
-    path("assignments/<int:pk>/", assignment_detail, name="assignment-detail"),
+    path("assignments/<int:pk>/", AssignmentDetailView.as_view(), name="assignment-detail"),
 ]

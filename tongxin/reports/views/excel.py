@@ -12,18 +12,15 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
-from django.views.decorators.http import require_GET
 
 from tongxin.core import audit
+from tongxin.core.views_base import ScopedExportView, ScopedRegionView, as_scoped_view
 from tongxin.reports import excel, queries, services
 from tongxin.reports.models import Assignment
 from tongxin.units import scope
@@ -72,8 +69,7 @@ def _check_day(assignment: Assignment, day: dt.date) -> None:
         raise BadRequest(_("不能提前报送未来日期的报告"))
 
 
-@login_required
-@require_GET
+@as_scoped_view(base=ScopedExportView)
 def batch_template(request: HttpRequest) -> HttpResponse:
     _require_filer(request.user)
     assignment = excel.get_assignment(request.user, request.GET.get("assignment"))
@@ -86,7 +82,7 @@ def batch_template(request: HttpRequest) -> HttpResponse:
     return excel.template_response(request.user, assignment, region, day)
 
 
-class BatchUploadView(LoginRequiredMixin, View):
+class BatchUploadView(ScopedRegionView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             _require_filer(request.user)
@@ -171,14 +167,12 @@ def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponse:
     return excel.xlsx_response(table) if fmt == "xlsx" else excel.csv_response(table)
 
 
-@login_required
-@require_GET
+@as_scoped_view(base=ScopedExportView)
 def export_regions(request: HttpRequest, fmt: str) -> HttpResponse:
     return _export(request, fmt, "regions")
 
 
-@login_required
-@require_GET
+@as_scoped_view(base=ScopedExportView)
 def export_units(request: HttpRequest, fmt: str) -> HttpResponse:
     return _export(request, fmt, "units")
 

@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
@@ -28,8 +27,9 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views import View
+from django.utils.translation import gettext_lazy
 
+from tongxin.core.views_base import ScopedUpdateView, ScopedView
 from tongxin.reports import services
 from tongxin.reports.definition import clean_values, label
 from tongxin.reports.forms import REASON, ZERO, CorrectionForm, ReportForm, display
@@ -166,7 +166,7 @@ def deadline_text(deadline: dt.datetime, today: dt.date) -> str:
 
 # --- 今日报送 ------------------------------------------------------------------------------------
 
-class TodayView(LoginRequiredMixin, View):
+class TodayView(ScopedView):
     template_name = "reports/filing_today.html"
 
     def get(self, request):
@@ -214,7 +214,7 @@ def zero_summary(definition: dict) -> dict:
             "needs_previous": any(f.get("carry") and f.get("required") for f in definition["fields"])}
 
 
-class FileView(LoginRequiredMixin, View):
+class FileView(ScopedView):
     template_name = "reports/filing_form.html"
 
     def setup_filing(self, request, assignment_id: int, day: str):
@@ -314,9 +314,7 @@ class FileView(LoginRequiredMixin, View):
 
 # --- one report ------------------------------------------------------------------------------
 
-def visible_report(user, pk: int) -> Report:
-    return scope.get_visible(
-        Report.objects.select_related("unit__region", "assignment", "form_version__form"), user, pk=pk)
+REPORT_QUERYSET = Report.objects.select_related("unit__region", "assignment", "form_version__form")
 
 
 def revision_rows(report: Report) -> list[dict]:
@@ -350,18 +348,21 @@ def render_report(request, report: Report, form: CorrectionForm | None = None, s
     }, status=status)
 
 
-class ReportDetailView(LoginRequiredMixin, View):
+class ReportDetailView(ScopedView):
+    queryset = REPORT_QUERYSET
+
     def get(self, request, pk: int):
-        return render_report(request, visible_report(request.user, pk))
+        return render_report(request, self.get_object())
 
 
-class CorrectView(LoginRequiredMixin, View):
+class CorrectView(ScopedUpdateView):
+    queryset = REPORT_QUERYSET
+    write_mode = scope.FILE
+    refusal = gettext_lazy("您的角色不能更正该单位的报告")
     http_method_names = ["post"]
 
     def post(self, request, pk: int):
-        report = visible_report(request.user, pk)
-        if not scope.scope_of(request.user).covers(report.unit, mode=scope.FILE):
-            raise PermissionDenied(_("您的角色不能更正该单位的报告"))
+        report = self.get_object()
         definition = report.form_version.definition
         form = CorrectionForm(definition, request.POST)
         if not form.is_valid():

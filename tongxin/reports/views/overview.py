@@ -15,13 +15,12 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
 
+from tongxin.core.views_base import ScopedRegionView, as_scoped_view
 from tongxin.regions.models import Region
 from tongxin.regions.queries import ancestors
 from tongxin.reports import queries, services
@@ -56,13 +55,7 @@ def _pick_assignment(request, today: dt.date) -> Assignment | None:
 
 
 def _pick_region(request, tops: list[Region]) -> Region:
-    raw = request.GET.get("region", "").strip()
-    if not raw:
-        return tops[0]
-    region = Region.objects.filter(code=raw).first() if raw.isdigit() and len(raw) == 6 else None
-    if region is None or not scope.scope_of(request.user).covers_region(region.code):
-        raise Http404(_("找不到该记录，或您无权查看"))
-    return region
+    return scope.region_from_request(request, default=tops[0])
 
 
 def _pick_day(request, assignment: Assignment | None, today: dt.date) -> dt.date:
@@ -137,8 +130,7 @@ def _unit_level_redirect(request):
         raise Http404(_("总览供民政部门使用；您所在单位请使用报送页面")) from None
 
 
-@login_required
-@require_GET
+@as_scoped_view(base=ScopedRegionView)
 def overview(request):
     tops = scope.top_regions(request.user)
     if not tops:
@@ -219,15 +211,13 @@ def _figures_context(request, assignment: Assignment, region: Region, day: dt.da
     }
 
 
-@require_POST
-@login_required
+@as_scoped_view(methods=("post",))
 def remind(request):
     """催报 from the overview: remind the missing units of a region for a day, then go back."""
     raw_pk = request.POST.get("assignment", "")
     assignment = (queries.visible_assignments(request.user).filter(pk=int(raw_pk)).first()
                   if raw_pk.isdigit() else None)
-    raw_code = request.POST.get("region", "")
-    region = Region.objects.filter(code=raw_code).first() if raw_code.isdigit() and len(raw_code) == 6 else None
+    region = scope.region_from_request(request, data=request.POST)
     if assignment is None or region is None:
         raise Http404(_("找不到该记录，或您无权查看"))
     day = _parse_day(request.POST.get("day", ""))

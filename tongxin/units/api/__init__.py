@@ -1,10 +1,10 @@
-"""REST API for units: scoped by ScopedViewSetMixin, written through services."""
+"""REST API for units: the registry, scoped by its base viewset (REGISTRY mode), written through services."""
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_view
-from rest_framework import mixins, serializers, viewsets
-from rest_framework.exceptions import NotFound
+from rest_framework import mixins, serializers
 
+from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.regions.models import Region
 from tongxin.units import scope, services
 from tongxin.units.filters import UnitFilter
@@ -40,7 +40,7 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = super().get_fields()
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
-            visible = scope.restrict(Unit.objects.all(), request.user)
+            visible = scope.restrict(Unit.objects.all(), request.user, mode=scope.REGISTRY)
             fields["supervisor"].queryset = visible
             fields["member_of"].queryset = visible
         return fields
@@ -53,19 +53,13 @@ class UnitSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view()
-class UnitViewSet(scope.ScopedViewSetMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                  viewsets.ReadOnlyModelViewSet):
+class UnitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyModelViewSet):
     """Units in the caller's scope. Units are never deleted: set `is_active` to false to close one."""
 
+    scope_mode = scope.REGISTRY
     queryset = Unit.objects.select_related("region").order_by("region_id", "kind", "name")
     serializer_class = UnitSerializer
     filterset_class = UnitFilter
-
-    def get_object(self):
-        try:
-            return super().get_object()
-        except (ValueError, TypeError):
-            raise NotFound() from None
 
 
 def register(router) -> None:
