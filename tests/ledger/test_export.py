@@ -77,7 +77,7 @@ def summary(response) -> tuple[list[str], dict[str, dict]]:
 
 def test_the_campaign_summary_adds_up_by_region(world, ledger, client_for):
     campaign = ledger["campaign"]
-    ws, lines = summary(client_for(world.hunan).get(reverse("ledger:campaign-export", args=[campaign.pk])))
+    ws, lines = summary(client_for(world.hunan).get(reverse("inspections:campaign-export", args=[campaign.pk])))
     assert ws["A1"].value.startswith("拉网式隐患大排查汇总表（湖南省")
     assert ws.freeze_panes == "A3"
     assert list(lines) == ["张家界市", "益阳市", "合计"]
@@ -89,7 +89,7 @@ def test_the_campaign_summary_adds_up_by_region(world, ledger, client_for):
 
 
 def test_a_county_gets_its_own_part_of_a_province_campaign(world, ledger, client_for):
-    _ws, lines = summary(client_for(world.nanxian).get(reverse("ledger:campaign-export",
+    _ws, lines = summary(client_for(world.nanxian).get(reverse("inspections:campaign-export",
                                                                args=[ledger["campaign"].pk])))
     assert lines["合计"]["发现问题"] == 2 and lines["合计"]["逾期"] == 1
 
@@ -99,13 +99,13 @@ def test_a_campaign_out_of_sight_is_404(world, client_for, freeze):
         world.nanxian, name="南县消防排查", issuer=world.nanxian_bureau, region=Region.objects.get(code="430921"),
         templates=[inspections.load_builtin_checklists()[1].template], start_date=FOUND,
         end_date=FOUND + dt.timedelta(days=10), self_inspection_deadline=FOUND + dt.timedelta(days=5))
-    url = reverse("ledger:campaign-export", args=[nanxian_campaign.pk])
+    url = reverse("inspections:campaign-export", args=[nanxian_campaign.pk])
     assert client_for(world.cili).get(url).status_code == 404
     assert client_for(world.nanxian).get(url).status_code == 200
-    assert client_for(world.hunan).get(reverse("ledger:campaign-export", args=[999999])).status_code == 404
+    assert client_for(world.hunan).get(reverse("inspections:campaign-export", args=[999999])).status_code == 404
 
 
 @pytest.mark.parametrize("region", ["430821", "430000"])
 def test_a_region_outside_the_users_scope_is_404(world, ledger, client_for, region):
-    url = reverse("ledger:campaign-export", args=[ledger["campaign"].pk])
+    url = reverse("inspections:campaign-export", args=[ledger["campaign"].pk])
     assert client_for(world.nanxian).get(url, {"region": region}).status_code == 404

@@ -164,6 +164,10 @@ REPORT_ROUTES = [  # (name, method, which object, body, api)
     ("report-correct", "post", "report", {"reason": "改", "values": {"residents_in_care": 1}}, True),
     ("report-revisions", "get", "report", None, True),
     ("report-assignment-detail", "get", "assignment", None, True),
+    ("reports:raise-entry", "post", "report", {"category": "fire", "severity": "general", "deadline": "2021-08-09",
+                                               "description": "x"}, False),
+    ("report-raise-entry", "post", "report", {"category": "fire", "severity": "general", "deadline": "2021-08-09"},
+     True),
 ]
 COVERED |= {name for name, *_rest in REPORT_ROUTES} | set(GLOBAL) | {"notifications:read", "reports:file"}
 
@@ -262,9 +266,9 @@ INSPECTION_ROUTES = [  # (name, method, which object(s), body, api)
     ("inspections:campaign-detail", "get", ["campaign"], None, False),
     ("ledger:detail", "get", ["entry"], None, False),
     ("ledger:transition", "post", ["entry"], {"name": "start"}, False),
-    ("ledger:file", "get", ["attachment"], None, False),
-    ("ledger:thumb", "get", ["attachment"], None, False),
-    ("ledger:campaign-export", "get", ["campaign"], None, False),
+    ("files:file", "get", ["attachment"], None, False),
+    ("files:thumb", "get", ["attachment"], None, False),
+    ("inspections:campaign-export", "get", ["campaign"], None, False),
     ("ledger-entry-detail", "get", ["entry"], None, True),
     ("ledger-entry-transition", "post", ["entry"], {"name": "start"}, True),
     ("attachment-detail", "get", ["attachment"], None, True),

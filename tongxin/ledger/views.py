@@ -1,7 +1,8 @@
-"""Pages of the ledger (问题台账): the list, an entry and its life, a new entry, evidence files,
-statistics by region and the Excel exports.
+"""Pages of the ledger (问题台账): the list, an entry and its life, a new entry, statistics by
+region and the Excel export. Evidence files are served by `units.attachments`; a campaign's
+summary workbook by the app that runs campaigns (its URL comes through `ledger.sources`).
 
-Every entry, file, region and campaign is looked up inside the user's scope: outside it the
+Every entry, region and campaign is looked up inside the user's scope: outside it the
 answer is 404. Every write goes through `ledger.services` (files through
 `core.uploads.store_attachment`) inside one transaction; a refused move or a bad file re-shows
 the page with the service's own words (status 400) and changes nothing. Overdue is judged on
@@ -28,9 +29,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tongxin.core import audit
 from tongxin.core.models import Attachment
-from tongxin.core.uploads import open_attachment, store_attachment
-from tongxin.inspections.queries import progress, visible_campaigns
-from tongxin.ledger import excel, queries, services
+from tongxin.core.uploads import store_attachment
+from tongxin.ledger import excel, queries, services, sources
 from tongxin.ledger.forms import EVIDENCE_ACCEPT, EntryForm, LedgerFilterForm, filing_units
 from tongxin.ledger.models import LedgerEntry, Status
 from tongxin.regions.models import Region
@@ -123,8 +123,7 @@ def export(request: HttpRequest) -> HttpResponse:
 # --- one entry ---------------------------------------------------------------------------------
 
 def _entry(request: HttpRequest, pk: int) -> LedgerEntry:
-    qs = LedgerEntry.objects.select_related("unit__region", "campaign", "inspection", "created_by", "fixed_by",
-                                            "closed_by")
+    qs = LedgerEntry.objects.select_related("unit__region", "created_by", "fixed_by", "closed_by")
     return scope.get_visible(qs, request.user, pk=pk)
 
 
@@ -161,9 +160,9 @@ def _detail(request: HttpRequest, entry: LedgerEntry, *, error: list[str] | None
         "photos": entry.attachments.order_by("id"), "transitions": transitions,
         "actions": offered, "action_note": note, "error": error or [], "error_action": action, "comment": comment,
         "accept": EVIDENCE_ACCEPT,
-        "campaign_url": entry.campaign_id and (_url("inspections:campaign-detail", entry.campaign_id)
-                                               or _url("inspections:campaign", entry.campaign_id)),
-        "inspection_url": entry.inspection_id and _url("inspections:detail", entry.inspection_id),
+        "source_link": sources.source_link(entry.source, entry.source_id),
+        "context_link": sources.context_link(entry.context_kind, entry.context_id),
+        "context_label": sources.context_label(entry.context_kind),
         "unit_url": _url("units:detail", entry.unit_id),
     }, status=status)
 
@@ -235,29 +234,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
                                                       "file_errors": file_errors}, status=400)
 
 
-# --- evidence files ------------------------------------------------------------------------------
-
-def _serve(request: HttpRequest, pk: int, thumbnail: bool) -> HttpResponse:
-    attachment = Attachment.objects.filter(pk=pk).first()
-    if attachment is None:
-        raise Http404(_("找不到该记录，或您无权查看"))
-    scope.get_visible(Unit.objects.all(), request.user, pk=attachment.unit_id)
-    return open_attachment(attachment, thumbnail=thumbnail)
-
-
-@login_required
-@require_GET
-def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
-    return _serve(request, pk, thumbnail=False)
-
-
-@login_required
-@require_GET
-def attachment_thumb(request: HttpRequest, pk: int) -> HttpResponse:
-    return _serve(request, pk, thumbnail=True)
-
-
-# --- statistics and the campaign summary ----------------------------------------------------------
+# --- statistics ------------------------------------------------------------------------------------
 
 def _may_see_region(user, region: Region) -> bool:
     """A bureau's subtree, or a region holding one of the user's own units."""
@@ -289,11 +266,15 @@ def _region(request: HttpRequest) -> Region:
     return region
 
 
-def _campaign(request: HttpRequest):
+def _campaign(request: HttpRequest) -> tuple[int, str] | None:
+    """(id, name) of the campaign asked for, if the user sees it (the registry's choices)."""
     raw = request.GET.get("campaign", "").strip()
     if not raw:
         return None
-    found = visible_campaigns(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    kind = sources.context(sources.CAMPAIGN)
+    found = None
+    if kind is not None and raw.isdigit():
+        found = next(((pk, name) for pk, name in kind.choices(request.user) if pk == int(raw)), None)
     if found is None:
         messages.warning(request, _("找不到专项行动“%(id)s”，或您无权查看；已显示全部问题。") % {"id": raw[:20]})
     return found
@@ -305,7 +286,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     region = _region(request)
     campaign = _campaign(request)
-    campaign_id = campaign.pk if campaign else None
+    campaign_id = campaign[0] if campaign else None
     by_unit = region.level == Region.Level.COUNTY or not region.children.exists()
     reader = queries.stats_by_unit if by_unit else queries.stats_by_region
     total, rows = reader(request.user, region, campaign=campaign_id, today=today)
@@ -327,44 +308,19 @@ def stats(request: HttpRequest) -> HttpResponse:
                    "open": list_link(**region_key, status=queries.UNCLOSED),
                    "overdue": list_link(**region_key, overdue=1)}
     crumbs = [r for r in ancestors(region) if _may_see_region(request.user, r)]
+    kind = sources.context(sources.CAMPAIGN)
     export_url = None
-    if campaign and scope.scope_of(request.user).covers_region(region.code):
-        export_url = reverse("ledger:campaign-export", args=[campaign.pk])
-        if region.code.startswith(campaign.region.prefix):
-            export_url += f"?region={region.code}"
+    if campaign and kind is not None and kind.summary_url is not None:
+        export_url = kind.summary_url(request.user, campaign_id, region.code)
     return render(request, "ledger/stats.html", {
-        "region": region, "campaign": campaign, "export_url": export_url, "total": total, "rows": rows,
+        "region": region, "campaign": campaign and {"pk": campaign[0], "name": campaign[1]},
+        "export_url": export_url, "total": total, "rows": rows,
         "by_unit": by_unit, "today": today,
         "crumbs": [{"name": r.name, "url": f"{reverse('ledger:stats')}?{urlencode({**base, 'region': r.code})}"}
                    for r in crumbs],
-        "campaigns": visible_campaigns(request.user).order_by("-start_date", "name")[:100],
+        "campaigns": [{"pk": pk, "name": name} for pk, name in (kind.choices(request.user) if kind else [])][:100],
         "other_tops": [t for t in scope.top_regions(request.user) if t.code != region.code][:10],
     })
-
-
-@login_required
-@require_GET
-def campaign_export(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = visible_campaigns(request.user).filter(pk=pk).select_related("region").first()
-    if campaign is None:
-        raise Http404(_("找不到该记录，或您无权查看"))
-    s = scope.scope_of(request.user)
-    raw = request.GET.get("region", "").strip()
-    if raw:
-        region = Region.objects.filter(code=raw).first() if raw.isdigit() and len(raw) == 6 else None
-        if region is None or not s.covers_region(region.code) or not region.code.startswith(campaign.region.prefix):
-            raise Http404(_("找不到该记录，或您无权查看"))
-    elif s.covers_region(campaign.region.code):
-        region = campaign.region
-    else:
-        inside = [t for t in scope.top_regions(request.user) if t.code.startswith(campaign.region.prefix)]
-        if not inside:
-            raise Http404(_("找不到该记录，或您无权查看"))
-        region = inside[0]
-    today = timezone.localdate()
-    total, rows = progress(campaign, region, today=today)
-    audit.record(audit.Action.EXPORT, actor=request.user, obj=campaign, object_repr=f"{campaign} {region.name}")
-    return excel.campaign_summary_response(campaign, region, total, rows, today=today)
 
 
 urlpatterns = [
@@ -374,8 +330,5 @@ urlpatterns = [
     path("export.xlsx", export, name="export"),
     path("<int:pk>/", entry_detail, name="detail"),
     path("<int:pk>/transition/", entry_transition, name="transition"),
-    path("files/<int:pk>/", attachment_file, name="file"),
-    path("files/<int:pk>/thumb/", attachment_thumb, name="thumb"),
-    path("campaign/<int:pk>/summary.xlsx", campaign_export, name="campaign-export"),
 ]
 

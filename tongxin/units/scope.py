@@ -6,7 +6,9 @@ A user's scope is the union over their memberships:
 - any other membership covers that unit alone.
 
 Every scoped model names the path from itself to its unit in `scope_unit_path`
-("" for Unit itself, "unit" for a model with a `unit` foreign key). `restrict` filters
+("" for Unit itself, "unit" for a model with a `unit` foreign key); a model that keeps its
+own copy of the unit's region code may name it in `scope_region_field` (the ledger's
+`region_code`), and bureau ranges then read it without a join. `restrict` filters
 any queryset of such a model; a model that forgot to declare the path fails loudly rather
 than leaking. The view and viewset mixins below call `restrict`, so a module gets scope by
 inheriting them; an object outside the scope is a 404, never a 403.
@@ -54,13 +56,14 @@ class Scope:
     def _mode(self, write: bool, mode: str | None) -> str:
         return mode or (WRITE if write else READ)
 
-    def q(self, path: str = "", write: bool = False, mode: str | None = None) -> Q:
-        """A Q selecting units (through `path`) in this scope; matches nothing when empty."""
+    def q(self, path: str = "", write: bool = False, mode: str | None = None, region_field: str = "") -> Q:
+        """A Q selecting units (through `path`) in this scope; matches nothing when empty. With
+        `region_field`, the bureau ranges read that field of the model itself instead of the unit's."""
         m = self._mode(write, mode)
         prefix = f"{path}__" if path else ""
         q = Q(**{f"{prefix}pk__in": []})
         for p in _outermost(self.prefixes.get(m, ())):
-            q |= in_subtree(f"{prefix}region_id", p)
+            q |= in_subtree(region_field or f"{prefix}region_id", p)
         units = self.units.get(m, frozenset())
         if units:
             q |= Q(**{f"{prefix}pk__in": sorted(units)})
@@ -172,7 +175,9 @@ def _unit_path(model: type[Model]) -> str:
 
 def restrict(queryset: QuerySet, user, write: bool = False, mode: str | None = None) -> QuerySet:
     """The part of `queryset` the user may see (or, with write=True, change; or in another mode)."""
-    return queryset.filter(scope_of(user).q(_unit_path(queryset.model), write=write, mode=mode))
+    model = queryset.model
+    return queryset.filter(scope_of(user).q(_unit_path(model), write=write, mode=mode,
+                                            region_field=getattr(model, "scope_region_field", "")))
 
 
 def get_visible(queryset: QuerySet, user, **lookup) -> Model:

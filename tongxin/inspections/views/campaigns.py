@@ -1,4 +1,4 @@
-"""专项行动 pages: the campaigns a user sees, issuing one, and its progress by region."""
+"""专项行动 pages: the campaigns a user sees, issuing one, its progress by region and the summary workbook."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.inspections import queries, services
+from tongxin.core import audit
+from tongxin.inspections import excel, queries, services
 from tongxin.inspections.models import ChecklistTemplate
 from tongxin.regions.models import Region
 from tongxin.regions.queries import chain, in_subtree
@@ -110,8 +111,35 @@ def campaign_detail(request, pk: int):
     })
 
 
+@login_required
+def campaign_export(request, pk: int):
+    """The summary workbook (专项行动汇总表) for `?region=` (a region the user's bureau covers inside the
+    campaign), by default the campaign's own region or the user's part of it."""
+    campaign = queries.visible_campaigns(request.user).filter(pk=pk).select_related("region").first()
+    if campaign is None:
+        raise Http404(_("找不到该记录，或您无权查看"))
+    s = scope.scope_of(request.user)
+    raw = request.GET.get("region", "").strip()
+    if raw:
+        region = Region.objects.filter(code=raw).first() if raw.isdigit() and len(raw) == 6 else None
+        if region is None or not s.covers_region(region.code) or not region.code.startswith(campaign.region.prefix):
+            raise Http404(_("找不到该记录，或您无权查看"))
+    elif s.covers_region(campaign.region.code):
+        region = campaign.region
+    else:
+        inside = [t for t in scope.top_regions(request.user) if t.code.startswith(campaign.region.prefix)]
+        if not inside:
+            raise Http404(_("找不到该记录，或您无权查看"))
+        region = inside[0]
+    today = timezone.localdate()
+    total, rows = queries.progress(campaign, region, today=today)
+    audit.record(audit.Action.EXPORT, actor=request.user, obj=campaign, object_repr=f"{campaign} {region.name}")
+    return excel.campaign_summary_response(campaign, region, total, rows, today=today)
+
+
 urlpatterns = [
     path("campaigns/", campaign_list, name="campaigns"),
     path("campaigns/new/", campaign_create, name="campaign-create"),
     path("campaigns/<int:pk>/", campaign_detail, name="campaign-detail"),
+    path("campaigns/<int:pk>/summary.xlsx", campaign_export, name="campaign-export"),
 ]

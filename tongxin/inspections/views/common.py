@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from tongxin.core.uploads import store_attachment
+from tongxin.inspections import ledger_sources
 from tongxin.inspections.forms import (
     checklist,
     optional_url,
@@ -58,7 +59,7 @@ def page_context(request, inspection: Inspection) -> dict:
     can_act = inspection.status == Inspection.Status.DRAFT and may_answer(request.user, inspection)
     entries = []
     if inspection.status == Inspection.Status.FINISHED:
-        for e in ledger_queries.visible_entries(request.user).filter(inspection=inspection).order_by("number"):
+        for e in ledger_queries.raised_by(request.user, ledger_sources.KINDS, inspection.pk):
             entries.append({"entry": e, "url": optional_url("ledger:detail", e.pk),
                             "severity": severity_badge(e.severity)})
     return {"inspection": inspection, "sections": sections, "rows": rows, "can_act": can_act,

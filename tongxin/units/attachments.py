@@ -1,4 +1,16 @@
-"""Evidence files: uploaded for a unit, read inside the caller's scope."""
+"""Evidence files (附件): stored for a unit, served only to whoever sees that unit — every app's photos
+and PDFs (ledger entries, inspections, later directives and hand-overs) go through here.
+
+They live with the units because a file's scope is its unit's (`Attachment.unit_id`) and units
+own scope; `core.uploads` checks and stores the bytes and knows no scope. Guarantees:
+- a file, its thumbnail and its metadata are read through `visible_attachments` (the units the
+  caller sees): outside it the answer is a 404 that names no model;
+- an upload needs filing rights at its unit (its staff, or an officer of a bureau above it);
+- evidence named in a write (`own_attachments`) must be files the caller uploaded for that unit.
+
+Web: `files:file`, `files:thumb` (the include in tongxin/urls.py). API: `/api/attachments/`
+(upload), `/api/attachments/{id}/` and `/api/attachments/{id}/file/` (route `attachment-file`).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +18,14 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -29,7 +43,6 @@ from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
 MAX_ATTACHMENTS = 20
-
 
 
 def visible_attachments(user) -> QuerySet[Attachment]:
@@ -63,7 +76,6 @@ def attachments_named_by_id() -> Iterator[None]:
         if hasattr(exc, "error_dict") and "attachments" in exc.error_dict:
             exc.error_dict["attachment_ids"] = exc.error_dict.pop("attachments")
         raise
-
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -155,3 +167,37 @@ class AttachmentViewSet(WordedNotFound, mixins.RetrieveModelMixin, viewsets.Gene
             return open_attachment(attachment, thumbnail=query.validated_data["thumbnail"])
         except Http404:
             raise NotFound(_("该附件没有缩略图")) from None
+
+
+
+# --- web ------------------------------------------------------------------------------------------
+
+def _serve(request: HttpRequest, pk: int, thumbnail: bool) -> HttpResponse:
+    attachment = visible_attachments(request.user).filter(pk=pk).first()
+    if attachment is None:
+        raise Http404(_("找不到该记录，或您无权查看"))
+    return open_attachment(attachment, thumbnail=thumbnail)
+
+
+@login_required
+@require_GET
+def attachment_file(request: HttpRequest, pk: int) -> HttpResponse:
+    return _serve(request, pk, thumbnail=False)
+
+
+@login_required
+@require_GET
+def attachment_thumb(request: HttpRequest, pk: int) -> HttpResponse:
+    return _serve(request, pk, thumbnail=True)
+
+
+app_name = "files"
+urlpatterns = [
+    path("<int:pk>/", attachment_file, name="file"),
+    path("<int:pk>/thumb/", attachment_thumb, name="thumb"),
+]
+
+
+def register(router) -> None:
+    """Add the evidence-file viewset to the project's API router."""
+    router.register("attachments", AttachmentViewSet, basename="attachment")
