@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.ledger.conftest import FOUND
 from tongxin.core.models import AuditEvent
@@ -104,3 +106,29 @@ def test_moving_back_brings_them_home(world, entries):
     with transaction.atomic():
         move(world.hunan, world.nanxian_home, NANXIAN)
     assert region_of(entries["open"]) == region_of(entries["closed"]) == NANXIAN
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kinds=st.lists(st.sampled_from(["open", "rectifying", "closed"]), min_size=1, max_size=5))
+def test_exactly_the_entries_not_closed_follow_and_every_entry_stays_counted(world, photo, kinds):
+    with transaction.atomic():
+        made = []
+        for n, kind in enumerate(kinds):
+            if kind == "closed":
+                made.append(services.fix_on_spot(world.nanxian, unit=world.nanxian_home, source="other",
+                                                 category="fire", severity="general", description=f"问题{n}",
+                                                 found_on=FOUND, attachments=[photo()]))
+                continue
+            made.append(put(world.nanxian, world.nanxian_home, f"问题{n}"))
+            if kind == "rectifying":
+                services.transition(world.home_reporter, made[-1], "start")
+        move(world.hunan, world.nanxian_home, CILI)
+        where = {e.pk: region_of(e) for e in made}
+        assert {pk for pk, code in where.items() if code == CILI} == {
+            e.pk for e, kind in zip(made, kinds, strict=True) if kind != "closed"}
+        assert set(where.values()) <= {NANXIAN, CILI}
+        cili = queries.visible_entries(world.cili).filter(pk__in=where).count()
+        nanxian = queries.visible_entries(world.nanxian).filter(pk__in=where).count()
+        assert cili + nanxian == len(made)  # nothing lost, nothing seen twice by the two counties
+        transaction.set_rollback(True)
+    world.nanxian_home.refresh_from_db()
