@@ -44,6 +44,7 @@ def test_county_officer_raises_an_entry_whose_source_is_the_report(world, report
     entry = raise_from(world.nanxian, report)
     assert (entry.unit, entry.region_code, entry.status) == (world.nanxian_home, "430921", Status.OPEN)
     assert (entry.source, entry.source_id, entry.found_on) == ("daily_report", report.pk, DAY)
+    assert (entry.responsible_person, entry.responsible_phone) == ("李敏", "13807371234")  # the home's contact
     link = sources.source_link(entry.source, entry.source_id)
     assert link.url == reverse("reports:detail", args=[report.pk]) and "2021-08-02" in link.label
     created = AuditEvent.objects.get(object_type="ledger.ledgerentry", object_id=str(entry.pk))

@@ -343,7 +343,8 @@ def raise_entry(actor, report: Report, *, category: str, severity: str, deadline
                 required_measure: str = "", responsible_person: str = "", responsible_phone: str = "",
                 again: bool = False, now: dt.datetime | None = None) -> LedgerEntry:
     """挂账 from a daily report: a problem the report names under 发现的问题 goes onto the ledger as an
-    entry whose source is this report (found on the report's day), in one audited transaction.
+    entry whose source is this report (found on the report's day; the unit's contact the responsible
+    person unless one is named), in one audited transaction.
 
     Only an officer of a bureau above the unit may do it (404 if the report is out of sight, 403
     otherwise); the report must name a problem. A report may name several problems, so raising
@@ -365,6 +366,7 @@ def raise_entry(actor, report: Report, *, category: str, severity: str, deadline
         return ledger_services.open_entry(
             actor, unit=locked.unit, source=ledger_sources.DAILY_REPORT, source_id=locked.pk, category=category,
             severity=severity, description=description, deadline=deadline, required_measure=required_measure,
-            responsible_person=responsible_person, responsible_phone=responsible_phone, found_on=locked.day,
+            responsible_person=responsible_person or locked.unit.contact_person,
+            responsible_phone=responsible_phone or locked.unit.phone, found_on=locked.day,
             now=now)
 
