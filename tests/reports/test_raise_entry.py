@@ -157,3 +157,14 @@ def test_the_api_raises_an_entry_and_answers_it_with_its_source_link(world, repo
     assert api_for(world.cili).post(url, {"category": "fire", "severity": "major", "deadline": "2021-08-09"},
                                     format="json").status_code == 404
     assert LedgerEntry.objects.count() == 1
+
+
+def test_the_raise_form_and_the_raised_list_speak_english(world, report, client_for):
+    from tests.core.test_i18n import assert_english
+
+    raise_from(world.nanxian, report)
+    client = client_for(world.nanxian)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    assert_english(html, ["Put on the ledger", "Put a problem from this report on the ledger",
+                          "Ledger entries raised from this report", "Raise another"])
