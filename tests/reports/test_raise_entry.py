@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
+from django.utils import translation
 
 from tests.reports.conftest import at, good_values
 from tongxin.core.models import AuditEvent
@@ -165,6 +166,9 @@ def test_the_raise_form_and_the_raised_list_speak_english(world, report, client_
     raise_from(world.nanxian, report)
     client = client_for(world.nanxian)
     client.cookies["django_language"] = "en"
-    html = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    try:
+        html = client.get(reverse("reports:detail", args=[report.pk])).content.decode()
+    finally:
+        translation.deactivate()  # LocaleMiddleware left English active in this thread
     assert_english(html, ["Put on the ledger", "Put a problem from this report on the ledger",
                           "Ledger entries raised from this report", "Raise another"])
