@@ -21,7 +21,8 @@ What goes through which path:
    would have done to a table that old), SQLite ANALYZE.
 3. what-ifs (`--variants all`), each patched in this process or this database only, never in the
    code: "not closed" written as `status IN (the four other states)` instead of `<> 'closed'`;
-   the scope's bureau ranges on the entry's own `region_code` instead of through the unit join;
+   the scope's bureau ranges on the entry's own `region_code` (as shipped since issue 7: `scope.restrict`
+   reads `LedgerEntry.scope_region_field`; the what-if is kept to compare runs);
    a candidate partial index (region_code, deadline) WHERE NOT status = 'closed', created through
    the schema editor exactly as a migration would, then dropped.
 
