@@ -21,7 +21,8 @@ What goes through which path:
    would have done to a table that old), SQLite ANALYZE.
 3. what-ifs (`--variants all`), each patched in this process or this database only, never in the
    code: "not closed" written as `status IN (the four other states)` instead of `<> 'closed'`;
-   the scope's bureau ranges on the entry's own `region_code` instead of through the unit join;
+   the scope's bureau ranges on the entry's own `region_code` (as shipped since issue 7: `scope.restrict`
+   reads `LedgerEntry.scope_unit_region_field`; the what-if is kept to compare runs);
    a candidate partial index (region_code, deadline) WHERE NOT status = 'closed', created through
    the schema editor exactly as a migration would, then dropped.
 
@@ -61,7 +62,7 @@ from django.utils import timezone  # noqa: E402
 
 from tongxin.accounts.models import User  # noqa: E402
 from tongxin.ledger import queries  # noqa: E402
-from tongxin.ledger.models import Category, LedgerEntry, Severity, Source, Status  # noqa: E402
+from tongxin.ledger.models import Category, LedgerEntry, Severity, Status  # noqa: E402
 from tongxin.regions.models import Region  # noqa: E402
 from tongxin.regions.queries import in_subtree  # noqa: E402
 from tongxin.regions.services import load_divisions  # noqa: E402
@@ -77,7 +78,7 @@ PAGE = 25
 KINDS = [(Kind.ELDERLY_CARE, 70), (Kind.CHILD_WELFARE, 6), (Kind.RESCUE_STATION, 4), (Kind.MENTAL_HEALTH, 3),
          (Kind.FUNERAL, 5), (Kind.COMMUNITY_CENTRE, 12)]
 SEVERITIES = [(Severity.GENERAL, 75), (Severity.MAJOR, 20), (Severity.SERIOUS, 5)]
-SOURCES = [(Source.SELF, 40), (Source.SUPERVISION, 40), (Source.REPORT, 8), (Source.DIRECTIVE, 7), (Source.OTHER, 5)]
+SOURCES = [("self_inspection", 40), ("supervision", 40), ("daily_report", 8), ("directive", 7), ("other", 5)]
 NOT_CLOSED = [(Status.OPEN, 25), (Status.RECTIFYING, 45), (Status.AWAITING, 20), (Status.RETURNED, 10)]
 PROBLEMS = {  # category: (weight, [(description, required measure), ...])
     Category.EPIDEMIC: (35, [
@@ -105,7 +106,7 @@ PROBLEMS = {  # category: (weight, [(description, required measure), ...])
 PEOPLE = ["李敏", "王芳", "张伟", "刘洋", "陈静", "杨军", "赵丽", "黄勇", "周红", "吴刚"]
 COLUMNS = ["number", "unit_id", "region_code", "source", "category", "severity", "description", "required_measure",
            "responsible_person", "responsible_phone", "found_on", "deadline", "status", "fixed_on_spot",
-           "created_at", "closed_at"]
+           "created_at", "closed_at", "context_kind"]
 
 
 def say(text: str = "") -> None:
@@ -181,7 +182,7 @@ def entries(n: int, units: list[tuple[int, str]], counties: list[str]):
             yield (f"{region}-{found_on.year}-{seq:04d}", unit_id, region, pick(rng, SOURCES), category,
                    pick(rng, SEVERITIES), description, measure, person, f"138{rng.randrange(10**8):08d}",
                    found_on, deadline, status, on_spot, dt.datetime.combine(found_on, dt.time(2, 15), utc),
-                   closed_at)
+                   closed_at, "")
 
 
 def load_entries(rows) -> int:
@@ -343,7 +344,7 @@ def visible_by_region_code(user):
         q |= in_subtree("region_code", prefix)
     if s.units.get(scope.READ):
         q |= models.Q(unit_id__in=sorted(s.units[scope.READ]))
-    return LedgerEntry.objects.select_related("unit", "campaign").filter(q)
+    return LedgerEntry.objects.select_related("unit").filter(q)
 
 
 SHIPPED = {"overdue_q": queries.overdue_q, "visible_entries": queries.visible_entries}

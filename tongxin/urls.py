@@ -22,6 +22,7 @@ from tongxin.inspections import api as inspections_api
 from tongxin.ledger import api as ledger_api
 from tongxin.reports import api as reports_api
 from tongxin.units import api as units_api
+from tongxin.units import attachments
 from tongxin.units.home import HomeView
 
 router = DefaultRouter()
@@ -29,6 +30,7 @@ units_api.register(router)
 reports_api.register(router)
 inspections_api.register(router)
 ledger_api.register(router)
+attachments.register(router)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -37,6 +39,7 @@ urlpatterns = [
     path("reports/", include("tongxin.reports.urls")),
     path("inspections/", include("tongxin.inspections.urls")),
     path("ledger/", include("tongxin.ledger.urls")),
+    path("files/", include("tongxin.units.attachments")),
     path("audit/", include("tongxin.core.urls")),
     path("notifications/", include((notify_views.urlpatterns, "notifications"))),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

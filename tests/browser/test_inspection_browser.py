@@ -42,6 +42,7 @@ def team_today(transactional_db, settings, tmp_path):
 
 
 def test_inspection_on_a_phone_then_fixed_and_closed_by_others(team_today, page_for, tmp_path):
+    from tongxin.inspections.models import Inspection
     from tongxin.ledger.models import LedgerEntry
 
     phone = page_for(PHONE)
@@ -76,7 +77,8 @@ def test_inspection_on_a_phone_then_fixed_and_closed_by_others(team_today, page_
     phone.fill("textarea[name=summary]", "总体良好，出入登记需补全")
     phone.click("#finish-submit")
     phone.wait_for_load_state()
-    entry = LedgerEntry.objects.get(unit__name="南县南洲镇敬老院", inspection__team=team_today)
+    inspection = Inspection.objects.get(unit__name="南县南洲镇敬老院", team=team_today)
+    entry = LedgerEntry.objects.get(source="supervision", source_id=inspection.pk)
     assert entry.status == "open" and entry.attachments.count() == 1
     assert entry.number in phone.locator("main").inner_text()
     shot(phone, "inspection-finished-phone")

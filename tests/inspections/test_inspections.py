@@ -42,7 +42,7 @@ def test_each_failed_item_becomes_a_ledger_entry(world, checklists, team, photo)
     by_text = {e.description.split("：")[0]: e for e in entries}
     supplies = next(e for e in entries if "防护物资" in e.description)
     assert supplies.severity == "major" and supplies.deadline == DAY + dt.timedelta(days=7)
-    assert all(e.source == "supervision" and e.status == Status.OPEN and e.inspection == inspection for e in entries)
+    assert all(e.source == "supervision" and e.status == Status.OPEN and e.source_id == inspection.pk for e in entries)
     assert by_text and all(e.responsible_person == world.nanxian_home.contact_person for e in entries)
     register = next(e for e in entries if "出入登记" in e.description)
     assert register.attachments.count() == 1  # the photo taken when it failed goes with it

@@ -167,7 +167,7 @@ def test_the_inspector_reviews_the_findings_and_finishes_onto_the_ledger(officer
     response = officer.post(url("finish", inspection), {"summary": "总体良好，两处问题限期整改"})
     assert response.status_code == 302 and response["Location"] == url("detail", inspection)
 
-    entries = {e.description.split("：")[0]: e for e in LedgerEntry.objects.filter(inspection=inspection)}
+    entries = {e.description.split("：")[0]: e for e in LedgerEntry.objects.filter(source_id=inspection.pk)}
     assert len(entries) == 3
     merged = entries["严格实行封闭管理，暂停探视"]
     assert merged.status == Status.OPEN and "应急预案" in merged.description

@@ -38,9 +38,11 @@ def jpeg(name: str = "fix.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
-def put(actor, unit, **values):
+def put(actor, unit, campaign=None, **values):
     defaults = {"source": "supervision", "category": "fire", "severity": "major", "description": "疏散通道堆放杂物",
                 "found_on": FOUND, "deadline": FOUND + dt.timedelta(days=7)}
+    if campaign is not None:
+        defaults.update(context_kind="campaign", context_id=campaign.pk)
     return services.open_entry(actor, unit=unit, **{**defaults, **values})
 
 
@@ -174,8 +176,8 @@ def test_the_detail_shows_the_entry_and_its_timeline(world, ledger, client_for):
     closed_at = timezone.localtime(entry.closed_at).strftime("%Y-%m-%d %H:%M")
     assert closed_at in html  # Beijing time
     evidence = entry.transitions.get(name="submit_fix").attachments.get()
-    assert reverse("ledger:thumb", args=[evidence.pk]) in html
-    assert reverse("ledger:file", args=[evidence.pk]) in html
+    assert reverse("files:thumb", args=[evidence.pk]) in html
+    assert reverse("files:file", args=[evidence.pk]) in html
     assert 'id="entry-actions"' not in html  # nothing left to do
 
 
@@ -273,8 +275,8 @@ def test_a_stranger_county_gets_404_for_the_entry_and_its_files(world, ledger, c
     cili = client_for(world.cili)
     assert cili.get(reverse("ledger:detail", args=[entry.pk])).status_code == 404
     assert post(cili, ledger["in_time"], "start").status_code == 404
-    assert cili.get(reverse("ledger:file", args=[evidence.pk])).status_code == 404
-    assert cili.get(reverse("ledger:thumb", args=[evidence.pk])).status_code == 404
+    assert cili.get(reverse("files:file", args=[evidence.pk])).status_code == 404
+    assert cili.get(reverse("files:thumb", args=[evidence.pk])).status_code == 404
     ledger["in_time"].refresh_from_db()
     assert ledger["in_time"].status == Status.OPEN
 
@@ -282,15 +284,15 @@ def test_a_stranger_county_gets_404_for_the_entry_and_its_files(world, ledger, c
 def test_the_county_gets_the_file_and_its_thumbnail(world, ledger, client_for):
     evidence = ledger["closed"].transitions.get(name="submit_fix").attachments.get()
     client = client_for(world.nanxian)
-    full = client.get(reverse("ledger:file", args=[evidence.pk]))
-    thumb = client.get(reverse("ledger:thumb", args=[evidence.pk]))
+    full = client.get(reverse("files:file", args=[evidence.pk]))
+    thumb = client.get(reverse("files:thumb", args=[evidence.pk]))
     assert full.status_code == thumb.status_code == 200
     assert full["Content-Type"] == "image/jpeg" and full["X-Content-Type-Options"] == "nosniff"
     assert b"".join(thumb.streaming_content).startswith(b"\xff\xd8\xff")
 
 
 def test_an_unknown_file_is_404(world, client_for):
-    assert client_for(world.hunan).get(reverse("ledger:file", args=[999999])).status_code == 404
+    assert client_for(world.hunan).get(reverse("files:file", args=[999999])).status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(world, ledger, client):

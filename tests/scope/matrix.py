@@ -80,6 +80,7 @@ def filing(o):
 
 
 CORRECTION = {"reason": "改", "residents_in_care": "80"}
+RAISE = {"category": "fire", "severity": "general", "deadline": "2021-08-09"}
 UNIT_EDIT = {"name": "南县福利院", "kind": "elderly_care", "region": "430921", "beds": "130"}
 
 ROWS: list[Row] = [
@@ -118,6 +119,8 @@ ROWS: list[Row] = [
         body={"zero": "1"}, ok=OWN, ok_status=400),  # reached: a zero report needs carried figures
     row("reports:detail", args=["report"], ok=OWN_HOME),
     row("reports:correct", "post", args=["report"], body=CORRECTION, ok=OWN_HOME, ok_status=400),
+    row("reports:raise-entry", "post", args=["report"], body=RAISE, ok=OWN, ok_status=400,
+        forbidden={"home_reporter"}),  # reached: the fixture's report names no problem to raise
     row("reports:forms", ok=SIGNED_IN),
     row("reports:form-create", ok=OFFICERS, other=403),
     row("reports:form-import", ok=OFFICERS, other=403),
@@ -146,6 +149,8 @@ ROWS: list[Row] = [
     row("report-correct", "post", args=["report"], body={"reason": "改", "values": {"residents_in_care": 80}},
         ok=OWN_HOME, ok_status=400),  # reached: the corrected values are incomplete
     row("report-revisions", args=["report"], ok=OWN_HOME),
+    row("report-raise-entry", "post", args=["report"], body=RAISE, ok=OWN, ok_status=400,
+        forbidden={"home_reporter"}),  # reached: the fixture's report names no problem to raise
     row("report-form-list", ok=SIGNED_IN),
     row("report-form-list", "post", body={}, ok=OFFICERS, ok_status=400, other=400),
     row("report-form-detail", args=["form"], ok=SIGNED_IN),
@@ -204,9 +209,9 @@ ROWS: list[Row] = [
     row("ledger:export", ok=SIGNED_IN),
     row("ledger:detail", args=["entry"], ok=OWN_HOME),
     row("ledger:transition", "post", args=["entry"], body={"name": "start"}, ok=OWN_HOME),
-    row("ledger:file", args=["attachment"], ok=OWN_HOME),
-    row("ledger:thumb", args=["attachment"], ok=OWN_HOME),
-    row("ledger:campaign-export", args=["campaign"], ok=OWN),
+    row("files:file", args=["attachment"], ok=OWN_HOME),
+    row("files:thumb", args=["attachment"], ok=OWN_HOME),
+    row("inspections:campaign-export", args=["campaign"], ok=OWN),
     row("ledger-entry-list", ok=SIGNED_IN, hidden="通道堵塞", sees=OWN_HOME),
     row("ledger-entry-list", "post", body={}, ok=SIGNED_IN, ok_status=400),
     row("ledger-entry-detail", args=["entry"], ok=OWN_HOME),

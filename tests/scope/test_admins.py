@@ -19,7 +19,7 @@ from tongxin.units.models import Role
 
 ADMINS = ["sysadmin", "secadmin", "auditor"]
 WEB = [("reports:detail", "report"), ("reports:assignment-detail", "assignment"), ("ledger:detail", "entry"),
-       ("ledger:file", "attachment"), ("inspections:detail", "inspection"),
+       ("files:file", "attachment"), ("inspections:detail", "inspection"),
        ("inspections:campaign-detail", "campaign")]
 API = [("report-detail", "report"), ("report-revisions", "report"), ("ledger-entry-detail", "entry"),
        ("attachment-file", "attachment"), ("inspection-detail", "inspection"), ("campaign-detail", "campaign"),

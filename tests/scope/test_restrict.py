@@ -73,7 +73,7 @@ def test_the_audit_trail_is_read_in_the_audit_mode_only(world, nanxian_objects):
 
 REGION_PAGES = [
     ("reports:overview", [], False), ("ledger:stats", [], False), ("inspections:campaign-detail", ["campaign"], False),
-    ("ledger:campaign-export", ["campaign"], False), ("campaign-progress", ["campaign"], True),
+    ("inspections:campaign-export", ["campaign"], False), ("campaign-progress", ["campaign"], True),
     ("completeness-list", [], True), ("reports:export-regions", ["xlsx"], False),
 ]
 

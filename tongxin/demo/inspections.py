@@ -38,6 +38,7 @@ from tongxin.demo.reports import local
 from tongxin.inspections import services
 from tongxin.inspections.models import Campaign, ChecklistVersion, Finding, Inspection, Team
 from tongxin.ledger import services as ledger
+from tongxin.ledger import sources
 from tongxin.ledger.models import LedgerEntry
 from tongxin.regions.models import Region
 from tongxin.units.models import Kind, Unit
@@ -203,5 +204,5 @@ def run_campaign(homes: dict[str, Unit]) -> dict[str, int]:
         if not problem.on_spot:
             s.follow_up(done[(problem.home, problem.kind, problem.checklist)], problem)
     return {"inspections": s.inspections, "inspections_done": s.done,
-            "ledger_entries": LedgerEntry.objects.filter(campaign=campaign).count(),
+            "ledger_entries": LedgerEntry.objects.filter(context_kind=sources.CAMPAIGN, context_id=campaign.pk).count(),
             "ledger_steps_taken": s.steps_taken}

@@ -6,3 +6,8 @@ class InspectionsConfig(AppConfig):
     name = "tongxin.inspections"
     label = "inspections"
     verbose_name = _("隐患排查")
+
+    def ready(self) -> None:
+        from tongxin.inspections import ledger_sources
+
+        ledger_sources.register()

@@ -85,9 +85,9 @@ def optional_url(name: str, *args) -> str | None:
 
 
 def files_of(attachments) -> list[dict]:
-    """Each stored file with its link and thumbnail, where the ledger serves them; else just its name."""
-    return [{"name": a.original_name or _("附件"), "is_image": a.is_image, "url": optional_url("ledger:file", a.pk),
-             "thumb": optional_url("ledger:thumb", a.pk) if a.thumbnail else None} for a in attachments]
+    """Each stored file with its link and thumbnail (served by units.attachments)."""
+    return [{"name": a.original_name or _("附件"), "is_image": a.is_image, "url": optional_url("files:file", a.pk),
+             "thumb": optional_url("files:thumb", a.pk) if a.thumbnail else None} for a in attachments]
 
 
 def severity_badge(severity: str) -> dict:

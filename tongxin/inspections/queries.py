@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from tongxin.inspections.models import Campaign, Inspection
+from tongxin.ledger import sources
 from tongxin.ledger.models import LedgerEntry, Status
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
@@ -59,7 +60,8 @@ def progress(campaign: Campaign, region: Region, today: dt.date | None = None) -
         p.self_done = done.filter(kind=Inspection.Kind.SELF).values("unit").distinct().count()
         p.supervised = done.filter(kind=Inspection.Kind.SUPERVISION).values("unit").distinct().count()
         p.target = math.ceil(p.units * campaign.supervision_target / 100)
-        counts = LedgerEntry.objects.filter(in_subtree("region_code", r.prefix), campaign=campaign).aggregate(
+        counts = LedgerEntry.objects.filter(in_subtree("region_code", r.prefix), context_kind=sources.CAMPAIGN,
+                                            context_id=campaign.pk).aggregate(
             found=Count("id"), closed=Count("id", filter=Q(status=Status.CLOSED)),
             overdue=Count("id", filter=Q(deadline__lt=today) & ~Q(status=Status.CLOSED)))
         p.found, p.closed, p.overdue = counts["found"], counts["closed"], counts["overdue"]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from tongxin.core import audit
 from tongxin.core.versioning import define_version
 from tongxin.core.workflow import INITIAL, Workflow, step
+from tongxin.inspections import ledger_sources
 from tongxin.inspections.definition import judge, validate_definition
 from tongxin.inspections.models import (
     Answer,
@@ -35,7 +36,8 @@ from tongxin.inspections.models import (
     Team,
 )
 from tongxin.ledger import services as ledger
-from tongxin.ledger.models import Severity, Source
+from tongxin.ledger import sources
+from tongxin.ledger.models import Severity
 from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.models import Kind, Role, Unit
@@ -312,13 +314,14 @@ def finish_inspection(actor, inspection: Inspection, *, summary: str = "",
     if missing:
         raise ValidationError({"answers": [_("还有 %(n)s 项未检查：%(items)s") % {
             "n": len(missing), "items": "；".join(missing[:5])}]})
-    source = Source.SELF if locked.kind == Inspection.Kind.SELF else Source.SUPERVISION
+    source = ledger_sources.source_kind(locked)
     entries = []
     for finding in locked.findings.filter(dropped=False, merged_into__isnull=True).order_by("id"):
         values = dict(unit=locked.unit, source=source, category=finding.category, severity=finding.severity,
                       description=finding.description, required_measure=finding.required_measure,
                       responsible_person=locked.unit.contact_person, responsible_phone=locked.unit.phone,
-                      found_on=locked.day, campaign=locked.campaign, inspection=locked, now=now)
+                      found_on=locked.day, source_id=locked.pk, now=now,
+                      context_kind=sources.CAMPAIGN if locked.campaign_id else "", context_id=locked.campaign_id)
         found = [a for ans in locked.answers.filter(item_key__in=finding.item_keys) for a in ans.attachments.all()]
         if finding.fixed_on_spot:
             # The photo of the problem and the photo of the fix both go with the entry.

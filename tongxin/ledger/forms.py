@@ -13,19 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.inspections.queries import visible_campaigns
-from tongxin.ledger.models import Category, Severity, Source, Status
+from tongxin.ledger import sources
+from tongxin.ledger.models import Category, Severity, Status
 from tongxin.ledger.queries import UNCLOSED
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.units import scope
 from tongxin.units.models import Kind, Unit
 
-# A problem put on the ledger by hand did not come from an inspection.
-MANUAL_SOURCES = (Source.OTHER, Source.REPORT, Source.DIRECTIVE)
 EVIDENCE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
 MAX_REGION_CHOICES = 400
-
+MAX_CAMPAIGN_CHOICES = 100
 
 
 def region_choices(user) -> list[tuple[str, str]]:
@@ -54,8 +52,9 @@ class LedgerFilterForm(forms.Form):
         super().__init__(data, **kwargs)
         self.fields["region"].choices = [("", _("全部辖区"))] + region_choices(user)
         self.fields["status"].choices = [("", _("全部")), (UNCLOSED, _("未销号"))] + list(Status.choices)
-        self.fields["campaign"].choices = [("", _("全部"))] + [
-            (c.pk, c.name) for c in visible_campaigns(user).order_by("-start_date", "name")[:100]]
+        kind = sources.context(sources.CAMPAIGN)
+        campaigns = list(kind.choices(user))[:MAX_CAMPAIGN_CHOICES] if kind else []
+        self.fields["campaign"].choices = [("", _("全部")), *campaigns]
 
     def filters(self) -> dict:
         """Keyword arguments for `queries.filter_entries` from the fields that are valid; a bad value
@@ -75,8 +74,8 @@ def filing_units(user):
 
 class EntryForm(forms.Form):
     unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
-    source = forms.ChoiceField(label=gettext_lazy("问题来源"),
-                               choices=[(s.value, s.label) for s in MANUAL_SOURCES])
+    # A problem put on the ledger by hand: the kinds registered as pickable by hand (其他, 日报 …).
+    source = forms.ChoiceField(label=gettext_lazy("问题来源"), choices=lambda: sources.source_choices(manual_only=True))
     category = forms.ChoiceField(label=gettext_lazy("问题类别"), choices=Category.choices)
     severity = forms.ChoiceField(label=gettext_lazy("严重程度"), choices=Severity.choices)
     description = forms.CharField(label=gettext_lazy("问题描述"), max_length=2000,

@@ -5,7 +5,12 @@ closed, or is 退回 returned to rectification by the verifier; 立查立改 clo
 the spot in one step. Every move is a Transition (who, when, comment, evidence). An entry past
 its deadline and not closed is overdue — computed against the local date, never stored, so it
 can never go stale. `region_code` copies the unit's region so one county's entries are one
-range scan without a join, even at a million rows.
+range scan without a join, even at a million rows: scope reads it (`scope_unit_region_field`), and a
+unit that moves county carries its open entries' `region_code` with it (closed ones stay).
+
+Where an entry came from is a kind plus an id (`source`, `source_id`) and the work it belongs to
+another (`context_kind`, `context_id`: a campaign) — see `ledger.sources`: the ledger knows no
+app that raises entries.
 """
 
 from django.conf import settings
@@ -13,6 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.querysets import ScopedQuerySet
+from tongxin.ledger import sources
 from tongxin.units.models import Unit
 
 
@@ -30,14 +36,6 @@ class Severity(models.TextChoices):
     SERIOUS = "serious", _("重大")
 
 
-class Source(models.TextChoices):
-    SELF = "self_inspection", _("自查")
-    SUPERVISION = "supervision", _("督导检查")
-    REPORT = "daily_report", _("日报")
-    DIRECTIVE = "directive", _("通知指令")
-    OTHER = "other", _("其他")
-
-
 class Category(models.TextChoices):
     EPIDEMIC = "epidemic", _("疫情防控")
     FIRE = "fire", _("消防安全")
@@ -52,7 +50,10 @@ class LedgerEntry(models.Model):
     number = models.CharField(_("台账编号"), max_length=30, unique=True)
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="ledger_entries")
     region_code = models.CharField(_("区划代码"), max_length=6)
-    source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
+    source = models.CharField(_("来源"), max_length=20, help_text=_("来源类别，见 ledger.sources"))
+    source_id = models.PositiveBigIntegerField(_("来源记录"), null=True, blank=True)
+    context_kind = models.CharField(_("所属工作类别"), max_length=20, blank=True, default="")
+    context_id = models.PositiveBigIntegerField(_("所属工作"), null=True, blank=True)
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
     severity = models.CharField(_("严重程度"), max_length=20, choices=Severity.choices)
     description = models.TextField(_("问题描述"))
@@ -62,10 +63,6 @@ class LedgerEntry(models.Model):
     found_on = models.DateField(_("发现日期"))
     deadline = models.DateField(_("整改时限"))
     status = models.CharField(_("整改状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
-    campaign = models.ForeignKey("inspections.Campaign", verbose_name=_("专项行动"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="ledger_entries")
-    inspection = models.ForeignKey("inspections.Inspection", verbose_name=_("检查"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="ledger_entries")
     fixed_on_spot = models.BooleanField(_("立查立改"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
@@ -79,6 +76,7 @@ class LedgerEntry(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
+    scope_unit_region_field = "region_code"  # scope reads the entry's own region: no join to units
 
     class Meta:
         ordering = ["-found_on", "-id"]
@@ -87,7 +85,9 @@ class LedgerEntry(models.Model):
         indexes = [
             models.Index(fields=["region_code", "status", "deadline"], name="ledger_region_status_idx"),
             models.Index(fields=["unit", "status"], name="ledger_unit_status_idx"),
-            models.Index(fields=["campaign", "status"], name="ledger_campaign_idx"),
+            # A campaign's entries (the ledger's campaign filter, its summary) and a record's entries.
+            models.Index(fields=["context_kind", "context_id", "status"], name="ledger_context_idx"),
+            models.Index(fields=["source", "source_id"], name="ledger_source_idx"),
             # The entries still to be put right, by county and deadline: the overdue list's index
             # (bench/ledger.py: 145 → 45 ms on PostgreSQL at a million entries). Partial, so small.
             models.Index(fields=["region_code", "deadline"], condition=~models.Q(status="closed"),
@@ -96,6 +96,10 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def source_label(self) -> str:
+        return sources.source_label(self.source)
 
 
 class Transition(models.Model):

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from tongxin.ledger import sources
 from tongxin.ledger.models import LedgerEntry, Status
 from tongxin.ledger.services import overdue_q
 from tongxin.regions.models import Region
@@ -29,7 +30,24 @@ UNCLOSED = "unclosed"
 
 
 def visible_entries(user) -> QuerySet[LedgerEntry]:
-    return scope.restrict(LedgerEntry.objects.select_related("unit", "campaign"), user)
+    return scope.restrict(LedgerEntry.objects.select_related("unit"), user)
+
+
+def raised_by_any(kinds: str | tuple[str, ...], source_id: int) -> QuerySet[LedgerEntry]:
+    """Every entry the record `source_id` of `kinds` raised, by number, whoever may see them (for a
+    service's checks; pages use `raised_by`)."""
+    kinds = (kinds,) if isinstance(kinds, str) else kinds
+    return LedgerEntry.objects.filter(source__in=kinds, source_id=source_id).order_by("number")
+
+
+def raised_by(user, kinds: str | tuple[str, ...], source_id: int) -> QuerySet[LedgerEntry]:
+    """The entries the user sees that the record `source_id` of `kinds` raised, by number."""
+    return scope.restrict(raised_by_any(kinds, source_id).select_related("unit"), user)
+
+
+def in_context(qs: QuerySet[LedgerEntry], kind: str, pk: int) -> QuerySet[LedgerEntry]:
+    """The entries of `qs` that belong to the work `pk` of `kind` (a campaign): ledger_context_idx."""
+    return qs.filter(context_kind=kind, context_id=pk)
 
 
 def filter_entries(qs: QuerySet[LedgerEntry], *, region: str = "", unit: int | None = None, status: str = "",
@@ -51,7 +69,7 @@ def filter_entries(qs: QuerySet[LedgerEntry], *, region: str = "", unit: int | N
     if category:
         qs = qs.filter(category=category)
     if campaign:
-        qs = qs.filter(campaign_id=campaign)
+        qs = in_context(qs, sources.CAMPAIGN, campaign)
     if overdue:
         qs = qs.filter(overdue_q(today))
     keyword = keyword.strip()

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from tongxin.core import audit
 from tongxin.core.validators import normalize_phone
 from tongxin.core.workflow import INITIAL, Workflow, step
-from tongxin.ledger.models import Category, Counter, LedgerEntry, Severity, Source, Status, Transition
+from tongxin.ledger import sources
+from tongxin.ledger.models import Category, Counter, LedgerEntry, Severity, Status, Transition
 from tongxin.units import scope
 from tongxin.units.models import Unit
 
@@ -97,9 +98,16 @@ def _next_number(region_code: str, year: int) -> str:
 def _clean(values: dict[str, Any], found_on: dt.date) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     out = dict(values)
-    for key, choices in (("source", Source), ("category", Category), ("severity", Severity)):
+    if not sources.is_source(str(out.get("source") or "")):
+        errors["source"] = [_("请选择有效的选项")]
+    for key, choices in (("category", Category), ("severity", Severity)):
         if out.get(key) not in choices.values:
             errors[key] = [_("请选择有效的选项")]
+    context_kind, context_id = out.get("context_kind") or "", out.get("context_id")
+    if context_kind and (sources.context(context_kind) is None or context_id is None):
+        errors["context_kind"] = [_("请选择有效的选项")]
+    elif context_id is not None and not context_kind:
+        errors["context_id"] = [_("请选择有效的选项")]
     if not str(out.get("description", "")).strip():
         errors["description"] = [_("请描述发现的问题")]
     deadline = out.get("deadline")
@@ -130,20 +138,27 @@ def _record(entry: LedgerEntry, name: str, before: str, actor, comment: str, att
 @transaction.atomic
 def open_entry(actor, *, unit: Unit, source: str, category: str, severity: str, description: str,
                deadline: dt.date, required_measure: str = "", responsible_person: str = "",
-               responsible_phone: str = "", found_on: dt.date | None = None, campaign=None, inspection=None,
-               attachments: Sequence = (), now: dt.datetime | None = None) -> LedgerEntry:
-    """挂账: put a problem on the ledger with a readable number (430921-2021-0007)."""
+               responsible_phone: str = "", found_on: dt.date | None = None, source_id: int | None = None,
+               context_kind: str = "", context_id: int | None = None, attachments: Sequence = (),
+               now: dt.datetime | None = None) -> LedgerEntry:
+    """挂账: put a problem on the ledger with a readable number (430921-2021-0007).
+
+    `source` is a registered kind (`ledger.sources`) and `source_id` the record of that kind that
+    raised the entry (None for one entered by hand); `context_kind`/`context_id` the work it belongs
+    to (a campaign). The caller vouches for those records: the ledger stores the references only.
+    """
     WORKFLOW.take(actor, _draft(unit), "open")
     now = now or timezone.now()
     found_on = found_on or timezone.localdate(now)
     values = _clean({"source": source, "category": category, "severity": severity, "description": description,
-                     "deadline": deadline, "responsible_phone": responsible_phone}, found_on)
+                     "deadline": deadline, "responsible_phone": responsible_phone, "context_kind": context_kind,
+                     "context_id": context_id}, found_on)
     entry = LedgerEntry.objects.create(
         number=_next_number(unit.region_id, found_on.year), unit=unit, region_code=unit.region_id,
         source=source, category=category, severity=severity, description=description.strip(),
         required_measure=required_measure.strip(), responsible_person=responsible_person.strip(),
         responsible_phone=values["responsible_phone"], found_on=found_on, deadline=deadline,
-        campaign=campaign, inspection=inspection, created_by=actor, created_at=now,
+        source_id=source_id, context_kind=context_kind, context_id=context_id, created_by=actor, created_at=now,
     )
     if attachments:
         entry.attachments.set(attachments)
@@ -195,3 +210,19 @@ def transition(actor, entry: LedgerEntry, name: str, *, comment: str = "", attac
     _record(locked, name, before, actor, comment, attachments, now)
     audit.record_change(actor, locked, before_snapshot, unit=locked.unit)
     return locked
+
+
+@transaction.atomic
+def follow_unit_move(actor, *, unit: Unit, new_region_code: str) -> int:
+    """A unit moved county: its entries not yet closed move to the new region (so the new county
+    sees and chases them); closed entries stay where they were closed. Each moved entry is audited
+    (region before/after). Returns how many moved. Runs inside the move's transaction."""
+    moved = 0
+    for entry in (LedgerEntry.objects.select_for_update().filter(unit=unit).exclude(status=Status.CLOSED)
+                  .exclude(region_code=new_region_code).order_by("id")):
+        before = audit.snapshot(entry)
+        entry.region_code = new_region_code
+        entry.save(update_fields=["region_code"])
+        audit.record_change(actor, entry, before, unit=unit)
+        moved += 1
+    return moved

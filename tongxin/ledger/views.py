@@ -1,7 +1,8 @@
-"""Pages of the ledger (问题台账): the list, an entry and its life, a new entry, evidence files,
-statistics by region and the Excel exports.
+"""Pages of the ledger (问题台账): the list, an entry and its life, a new entry, statistics by
+region and the Excel export. Evidence files are served by `units.attachments`; a campaign's
+summary workbook by the app that runs campaigns (its URL comes through `ledger.sources`).
 
-Every entry, file, region and campaign is looked up inside the user's scope: outside it the
+Every entry, region and campaign is looked up inside the user's scope: outside it the
 answer is 404. Every write goes through `ledger.services` (files through
 `core.uploads.store_attachment`) inside one transaction; a refused move or a bad file re-shows
 the page with the service's own words (status 400) and changes nothing. Overdue is judged on
@@ -25,10 +26,9 @@ from django.utils.translation import gettext as _
 
 from tongxin.core import audit
 from tongxin.core.models import Attachment
-from tongxin.core.uploads import open_attachment, store_attachment
+from tongxin.core.uploads import store_attachment
 from tongxin.core.views_base import ScopedCreateView, ScopedExportView, ScopedRegionView, ScopedView, as_scoped_view
-from tongxin.inspections.queries import progress, visible_campaigns
-from tongxin.ledger import excel, queries, services
+from tongxin.ledger import excel, queries, services, sources
 from tongxin.ledger.forms import EVIDENCE_ACCEPT, EntryForm, LedgerFilterForm, filing_units
 from tongxin.ledger.models import LedgerEntry, Status
 from tongxin.regions.models import Region
@@ -113,7 +113,7 @@ def export(request: HttpRequest) -> HttpResponse:
 class EntryView(ScopedView):
     """A page about one entry (`pk` in the URL), found in the user's scope by `get_object`."""
 
-    queryset = LedgerEntry.objects.select_related("unit__region", "campaign", "inspection", "created_by",
+    queryset = LedgerEntry.objects.select_related("unit__region", "created_by",
                                                   "fixed_by", "closed_by")
 
 
@@ -135,9 +135,9 @@ def _detail(request: HttpRequest, entry: LedgerEntry, *, error: list[str] | None
         "action_notes": list(dict.fromkeys(workflow.refusals(request.user, entry).values())),
         "error": error or [], "error_action": action, "comment": comment,
         "accept": EVIDENCE_ACCEPT,
-        "campaign_url": entry.campaign_id and (_url("inspections:campaign-detail", entry.campaign_id)
-                                               or _url("inspections:campaign", entry.campaign_id)),
-        "inspection_url": entry.inspection_id and _url("inspections:detail", entry.inspection_id),
+        "source_link": sources.source_link(entry.source, entry.source_id),
+        "context_link": sources.context_link(entry.context_kind, entry.context_id),
+        "context_label": sources.context_label(entry.context_kind),
         "unit_url": _url("units:detail", entry.unit_id),
     }, status=status)
 
@@ -212,19 +212,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
                                                       "file_errors": file_errors}, status=400)
 
 
-# --- evidence files ------------------------------------------------------------------------------
-
-class AttachmentFileView(ScopedExportView):
-    """An evidence file (or its thumbnail), seen by whoever sees its unit."""
-
-    model = Attachment
-    thumbnail = False
-
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        return open_attachment(self.get_object(), thumbnail=self.thumbnail)
-
-
-# --- statistics and the campaign summary ----------------------------------------------------------
+# --- statistics ------------------------------------------------------------------------------------
 
 def _may_see_region(user, region: Region) -> bool:
     """A bureau's subtree, or a region holding one of the user's own units."""
@@ -250,11 +238,15 @@ def _region(request: HttpRequest) -> Region:
     return scope.region_from_request(request, own_units=True, default=lambda: _default_region(request.user))
 
 
-def _campaign(request: HttpRequest):
+def _campaign(request: HttpRequest) -> tuple[int, str] | None:
+    """(id, name) of the campaign asked for, if the user sees it (the registry's choices)."""
     raw = request.GET.get("campaign", "").strip()
     if not raw:
         return None
-    found = visible_campaigns(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    kind = sources.context(sources.CAMPAIGN)
+    found = None
+    if kind is not None and raw.isdigit():
+        found = next(((pk, name) for pk, name in kind.choices(request.user) if pk == int(raw)), None)
     if found is None:
         messages.warning(request, _("找不到专项行动“%(id)s”，或您无权查看；已显示全部问题。") % {"id": raw[:20]})
     return found
@@ -265,7 +257,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     region = _region(request)
     campaign = _campaign(request)
-    campaign_id = campaign.pk if campaign else None
+    campaign_id = campaign[0] if campaign else None
     by_unit = region.level == Region.Level.COUNTY or not region.children.exists()
     reader = queries.stats_by_unit if by_unit else queries.stats_by_region
     total, rows = reader(request.user, region, campaign=campaign_id, today=today)
@@ -287,36 +279,19 @@ def stats(request: HttpRequest) -> HttpResponse:
                    "open": list_link(**region_key, status=queries.UNCLOSED),
                    "overdue": list_link(**region_key, overdue=1)}
     crumbs = [r for r in ancestors(region) if _may_see_region(request.user, r)]
+    kind = sources.context(sources.CAMPAIGN)
     export_url = None
-    if campaign and scope.scope_of(request.user).covers_region(region.code):
-        export_url = reverse("ledger:campaign-export", args=[campaign.pk])
-        if region.code.startswith(campaign.region.prefix):
-            export_url += f"?region={region.code}"
+    if campaign and kind is not None and kind.summary_url is not None:
+        export_url = kind.summary_url(request.user, campaign_id, region.code)
     return render(request, "ledger/stats.html", {
-        "region": region, "campaign": campaign, "export_url": export_url, "total": total, "rows": rows,
+        "region": region, "campaign": campaign and {"pk": campaign[0], "name": campaign[1]},
+        "export_url": export_url, "total": total, "rows": rows,
         "by_unit": by_unit, "today": today,
         "crumbs": [{"name": r.name, "url": f"{reverse('ledger:stats')}?{urlencode({**base, 'region': r.code})}"}
                    for r in crumbs],
-        "campaigns": visible_campaigns(request.user).order_by("-start_date", "name")[:100],
+        "campaigns": [{"pk": pk, "name": name} for pk, name in (kind.choices(request.user) if kind else [])][:100],
         "other_tops": [t for t in scope.top_regions(request.user) if t.code != region.code][:10],
     })
-
-
-class CampaignExportView(ScopedExportView):
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
-        campaign = self.get_object(visible_campaigns(request.user).select_related("region"))
-        region = self.get_region(within=campaign.region,
-                                 default=lambda: scope.default_region_within(request.user, campaign.region))
-        if region is None:
-            raise Http404(_("找不到该记录，或您无权查看"))
-        return campaign_export(request, campaign, region)
-
-
-def campaign_export(request: HttpRequest, campaign, region: Region) -> HttpResponse:
-    today = timezone.localdate()
-    total, rows = progress(campaign, region, today=today)
-    audit.record(audit.Action.EXPORT, actor=request.user, obj=campaign, object_repr=f"{campaign} {region.name}")
-    return excel.campaign_summary_response(campaign, region, total, rows, today=today)
 
 
 urlpatterns = [
@@ -326,8 +301,5 @@ urlpatterns = [
     path("export.xlsx", export, name="export"),
     path("<int:pk>/", EntryDetailView.as_view(), name="detail"),
     path("<int:pk>/transition/", EntryTransitionView.as_view(), name="transition"),
-    path("files/<int:pk>/", AttachmentFileView.as_view(), name="file"),
-    path("files/<int:pk>/thumb/", AttachmentFileView.as_view(thumbnail=True), name="thumb"),
-    path("campaign/<int:pk>/summary.xlsx", CampaignExportView.as_view(), name="campaign-export"),
 ]
 

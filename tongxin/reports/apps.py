@@ -9,8 +9,13 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from tongxin.core import notify
-        from tongxin.reports import rollups  # noqa: F401  (connects the roll-ups to units.signals.unit_moved)
+        from tongxin.reports import (
+            ledger_sources,
+            rollups,  # noqa: F401  (connects the roll-ups to units.signals.unit_moved)
+        )
 
         # The reminder's wording, rendered by core in each reader's language.
         notify.register("reports.reminder", label=_("催报"), title=_("催报：%(form)s（%(day)s）尚未报送"),
                         body=_("请于今日尽快报送；如无情况，请提交零报告。"))
+
+        ledger_sources.register()

@@ -21,9 +21,12 @@ from django.utils.translation import gettext as _
 
 from tongxin.core import audit
 from tongxin.core.versioning import define_version
+from tongxin.ledger import queries as ledger_queries
+from tongxin.ledger import services as ledger_services
+from tongxin.ledger.models import LedgerEntry
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
-from tongxin.reports import rollups
+from tongxin.reports import ledger_sources, rollups
 from tongxin.reports.definition import clean_values, validate_definition, zero_values
 from tongxin.reports.models import Assignment, Form, FormVersion, IdempotencyKey, Report, Revision
 from tongxin.units import scope
@@ -291,3 +294,51 @@ def remind_missing(actor, *, assignment: Assignment, region: Region, day: dt.dat
     audit.record(audit.Action.REMIND, actor=actor, object_repr=f"{assignment.name} {day} {region.name}",
                  changes={"units": [u.name for u in units]})
     return len(units)
+
+
+# --- a problem in a report onto the ledger ------------------------------------------------------
+
+PROBLEMS_FIELD = "problems_found"
+
+
+def problems_in(report: Report) -> str:
+    """What the report says under 发现的问题 ("" when the form has no such field or it is empty)."""
+    return str(report.values.get(PROBLEMS_FIELD) or "").strip()
+
+
+def may_raise_entry(actor, report: Report) -> bool:
+    """An officer of a bureau above the report's unit (filing rights by region: not the unit's own staff)."""
+    return actor is not None and scope.scope_of(actor).covers_region(report.unit.region_id, mode=scope.FILE)
+
+
+def raise_entry(actor, report: Report, *, category: str, severity: str, deadline: dt.date, description: str,
+                required_measure: str = "", responsible_person: str = "", responsible_phone: str = "",
+                again: bool = False, now: dt.datetime | None = None) -> LedgerEntry:
+    """挂账 from a daily report: a problem the report names under 发现的问题 goes onto the ledger as an
+    entry whose source is this report (found on the report's day; the unit's contact the responsible
+    person unless one is named), in one audited transaction.
+
+    Only an officer of a bureau above the unit may do it (404 if the report is out of sight, 403
+    otherwise); the report must name a problem. A report may name several problems, so raising
+    again is allowed, but only when asked for explicitly (`again`): otherwise it is refused, naming
+    the entries already raised, so a double click never makes a second entry.
+    """
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().select_related("unit").get(pk=report.pk)
+        scope.require(actor, locked.unit, scope.READ, "")
+        if actor is not None and not may_raise_entry(actor, locked):  # None: the system itself (the demo)
+            raise PermissionDenied(_("只有主管民政部门的业务人员可以将报告中的问题登记到台账"))
+        if not problems_in(locked):
+            raise ValidationError({PROBLEMS_FIELD: [_("该报告没有填写发现的问题")]})
+        earlier = list(ledger_queries.raised_by_any(ledger_sources.DAILY_REPORT, locked.pk)
+                       .values_list("number", flat=True))
+        if earlier and not again:
+            refusal = _("已从该报告登记过问题：%(numbers)s。如确属另一问题，请勾选“另登记一条”。")
+            raise ValidationError({"again": [refusal % {"numbers": "、".join(earlier)}]})
+        return ledger_services.open_entry(
+            actor, unit=locked.unit, source=ledger_sources.DAILY_REPORT, source_id=locked.pk, category=category,
+            severity=severity, description=description, deadline=deadline, required_measure=required_measure,
+            responsible_person=responsible_person or locked.unit.contact_person,
+            responsible_phone=responsible_phone or locked.unit.phone, found_on=locked.day,
+            now=now)
+

@@ -1,4 +1,4 @@
-from tongxin.reports.views import admin, excel, filing, overview
+from tongxin.reports.views import admin, excel, filing, ledger, overview
 
 app_name = "reports"
-urlpatterns = [*filing.urlpatterns, *admin.urlpatterns, *overview.urlpatterns, *excel.urlpatterns]
+urlpatterns = [*filing.urlpatterns, *admin.urlpatterns, *overview.urlpatterns, *excel.urlpatterns, *ledger.urlpatterns]

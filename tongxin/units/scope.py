@@ -17,7 +17,9 @@ subtree (AUDIT); a security administrator sees the registry (REGISTRY) to grant 
 
 Every scoped model says how it is scoped, with one declaration:
 - `scope_unit_path`: the path from it to its unit ("" for Unit itself, "unit" for a model with a
-  `unit` foreign key); with `scope_reach_field` too (a region-code field), READ also takes in work
+  `unit` foreign key); a model that keeps its own copy of the unit's region code names it in
+  `scope_unit_region_field` (the ledger's `region_code`), and bureau ranges then read it without a
+  join; with `scope_reach_field` too (a region-code field), READ also takes in work
   aimed at the user's area (`reaching`: assignments and campaigns from above);
 - `scope_unit_field`: a plain unit id column (core models, which cannot point at units);
 - `scope_region_field`: a plain region-code column (audit events, by AUDIT);
@@ -83,13 +85,14 @@ class Scope:
     def _mode(self, write: bool, mode: str | None) -> str:
         return mode or (WRITE if write else READ)
 
-    def q(self, path: str = "", write: bool = False, mode: str | None = None) -> Q:
-        """A Q selecting units (through `path`) in this scope; matches nothing when empty."""
+    def q(self, path: str = "", write: bool = False, mode: str | None = None, region_field: str = "") -> Q:
+        """A Q selecting units (through `path`) in this scope; matches nothing when empty. With
+        `region_field`, the bureau ranges read that field of the model itself instead of the unit's."""
         m = self._mode(write, mode)
         prefix = f"{path}__" if path else ""
         q = Q(**{f"{prefix}pk__in": []})
         for p in _outermost(self.prefixes.get(m, ())):
-            q |= in_subtree(f"{prefix}region_id", p)
+            q |= in_subtree(region_field or f"{prefix}region_id", p)
         units = self.units.get(m, frozenset())
         if units:
             q |= Q(**{f"{prefix}pk__in": sorted(units)})
@@ -219,7 +222,7 @@ def scope_q(model: type[Model], user: Any, mode: str = READ) -> Q:
     s = scope_of(user)
     kind, value = _declared(model)
     if kind == "scope_unit_path":
-        q = s.q(value, mode=mode)
+        q = s.q(value, mode=mode, region_field=getattr(model, "scope_unit_region_field", ""))
         reach = getattr(model, "scope_reach_field", None)
         if reach and mode == READ:
             q |= reaching(user, reach)

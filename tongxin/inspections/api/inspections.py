@@ -19,15 +19,15 @@ from tongxin.inspections import queries, services
 from tongxin.inspections.api.checklists import ChecklistRef
 from tongxin.inspections.api.teams import _visible_teams
 from tongxin.inspections.models import Answer, Campaign, Finding, Inspection, Team
-from tongxin.ledger.api.attachments import (
+from tongxin.ledger.api.entries import LedgerEntrySerializer
+from tongxin.ledger.models import Category, Severity
+from tongxin.units.api import visible_units
+from tongxin.units.attachments import (
     AttachmentSerializer,
     attachment_ids_field,
     attachments_named_by_id,
     own_attachments,
 )
-from tongxin.ledger.api.entries import LedgerEntrySerializer
-from tongxin.ledger.models import Category, Severity
-from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
 

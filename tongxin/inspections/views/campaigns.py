@@ -1,4 +1,4 @@
-"""专项行动 pages: the campaigns a user sees, issuing one, and its progress by region."""
+"""专项行动 pages: the campaigns a user sees, issuing one, its progress by region and the summary workbook."""
 
 from __future__ import annotations
 
@@ -6,15 +6,16 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.core.views_base import ScopedRegionView, ScopedView, as_scoped_view
-from tongxin.inspections import queries, services
+from tongxin.core import audit
+from tongxin.core.views_base import ScopedExportView, ScopedRegionView, ScopedView, as_scoped_view
+from tongxin.inspections import excel, queries, services
 from tongxin.inspections.models import Campaign, ChecklistTemplate
 from tongxin.regions.models import Region
 from tongxin.regions.queries import chain, in_subtree
@@ -122,8 +123,25 @@ def campaign_detail(request, found):
     })
 
 
+class CampaignExportView(ScopedExportView):
+    """The summary workbook (专项行动汇总表) for `?region=` (a region the user's bureau covers inside the
+    campaign), by default the campaign's own region or the user's part of it."""
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        campaign = self.get_object(queries.visible_campaigns(request.user).select_related("region"))
+        region = self.get_region(within=campaign.region,
+                                 default=lambda: scope.default_region_within(request.user, campaign.region))
+        if region is None:
+            raise Http404(_("找不到该记录，或您无权查看"))
+        today = timezone.localdate()
+        total, rows = queries.progress(campaign, region, today=today)
+        audit.record(audit.Action.EXPORT, actor=request.user, obj=campaign, object_repr=f"{campaign} {region.name}")
+        return excel.campaign_summary_response(campaign, region, total, rows, today=today)
+
+
 urlpatterns = [
     path("campaigns/", CampaignListView.as_view(), name="campaigns"),
     path("campaigns/new/", campaign_create, name="campaign-create"),
     path("campaigns/<int:pk>/", CampaignDetailView.as_view(), name="campaign-detail"),
+    path("campaigns/<int:pk>/summary.xlsx", CampaignExportView.as_view(), name="campaign-export"),
 ]

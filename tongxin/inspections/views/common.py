@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core.uploads import store_attachment
 from tongxin.core.views_base import ScopedView
-from tongxin.inspections import services
+from tongxin.inspections import ledger_sources, services
 from tongxin.inspections.forms import (
     checklist,
     optional_url,
@@ -65,7 +65,7 @@ def page_context(request, inspection: Inspection) -> dict:
     steps = steps_for(request.user, inspection)
     entries = []
     if inspection.status == Inspection.Status.FINISHED:
-        for e in ledger_queries.visible_entries(request.user).filter(inspection=inspection).order_by("number"):
+        for e in ledger_queries.raised_by(request.user, ledger_sources.KINDS, inspection.pk):
             entries.append({"entry": e, "url": optional_url("ledger:detail", e.pk),
                             "severity": severity_badge(e.severity)})
     return {"inspection": inspection, "sections": sections, "rows": rows, "steps": steps,

@@ -5,29 +5,29 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Prefetch
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.models import Attachment
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
-from tongxin.inspections.models import Campaign
-from tongxin.inspections.queries import visible_campaigns
-from tongxin.ledger import queries, services
-from tongxin.ledger.api.attachments import (
+from tongxin.ledger import queries, services, sources
+from tongxin.ledger.models import Category, LedgerEntry, Severity, Status, Transition
+from tongxin.units import scope
+from tongxin.units.api import visible_units
+from tongxin.units.attachments import (
     AttachmentSerializer,
     attachment_ids_field,
     attachments_named_by_id,
     own_attachments,
 )
-from tongxin.ledger.models import Category, LedgerEntry, Severity, Source, Status, Transition
-from tongxin.units import scope
-from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 from tongxin.units.personal import PersonalField
 
@@ -66,8 +66,20 @@ class LedgerFilter(django_filters.FilterSet):
             overdue=bool(d.get("overdue")), keyword=d.get("q") or "")
 
 
+class LinkSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    url = serializers.CharField(allow_null=True)
+
+
+def _link(link: sources.Link | None) -> dict | None:
+    return None if link is None else {"label": link.label, "url": link.url}
+
+
 class LedgerEntrySerializer(serializers.ModelSerializer):
-    source = Choice("LedgerSourceEnum", Source.choices, read_only=True)
+    source = Choice("LedgerSourceEnum", sources.source_choices(), read_only=True)
+    source_display = serializers.CharField(source="source_label", read_only=True)
+    campaign = serializers.SerializerMethodField(
+        help_text=gettext_lazy("所属专项行动的 id（context_kind 为 campaign 时）"))
     category = Choice("LedgerCategoryEnum", Category.choices, read_only=True)
     severity = Choice("SeverityEnum", Severity.choices, read_only=True)
     status = Choice("LedgerStatusEnum", Status.choices, read_only=True)
@@ -84,9 +96,13 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
         model = LedgerEntry
         fields = ["id", "number", "unit", "unit_name", "region_code", "source", "category", "severity",
                   "description", "required_measure", "responsible_person", "responsible_phone", "found_on",
-                  "deadline", "status", "status_display", "overdue", "campaign", "inspection", "fixed_on_spot",
+                  "deadline", "status", "status_display", "overdue", "source_display", "source_id", "context_kind",
+                  "context_id", "campaign", "fixed_on_spot",
                   "created_by", "fixed_by", "closed_by", "created_at", "closed_at", "attachments"]
         read_only_fields = fields
+
+    def get_campaign(self, entry: LedgerEntry) -> int | None:
+        return entry.context_id if entry.context_kind == sources.CAMPAIGN else None
 
     def get_overdue(self, entry: LedgerEntry) -> bool:
         if "today" not in self.context:
@@ -111,10 +127,21 @@ class LedgerEntryDetailSerializer(LedgerEntrySerializer):
                                        help_text=gettext_lazy("每一步：谁、何时、意见、证据"))
     allowed_transitions = serializers.SerializerMethodField(
         help_text=gettext_lazy("您现在可以对该条目执行的操作（按状态和您的角色）"))
+    source_link = serializers.SerializerMethodField(help_text=gettext_lazy("产生该问题的记录（名称、页面）"))
+    context_link = serializers.SerializerMethodField(help_text=gettext_lazy("所属工作（名称、页面）"))
 
     class Meta(LedgerEntrySerializer.Meta):
-        fields = [*LedgerEntrySerializer.Meta.fields, "transitions", "allowed_transitions"]
+        fields = [*LedgerEntrySerializer.Meta.fields, "source_link", "context_link", "transitions",
+                  "allowed_transitions"]
         read_only_fields = fields
+
+    @extend_schema_field(LinkSerializer(allow_null=True))
+    def get_source_link(self, entry: LedgerEntry) -> dict | None:
+        return _link(sources.source_link(entry.source, entry.source_id))
+
+    @extend_schema_field(LinkSerializer(allow_null=True))
+    def get_context_link(self, entry: LedgerEntry) -> dict | None:
+        return _link(sources.context_link(entry.context_kind, entry.context_id))
 
     def get_allowed_transitions(self, entry: LedgerEntry) -> list[str]:
         request = self.context.get("request")
@@ -127,7 +154,7 @@ class EntryInputSerializer(serializers.Serializer):
     """What 挂账 and 立查立改 share."""
 
     unit = VisibleIdField(visible_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
-    source = Choice("LedgerSourceEnum", Source.choices)
+    source = Choice("LedgerSourceEnum", sources.source_choices())
     category = Choice("LedgerCategoryEnum", Category.choices)
     severity = Choice("SeverityEnum", Severity.choices)
     description = serializers.CharField(max_length=2000)
@@ -135,8 +162,8 @@ class EntryInputSerializer(serializers.Serializer):
     responsible_person = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     responsible_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     found_on = serializers.DateField(required=False, help_text=gettext_lazy("发现日期；默认今天（北京时间）"))
-    campaign = VisibleIdField(visible_campaigns, gettext_lazy("找不到该专项行动，或您无权查看"),
-                              queryset=Campaign.objects.all(), required=False, allow_null=True, default=None)
+    campaign = serializers.IntegerField(min_value=1, max_value=2**53, required=False, allow_null=True, default=None,
+                                        help_text=gettext_lazy("所属专项行动的 id"))
     attachment_ids = attachment_ids_field()
 
     def validate_found_on(self, value):
@@ -145,9 +172,21 @@ class EntryInputSerializer(serializers.Serializer):
         return value
 
     def validate(self, attrs):
-        campaign, unit = attrs.get("campaign"), attrs["unit"]
-        if campaign is not None and not unit.region_id.startswith(campaign.region.prefix):
-            raise serializers.ValidationError({"campaign": [_("该单位不在专项行动范围内")]})
+        """`campaign` becomes the entry's context, checked by the app that runs campaigns."""
+        campaign, unit = attrs.pop("campaign", None), attrs["unit"]
+        attrs["context_kind"], attrs["context_id"] = "", None
+        if campaign is None:
+            return attrs
+        kind = sources.context(sources.CAMPAIGN)
+        try:
+            refusal = kind.check(self.context["request"].user, campaign, unit) if kind else ""
+        except Http404:
+            refusal = None
+        if kind is None or refusal is None:
+            raise NotFound(_("找不到该专项行动，或您无权查看"))
+        if refusal:
+            raise serializers.ValidationError({"campaign": [refusal]})
+        attrs["context_kind"], attrs["context_id"] = sources.CAMPAIGN, campaign
         return attrs
 
 

@@ -12,8 +12,10 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, NOT_FOUND, IdFilter, VisibleIdField
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
+from tongxin.ledger.api.entries import LedgerEntryDetailSerializer
+from tongxin.ledger.models import Category, Severity
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.reports import queries, services
@@ -91,6 +93,17 @@ class RevisionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class RaiseEntrySerializer(serializers.Serializer):
+    category = Choice("LedgerCategoryEnum", Category.choices)
+    severity = Choice("SeverityEnum", Severity.choices)
+    deadline = serializers.DateField(help_text=gettext_lazy("整改时限（当天有效），不早于报告日期"))
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+                                        help_text=gettext_lazy("问题描述；默认报告中“发现的问题”的内容"))
+    required_measure = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    again = serializers.BooleanField(required=False, default=False,
+                                     help_text=gettext_lazy("已从该报告登记过问题时，确认另登记一条"))
+
+
 class ReportViewSet(ScopedReadOnlyModelViewSet):
     """Reports (情况报送) of the units in the caller's scope; filing and correcting go through services."""
 
@@ -99,7 +112,8 @@ class ReportViewSet(ScopedReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return {"list": ReportSerializer, "create": FilingSerializer, "correct": CorrectionSerializer,
-                "revisions": RevisionSerializer}.get(self.action, ReportDetailSerializer)
+                "revisions": RevisionSerializer, "raise_entry": RaiseEntrySerializer}.get(
+                    self.action, ReportDetailSerializer)
 
     def _answer(self, filing: services.Filing) -> Response:
         report = Report.objects.select_related("unit", "form_version").get(pk=filing.report.pk)
@@ -141,3 +155,21 @@ class ReportViewSet(ScopedReadOnlyModelViewSet):
         report = self.get_object()
         page = self.paginate_queryset(report.revisions.select_related("filed_by").order_by("number"))
         return self.get_paginated_response(RevisionSerializer(page, many=True).data)
+
+    @extend_schema(request=RaiseEntrySerializer,
+                   responses={201: LedgerEntryDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"], url_path="raise-entry", filter_backends=[])
+    def raise_entry(self, request, pk=None):
+        """挂账 from this report: the problem it names under 发现的问题 goes onto the ledger, with the report as
+        its source. For an officer of a bureau above the unit. Raising again from the same report needs
+        `again: true` (otherwise 400 naming "again" and the entries already raised)."""
+        report = self.get_object()
+        data = RaiseEntrySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        entry = services.raise_entry(
+            request.user, report, category=v["category"], severity=v["severity"], deadline=v["deadline"],
+            description=v["description"] or services.problems_in(report), required_measure=v["required_measure"],
+            again=v["again"])
+        body = LedgerEntryDetailSerializer(entry, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)

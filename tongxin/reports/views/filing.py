@@ -35,6 +35,7 @@ from tongxin.reports.definition import clean_values, label
 from tongxin.reports.forms import REASON, ZERO, CorrectionForm, ReportForm, display
 from tongxin.reports.models import Assignment, Report
 from tongxin.reports.queries import visible_assignments
+from tongxin.reports.views.ledger import RaiseEntryForm, raise_context
 from tongxin.units import scope
 from tongxin.units.models import Kind, Unit
 
@@ -332,7 +333,8 @@ def revision_rows(report: Report) -> list[dict]:
     return rows
 
 
-def render_report(request, report: Report, form: CorrectionForm | None = None, status: int = 200):
+def render_report(request, report: Report, form: CorrectionForm | None = None, status: int = 200,
+                  raise_form: RaiseEntryForm | None = None):
     user = request.user
     can_correct = scope.scope_of(user).covers(report.unit, mode=scope.FILE)
     if form is None and can_correct:
@@ -340,11 +342,12 @@ def render_report(request, report: Report, form: CorrectionForm | None = None, s
     deadline = services.deadline_of(report.assignment, report.day)
     return render(request, "reports/report_detail.html", {
         "report": report, "can_correct": can_correct, "form": form,
-        "rows": form.rows() if form is not None else [], "correcting": status != 200,
+        "rows": form.rows() if form is not None else [], "correcting": status != 200 and raise_form is None,
         "reason_field": form[REASON] if form is not None else None,
         "values": [{"label": label(f), "value": display(f, report.values.get(f["key"])), "unit": f.get("unit", ""),
                     "type": f["type"]} for f in report.form_version.fields],
         "revisions": revision_rows(report), "deadline": deadline_text(deadline, report.day),
+        **raise_context(user, report, raise_form),
     }, status=status)
 
 

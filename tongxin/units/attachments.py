@@ -1,4 +1,16 @@
-"""Evidence files: uploaded for a unit, read inside the caller's scope."""
+"""Evidence files (附件): stored for a unit, served only to whoever sees that unit — every app's photos
+and PDFs (ledger entries, inspections, later directives and hand-overs) go through here.
+
+They live with the units because a file's scope is its unit's (`Attachment.unit_id`) and units
+own scope; `core.uploads` checks and stores the bytes and knows no scope. Guarantees:
+- a file, its thumbnail and its metadata are read through `visible_attachments` (the units the
+  caller sees): outside it the answer is a 404 that names no model;
+- an upload needs filing rights at its unit (its staff, or an officer of a bureau above it);
+- evidence named in a write (`own_attachments`) must be files the caller uploaded for that unit.
+
+Web: `files:file`, `files:thumb` (the include in tongxin/urls.py). API: `/api/attachments/`
+(upload), `/api/attachments/{id}/` and `/api/attachments/{id}/file/` (route `attachment-file`).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +20,8 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404
-from django.urls import reverse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -24,13 +36,12 @@ from rest_framework.response import Response
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
 from tongxin.core.models import Attachment
 from tongxin.core.uploads import open_attachment, store_attachment
-from tongxin.core.views_base import ScopedRetrieveViewSet
+from tongxin.core.views_base import ScopedExportView, ScopedRetrieveViewSet
 from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
 MAX_ATTACHMENTS = 20
-
 
 
 def visible_attachments(user) -> QuerySet[Attachment]:
@@ -64,7 +75,6 @@ def attachments_named_by_id() -> Iterator[None]:
         if hasattr(exc, "error_dict") and "attachments" in exc.error_dict:
             exc.error_dict["attachment_ids"] = exc.error_dict.pop("attachments")
         raise
-
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
@@ -153,3 +163,28 @@ class AttachmentViewSet(ScopedRetrieveViewSet):
             return open_attachment(attachment, thumbnail=query.validated_data["thumbnail"])
         except Http404:
             raise NotFound(_("该附件没有缩略图")) from None
+
+
+
+# --- web ------------------------------------------------------------------------------------------
+
+class AttachmentFileView(ScopedExportView):
+    """An evidence file (or its thumbnail), seen by whoever sees its unit."""
+
+    model = Attachment
+    thumbnail = False
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return open_attachment(self.get_object(), thumbnail=self.thumbnail)
+
+
+app_name = "files"
+urlpatterns = [
+    path("<int:pk>/", AttachmentFileView.as_view(), name="file"),
+    path("<int:pk>/thumb/", AttachmentFileView.as_view(thumbnail=True), name="thumb"),
+]
+
+
+def register(router) -> None:
+    """Add the evidence-file viewset to the project's API router."""
+    router.register("attachments", AttachmentViewSet, basename="attachment")
