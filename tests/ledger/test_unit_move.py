@@ -132,3 +132,24 @@ def test_exactly_the_entries_not_closed_follow_and_every_entry_stays_counted(wor
         assert cili + nanxian == len(made)  # nothing lost, nothing seen twice by the two counties
         transaction.set_rollback(True)
     world.nanxian_home.refresh_from_db()
+
+
+def test_moving_a_unit_through_the_registry_carries_its_open_entries_in_the_same_call(world, entries):
+    """The registry's own move service, not a hand-sent signal: the ledger follows inside its transaction."""
+    from tongxin.units import services as units
+
+    units.move_unit(world.hunan, world.nanxian_home, region_code=CILI)
+    assert region_of(entries["open"]) == region_of(entries["fixing"]) == CILI
+    assert region_of(entries["closed"]) == NANXIAN
+    assert Unit.objects.get(pk=world.nanxian_home.pk).region_id == CILI
+
+
+def test_a_refused_move_leaves_the_unit_and_its_entries_where_they_were(world, entries):
+    from django.core.exceptions import PermissionDenied
+
+    from tongxin.units import services as units
+
+    with pytest.raises(PermissionDenied):  # 南县's officer cannot move a home into 慈利县
+        units.move_unit(world.nanxian, world.nanxian_home, region_code=CILI)
+    assert region_of(entries["open"]) == NANXIAN
+    assert Unit.objects.get(pk=world.nanxian_home.pk).region_id == NANXIAN
