@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit
+from tongxin.core.types import Actor
 from tongxin.core.validators import normalize_credit_code, normalize_phone
 from tongxin.core.xlsx import (
     Column,
@@ -261,7 +262,7 @@ class UnitRows(RowHandler[_Plan]):
 
     error_keys = {"region": "region_id", "supervisor": "supervisor_id"}
 
-    def __init__(self, actor, filename: str = ""):
+    def __init__(self, actor: Actor, filename: str = "") -> None:
         self.actor = actor
         self.filename = filename
         self.scope = scope.scope_of(actor)
@@ -364,7 +365,7 @@ def _plain_code(raw: Any) -> str:
         return ""
 
 
-def import_units(actor, uploaded_file: IO[bytes], *, dry_run: bool = False, filename: str | None = None
+def import_units(actor: Actor, uploaded_file: IO[bytes], *, dry_run: bool = False, filename: str | None = None
                  ) -> ImportResult:
     """Create or update the units in `uploaded_file`, all of them or none (with `dry_run`, none and a
     preview); see the module docstring. `result.counts` has "created", "updated" and "unchanged"."""

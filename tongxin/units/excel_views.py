@@ -10,11 +10,13 @@ units gets 403.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -70,7 +72,7 @@ class UnitImportView(ScopedCreateView):
     write_mode = scope.WRITE
     template_name = "units/unit_import.html"
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not scope.scope_of(request.user).write_prefixes:
             raise PermissionDenied(_("您的角色不能导入单位"))
         return super().dispatch(request, *args, **kwargs)
@@ -117,8 +119,8 @@ class UnitImportView(ScopedCreateView):
         if staged.get("token"):
             staging.discard(staged["token"], owner=_owner(request))
 
-    def _page(self, request, form, result: ImportResult | None = None, status: int = 200, token: str = "",
-              problem: str = "") -> HttpResponse:
+    def _page(self, request: HttpRequest, form: Form, result: ImportResult | None = None, status: int = 200,
+              token: str = "", problem: str = "") -> HttpResponse:
         errors = result.errors if result else []
         preview = result.preview if result and result.ok else []
         labels = _outcomes()

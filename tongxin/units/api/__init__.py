@@ -48,10 +48,10 @@ class UnitSerializer(serializers.ModelSerializer):
             fields["member_of"].queryset = visible
         return fields
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Unit:
         return services.create_unit(self.context["request"].user, **validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Unit, validated_data: dict[str, Any]) -> Unit:
         return services.update_unit(self.context["request"].user, instance, **validated_data)
 
 
