@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import django_filters
 from django import forms
 from django.core.exceptions import BadRequest
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import Direction, OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tongxin.core.types import Actor
 
-def exception_handler(exc, context):
+if TYPE_CHECKING:  # rest_framework.generics imports this module (the pagination setting): not at run time
+    from drf_spectacular.openapi import AutoSchema
+    from rest_framework.generics import GenericAPIView
+    from rest_framework.response import Response
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turn Django's ValidationError from the service layer into a 400 with field-by-field messages.
 
     Every error body is JSON: {"detail": ...} or {"field": ["message", ...], ...}.
@@ -51,17 +63,17 @@ class Pagination(PageNumberPagination):
 MAX_ID = 2**63 - 1  # the largest id any of our databases stores
 
 
-class VisibleIdField(serializers.PrimaryKeyRelatedField):
+class VisibleIdField(serializers.PrimaryKeyRelatedField[Model]):
     """An id looked up in what the caller may see; any other id is a 404, never a hint that it exists."""
 
-    def __init__(self, visible, message, **kwargs):
+    def __init__(self, visible: Callable[[Actor], QuerySet[Model]], message: str | Promise, **kwargs: Any) -> None:
         self.visible, self.message = visible, message
         super().__init__(**kwargs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Model]:
         return self.visible(self.context["request"].user)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Model:
         if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
             self.fail("incorrect_type", data_type=type(data).__name__)
         found = self.get_queryset().filter(pk=int(data)).first() if int(data) <= MAX_ID else None
@@ -70,10 +82,16 @@ class VisibleIdField(serializers.PrimaryKeyRelatedField):
         return found
 
 
-class WordedNotFound:
+if TYPE_CHECKING:
+    _ViewBase = GenericAPIView[Any]  # what the mixin is mixed into
+else:
+    _ViewBase = object
+
+
+class WordedNotFound(_ViewBase):
     """A missing or out-of-scope object is a 404 in the user's language that names no model."""
 
-    def get_object(self):
+    def get_object(self) -> Any:
         try:
             return super().get_object()
         except Http404:
@@ -91,21 +109,21 @@ class Choice(serializers.ChoiceField):
     """A choice field whose values are one named component of the OpenAPI schema (LedgerStatusEnum …),
     so these choice sets never collide with another app's field of the same name (a unit's `kind`)."""
 
-    def __init__(self, enum_name: str, choices, **kwargs):
+    def __init__(self, enum_name: str, choices: Any, **kwargs: Any) -> None:
         self.enum_name = enum_name
         super().__init__(choices, **kwargs)
 
 
-class ChoiceSchema(OpenApiSerializerFieldExtension):
+class ChoiceSchema(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]  # drf-spectacular's __init_subclass__ is unannotated
     """drf-spectacular: a `Choice` is a $ref to its named enum (a blank value allowed beside it if asked)."""
 
     target_class = Choice
     match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: Direction) -> dict[str, Any]:
         field = self.target
         values = [v for v in field.choices if v not in ("", None)]
-        component = ResolvedComponent(
+        component = ResolvedComponent(  # type: ignore[no-untyped-call]  # drf-spectacular leaves it unannotated
             name=field.enum_name, type=ResolvedComponent.SCHEMA, object=field.enum_name,
             schema={"type": "string", "enum": values,
                     "description": build_choice_description_list([(v, field.choices[v]) for v in values])})

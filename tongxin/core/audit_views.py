@@ -10,10 +10,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.db.models import Q
-from django.http import StreamingHttpResponse
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +25,8 @@ from tongxin.core.models import AuditEvent
 from tongxin.core.views_base import ScopedExportView, ScopedListView
 
 
-def filtered_events(params, qs=None) -> tuple[AuditFilterForm, object]:
+def filtered_events(params: Mapping[str, Any] | None,
+                    qs: QuerySet[AuditEvent] | None = None) -> tuple[AuditFilterForm, QuerySet[AuditEvent]]:
     """The events of `qs` matching the auditor's search (all of them when the form is empty or invalid)."""
     form = AuditFilterForm(params or None)
     qs = AuditEvent.objects.all() if qs is None else qs
@@ -51,12 +54,13 @@ class AuditListView(PermissionRequiredMixin, ScopedListView):
     template_name = "core/audit_list.html"
     paginate_by = 50
     context_object_name = "events"
+    form: AuditFilterForm
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[AuditEvent]:
         self.form, qs = filtered_events(self.request.GET, super().get_queryset())
         return qs
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["form"] = self.form
         query = self.request.GET.copy()
@@ -66,7 +70,7 @@ class AuditListView(PermissionRequiredMixin, ScopedListView):
 
 
 class _Echo:
-    def write(self, value):
+    def write(self, value: str) -> str:
         return value
 
 
@@ -77,7 +81,7 @@ class AuditExportView(PermissionRequiredMixin, ScopedExportView):
     scope_mode = "audit"  # units.scope.AUDIT: the auditor's own bureau's subtree
     model = AuditEvent
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> StreamingHttpResponse:
         _form, qs = filtered_events(request.GET, self.get_queryset())
         audit.record(audit.Action.EXPORT, actor=request.user, object_repr=_("审计日志导出"))
         writer = csv.writer(_Echo())
@@ -85,7 +89,7 @@ class AuditExportView(PermissionRequiredMixin, ScopedExportView):
                   _("变更"), _("IP 地址")]
         labels = dict(AuditEvent.Action.choices)
 
-        def rows():
+        def rows() -> Iterator[str]:
             yield "\ufeff" + writer.writerow(header)
             for e in qs.order_by("at", "id").iterator(chunk_size=2000):
                 yield writer.writerow([

@@ -4,11 +4,16 @@ closed-by-default pages, and words instead of a 500 for a number out of range or
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from rest_framework.views import APIView
+
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 _request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar("tongxin_request", default=None)
 
@@ -18,10 +23,10 @@ def current_request() -> HttpRequest | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         token = _request.set(request)
         try:
             return self.get_response(request)
@@ -38,8 +43,10 @@ class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
     wrong for a client. The schema and docs views opt out there with their own AllowAny.
     """
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        if isinstance(getattr(view_func, "cls", None), type) and issubclass(view_func.cls, APIView):
+    def process_view(self, request: HttpRequest, view_func: Callable[..., HttpResponseBase],
+                     view_args: tuple[Any, ...], view_kwargs: dict[Any, Any]) -> HttpResponseBase | None:
+        view_class = getattr(view_func, "cls", None)
+        if isinstance(view_class, type) and issubclass(view_class, APIView):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 
@@ -54,13 +61,13 @@ class OutOfRangeMiddleware:
     become a server error.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
         if not isinstance(exception, OverflowError | BadRequest):
             return None
         from django.http import JsonResponse

@@ -7,6 +7,8 @@ deletes, querysets refuse bulk updates and deletes, and a database trigger refus
 PostgreSQL (updates on SQLite too), so nothing in the application can rewrite history.
 """
 
+from typing import TYPE_CHECKING, Any, NoReturn
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -14,16 +16,19 @@ from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.querysets import ScopedQuerySet
 
+if TYPE_CHECKING:
+    from tongxin.core.notify import Message
+
 
 class AuditAppendOnlyError(Exception):
     """Raised when code tries to change or remove an audit record."""
 
 
-class AuditEventQuerySet(ScopedQuerySet):
-    def update(self, **kwargs):
+class AuditEventQuerySet(ScopedQuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AuditAppendOnlyError("the audit trail is append-only")
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AuditAppendOnlyError("the audit trail is append-only")
 
 
@@ -69,12 +74,12 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name} {self.action} {self.object_repr}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AuditAppendOnlyError("the audit trail is append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditAppendOnlyError("the audit trail is append-only")
 
 
@@ -96,6 +101,8 @@ class Notification(models.Model):
     url = models.CharField(_("链接"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    message: "Message"  # not a field: the text as rendered for one reader (core.notify_views)
 
     objects = ScopedQuerySet.as_manager()
     scope_owner_field = "recipient"  # one's own notifications only
@@ -158,7 +165,7 @@ class Attachment(models.Model):
         verbose_name_plural = _("附件")
 
     def __str__(self) -> str:
-        return self.original_name or self.file.name
+        return self.original_name or self.file.name or ""
 
     @property
     def is_image(self) -> bool:

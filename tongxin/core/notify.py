@@ -22,9 +22,10 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import translation
@@ -108,17 +109,24 @@ class LoggingBackend:
         log.info("notify user=%s title=%s url=%s", notification.recipient_id, message.title, notification.url)
 
 
-def _backends() -> list:
+class Backend(Protocol):
+    """What TONGXIN_NOTIFY_BACKENDS lists: a class whose instances deliver one message outside the app."""
+
+    def deliver(self, notification: Notification, message: Message) -> None: ...
+
+
+def _backends() -> list[Backend]:
     paths = getattr(settings, "TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.notify.LoggingBackend"])
     return [import_string(path)() for path in paths]
 
 
 def _plain_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Parameters as JSON keeps them (dates as ISO strings); anything else is a programming error."""
-    return json.loads(json.dumps(dict(params or {}), cls=DjangoJSONEncoder))
+    plain: dict[str, Any] = json.loads(json.dumps(dict(params or {}), cls=DjangoJSONEncoder))
+    return plain
 
 
-def notify(recipients: Iterable, *, key: str, params: Mapping[str, Any] | None = None,
+def notify(recipients: Iterable[AbstractBaseUser], *, key: str, params: Mapping[str, Any] | None = None,
            url: str = "") -> list[Notification]:
     """One in-app notification of the registered kind `key` per distinct recipient; outside delivery
     after commit, each in the recipient's language.
@@ -138,11 +146,11 @@ def notify(recipients: Iterable, *, key: str, params: Mapping[str, Any] | None =
         if user.pk in seen:
             continue
         seen.add(user.pk)
-        rows.append(Notification(recipient=user, key=key, params=plain, title=fallback.title[:200],
-                                 body=fallback.body, url=url[:300]))
+        rows.append(Notification(recipient=user,  # type: ignore[misc]  # AUTH_USER_MODEL: core cannot name it
+                                 key=key, params=plain, title=fallback.title[:200], body=fallback.body, url=url[:300]))
     created = Notification.objects.bulk_create(rows)
 
-    def deliver():
+    def deliver() -> None:
         backends = _backends()
         for notification in created:
             message = render(notification, recipient_language(notification.recipient))

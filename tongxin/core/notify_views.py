@@ -8,8 +8,12 @@ processor for the unread badge in the navbar.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -23,7 +27,7 @@ from tongxin.core.views_base import ScopedView, as_scoped_view
 PAGE_SIZE = 25
 
 
-def unread_count(request) -> dict:
+def unread_count(request: HttpRequest) -> dict[str, Any]:
     """Context processor: {"unread_notifications": n} for a signed-in user, nothing otherwise."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -34,11 +38,11 @@ def unread_count(request) -> dict:
 class NotificationListView(ScopedView):
     model = Notification  # scoped to its recipient
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponse:
         return notification_list(request, self.get_queryset())
 
 
-def notification_list(request, mine):
+def notification_list(request: HttpRequest, mine: QuerySet[Notification]) -> HttpResponse:
     page = Paginator(mine.order_by("-created_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     for n in page.object_list:
         n.message = render_message(n)  # in the language this reader reads the page in
@@ -52,11 +56,11 @@ class MarkReadView(ScopedView):
     model = Notification  # scoped to its recipient: someone else's id is a 404
     http_method_names = ["post"]
 
-    def post(self, request, pk: int):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         return mark_read(request, self.get_object())
 
 
-def mark_read(request, notification: Notification):
+def mark_read(request: HttpRequest, notification: Notification) -> HttpResponse:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
@@ -68,7 +72,7 @@ def mark_read(request, notification: Notification):
 
 
 @as_scoped_view(methods=("post",))
-def mark_all_read(request):
+def mark_all_read(request: HttpRequest) -> HttpResponse:
     n = Notification.objects.restrict(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
     if n:
         messages.success(request, _("已将 %(n)s 条通知标为已读。") % {"n": n})

@@ -35,6 +35,7 @@ import hashlib
 import io
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 from urllib.parse import quote
@@ -139,6 +140,8 @@ def _prepare_image(data: bytes) -> _Prepared:
         with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as im:
             # MPO (a JPEG carrying extra pictures, from some phone cameras) is kept as its first picture.
             fmt = "JPEG" if im.format == "MPO" else im.format
+            if fmt is None:  # opened by one of IMAGE_FORMATS, so never; but no format, no image
+                raise _refuse(corrupt)
             if fmt == "JPEG":
                 im.draft(im.mode, (MAX_SIDE, MAX_SIDE))  # let libjpeg decode a huge photo at 1/2, 1/4 … scale
             im.load()
@@ -268,10 +271,12 @@ def store_attachment(uploaded_file: IO[bytes], *, uploaded_by: Any, unit_id: int
     try:
         # The names passed here carry only the extension we chose; upload_to makes the random path.
         attachment.file.save(f"upload.{ext}", ContentFile(prepared.content), save=False)
-        stored.append((attachment.file.storage, attachment.file.name))
+        if attachment.file.name:  # set by save(): the name the storage chose
+            stored.append((attachment.file.storage, attachment.file.name))
         if prepared.thumbnail is not None:
             attachment.thumbnail.save("thumbnail.jpg", ContentFile(prepared.thumbnail), save=False)
-            stored.append((attachment.thumbnail.storage, attachment.thumbnail.name))
+            if attachment.thumbnail.name:
+                stored.append((attachment.thumbnail.storage, attachment.thumbnail.name))
         with transaction.atomic():
             attachment.save()
             audit.record(
@@ -361,7 +366,7 @@ def delete_orphan_files(*, older_than: dt.timedelta = dt.timedelta(days=1)) -> l
     return deleted
 
 
-def _walk(storage: Storage, folder: str):
+def _walk(storage: Storage, folder: str) -> Iterator[str]:
     try:
         folders, files = storage.listdir(folder)
     except (FileNotFoundError, NotImplementedError):

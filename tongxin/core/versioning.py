@@ -22,16 +22,17 @@ This module imports no app of ours.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit
 from tongxin.core.querysets import ScopedQuerySet
+from tongxin.core.types import Actor
 
 
 class DefinitionError(ValueError):
@@ -92,17 +93,22 @@ class DefinitionVersion(models.Model):
 
 
 D = TypeVar("D", bound=VersionedDefinition)
+VERSIONS = "versions"  # the related_name every version model gives its foreign key to the identity
 
 
 def version_model(definition_model: type[VersionedDefinition]) -> tuple[type[DefinitionVersion], str]:
     """The version model of `definition_model` and the name of its foreign key to it."""
-    relation = definition_model._meta.get_field("versions")
-    return relation.related_model, relation.field.name
+    relation = definition_model._meta.get_field(VERSIONS)
+    model = relation.related_model
+    if not (isinstance(relation, models.ManyToOneRel) and isinstance(model, type)
+            and issubclass(model, DefinitionVersion)):
+        raise ImproperlyConfigured(f"{definition_model.__name__}.versions is not the reverse of a DefinitionVersion")
+    return model, relation.field.name
 
 
 @transaction.atomic
 def define_version(
-    actor: Any,
+    actor: Actor,
     *,
     definition_model: type[D],
     code: str,
@@ -131,7 +137,8 @@ def define_version(
     if not name:
         raise ValidationError({"name": [_("请填写名称")]})
     model, fk = version_model(definition_model)
-    identity = definition_model.objects.select_for_update().filter(code=code).first()
+    # The manager is declared on the abstract base, so the stubs type its rows as the base: they are Ds.
+    identity = cast("D | None", definition_model.objects.select_for_update().filter(code=code).first())
     if identity is None:
         identity = definition_model(code=code, name=name, name_en=name_en, description=description)
         identity.full_clean()
@@ -139,7 +146,7 @@ def define_version(
         audit.record_change(actor, identity, None)
         number = 1
     else:
-        last = identity.latest_version()
+        last: DefinitionVersion | None = identity.latest_version()
         same_identity = not renames or (identity.name, identity.name_en) == (name, name_en)
         if last is not None and last.definition == definition and same_identity:
             return last
@@ -154,7 +161,8 @@ def define_version(
         if last is not None and last.definition == definition:
             return last
         number = (last.number if last else 0) + 1
-    version = model(**{fk: identity}, number=number, definition=definition, created_by=actor)
+    version = model(**{fk: identity}, number=number, definition=definition,
+                    created_by=actor)  # type: ignore[misc]  # AUTH_USER_MODEL: core cannot name it
     version.save()
     audit.record_change(actor, version, None)
     return version

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 @login_not_required
 @never_cache
 @require_GET
-def healthz(request):
+def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -23,7 +23,7 @@ def healthz(request):
     return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """404 as JSON under /api/, as a page elsewhere."""
     from django.shortcuts import render
     from django.utils.translation import gettext as _

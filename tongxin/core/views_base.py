@@ -30,7 +30,7 @@ views are closed by DRF's `IsAuthenticated` (the middleware leaves them to DRF s
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, QuerySet
@@ -45,13 +45,22 @@ from rest_framework import mixins, viewsets
 
 from tongxin.core import querysets
 from tongxin.core.api import WordedNotFound
+from tongxin.core.types import Actor
+
+_M = TypeVar("_M", bound=Model)
+
+if TYPE_CHECKING:  # Django's generic views take their model as a type argument only in the stubs
+    _ListView = ListView[Any]
+    _DetailView = DetailView[Any]
+else:
+    _ListView, _DetailView = ListView, DetailView
 
 READ, WRITE, FILE = "read", "write", "file"  # the modes of units.scope most views use
 
 
-def scoped(queryset: QuerySet, user: Any, mode: str) -> QuerySet:
+def scoped(queryset: QuerySet[_M], user: Actor, mode: str) -> QuerySet[_M]:
     """The one call through which every base class below narrows a queryset."""
-    if not hasattr(queryset, "restrict"):
+    if not isinstance(queryset, querysets.ScopedQuerySet):
         raise ImproperlyConfigured(f"{queryset.model.__name__}'s default manager is not a ScopedQuerySet")
     return queryset.restrict(user, mode)
 
@@ -62,7 +71,7 @@ class ScopedMixin:
     scope_mode: str = READ
     request: Any
 
-    def restrict(self, queryset: QuerySet, mode: str | None = None) -> QuerySet:
+    def restrict(self, queryset: QuerySet[_M], mode: str | None = None) -> QuerySet[_M]:
         """`queryset` narrowed to what the user reaches in `mode` (default: the view's scope_mode)."""
         return scoped(queryset, self.request.user, mode or self.scope_mode)
 
@@ -76,12 +85,12 @@ class ScopedMixin:
 class ScopedView(ScopedMixin, View):
     """Any page. Set `queryset` (or `model`) to look objects up with `get_object`."""
 
-    queryset: QuerySet | None = None
+    queryset: QuerySet[Any] | None = None
     model: type[Model] | None = None
     pk_url_kwarg = "pk"
     not_found = gettext_lazy("找不到该记录，或您无权查看")
 
-    def get_queryset(self, mode: str | None = None) -> QuerySet:
+    def get_queryset(self, mode: str | None = None) -> QuerySet[Any]:
         if self.queryset is not None:
             qs = self.queryset.all()
         elif self.model is not None:
@@ -90,7 +99,7 @@ class ScopedView(ScopedMixin, View):
             raise ImproperlyConfigured(f"{type(self).__name__} needs a queryset or a model")
         return self.restrict(qs, mode)
 
-    def get_object(self, queryset: QuerySet | None = None, mode: str | None = None, **lookup: Any) -> Any:
+    def get_object(self, queryset: QuerySet[Any] | None = None, mode: str | None = None, **lookup: Any) -> Any:
         """One object from the user's scope (default lookup: pk from the URL), else 404."""
         qs = self.restrict(queryset, mode) if queryset is not None else self.get_queryset(mode)
         if not lookup:
@@ -108,7 +117,7 @@ class ScopedUpdateView(ScopedView):
     write_mode: str = FILE
     refusal = gettext_lazy("您的角色不能修改该记录")
 
-    def get_object(self, queryset: QuerySet | None = None, mode: str | None = None, **lookup: Any) -> Any:
+    def get_object(self, queryset: QuerySet[Any] | None = None, mode: str | None = None, **lookup: Any) -> Any:
         obj = super().get_object(queryset, mode, **lookup)
         if not self.restrict(type(obj)._default_manager.filter(pk=obj.pk), self.write_mode).exists():
             raise PermissionDenied(self.refusal)
@@ -120,7 +129,7 @@ class ScopedCreateView(ScopedView):
 
     write_mode: str = FILE
 
-    def creatable(self, queryset: QuerySet) -> QuerySet:
+    def creatable(self, queryset: QuerySet[_M]) -> QuerySet[_M]:
         return self.restrict(queryset, self.write_mode)
 
 
@@ -138,23 +147,23 @@ class ScopedTemplateView(ScopedMixin, TemplateView):
     """A page assembled from several restricted querysets (the home page)."""
 
 
-class ScopedListView(ScopedMixin, ListView):
-    def get_queryset(self) -> QuerySet:
+class ScopedListView(ScopedMixin, _ListView):
+    def get_queryset(self) -> QuerySet[Any]:
         return self.restrict(super().get_queryset())
 
 
 class ScopedFilterView(ScopedMixin, FilterView):
     """A list with a django-filter filterset (an invalid filter shows nothing)."""
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Any]:
         return self.restrict(super().get_queryset())
 
 
-class ScopedDetailView(ScopedMixin, DetailView):
-    def get_queryset(self) -> QuerySet:
+class ScopedDetailView(ScopedMixin, _DetailView):
+    def get_queryset(self) -> QuerySet[Any]:
         return self.restrict(super().get_queryset())
 
-    def get_object(self, queryset: QuerySet | None = None) -> Any:
+    def get_object(self, queryset: QuerySet[Any] | None = None) -> Any:
         try:
             return super().get_object(queryset)
         except (ValueError, TypeError, OverflowError):
@@ -176,7 +185,7 @@ def as_scoped_view(func: ViewFunction | None = None, *, methods: tuple[str, ...]
 
         attrs: dict[str, Any] = {m: handler for m in methods}
         attrs.update({"http_method_names": [*methods, "options"], "__doc__": f.__doc__, "__module__": f.__module__})
-        cls = type(f.__name__, (base or ScopedView,), attrs)
+        cls: type[ScopedView] = type(f.__name__, (base or ScopedView,), attrs)
         view: Any = cls.as_view()
         view.__wrapped_function__ = f
         return view  # type: ignore[no-any-return]
@@ -190,8 +199,8 @@ class ScopedViewSetMixin(WordedNotFound, ScopedMixin):
     """For DRF viewsets: list, retrieve, update and actions see only the user's scope; an object
     outside it is a 404 in words that name no model."""
 
-    def get_queryset(self) -> QuerySet:
-        return self.restrict(super().get_queryset())  # type: ignore[misc]
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.restrict(super().get_queryset())
 
     def get_object(self) -> Any:
         try:
@@ -200,13 +209,13 @@ class ScopedViewSetMixin(WordedNotFound, ScopedMixin):
             raise Http404(_("找不到该记录，或您无权查看")) from None
 
 
-class ScopedGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
+class ScopedGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet[Any]):
     pass
 
 
-class ScopedReadOnlyModelViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class ScopedReadOnlyModelViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet[Any]):
     pass
 
 
-class ScopedRetrieveViewSet(ScopedViewSetMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ScopedRetrieveViewSet(ScopedViewSetMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Any]):
     pass

@@ -15,12 +15,13 @@ Web: `files:file`, `files:thumb` (the include in tongxin/urls.py). API: `/api/at
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,12 +30,16 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
 
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
 from tongxin.core.models import Attachment
+from tongxin.core.types import Actor
 from tongxin.core.uploads import open_attachment, store_attachment
 from tongxin.core.views_base import ScopedExportView, ScopedRetrieveViewSet
 from tongxin.units import scope
@@ -44,21 +49,22 @@ from tongxin.units.models import Unit
 MAX_ATTACHMENTS = 20
 
 
-def visible_attachments(user) -> QuerySet[Attachment]:
+def visible_attachments(user: Actor) -> QuerySet[Attachment]:
     """Attachments of the units the caller sees (an attachment has no foreign key to its unit)."""
     return Attachment.objects.restrict(user)
 
 
-def attachment_ids_field(**kwargs) -> serializers.ListField:
+def attachment_ids_field(**kwargs: Any) -> serializers.ListField:
     kwargs.setdefault("help_text", gettext_lazy("您为该单位上传的附件 id（先 POST /api/attachments/）"))
     return serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list,
                                  max_length=MAX_ATTACHMENTS, **kwargs)
 
 
-def own_attachments(user, unit: Unit, ids: Sequence[int]) -> list[Attachment]:
+def own_attachments(user: Actor, unit: Unit, ids: Sequence[int]) -> list[Attachment]:
     """The attachments `ids`, each uploaded by `user` for `unit`; otherwise a 400 naming attachment_ids."""
     ids = list(dict.fromkeys(ids))
-    found = {a.pk: a for a in Attachment.objects.filter(pk__in=ids, uploaded_by=user, unit_id=unit.pk)}
+    uploader = user.pk if user is not None else None  # an anonymous user's is None too: they uploaded nothing
+    found = {a.pk: a for a in Attachment.objects.filter(pk__in=ids, uploaded_by_id=uploader, unit_id=unit.pk)}
     missing = [str(i) for i in ids if i not in found]
     if missing:
         raise serializers.ValidationError({"attachment_ids": [
@@ -114,7 +120,8 @@ class FileRenderer(BaseRenderer):
     media_type = "*/*"
     format = "file"
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
+    def render(self, data: Any, accepted_media_type: str | None = None,
+               renderer_context: Mapping[str, Any] | None = None) -> bytes:
         return data if isinstance(data, bytes) else json.dumps(data, ensure_ascii=False).encode()
 
 
@@ -128,11 +135,11 @@ class AttachmentViewSet(ScopedRetrieveViewSet):
     queryset = Attachment.objects.all()  # restricted by the base class: by the scope of its unit
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser, FormParser]
-    filter_backends: list = []
+    filter_backends: list[type[BaseFilterBackend]] = []
 
     @extend_schema(request={"multipart/form-data": UploadSerializer},
                    responses={201: AttachmentSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """Upload one photo or PDF as evidence for a unit. Refused (400 naming "file") when it is not a
         JPEG/PNG/WebP image or a PDF by its content, or too big."""
         data = UploadSerializer(data=request.data, context=self.get_serializer_context())
@@ -145,7 +152,7 @@ class AttachmentViewSet(ScopedRetrieveViewSet):
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: AttachmentSerializer, 404: NOT_FOUND})
-    def retrieve(self, request, *args, **kwargs):
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The attachment's metadata."""
         return super().retrieve(request, *args, **kwargs)
 
@@ -154,7 +161,7 @@ class AttachmentViewSet(ScopedRetrieveViewSet):
                                                             description="The stored file or its JPEG thumbnail"),
                               404: NOT_FOUND})
     @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, FileRenderer])
-    def file(self, request, pk=None):
+    def file(self, request: Request, pk: str | None = None) -> FileResponse:
         """The stored bytes (EXIF already stripped), served inline with their checked content type."""
         attachment = self.get_object()
         query = FileQuerySerializer(data=request.query_params)
@@ -174,7 +181,7 @@ class AttachmentFileView(ScopedExportView):
     model = Attachment
     thumbnail = False
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
         return open_attachment(self.get_object(), thumbnail=self.thumbnail)
 
 
@@ -185,6 +192,6 @@ urlpatterns = [
 ]
 
 
-def register(router) -> None:
+def register(router: BaseRouter) -> None:
     """Add the evidence-file viewset to the project's API router."""
     router.register("attachments", AttachmentViewSet, basename="attachment")

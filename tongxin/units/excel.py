@@ -31,6 +31,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit
+from tongxin.core.types import Actor
 from tongxin.core.validators import normalize_credit_code, normalize_phone
 from tongxin.core.xlsx import (
     Column,
@@ -190,7 +191,7 @@ def export_rows(queryset: QuerySet[Unit]) -> Iterator[tuple[Any, ...]]:
     """One row per unit, in the columns of the import template, read in chunks."""
     labels = {value: _zh(label) for value, label in Kind.choices}
     for u in queryset.select_related("supervisor").iterator(chunk_size=2000):
-        yield _row_of(u, labels, u.supervisor.name if u.supervisor_id else None)
+        yield _row_of(u, labels, u.supervisor.name if u.supervisor is not None else None)
 
 
 def _row_of(u: Unit, labels: dict[str, str], supervisor: str | None) -> tuple[Any, ...]:
@@ -233,7 +234,7 @@ def template_response() -> FileResponse:
         "运营状态": _("“%(active)s”或“%(closed)s”；新增时留空视为运营中")
         % {"active": ACTIVE, "closed": CLOSED},
     }
-    notes = [[_("列"), _("必填"), _("填写说明")]]
+    notes: list[list[Any]] = [[_("列"), _("必填"), _("填写说明")]]
     notes += [[c.header, _("是") if c.required else "", rules.get(c.header, "")] for c in COLUMNS]
     notes += [[], [_("已有单位的空白单元格保持原值不变。整个文件无误才会保存，有任何错误都不会保存。")],
               [], [_("示例（请在“%(sheet)s”工作表中填写，不要在此页填写）") % {"sheet": SHEET_TITLE}],
@@ -261,7 +262,7 @@ class UnitRows(RowHandler[_Plan]):
 
     error_keys = {"region": "region_id", "supervisor": "supervisor_id"}
 
-    def __init__(self, actor, filename: str = ""):
+    def __init__(self, actor: Actor, filename: str = "") -> None:
         self.actor = actor
         self.filename = filename
         self.scope = scope.scope_of(actor)
@@ -288,7 +289,7 @@ class UnitRows(RowHandler[_Plan]):
             self.names[pk] = name
         credit_codes = sorted({code for code in (_plain_code(v["credit_code"]) for v in raw) if code})
         for chunk in iter_chunks(credit_codes):
-            self.by_code |= {u.credit_code: u for u in Unit.objects.filter(credit_code__in=chunk)}
+            self.by_code |= {u.credit_code: u for u in Unit.objects.filter(credit_code__in=chunk) if u.credit_code}
         names = sorted({_text(v["name"]) for v in raw if v["name"] is not None})
         for chunk in iter_chunks(names):
             for u in Unit.objects.filter(name__in=chunk):
@@ -364,7 +365,7 @@ def _plain_code(raw: Any) -> str:
         return ""
 
 
-def import_units(actor, uploaded_file: IO[bytes], *, dry_run: bool = False, filename: str | None = None
+def import_units(actor: Actor, uploaded_file: IO[bytes], *, dry_run: bool = False, filename: str | None = None
                  ) -> ImportResult:
     """Create or update the units in `uploaded_file`, all of them or none (with `dry_run`, none and a
     preview); see the module docstring. `result.counts` has "created", "updated" and "unchanged"."""

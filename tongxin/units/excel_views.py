@@ -10,12 +10,17 @@ units gets 403.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from tongxin.accounts.models import User
 from tongxin.core.views_base import ScopedCreateView, ScopedExportView
 from tongxin.core.xlsx import ImportResult, staging
 from tongxin.units import excel, scope
@@ -54,6 +59,11 @@ export_units = UnitExportView.as_view()
 import_template = ImportTemplateView.as_view()
 
 
+def _owner(request: HttpRequest) -> int:
+    """The id of the signed-in user the staged file belongs to (the page needs a login: one of our users)."""
+    return cast(User, request.user).pk
+
+
 def _outcomes() -> dict[str, str]:
     return {excel.CREATED: _("新增"), excel.UPDATED: _("更新"), excel.UNCHANGED: _("无变化")}
 
@@ -62,7 +72,7 @@ class UnitImportView(ScopedCreateView):
     write_mode = scope.WRITE
     template_name = "units/unit_import.html"
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated and not scope.scope_of(request.user).write_prefixes:
             raise PermissionDenied(_("您的角色不能导入单位"))
         return super().dispatch(request, *args, **kwargs)
@@ -81,14 +91,14 @@ class UnitImportView(ScopedCreateView):
         if not result.ok:
             return self._page(request, form, result=result, status=400)
         self._discard(request)
-        token = staging.stage(upload, owner=request.user.pk)
+        token = staging.stage(upload, owner=_owner(request))
         request.session[SESSION_KEY] = {"token": token, "filename": str(upload.name)[:200]}
         return self._page(request, UnitImportForm(), result=result, token=token)
 
     def _confirm(self, request: HttpRequest) -> HttpResponse:
         staged = request.session.get(SESSION_KEY) or {}
         token = staged.get("token", "")
-        stored = staging.open_staged(token, owner=request.user.pk) if token == request.POST.get("token") else None
+        stored = staging.open_staged(token, owner=_owner(request)) if token == request.POST.get("token") else None
         if stored is None:
             return self._page(request, UnitImportForm(), status=400,
                               problem=_("预览已失效（超时或已导入）：请重新上传文件"))
@@ -107,10 +117,10 @@ class UnitImportView(ScopedCreateView):
     def _discard(self, request: HttpRequest) -> None:
         staged = request.session.pop(SESSION_KEY, None) or {}
         if staged.get("token"):
-            staging.discard(staged["token"], owner=request.user.pk)
+            staging.discard(staged["token"], owner=_owner(request))
 
-    def _page(self, request, form, result: ImportResult | None = None, status: int = 200, token: str = "",
-              problem: str = "") -> HttpResponse:
+    def _page(self, request: HttpRequest, form: Form, result: ImportResult | None = None, status: int = 200,
+              token: str = "", problem: str = "") -> HttpResponse:
         errors = result.errors if result else []
         preview = result.preview if result and result.ok else []
         labels = _outcomes()

@@ -1,7 +1,7 @@
 """Filters for the unit list, shared by the web page, the API and the export."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.regions.models import Region
@@ -20,7 +20,7 @@ class UnitFilter(django_filters.FilterSet):
         model = Unit
         fields = ["q", "region", "kind", "category", "is_active"]
 
-    def filter_q(self, queryset, name, value):
+    def filter_q(self, queryset: QuerySet[Unit], name: str, value: str) -> QuerySet[Unit]:
         value = value.strip()
         if not value:
             return queryset
@@ -28,7 +28,7 @@ class UnitFilter(django_filters.FilterSet):
             Q(name__icontains=value) | Q(credit_code__iexact=value) | Q(contact_person__icontains=value)
         )
 
-    def filter_region(self, queryset, name, value):
+    def filter_region(self, queryset: QuerySet[Unit], name: str, value: str) -> QuerySet[Unit]:
         """Everything in the subtree of a region code (430921, or 430900 for the whole city)."""
         value = value.strip()
         region = Region.objects.filter(code=value).first() if value.isdigit() and len(value) == 6 else None

@@ -1,9 +1,12 @@
 """The unit form: choices limited to what the user may see; saving goes through services."""
 
+from typing import Any, cast
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.types import Actor
 from tongxin.core.validators import normalize_credit_code, normalize_phone
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
@@ -27,7 +30,7 @@ class UnitForm(forms.ModelForm):
         ]
         widgets = {"address": forms.TextInput()}
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         s = scope.scope_of(user)
         region_q = Q(pk__in=[])
@@ -35,16 +38,18 @@ class UnitForm(forms.ModelForm):
             region_q |= in_subtree("code", p)
         if self.instance.pk:
             region_q |= Q(pk=self.instance.region_id)
-        self.fields["region"].queryset = Region.objects.filter(region_q).select_related("parent").order_by("code")
+        choices = {name: cast(forms.ModelChoiceField, self.fields[name])
+                   for name in ("region", "supervisor", "member_of")}
+        choices["region"].queryset = Region.objects.filter(region_q).select_related("parent").order_by("code")
         visible = scope.restrict(Unit.objects.all(), user, mode=scope.REGISTRY)
         # The current links stay choosable even when they lie outside the user's sight
         # (a county officer editing the county bureau keeps the city bureau above it).
         current = Q(pk__in=[pk for pk in (self.instance.supervisor_id, self.instance.member_of_id) if pk])
         visible = Unit.objects.filter(Q(pk__in=visible.values("pk")) | current)
-        self.fields["supervisor"].queryset = visible.filter(kind=Kind.BUREAU)
+        choices["supervisor"].queryset = visible.filter(kind=Kind.BUREAU)
         self.fields["supervisor"].required = False
         self.fields["supervisor"].help_text = _("留空则自动设为所在区划的民政部门")
-        self.fields["member_of"].queryset = visible.exclude(pk=self.instance.pk).filter(
+        choices["member_of"].queryset = visible.exclude(pk=self.instance.pk).filter(
             kind__in=[Kind.INDUSTRY_ASSOCIATION, Kind.CHAMBER]
         )
         for field in self.fields.values():
@@ -55,18 +60,18 @@ class UnitForm(forms.ModelForm):
         self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
         self.fields["credit_code"].widget.attrs.update({"autocapitalize": "characters", "maxlength": 18})
 
-    def clean_credit_code(self):
+    def clean_credit_code(self) -> str | None:
         value = (self.cleaned_data.get("credit_code") or "").strip()
         return normalize_credit_code(value) if value else None
 
-    def clean_phone(self):
+    def clean_phone(self) -> str:
         value = (self.cleaned_data.get("phone") or "").strip()
         return normalize_phone(value) if value else ""
 
-    def validate_unique(self):
+    def validate_unique(self) -> None:
         """Uniqueness is checked by the service, in the same transaction as the write."""
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         # Field cleaning only; model validation runs once, in the service, so the rules live in one place.
         pass
 

@@ -1,5 +1,7 @@
 """首页: the signed-in user's units and what their scope holds (for the registry's keeper, the registry)."""
 
+from typing import Any
+
 from tongxin.core.views_base import ScopedTemplateView
 from tongxin.units import queries, scope
 from tongxin.units.models import Membership, Unit
@@ -9,7 +11,7 @@ class HomeView(ScopedTemplateView):
     template_name = "home.html"
     scope_mode = scope.REGISTRY
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
         units = self.restrict(Unit.objects.all())

@@ -170,7 +170,7 @@ class Role(models.TextChoices):
 SEPARATED_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
 
 # Which roles fit which unit categories.
-ROLE_CATEGORIES = {
+ROLE_CATEGORIES: dict[str, set[str]] = {
     Role.REPORTER: {Category.INSTITUTION, Category.SOCIAL_ORG, Category.OUTSIDE},
     Role.MANAGER: {Category.INSTITUTION, Category.SOCIAL_ORG, Category.OUTSIDE},
     Role.OFFICER: {Category.BUREAU},

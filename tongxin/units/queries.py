@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, QuerySet
 
+from tongxin.core.types import Actor
 from tongxin.units import scope
 from tongxin.units.models import Kind, Membership, Unit
 
 
-def visible_units(user) -> QuerySet[Unit]:
+def visible_units(user: Actor) -> QuerySet[Unit]:
     """Units the user may see, with what a list row shows already joined."""
     return scope.restrict(Unit.objects.select_related("region", "supervisor"), user)
 
 
-def unit_detail(user, pk) -> Unit:
+def unit_detail(user: Actor, pk: Any) -> Unit:
     return scope.get_visible(Unit.objects.select_related("region", "supervisor", "member_of"), user, pk=pk)
 
 
-def memberships_of(user, unit: Unit) -> QuerySet[Membership]:
+def memberships_of(user: Actor, unit: Unit) -> QuerySet[Membership]:
     return scope.restrict(Membership.objects.filter(unit=unit).select_related("user"), user)
 
 
-def counts_by_kind(units: QuerySet[Unit]) -> list[dict]:
+def counts_by_kind(units: QuerySet[Unit]) -> list[dict[str, Any]]:
     """[{kind, label, n}] for the units given, in the order of the Kind choices."""
     counts = dict(units.order_by().values_list("kind").annotate(n=Count("id")))
     return [{"kind": k, "label": label, "n": counts[k]} for k, label in Kind.choices if k in counts]

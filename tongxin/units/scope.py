@@ -37,16 +37,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.exceptions import BadRequest, ImproperlyConfigured, PermissionDenied
+from django.core.exceptions import BadRequest, ImproperlyConfigured, ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.regions.queries import chain, in_subtree
 from tongxin.units.models import ROLE_CATEGORIES, Category, Membership, Role, Unit
+
+if TYPE_CHECKING:
+    from tongxin.core.versioning import DefinitionVersion
+
+_M = TypeVar("_M", bound=Model)
 
 READ, WRITE, FILE, REGISTRY, AUDIT = "read", "write", "file", "registry", "audit"
 MODES = (READ, WRITE, FILE, REGISTRY, AUDIT)
@@ -59,7 +65,7 @@ UNIT_WRITERS = frozenset({Role.MANAGER})
 BUREAU_FILERS = frozenset({Role.OFFICER, Role.LEADER})
 UNIT_FILERS = frozenset({Role.REPORTER, Role.MANAGER, Role.SOCIAL_STAFF})
 BUSINESS_ROLES = frozenset({Role.REPORTER, Role.MANAGER, Role.OFFICER, Role.LEADER, Role.SOCIAL_STAFF})
-ADMIN_GRANTS = {
+ADMIN_GRANTS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset({REGISTRY, WRITE}),
     Role.SECURITY_ADMIN: frozenset({REGISTRY}),  # to find the units whose accounts it administers
     Role.AUDITOR: frozenset({AUDIT}),
@@ -115,17 +121,21 @@ def _outermost(prefixes: tuple[str, ...]) -> list[str]:
     return kept
 
 
-def scope_of(user) -> Scope:
+# The attribute a user object caches its scope in (not a field of the user model).
+_CACHE = "_tongxin_scope"
+
+
+def scope_of(user: Actor) -> Scope:
     """The user's scope, computed once per user object (i.e. once per request)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Scope()
-    cached = getattr(user, "_tongxin_scope", None)
-    if cached is not None:
+    cached = getattr(user, _CACHE, None)
+    if isinstance(cached, Scope):
         return cached
     prefixes: dict[str, list[str]] = {mode: [] for mode in MODES}
     units: dict[str, set[int]] = {mode: set() for mode in MODES}
-    roles = set()
-    for m in Membership.objects.filter(user=user, unit__is_active=True).select_related("unit__region"):
+    roles: set[str] = set()
+    for m in Membership.objects.filter(user_id=user.pk, unit__is_active=True).select_related("unit__region"):
         unit = m.unit
         if unit.category not in ROLE_CATEGORIES.get(m.role, ()):
             continue  # a role that does not fit its unit (e.g. after a registry error) grants nothing
@@ -144,11 +154,11 @@ def scope_of(user) -> Scope:
                 units[mode].add(unit.pk)
     scope = Scope({k: tuple(v) for k, v in prefixes.items()}, {k: frozenset(v) for k, v in units.items()},
                   frozenset(roles))
-    user._tongxin_scope = scope
+    setattr(user, _CACHE, scope)
     return scope
 
 
-def reaching(user, field: str = "region_id") -> Q:
+def reaching(user: Actor, field: str = "region_id") -> Q:
     """Work aimed at the user's area: a Q on a region-code `field` matching the regions at and above
     each of the user's units and bureaus, or inside the user's bureaus' subtrees. (A county officer
     sees what the province asked of every home; a city officer what it asked of one county.)"""
@@ -162,24 +172,24 @@ def reaching(user, field: str = "region_id") -> Q:
     return q
 
 
-def top_regions(user) -> list[Region]:
+def top_regions(user: Actor) -> list[Region]:
     """The regions of the user's bureaus, outermost first; empty for a user who sits only at units."""
     codes = [p.ljust(6, "0") for p in sorted(_outermost(scope_of(user).read_prefixes), key=lambda p: (len(p), p))]
     by_code = Region.objects.in_bulk(codes)
     return [by_code[c] for c in codes if c in by_code]
 
 
-def forget(user) -> None:
+def forget(user: Actor) -> None:
     """Drop the cached scope after the user's memberships change."""
-    if hasattr(user, "_tongxin_scope"):
-        del user._tongxin_scope
+    if hasattr(user, _CACHE):
+        delattr(user, _CACHE)
 
 
-def has_role(user, *roles: str) -> bool:
+def has_role(user: Actor, *roles: str) -> bool:
     return bool(scope_of(user).roles & set(roles))
 
 
-def may_version(actor, first_version, issuers) -> bool:
+def may_version(actor: Actor, first_version: DefinitionVersion | None, issuers: QuerySet[Unit]) -> bool:
     """Who may add a version to shared configuration (a form, a checklist) already in use:
     an officer whose scope covers every bureau that issued work with it; one nobody has issued yet,
     only its author (a built-in one, a province officer). Never a separated administrator: the
@@ -187,9 +197,9 @@ def may_version(actor, first_version, issuers) -> bool:
     if actor is None:
         return True
     s = scope_of(actor)
-    issuers = list(issuers.distinct())
-    if issuers:
-        return all(s.covers(u, mode=FILE) for u in issuers)
+    issuing = list(issuers.distinct())
+    if issuing:
+        return all(s.covers(u, mode=FILE) for u in issuing)
     if first_version is None or first_version.created_by_id == actor.pk:
         return True
     # Shipped with the system: the province's officers look after it.
@@ -217,7 +227,7 @@ def region_q(field: str, prefixes: tuple[str, ...] | list[str]) -> Q:
     return q
 
 
-def scope_q(model: type[Model], user: Any, mode: str = READ) -> Q:
+def scope_q(model: type[Model], user: Actor, mode: str = READ) -> Q:
     """The Q that keeps the rows of `model` the user reaches in `mode`."""
     s = scope_of(user)
     kind, value = _declared(model)
@@ -238,26 +248,26 @@ def scope_q(model: type[Model], user: Any, mode: str = READ) -> Q:
     return Q(**{value: user.pk})
 
 
-def restrict(queryset: QuerySet, user: Any, write: bool = False, mode: str | None = None) -> QuerySet:
+def restrict(queryset: QuerySet[_M], user: Actor, write: bool = False, mode: str | None = None) -> QuerySet[_M]:
     """The part of `queryset` the user may see (or, with write=True, change; or in another mode).
 
     The one implementation behind `Model.objects.restrict(user, mode)` and the base views."""
     return queryset.filter(scope_q(queryset.model, user, mode or (WRITE if write else READ)))
 
 
-def _policy(queryset: QuerySet, user: Any, mode: str = READ) -> QuerySet:
+def _policy(queryset: QuerySet[_M], user: Actor, mode: str = READ) -> QuerySet[_M]:
     return restrict(queryset, user, mode=mode)
 
 
-def get_visible(queryset: QuerySet, user: Any, mode: str = READ, **lookup: Any) -> Model:
+def get_visible(queryset: QuerySet[_M], user: Actor, mode: str = READ, **lookup: Any) -> _M:
     """One object from the user's scope, or Http404 — also when it exists outside the scope."""
     try:
         return restrict(queryset, user, mode=mode).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):  # the model's DoesNotExist is one
         raise Http404(_("找不到该记录，或您无权查看")) from None
 
 
-def require(user, unit: Unit, mode: str, refusal: str) -> None:
+def require(user: Actor, unit: Unit, mode: str, refusal: str) -> None:
     """Refuse acting on `unit` in `mode`: 404 if the user cannot even see it, 403 with `refusal`
     if they may see it but not act so. `user=None` is the system itself and passes."""
     if user is None:
@@ -269,12 +279,12 @@ def require(user, unit: Unit, mode: str, refusal: str) -> None:
         raise PermissionDenied(refusal)
 
 
-def require_write(user, unit: Unit) -> None:
+def require_write(user: Actor, unit: Unit) -> None:
     """Refuse a write to `unit` (its registry entry)."""
     require(user, unit, WRITE, _("您的角色不能修改该单位的信息"))
 
 
-def require_write_region(user, region_code: str) -> None:
+def require_write_region(user: Actor, region_code: str) -> None:
     """Refuse creating a unit in a region outside the user's writable subtrees."""
     if not scope_of(user).covers_region(region_code, write=True):
         raise PermissionDenied(_("您只能在本辖区内新增单位"))
@@ -324,7 +334,7 @@ def region_from_request(
     return resolve_region(request.user, raw, param=param, mode=mode, within=within, own_units=own_units)
 
 
-def resolve_region(user: Any, raw: str, *, param: str = "region", mode: str = READ, within: Region | None = None,
+def resolve_region(user: Actor, raw: str, *, param: str = "region", mode: str = READ, within: Region | None = None,
                    own_units: bool = False) -> Region:
     """The checks of `region_from_request` for a code already read (400 malformed, 404 outside)."""
     region = parse_region_code(raw, param)
@@ -338,7 +348,7 @@ def resolve_region(user: Any, raw: str, *, param: str = "region", mode: str = RE
     return region
 
 
-def default_region_within(user: Any, area: Region, mode: str = READ) -> Region | None:
+def default_region_within(user: Actor, area: Region, mode: str = READ) -> Region | None:
     """The highest region the user covers inside `area` (a campaign's region): `area` itself when
     covered, else the outermost of the user's bureaus inside it; None when there is none."""
     s = scope_of(user)
@@ -350,21 +360,23 @@ def default_region_within(user: Any, area: Region, mode: str = READ) -> Region |
     return next((by_code[c] for c in (p.ljust(6, "0") for p in inside) if c in by_code), None)
 
 
-def audit_region(actor: Any, obj: Model | None, unit: Any) -> str:
+def audit_region(actor: Actor, obj: Model | None, unit: Any) -> str:
     """The region code an audit event is filed under (core.audit calls this through its hook):
     the unit's, else the object's own region or unit, else the actor's outermost unit."""
     if unit is not None and getattr(unit, "region_id", None):
         return str(unit.region_id)
     if obj is not None:
-        if isinstance(obj, Unit) or (isinstance(getattr(obj, "region_id", None), str) and obj.region_id):
-            return str(obj.region_id)
+        region_id = getattr(obj, "region_id", None)
+        if isinstance(obj, Unit) or (isinstance(region_id, str) and region_id):
+            return str(region_id)
         unit_id = getattr(obj, "unit_id", None)
         if isinstance(unit_id, int):
             code = Unit.objects.filter(pk=unit_id).values_list("region_id", flat=True).first()
             if code:
                 return str(code)
-    if actor is not None and getattr(actor, "pk", None):
-        codes = sorted(Membership.objects.filter(user_id=actor.pk).values_list("unit__region_id", flat=True),
+    actor_pk = getattr(actor, "pk", None)
+    if actor is not None and actor_pk:
+        codes = sorted(Membership.objects.filter(user_id=actor_pk).values_list("unit__region_id", flat=True),
                        key=lambda c: (len(c.rstrip("0")), c))
         if codes:
             return str(codes[0])

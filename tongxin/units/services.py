@@ -20,7 +20,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.accounts.models import User
 from tongxin.core import audit
+from tongxin.core.types import Actor
 from tongxin.core.validators import normalize_credit_code, normalize_phone
 from tongxin.regions.models import Region
 from tongxin.regions.queries import chain
@@ -103,7 +105,7 @@ def _save(unit: Unit) -> None:
         raise ValidationError({"name": [_("该区划内已有同名单位")]}) from None
 
 
-def _effective_day(actor, day: dt.date | None, field: str) -> dt.date:
+def _effective_day(actor: Actor, day: dt.date | None, field: str) -> dt.date:
     """The local day a change takes effect: today unless given; only the system may name a past day."""
     today = timezone.localdate()
     if day is None:
@@ -146,7 +148,7 @@ def _end_period(unit: Unit, day: dt.date) -> None:
 
 @transaction.atomic
 def create_unit(
-    actor, *, name: str, kind: str, region: Region | None = None, region_id: str | None = None,
+    actor: Actor, *, name: str, kind: str, region: Region | None = None, region_id: str | None = None,
     supervisor: Unit | None = None, supervisor_id: int | None = None,
     member_of: Unit | None = None, member_of_id: int | None = None, credit_code: str | None = None,
     address: str = "", contact_person: str = "", phone: str = "", beds: int | None = None,
@@ -189,7 +191,7 @@ def create_unit(
 
 @transaction.atomic
 def update_unit(
-    actor, unit: Unit, *, name: Any = UNSET, kind: Any = UNSET, region: Any = UNSET, region_id: Any = UNSET,
+    actor: Actor, unit: Unit, *, name: Any = UNSET, kind: Any = UNSET, region: Any = UNSET, region_id: Any = UNSET,
     supervisor: Any = UNSET, supervisor_id: Any = UNSET, member_of: Any = UNSET, member_of_id: Any = UNSET,
     credit_code: Any = UNSET, address: Any = UNSET, contact_person: Any = UNSET, phone: Any = UNSET,
     beds: Any = UNSET, residents: Any = UNSET, staff: Any = UNSET, is_active: Any = UNSET,
@@ -248,17 +250,17 @@ def update_unit(
     return locked
 
 
-def close_unit(actor, unit: Unit, *, day: dt.date | None = None) -> Unit:
+def close_unit(actor: Actor, unit: Unit, *, day: dt.date | None = None) -> Unit:
     """Take a unit out of service from `day` (default today): it owes no report from then on."""
     return update_unit(actor, unit, is_active=False, day=day)
 
 
-def reopen_unit(actor, unit: Unit, *, day: dt.date | None = None) -> Unit:
+def reopen_unit(actor: Actor, unit: Unit, *, day: dt.date | None = None) -> Unit:
     """Put a closed unit back in service from `day` (default today), where it is now."""
     return update_unit(actor, unit, is_active=True, day=day)
 
 
-def move_unit(actor, unit: Unit, *, region_code: str, day: dt.date | None = None) -> Unit:
+def move_unit(actor: Actor, unit: Unit, *, region_code: str, day: dt.date | None = None) -> Unit:
     """Move a unit to another region from `day` (default today); its past stays where it was.
 
     The actor must be able to write the unit where it is and in the new region. Reports filed
@@ -270,26 +272,28 @@ def move_unit(actor, unit: Unit, *, region_code: str, day: dt.date | None = None
     return update_unit(actor, unit, region_id=region_code, day=day)
 
 
-def _check_links(actor, unit: Unit, *, supervisor: bool = True, member_of: bool = True) -> None:
+def _check_links(actor: Actor, unit: Unit, *, supervisor: bool = True, member_of: bool = True) -> None:
     """The supervisor must be a bureau; neither (changed) link may point outside the actor's sight."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if supervisor and unit.supervisor_id:
         sup = unit.supervisor
-        if sup.kind != Kind.BUREAU:
+        if sup is None or sup.kind != Kind.BUREAU:
             errors["supervisor"] = [_("主管单位必须是民政部门")]
         elif actor is not None and not scope.scope_of(actor).covers(sup, mode=scope.REGISTRY):
             errors["supervisor"] = [_("找不到该主管单位")]
     if member_of and unit.member_of_id:
         if unit.member_of_id == unit.pk:
             errors["member_of"] = [_("单位不能隶属于自身")]
-        elif actor is not None and not scope.scope_of(actor).covers(unit.member_of, mode=scope.REGISTRY):
-            errors["member_of"] = [_("找不到该协会")]
+        elif actor is not None:
+            member = unit.member_of
+            if member is None or not scope.scope_of(actor).covers(member, mode=scope.REGISTRY):
+                errors["member_of"] = [_("找不到该协会")]
     if errors:
         raise ValidationError(errors)
 
 
 @transaction.atomic
-def grant_role(actor, user, unit: Unit, role: str) -> Membership:
+def grant_role(actor: Actor, user: User, unit: Unit, role: str) -> Membership:
     """Give `user` a role at `unit`; keeps the three administrator roles on separate accounts."""
     if role not in Role.values:
         raise ValidationError({"role": [_("未知的角色")]})
@@ -317,7 +321,7 @@ def grant_role(actor, user, unit: Unit, role: str) -> Membership:
 
 
 @transaction.atomic
-def revoke_role(actor, membership: Membership) -> None:
+def revoke_role(actor: Actor, membership: Membership) -> None:
     if actor is not None:
         scope.require_write(actor, membership.unit)
     audit.record_delete(actor, membership, unit=membership.unit)

@@ -1,7 +1,12 @@
 """Web pages for units: list, detail, create, edit (Excel import/export in excel_views)."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,8 +26,8 @@ class UnitListView(ScopedFilterView):
     template_name = "units/unit_list.html"
     paginate_by = 25
 
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx: dict[str, Any] = super().get_context_data(**kwargs)
         ctx["can_create"] = bool(scope.scope_of(self.request.user).write_prefixes)
         query = self.request.GET.copy()
         query.pop("page", None)
@@ -36,7 +41,7 @@ class UnitDetailView(ScopedDetailView):
     queryset = Unit.objects.select_related("region__parent__parent", "supervisor", "member_of")
     template_name = "units/unit_detail.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         user = self.request.user
         ctx["can_edit"] = scope.scope_of(user).covers(self.object, write=True)
@@ -45,7 +50,7 @@ class UnitDetailView(ScopedDetailView):
         return ctx
 
 
-def _form_values(form: UnitForm) -> dict:
+def _form_values(form: UnitForm) -> dict[str, Any]:
     return {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}
 
 
@@ -53,15 +58,15 @@ class UnitCreateView(ScopedCreateView):
     write_mode = scope.WRITE
     template_name = "units/unit_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not scope.scope_of(request.user).write_prefixes:
             raise PermissionDenied(_("您的角色不能新增单位"))
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, self.template_name, {"form": UnitForm(user=request.user)})
 
-    def post(self, request):
+    def post(self, request: HttpRequest) -> HttpResponse:
         form = UnitForm(request.POST, user=request.user)
         if form.is_valid():
             try:
@@ -80,15 +85,15 @@ class UnitUpdateView(ScopedUpdateView):
     refusal = gettext_lazy("您的角色不能修改该单位的信息")
     template_name = "units/unit_form.html"
 
-    def _unit(self, request, pk):
+    def _unit(self, request: HttpRequest, pk: int) -> Unit:
         return self.get_object()
 
-    def get(self, request, pk):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         unit = self._unit(request, pk)
         return render(request, self.template_name, {"form": UnitForm(instance=unit, user=request.user),
                                                     "object": unit})
 
-    def post(self, request, pk):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         unit = self._unit(request, pk)
         form = UnitForm(request.POST, instance=Unit.objects.get(pk=unit.pk), user=request.user)
         if form.is_valid():
@@ -102,7 +107,7 @@ class UnitUpdateView(ScopedUpdateView):
         return render(request, self.template_name, {"form": form, "object": unit}, status=400)
 
 
-def _add_errors(form, exc: ValidationError) -> None:
+def _add_errors(form: BaseForm, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)

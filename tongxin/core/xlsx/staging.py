@@ -37,7 +37,7 @@ def stage(uploaded_file: IO[bytes], *, owner: int) -> str:
     return token
 
 
-def open_staged(token: str, *, owner: int) -> File | None:
+def open_staged(token: str, *, owner: int) -> File[bytes] | None:
     """The staged file, or None when the token is malformed, someone else's, expired or used."""
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         return None

@@ -115,8 +115,10 @@ def write_xlsx(
         for index, number_format in formats.items():
             value = values[index] if index < len(values) else None
             if isinstance(value, PLAIN_TYPES) and not isinstance(value, bool):
-                values[index] = WriteOnlyCell(ws, value=value)
-                values[index].number_format = number_format
+                cell = WriteOnlyCell(ws)
+                cell.value = value  # the cell takes dates and decimals; the stubs' WriteOnlyCell(value=) does not
+                cell.number_format = number_format
+                values[index] = cell
         ws.append(values)
         count += 1
 

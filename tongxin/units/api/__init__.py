@@ -1,5 +1,8 @@
 """REST API for units: the registry, scoped by its base viewset (REGISTRY mode), written through services."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import mixins, serializers
@@ -34,7 +37,7 @@ class UnitSerializer(serializers.ModelSerializer):
         fields = ["id", *WRITE_FIELDS, "category", "region_name", "kind_display", "created_at", "updated_at"]
         read_only_fields = ["category", "created_at", "updated_at"]
         # Uniqueness and model rules are checked once, by the service, inside its transaction.
-        validators = []
+        validators: list[Callable[[Any], None]] = []
 
     def get_fields(self):
         fields = super().get_fields()
@@ -45,10 +48,10 @@ class UnitSerializer(serializers.ModelSerializer):
             fields["member_of"].queryset = visible
         return fields
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Unit:
         return services.create_unit(self.context["request"].user, **validated_data)
 
-    def update(self, instance, validated_data):
+    def update(self, instance: Unit, validated_data: dict[str, Any]) -> Unit:
         return services.update_unit(self.context["request"].user, instance, **validated_data)
 
 
