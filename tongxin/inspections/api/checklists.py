@@ -8,6 +8,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from tongxin.accounts.models import User
 from tongxin.core.api import BAD_INPUT
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections import services
@@ -44,7 +45,7 @@ class ChecklistVersionSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="template.code", read_only=True)
     name = serializers.CharField(source="template.name", read_only=True)
     definition = serializers.DictField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ChecklistVersion

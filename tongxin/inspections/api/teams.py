@@ -34,7 +34,8 @@ class TeamSerializer(serializers.ModelSerializer):
         child_relation=serializers.SlugRelatedField(
             slug_field="username", queryset=get_user_model().objects.all(),
             error_messages={"does_not_exist": gettext_lazy("找不到用户 {value}，或其不在您的辖区内")}),
-        required=False, help_text=gettext_lazy("成员的用户名；创建人自动加入"))
+        # The stubs want a str; DRF takes lazy text, translated when the schema is read.
+        required=False, help_text=gettext_lazy("成员的用户名；创建人自动加入"))  # type: ignore[arg-type]
 
     class Meta:
         model = Team

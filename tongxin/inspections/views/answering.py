@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedCreateView
 from tongxin.inspections import services
 from tongxin.inspections.forms import (
@@ -67,8 +68,8 @@ class ListView(InspectionView):
 
 # --- starting ------------------------------------------------------------------------------------
 
-def kinds_for(user) -> list[str]:
-    kinds = []
+def kinds_for(user: Actor) -> list[str]:
+    kinds: list[str] = []
     if own_units(user).exists():
         kinds.append(Inspection.Kind.SELF)
     if teams_of(user).exists():

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -127,7 +127,7 @@ class CampaignExportView(ScopedExportView):
     """The summary workbook (专项行动汇总表) for `?region=` (a region the user's bureau covers inside the
     campaign), by default the campaign's own region or the user's part of it."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
         campaign = self.get_object(queries.visible_campaigns(request.user).select_related("region"))
         region = self.get_region(within=campaign.region,
                                  default=lambda: scope.default_region_within(request.user, campaign.region))

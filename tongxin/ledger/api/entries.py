@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import django_filters
 from django import forms
 from django.db.models import Prefetch
@@ -15,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from tongxin.accounts.models import User
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.models import Attachment
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
@@ -67,7 +70,7 @@ class LedgerFilter(django_filters.FilterSet):
 
 
 class LinkSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field; the stubs see Field.label
     url = serializers.CharField(allow_null=True)
 
 
@@ -76,7 +79,7 @@ def _link(link: sources.Link | None) -> dict | None:
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
-    source = Choice("LedgerSourceEnum", sources.source_choices(), read_only=True)
+    source = Choice("LedgerSourceEnum", sources.source_choices(), read_only=True)  # type: ignore[assignment]  # a declared field; the stubs see Field.source
     source_display = serializers.CharField(source="source_label", read_only=True)
     campaign = serializers.SerializerMethodField(
         help_text=gettext_lazy("所属专项行动的 id（context_kind 为 campaign 时）"))
@@ -86,9 +89,9 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     overdue = serializers.SerializerMethodField(help_text=gettext_lazy("已过整改时限且未销号（按北京时间的日期）"))
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    fixed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    fixed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    closed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     responsible_phone = PersonalField(unit_source="unit")
 
@@ -106,12 +109,13 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
     def get_overdue(self, entry: LedgerEntry) -> bool:
         if "today" not in self.context:
-            self.context["today"] = timezone.localdate()
+            # The serializer's context is the dict the view passed; the stubs type it read-only.
+            cast(dict[str, Any], self.context)["today"] = timezone.localdate()
         return services.is_overdue(entry, self.context["today"])
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     from_status = Choice("LedgerStatusEnum", Status.choices, read_only=True, allow_blank=True)
     to_status = Choice("LedgerStatusEnum", Status.choices, read_only=True)
@@ -154,7 +158,7 @@ class EntryInputSerializer(serializers.Serializer):
     """What 挂账 and 立查立改 share."""
 
     unit = VisibleIdField(visible_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
-    source = Choice("LedgerSourceEnum", sources.source_choices())
+    source = Choice("LedgerSourceEnum", sources.source_choices())  # type: ignore[assignment]  # as above
     category = Choice("LedgerCategoryEnum", Category.choices)
     severity = Choice("SeverityEnum", Severity.choices)
     description = serializers.CharField(max_length=2000)
