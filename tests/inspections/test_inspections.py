@@ -85,6 +85,20 @@ def test_fixed_on_the_spot_goes_on_the_ledger_closed(world, checklists, team, ph
     assert entry.status == Status.CLOSED and entry.fixed_on_spot
 
 
+def test_editing_a_finding_changes_only_what_is_given(world, checklists, team, photo):
+    inspection = supervise(world, checklists, team)
+    answer_all(world.nanxian, inspection, fail={"vaccination_mobilised"}, photo_for=photo)
+    finding = inspection.findings.get()
+    services.edit_finding(world.nanxian, finding, description="疫苗接种未动员", deadline=DAY + dt.timedelta(days=2))
+    services.edit_finding(world.nanxian, finding, severity="serious")
+    finding.refresh_from_db()
+    assert (finding.description, finding.severity, finding.deadline) == (
+        "疫苗接种未动员", "serious", DAY + dt.timedelta(days=2))
+    services.edit_finding(world.nanxian, finding, deadline=None)  # back to the deadline by severity
+    (entry,) = services.finish_inspection(world.nanxian, inspection)
+    assert entry.description == "疫苗接种未动员" and entry.deadline == DAY + dt.timedelta(days=3)
+
+
 def test_every_item_must_be_answered_before_finishing(world, checklists, team):
     inspection = supervise(world, checklists, team)
     services.answer(world.nanxian, inspection, item_key="leader_in_charge", result="pass")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 from django.http import FileResponse
 from django.utils import timezone
@@ -41,7 +42,7 @@ def summary_headers() -> list[str]:
             _("发现问题"), _("已销号"), _("未销号"), _("逾期"), _("销号率")]
 
 
-def _summary_line(name: str, p: Progress) -> list:
+def _summary_line(name: str, p: Progress) -> list[Any]:
     return [name, p.units, p.self_done, p.self_done / p.units if p.units else None, p.supervised, p.target,
             p.supervised / p.target if p.target else None, p.found, p.closed, p.open, p.overdue,
             p.closed / p.found if p.found else None]

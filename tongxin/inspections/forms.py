@@ -10,27 +10,31 @@ outside the scope; the forms judge only the shape of the input — the rules bel
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any, TypeVar, cast
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.accounts.models import User
+from tongxin.core.models import Attachment
+from tongxin.core.types import Actor
 from tongxin.inspections import queries
 from tongxin.inspections.definition import text
-from tongxin.inspections.models import Answer, ChecklistTemplate, Inspection, Team
+from tongxin.inspections.models import Answer, Campaign, ChecklistTemplate, Inspection, Team
 from tongxin.ledger.models import Category, Severity
 from tongxin.regions.queries import in_subtree
 from tongxin.units import scope
 from tongxin.units.models import Kind, Membership, Unit
 
 ALL = gettext_lazy("全部")
-SEVERITY_BADGE = {Severity.GENERAL: "text-bg-secondary", Severity.MAJOR: "text-bg-warning",
+SEVERITY_BADGE: dict[str, str] = {Severity.GENERAL: "text-bg-secondary", Severity.MAJOR: "text-bg-warning",
                   Severity.SERIOUS: "text-bg-danger"}
 
 
@@ -49,6 +53,14 @@ def styled(form: forms.Form) -> forms.Form:
     return form
 
 
+M = TypeVar("M", bound=Model)
+
+
+def model_field(form: forms.Form, name: str, model: type[M]) -> forms.ModelChoiceField[M]:
+    """The form's own copy of its model choice field `name` (the stubs type `form.fields` as plain Fields)."""
+    return cast("forms.ModelChoiceField[M]", form.fields[name])
+
+
 def add_service_errors(form: forms.Form, exc: ValidationError, rename: dict[str, str] | None = None) -> None:
     """Put a service's messages under the fields they name; the rest at the top of the form."""
     rename = rename or {}
@@ -60,9 +72,9 @@ def add_service_errors(form: forms.Form, exc: ValidationError, rename: dict[str,
         form.add_error(field if field in form.fields else None, messages)
 
 
-def limit_text(item: dict) -> str:
+def limit_text(item: dict[str, Any]) -> str:
     """A number item's limit as the inspector reads it: 不少于 7 / 不超过 3 / 应在 2–5 之间."""
-    def n(value) -> str:
+    def n(value: object) -> str:
         return format(Decimal(str(value)).normalize(), "f")
 
     low, high = item.get("min"), item.get("max")
@@ -77,28 +89,29 @@ def limit_text(item: dict) -> str:
 
 # --- the answering page: one card per checklist item --------------------------------------------
 
-def optional_url(name: str, *args) -> str | None:
+def optional_url(name: str, *args: Any) -> str | None:
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
         return None
 
 
-def files_of(attachments) -> list[dict]:
+def files_of(attachments: Iterable[Attachment]) -> list[dict[str, Any]]:
     """Each stored file with its link and thumbnail (served by units.attachments)."""
     return [{"name": a.original_name or _("附件"), "is_image": a.is_image, "url": optional_url("files:file", a.pk),
              "thumb": optional_url("files:thumb", a.pk) if a.thumbnail else None} for a in attachments]
 
 
-def severity_badge(severity: str) -> dict:
+def severity_badge(severity: str) -> dict[str, Any]:
     return {"label": Severity(severity).label if severity in Severity.values else severity,
             "css": SEVERITY_BADGE.get(severity, "text-bg-secondary")}
 
 
-def checklist(inspection: Inspection) -> tuple[list[dict], dict[str, dict]]:
+def checklist(inspection: Inspection) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     """(sections with their rows, rows by item key): each item numbered, with its stored answer and files."""
     answers = {a.item_key: a for a in inspection.answers.prefetch_related("attachments")}
-    sections, rows = [], {}
+    sections: list[dict[str, Any]] = []
+    rows: dict[str, dict[str, Any]] = {}
     for section in inspection.version.definition.get("sections", []):
         out = []
         for item in section.get("items", []):
@@ -116,7 +129,7 @@ def checklist(inspection: Inspection) -> tuple[list[dict], dict[str, dict]]:
     return sections, rows
 
 
-def progress_of(rows: dict[str, dict], inspection: Inspection) -> dict:
+def progress_of(rows: dict[str, dict[str, Any]], inspection: Inspection) -> dict[str, Any]:
     answered = [r for r in rows.values() if r["answer"]]
     live = inspection.findings.filter(dropped=False, merged_into__isnull=True).count()
     return {"total": len(rows), "answered": len(answered), "failed": sum(r["result"] == "fail" for r in answered),
@@ -124,7 +137,7 @@ def progress_of(rows: dict[str, dict], inspection: Inspection) -> dict:
             "missing": [r for r in rows.values() if not r["answer"]]}
 
 
-def next_anchor(rows: dict[str, dict], after: str) -> str:
+def next_anchor(rows: dict[str, dict[str, Any]], after: str) -> str:
     """The next unanswered item after `after` (else the first unanswered one), or the end of the list."""
     keys = list(rows)
     start = keys.index(after) + 1 if after in rows else 0
@@ -141,14 +154,15 @@ class InspectionFilterForm(forms.Form):
                              choices=[("", ALL), *Inspection.Kind.choices])
     status = forms.ChoiceField(label=gettext_lazy("状态"), required=False,
                                choices=[("", ALL), *Inspection.Status.choices])
-    campaign = forms.ModelChoiceField(label=gettext_lazy("专项行动"), required=False, queryset=None,
-                                      empty_label=ALL)
+    campaign: forms.ModelChoiceField[Campaign] = forms.ModelChoiceField(
+        label=gettext_lazy("专项行动"), required=False, queryset=None, empty_label=ALL)
     q = forms.CharField(label=gettext_lazy("单位"), required=False, max_length=50)
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user: Actor, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = queries.visible_campaigns(user).order_by("-start_date", "name")
+        model_field(self, "campaign", Campaign).queryset = queries.visible_campaigns(user).order_by(
+            "-start_date", "name")
         styled(self)
 
     def apply(self, qs: QuerySet[Inspection]) -> QuerySet[Inspection]:
@@ -170,18 +184,20 @@ class InspectionFilterForm(forms.Form):
 
 # --- starting an inspection ----------------------------------------------------------------------
 
-def own_units(user) -> QuerySet[Unit]:
+def own_units(user: Actor) -> QuerySet[Unit]:
     """The units whose own staff the user is: where a self-inspection may be filed."""
     own = scope.scope_of(user).units.get(scope.FILE, frozenset())
     return Unit.objects.filter(pk__in=own, is_active=True).exclude(kind=Kind.BUREAU).order_by("name")
 
 
-def teams_of(user) -> QuerySet[Team]:
+def teams_of(user: Actor) -> QuerySet[Team]:
     """Supervision teams the user is a member of (and can see)."""
+    if not isinstance(user, User):  # no one signed in is a member of no team
+        return Team.objects.none()
     return scope.restrict(Team.objects.filter(members=user), user).select_related("bureau__region", "campaign")
 
 
-def team_units(user, teams) -> QuerySet[Unit]:
+def team_units(user: Actor, teams: Iterable[Team]) -> QuerySet[Unit]:
     """Units the user sees inside the areas of these teams' bureaus."""
     area = Q(pk__in=[])
     for team in teams:
@@ -199,31 +215,34 @@ class StartForm(forms.Form):
     """One kind at a time: a self-inspection picks one of the user's own units; a supervisory one a
     team, then a unit inside the team's area."""
 
-    team = forms.ModelChoiceField(label=gettext_lazy("督导组"), queryset=None, empty_label=None)
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
+        label=gettext_lazy("督导组"), queryset=None, empty_label=None)
     unit = UnitChoiceField(label=gettext_lazy("被检查单位"), queryset=None)
-    template = forms.ModelChoiceField(label=gettext_lazy("检查表"), queryset=None, empty_label=None,
-                                      help_text=gettext_lazy("使用该检查表的最新版本"))
-    campaign = forms.ModelChoiceField(label=gettext_lazy("专项行动"), queryset=None, required=False,
-                                      empty_label=gettext_lazy("（不属于专项行动）"))
+    template: forms.ModelChoiceField[ChecklistTemplate] = forms.ModelChoiceField(
+        label=gettext_lazy("检查表"), queryset=None, empty_label=None, help_text=gettext_lazy("使用该检查表的最新版本"))
+    campaign: forms.ModelChoiceField[Campaign] = forms.ModelChoiceField(
+        label=gettext_lazy("专项行动"), queryset=None, required=False, empty_label=gettext_lazy("（不属于专项行动）"))
     day = forms.DateField(label=gettext_lazy("检查日期"), widget=date_input())
 
-    def __init__(self, user, kind: str, *args, **kwargs):
+    def __init__(self, user: Actor, kind: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.fields["day"].initial = timezone.localdate()
-        self.fields["template"].queryset = ChecklistTemplate.objects.filter(versions__isnull=False).distinct()
-        self.fields["campaign"].queryset = queries.visible_campaigns(user).prefetch_related("templates").order_by(
-            "-start_date", "name")
+        model_field(self, "template", ChecklistTemplate).queryset = ChecklistTemplate.objects.filter(
+            versions__isnull=False).distinct()
+        model_field(self, "campaign", Campaign).queryset = queries.visible_campaigns(user).prefetch_related(
+            "templates").order_by("-start_date", "name")
         # Any unit the user sees is accepted, so that the service says why one is wrong ("not in the
         # team's area", "only the unit's own staff self-inspect"); the page offers only the fitting ones.
-        self.fields["unit"].queryset = scope.restrict(
+        model_field(self, "unit", Unit).queryset = scope.restrict(
             Unit.objects.filter(is_active=True).exclude(kind=Kind.BUREAU).select_related("region"), user)
         if kind == Inspection.Kind.SELF:
             del self.fields["team"]
             self.unit_options = list(own_units(user).select_related("region"))
         else:
-            self.fields["team"].queryset = teams_of(user)
-            teams = list(self.fields["team"].queryset)
+            teams_field = model_field(self, "team", Team)
+            teams_field.queryset = teams_of(user)
+            teams = list(teams_field.queryset)
             chosen = str(self["team"].value() or "")
             self.unit_options = list(team_units(user, [t for t in teams if str(t.pk) == chosen] or teams))
             self.fields["campaign"].help_text = _("留空则使用督导组所属的专项行动")
@@ -231,7 +250,10 @@ class StartForm(forms.Form):
 
     def campaign_templates(self) -> dict[int, list[int]]:
         """Which checklists each campaign uses (for the page's script that narrows the list)."""
-        return {c.pk: [t.pk for t in c.templates.all()] for c in self.fields["campaign"].queryset}
+        campaigns = model_field(self, "campaign", Campaign).queryset
+        if campaigns is None:  # set in __init__
+            return {}
+        return {c.pk: [t.pk for t in c.templates.all()] for c in campaigns}
 
 
 # --- findings and finishing ----------------------------------------------------------------------
@@ -248,13 +270,13 @@ class FindingForm(forms.Form):
     # The default deadline the page showed: submitted unchanged, the deadline stays "by severity".
     shown_deadline = forms.DateField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, default_deadline: dt.date | None = None, **kwargs):
+    def __init__(self, *args: Any, default_deadline: dt.date | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         styled(self)
         if default_deadline is not None and not self.initial.get("deadline"):
             self.initial["deadline"] = self.initial["shown_deadline"] = default_deadline
 
-    def values(self) -> dict:
+    def values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         if data.get("deadline") and data["deadline"] == data.pop("shown_deadline", None):
             data["deadline"] = None
@@ -268,7 +290,7 @@ class FinishForm(forms.Form):
     summary = forms.CharField(label=gettext_lazy("检查意见"), required=False, max_length=4000,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         styled(self)
 
@@ -276,17 +298,19 @@ class FinishForm(forms.Form):
 # --- forming a team ------------------------------------------------------------------------------
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj) -> str:
+    def label_from_instance(self, obj: User) -> str:
         units = sorted({m.unit.name for m in getattr(obj, "scoped_memberships", [])})
         return f"{obj} · {'、'.join(units)}" if units else str(obj)
 
 
-def member_candidates(user) -> QuerySet:
+def member_candidates(user: Actor) -> QuerySet[User]:
     """Active users with a membership in the user's scope, bureau staff first."""
+    if not isinstance(user, User):  # no one signed in has no scope
+        return User.objects.none()
     from django.db.models import Prefetch
 
     memberships = scope.restrict(Membership.objects.filter(user__is_active=True), user)
-    return (get_user_model().objects.filter(pk__in=memberships.values("user_id")).exclude(pk=user.pk)
+    return (User.objects.filter(pk__in=memberships.values("user_id")).exclude(pk=user.pk)
             .prefetch_related(Prefetch("memberships", queryset=memberships.select_related("unit"),
                                        to_attr="scoped_memberships"))
             .order_by("username"))
@@ -294,9 +318,10 @@ def member_candidates(user) -> QuerySet:
 
 class TeamForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("督导组名称"), max_length=100)
-    bureau = forms.ModelChoiceField(label=gettext_lazy("牵头单位"), queryset=None, empty_label=None)
-    campaign = forms.ModelChoiceField(label=gettext_lazy("专项行动"), queryset=None, required=False,
-                                      empty_label=gettext_lazy("（不属于专项行动）"))
+    bureau: forms.ModelChoiceField[Unit] = forms.ModelChoiceField(
+        label=gettext_lazy("牵头单位"), queryset=None, empty_label=None)
+    campaign: forms.ModelChoiceField[Campaign] = forms.ModelChoiceField(
+        label=gettext_lazy("专项行动"), queryset=None, required=False, empty_label=gettext_lazy("（不属于专项行动）"))
     members = MemberChoiceField(label=gettext_lazy("成员"), queryset=None, required=False,
                                 widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
                                 help_text=gettext_lazy("您本人自动成为成员"))
@@ -307,14 +332,15 @@ class TeamForm(forms.Form):
     start_date = forms.DateField(label=gettext_lazy("开始日期"), widget=date_input())
     end_date = forms.DateField(label=gettext_lazy("结束日期"), widget=date_input())
 
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user: Actor, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         self.fields["start_date"].initial = today
         self.fields["end_date"].initial = today + dt.timedelta(days=1)
-        self.fields["bureau"].queryset = bureaus_filed_by(user)
-        self.fields["campaign"].queryset = queries.visible_campaigns(user).order_by("-start_date", "name")
-        self.fields["members"].queryset = member_candidates(user)
+        model_field(self, "bureau", Unit).queryset = bureaus_filed_by(user)
+        model_field(self, "campaign", Campaign).queryset = queries.visible_campaigns(user).order_by(
+            "-start_date", "name")
+        model_field(self, "members", User).queryset = member_candidates(user)
         styled(self)
 
     def clean_name(self) -> str:
@@ -328,7 +354,7 @@ class TeamForm(forms.Form):
         return "\n".join(line for line in lines if line)
 
 
-def bureaus_filed_by(user) -> QuerySet[Unit]:
+def bureaus_filed_by(user: Actor) -> QuerySet[Unit]:
     """Bureaus (民政局) the user is an officer for, own or below."""
     qs = Unit.objects.filter(kind=Kind.BUREAU, is_active=True).select_related("region")
     return scope.restrict(qs, user, mode=scope.FILE).order_by("region_id")

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.core.types import Actor
 from tongxin.inspections.models import Campaign, Inspection
 from tongxin.inspections.queries import visible_campaigns
 from tongxin.ledger import sources
@@ -38,11 +39,11 @@ def campaign_link(pk: int) -> sources.Link | None:
     return sources.Link(name, reverse("inspections:campaign-detail", args=[pk]))
 
 
-def campaign_choices(user) -> list[tuple[int, str]]:
+def campaign_choices(user: Actor) -> list[tuple[int, str]]:
     return list(visible_campaigns(user).order_by("-start_date", "name").values_list("pk", "name"))
 
 
-def campaign_check(user, pk: int, unit: Unit) -> str:
+def campaign_check(user: Actor, pk: int, unit: Unit) -> str:
     """Http404 for a campaign the user does not see; a refusal for a unit outside its range."""
     campaign = visible_campaigns(user).filter(pk=pk).first()
     if campaign is None:
@@ -52,7 +53,7 @@ def campaign_check(user, pk: int, unit: Unit) -> str:
     return ""
 
 
-def campaign_summary_url(user, pk: int, region_code: str) -> str | None:
+def campaign_summary_url(user: Actor, pk: int, region_code: str) -> str | None:
     """The campaign's summary workbook for the region on screen, for a bureau covering it."""
     campaign = Campaign.objects.filter(pk=pk).select_related("region").first()
     if campaign is None or not scope.scope_of(user).covers_region(region_code):

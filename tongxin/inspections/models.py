@@ -126,6 +126,7 @@ class Inspection(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
+    n_items: int  # set by the list page on the inspections it shows: the items of their checklist
 
     class Meta:
         ordering = ["-day", "-id"]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from tongxin.core.types import Actor
 from tongxin.inspections.models import Campaign, Inspection
 from tongxin.ledger import sources
 from tongxin.ledger.models import LedgerEntry, Status
@@ -18,7 +19,7 @@ from tongxin.units import scope
 from tongxin.units.models import Kind, Unit
 
 
-def visible_campaigns(user) -> QuerySet[Campaign]:
+def visible_campaigns(user: Actor) -> QuerySet[Campaign]:
     """Campaigns issued by bureaus the user sees, or aimed at the user's area (scope.reaching)."""
     issued = scope.restrict(Campaign.objects.all(), user)
     return (issued | Campaign.objects.filter(scope.reaching(user))).select_related("issuer", "region").distinct()

@@ -9,11 +9,13 @@ or, for a problem fixed on the spot with evidence, into an entry closed at once 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, cast
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -21,7 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from tongxin.accounts.models import User
 from tongxin.core import audit
+from tongxin.core.models import Attachment
+from tongxin.core.types import Actor
 from tongxin.core.versioning import define_version
 from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.inspections import ledger_sources
@@ -37,14 +42,23 @@ from tongxin.inspections.models import (
 )
 from tongxin.ledger import services as ledger
 from tongxin.ledger import sources
-from tongxin.ledger.models import Severity
+from tongxin.ledger.models import LedgerEntry, Severity
 from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.models import Kind, Role, Unit
 
 ADMINS = frozenset({Role.OFFICER, Role.LEADER})  # officers, never the separated administrators
 # Days to put it right, by severity, unless the inspector sets a deadline.
-DEFAULT_DAYS = {Severity.SERIOUS: 3, Severity.MAJOR: 7, Severity.GENERAL: 15}
+DEFAULT_DAYS: dict[str, int] = {Severity.SERIOUS: 3, Severity.MAJOR: 7, Severity.GENERAL: 15}
+
+
+
+class _Keep(enum.Enum):
+    KEEP = enum.auto()
+
+
+# `edit_finding`'s default for a field it leaves as it is (None is a value: no deadline, by severity).
+KEEP: Final = _Keep.KEEP
 
 _FINISHED = gettext_lazy("检查已完成，不能再修改")
 # An inspection is answered and its findings reviewed while it is a draft; finishing it is final.
@@ -62,13 +76,13 @@ WORKFLOW = Workflow(
 )
 
 
-def _sees(actor, unit: Unit) -> None:
+def _sees(actor: Actor, unit: Unit) -> None:
     if actor is not None and not scope.scope_of(actor).covers(unit):
         raise Http404(_("找不到该记录，或您无权查看"))
 
 
 @WORKFLOW.guard("start")
-def _own_staff_or_team_member(actor, inspection: Inspection) -> None:
+def _own_staff_or_team_member(actor: Actor, inspection: Inspection) -> None:
     """A self-inspection is the unit's own staff's; a supervisory one a member's of the team."""
     _sees(actor, inspection.unit)
     if actor is None:
@@ -77,37 +91,38 @@ def _own_staff_or_team_member(actor, inspection: Inspection) -> None:
         if inspection.unit.pk not in scope.scope_of(actor).units.get(scope.FILE, frozenset()):
             raise PermissionDenied(_("自查由本单位人员填写"))
     elif inspection.kind == Inspection.Kind.SUPERVISION and inspection.team is not None:
-        if not inspection.team.members.filter(pk=actor.pk).exists():
+        if isinstance(actor, AnonymousUser) or not inspection.team.members.filter(pk=actor.pk).exists():
             raise PermissionDenied(_("您不是该督导组成员"))
 
 
 @WORKFLOW.guard("answer", "review", "finish")
-def _inspector_or_team(actor, inspection: Inspection) -> None:
+def _inspector_or_team(actor: Actor, inspection: Inspection) -> None:
     """Only the inspector and the members of the inspection's team work on it."""
     _sees(actor, inspection.unit)
     if actor is None:
         return
-    allowed = actor.pk == inspection.inspector_id or (
-        inspection.team_id is not None and inspection.team.members.filter(pk=actor.pk).exists())
+    allowed = not isinstance(actor, AnonymousUser) and (actor.pk == inspection.inspector_id or (
+        inspection.team is not None and inspection.team.members.filter(pk=actor.pk).exists()))
     if not allowed:
         raise PermissionDenied(_("只有检查人和督导组成员可以填写本次检查"))
 
 
 # --- checklists ---------------------------------------------------------------------------------
 
-def define_checklist(actor, *, code: str, name: str, definition: Any, name_en: str = "",
+def define_checklist(actor: Actor, *, code: str, name: str, definition: Any, name_en: str = "",
                      description: str = "") -> ChecklistVersion:
     """Create a checklist or add a version; inspections keep the version they were answered on
     (core.versioning.define_version; a checklist keeps the name it was first defined with)."""
     if actor is not None and not scope.has_role(actor, *ADMINS):
         raise PermissionDenied(_("只有管理员和业务人员可以定义检查表"))
-    return define_version(
+    # The version model of ChecklistTemplate is ChecklistVersion; define_version names only their base.
+    return cast(ChecklistVersion, define_version(
         actor, definition_model=ChecklistTemplate, code=code, name=name, definition=definition,
         validate=validate_definition,
         may_version=lambda template: scope.may_version(actor, template.first_version(),
                                                        Unit.objects.filter(campaigns__templates=template)),
         refused=_("该检查表已由其他单位使用，只有系统管理员或发起这些专项行动的单位可以修改"),
-        name_en=name_en, description=description, renames=False)
+        name_en=name_en, description=description, renames=False))
 
 
 def load_builtin_checklists() -> list[ChecklistVersion]:
@@ -122,7 +137,7 @@ def load_builtin_checklists() -> list[ChecklistVersion]:
 
 # --- campaigns and teams -------------------------------------------------------------------------
 
-def _bureau_officer(actor, bureau: Unit) -> None:
+def _bureau_officer(actor: Actor, bureau: Unit) -> None:
     refusal = _("只有民政部门的业务人员可以发起专项行动或组织督导")
     scope.require(actor, bureau, scope.FILE, refusal)
     if bureau.kind != Kind.BUREAU:
@@ -130,7 +145,7 @@ def _bureau_officer(actor, bureau: Unit) -> None:
 
 
 @transaction.atomic
-def create_campaign(actor, *, name: str, issuer: Unit, region: Region, templates: Sequence[ChecklistTemplate],
+def create_campaign(actor: Actor, *, name: str, issuer: Unit, region: Region, templates: Sequence[ChecklistTemplate],
                     start_date: dt.date, end_date: dt.date, self_inspection_deadline: dt.date,
                     unit_kinds: Sequence[str] = (Kind.ELDERLY_CARE,), supervision_target: int = 100,
                     description: str = "") -> Campaign:
@@ -162,15 +177,16 @@ def create_campaign(actor, *, name: str, issuer: Unit, region: Region, templates
 
 
 @transaction.atomic
-def create_team(actor, *, name: str, bureau: Unit, start_date: dt.date, end_date: dt.date, members: Sequence = (),
-                outside_members: str = "", campaign: Campaign | None = None) -> Team:
+def create_team(actor: Actor, *, name: str, bureau: Unit, start_date: dt.date, end_date: dt.date,
+                members: Sequence[User] = (), outside_members: str = "", campaign: Campaign | None = None) -> Team:
     """督导组 led by a bureau; members may come from several bodies (outsiders by name)."""
     _bureau_officer(actor, bureau)
     if start_date > end_date:
         raise ValidationError({"end_date": [_("结束日期不能早于开始日期")]})
     team = Team.objects.create(name=name.strip(), bureau=bureau, campaign=campaign, start_date=start_date,
                                end_date=end_date, outside_members=outside_members.strip())
-    team.members.set([*members, *([actor] if actor is not None else [])])
+    # _bureau_officer let through only the system (None) or a signed-in officer, one of our Users.
+    team.members.set([*members, *([cast(User, actor)] if actor is not None else [])])
     audit.record_change(actor, team, None, unit=bureau)
     return team
 
@@ -178,7 +194,7 @@ def create_team(actor, *, name: str, bureau: Unit, start_date: dt.date, end_date
 # --- inspections ---------------------------------------------------------------------------------
 
 @transaction.atomic
-def start_inspection(actor, *, unit: Unit, version: ChecklistVersion, kind: str, day: dt.date | None = None,
+def start_inspection(actor: Actor, *, unit: Unit, version: ChecklistVersion, kind: str, day: dt.date | None = None,
                      campaign: Campaign | None = None, team: Team | None = None,
                      now: dt.datetime | None = None) -> Inspection:
     """Begin a self-inspection (the unit's own staff) or a supervisory one (a team member, inside the team's area)."""
@@ -203,13 +219,14 @@ def start_inspection(actor, *, unit: Unit, version: ChecklistVersion, kind: str,
             errors["version"] = [_("该检查表不属于此专项行动")]
     if errors:
         raise ValidationError(errors)
+    # The guard let through only the system (None) or a signed-in user, one of our Users.
     inspection = Inspection.objects.create(kind=kind, unit=unit, version=version, campaign=campaign, team=team,
-                                           inspector=actor, day=day, started_at=now)
+                                           inspector=cast(User, actor), day=day, started_at=now)
     audit.record_change(actor, inspection, None, unit=unit)
     return inspection
 
 
-def _editable(actor, inspection: Inspection, name: str) -> Inspection:
+def _editable(actor: Actor, inspection: Inspection, name: str) -> Inspection:
     """The inspection, locked, once WORKFLOW lets `actor` take step `name` on it."""
     locked = (Inspection.objects.select_for_update(of=("self",)).select_related("unit", "version", "team")
               .get(pk=inspection.pk))
@@ -218,8 +235,8 @@ def _editable(actor, inspection: Inspection, name: str) -> Inspection:
 
 
 @transaction.atomic
-def answer(actor, inspection: Inspection, *, item_key: str, result: str = "", value: str = "", note: str = "",
-           attachments: Sequence = (), now: dt.datetime | None = None) -> Answer:
+def answer(actor: Actor, inspection: Inspection, *, item_key: str, result: str = "", value: str = "", note: str = "",
+           attachments: Sequence[Attachment] = (), now: dt.datetime | None = None) -> Answer:
     """Record one item's answer; a failure opens (or keeps) a finding for it, a pass removes it."""
     locked = _editable(actor, inspection, "answer")
     item = locked.version.item(item_key)
@@ -242,7 +259,7 @@ def answer(actor, inspection: Inspection, *, item_key: str, result: str = "", va
     return row
 
 
-def _sync_finding(inspection: Inspection, item: dict, verdict: str, note: str, value: str = "") -> None:
+def _sync_finding(inspection: Inspection, item: dict[str, Any], verdict: str, note: str, value: str = "") -> None:
     findings = [f for f in inspection.findings.all() if item["key"] in f.item_keys]
     if verdict == "fail":
         if not findings:
@@ -264,17 +281,21 @@ def _sync_finding(inspection: Inspection, item: dict, verdict: str, note: str, v
 
 
 @transaction.atomic
-def edit_finding(actor, finding: Finding, **values: Any) -> Finding:
-    """Change a finding's wording, severity, category, measure, deadline or on-the-spot evidence."""
+def edit_finding(actor: Actor, finding: Finding, *, description: str | _Keep = KEEP, severity: str | _Keep = KEEP,
+                 category: str | _Keep = KEEP, required_measure: str | _Keep = KEEP,
+                 deadline: dt.date | None | _Keep = KEEP, fixed_on_spot: bool | _Keep = KEEP,
+                 dropped: bool | _Keep = KEEP, attachments: Sequence[Attachment] | None = None) -> Finding:
+    """Change a finding's wording, severity, category, measure, deadline (None: by severity), whether
+    it is fixed on the spot or dropped, or add on-the-spot evidence; a field not given stays."""
     _editable(actor, finding.inspection, "review")
-    attachments = values.pop("attachments", None)
-    allowed = {"description", "severity", "category", "required_measure", "deadline", "fixed_on_spot", "dropped"}
-    unknown = set(values) - allowed
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
+    values: dict[str, object] = {
+        "description": description, "severity": severity, "category": category,
+        "required_measure": required_measure, "deadline": deadline, "fixed_on_spot": fixed_on_spot,
+        "dropped": dropped}
     before = audit.snapshot(finding)
     for key, value in values.items():
-        setattr(finding, key, value)
+        if value is not KEEP:
+            setattr(finding, key, value)
     if finding.severity not in Severity.values:
         raise ValidationError({"severity": [_("请选择有效的选项")]})
     if finding.deadline is not None and finding.deadline < finding.inspection.day:
@@ -287,7 +308,7 @@ def edit_finding(actor, finding: Finding, **values: Any) -> Finding:
 
 
 @transaction.atomic
-def merge_findings(actor, keep: Finding, others: Sequence[Finding]) -> Finding:
+def merge_findings(actor: Actor, keep: Finding, others: Sequence[Finding]) -> Finding:
     """Fold duplicate findings into one: their items join it, their descriptions are appended."""
     _editable(actor, keep.inspection, "review")
     for other in others:
@@ -304,8 +325,8 @@ def merge_findings(actor, keep: Finding, others: Sequence[Finding]) -> Finding:
 
 
 @transaction.atomic
-def finish_inspection(actor, inspection: Inspection, *, summary: str = "",
-                      now: dt.datetime | None = None) -> list:
+def finish_inspection(actor: Actor, inspection: Inspection, *, summary: str = "",
+                      now: dt.datetime | None = None) -> list[LedgerEntry]:
     """Close the inspection: every item must be answered; remaining findings go onto the ledger."""
     locked = _editable(actor, inspection, "finish")
     now = now or timezone.now()
@@ -317,19 +338,25 @@ def finish_inspection(actor, inspection: Inspection, *, summary: str = "",
     source = ledger_sources.source_kind(locked)
     entries = []
     for finding in locked.findings.filter(dropped=False, merged_into__isnull=True).order_by("id"):
-        values = dict(unit=locked.unit, source=source, category=finding.category, severity=finding.severity,
-                      description=finding.description, required_measure=finding.required_measure,
-                      responsible_person=locked.unit.contact_person, responsible_phone=locked.unit.phone,
-                      found_on=locked.day, source_id=locked.pk, now=now,
-                      context_kind=sources.CAMPAIGN if locked.campaign_id else "", context_id=locked.campaign_id)
+        context_kind = sources.CAMPAIGN if locked.campaign_id else ""
         found = [a for ans in locked.answers.filter(item_key__in=finding.item_keys) for a in ans.attachments.all()]
         if finding.fixed_on_spot:
             # The photo of the problem and the photo of the fix both go with the entry.
-            entry = ledger.fix_on_spot(actor, attachments=[*found, *finding.attachments.all()],
-                                       deadline=locked.day, **values)
+            entry = ledger.fix_on_spot(
+                actor, attachments=[*found, *finding.attachments.all()], deadline=locked.day, unit=locked.unit,
+                source=source, category=finding.category, severity=finding.severity,
+                description=finding.description, required_measure=finding.required_measure,
+                responsible_person=locked.unit.contact_person, responsible_phone=locked.unit.phone,
+                found_on=locked.day, source_id=locked.pk, now=now, context_kind=context_kind,
+                context_id=locked.campaign_id)
         else:
             deadline = finding.deadline or locked.day + dt.timedelta(days=DEFAULT_DAYS.get(finding.severity, 7))
-            entry = ledger.open_entry(actor, deadline=deadline, attachments=found, **values)
+            entry = ledger.open_entry(
+                actor, deadline=deadline, attachments=found, unit=locked.unit, source=source,
+                category=finding.category, severity=finding.severity, description=finding.description,
+                required_measure=finding.required_measure, responsible_person=locked.unit.contact_person,
+                responsible_phone=locked.unit.phone, found_on=locked.day, source_id=locked.pk, now=now,
+                context_kind=context_kind, context_id=locked.campaign_id)
         finding.entry = entry
         finding.save(update_fields=["entry"])
         entries.append(entry)

@@ -1,8 +1,16 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+if TYPE_CHECKING:
+    from tongxin.core.types import Actor
+    from tongxin.units.models import Unit
 
-def _unit_moved(sender, *, actor, unit, new_region_code: str, **kwargs) -> None:
+
+def _unit_moved(sender: object, *, actor: Actor, unit: Unit, new_region_code: str, **kwargs: Any) -> None:
     """units.signals.unit_moved: the unit's open entries go with it (inside the move's transaction)."""
     from tongxin.ledger import services
 

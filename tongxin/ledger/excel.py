@@ -33,7 +33,7 @@ def ledger_headers() -> list[str]:
 LEDGER_WIDTHS = [6, 18, 24, 10, 10, 9, 40, 30, 10, 14, 12, 12, 10, 12, 17]
 
 
-def _ledger_rows(entries: Iterable[LedgerEntry], today: dt.date, viewer: Any) -> Iterator[list]:
+def _ledger_rows(entries: Iterable[LedgerEntry], today: dt.date, viewer: Any) -> Iterator[list[Any]]:
     for number, e in enumerate(entries, start=1):
         late = overdue_days(e, today)
         yield [number, e.number, e.unit.name, e.source_label, e.get_category_display(),

@@ -7,12 +7,17 @@ service would refuse for being out of sight. The services still decide.
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.core.types import Actor
 from tongxin.ledger import sources
 from tongxin.ledger.models import Category, Severity, Status
 from tongxin.ledger.queries import UNCLOSED
@@ -26,7 +31,7 @@ MAX_REGION_CHOICES = 400
 MAX_CAMPAIGN_CHOICES = 100
 
 
-def region_choices(user) -> list[tuple[str, str]]:
+def region_choices(user: Actor) -> list[tuple[str, str]]:
     """The regions a user may filter by: each of their bureaus' regions and everything under it."""
     choices: list[tuple[str, str]] = []
     for top in scope.top_regions(user):
@@ -48,15 +53,17 @@ class LedgerFilterForm(forms.Form):
     campaign = forms.TypedChoiceField(label=gettext_lazy("专项行动"), required=False, coerce=int, empty_value=None)
     overdue = forms.BooleanField(label=gettext_lazy("只看逾期"), required=False)
 
-    def __init__(self, data, *, user, **kwargs):
+    def __init__(self, data: Any, *, user: Actor, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        self.fields["region"].choices = [("", _("全部辖区"))] + region_choices(user)
-        self.fields["status"].choices = [("", _("全部")), (UNCLOSED, _("未销号"))] + list(Status.choices)
+        # The form's own copies of its choice fields (the stubs type `self.fields` as plain Fields).
+        cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("全部辖区"))] + region_choices(user)
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            ("", _("全部")), (UNCLOSED, _("未销号"))] + list(Status.choices)
         kind = sources.context(sources.CAMPAIGN)
         campaigns = list(kind.choices(user))[:MAX_CAMPAIGN_CHOICES] if kind else []
-        self.fields["campaign"].choices = [("", _("全部")), *campaigns]
+        cast(forms.ChoiceField, self.fields["campaign"]).choices = [("", _("全部")), *campaigns]
 
-    def filters(self) -> dict:
+    def filters(self) -> dict[str, Any]:
         """Keyword arguments for `queries.filter_entries` from the fields that are valid; a bad value
         (shown as the field's error) filters nothing rather than everything failing."""
         self.is_valid()
@@ -66,7 +73,7 @@ class LedgerFilterForm(forms.Form):
                 "campaign": d.get("campaign"), "overdue": bool(d.get("overdue")), "keyword": d.get("q") or ""}
 
 
-def filing_units(user):
+def filing_units(user: Actor) -> QuerySet[Unit]:
     """Units the user may put a problem on the ledger for (their own unit, or those under their bureau)."""
     qs = Unit.objects.filter(is_active=True).exclude(kind=Kind.BUREAU).select_related("region")
     return scope.restrict(qs, user, mode=scope.FILE).order_by("region_id", "name")
@@ -90,22 +97,22 @@ class EntryForm(forms.Form):
     deadline = forms.DateField(label=gettext_lazy("整改时限"), widget=forms.DateInput(attrs={"type": "date"},
                                                                                     format="%Y-%m-%d"))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = filing_units(user)
+        cast("forms.ModelChoiceField[Unit]", self.fields["unit"]).queryset = filing_units(user)
         self.fields["found_on"].initial = timezone.localdate()
         for name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
             field.widget.attrs.setdefault("id", f"id_{name}")
 
-    def clean_found_on(self):
+    def clean_found_on(self) -> dt.date:
         found_on = self.cleaned_data["found_on"]
         if found_on > timezone.localdate():
             raise ValidationError(_("发现日期不能晚于今天"))
         return found_on
 
-    def service_values(self) -> dict:
+    def service_values(self) -> dict[str, Any]:
         d = self.cleaned_data
         return {k: d[k] for k in ("unit", "source", "category", "severity", "description", "required_measure",
                                   "responsible_person", "responsible_phone", "found_on", "deadline")}

@@ -77,6 +77,7 @@ class LedgerEntry(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
     scope_unit_region_field = "region_code"  # scope reads the entry's own region: no join to units
+    late_days: int  # set by the list page on the entries it shows (queries.overdue_days)
 
     class Meta:
         ordering = ["-found_on", "-id"]
@@ -112,6 +113,10 @@ class Transition(models.Model):
     at = models.DateTimeField(_("时间"))
     comment = models.TextField(_("意见"), blank=True)
     attachments = models.ManyToManyField("core.Attachment", blank=True, related_name="+")
+    # Set by the entry's page on the steps it shows: the workflow's words for the step and the states.
+    label: str
+    from_label: str
+    to_label: str
 
     class Meta:
         ordering = ["entry", "at", "id"]

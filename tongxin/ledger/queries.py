@@ -12,11 +12,13 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from tongxin.core.types import Actor
 from tongxin.ledger import sources
 from tongxin.ledger.models import LedgerEntry, Status
 from tongxin.ledger.services import overdue_q
@@ -28,8 +30,10 @@ from tongxin.units.models import Unit
 # A status filter value meaning "not yet struck off" (挂账, 整改中, 待验收, 退回).
 UNCLOSED = "unclosed"
 
+K = TypeVar("K", bound=Hashable)  # what a statistics row is keyed by
 
-def visible_entries(user) -> QuerySet[LedgerEntry]:
+
+def visible_entries(user: Actor) -> QuerySet[LedgerEntry]:
     return scope.restrict(LedgerEntry.objects.select_related("unit"), user)
 
 
@@ -40,7 +44,7 @@ def raised_by_any(kinds: str | tuple[str, ...], source_id: int) -> QuerySet[Ledg
     return LedgerEntry.objects.filter(source__in=kinds, source_id=source_id).order_by("number")
 
 
-def raised_by(user, kinds: str | tuple[str, ...], source_id: int) -> QuerySet[LedgerEntry]:
+def raised_by(user: Actor, kinds: str | tuple[str, ...], source_id: int) -> QuerySet[LedgerEntry]:
     """The entries the user sees that the record `source_id` of `kinds` raised, by number."""
     return scope.restrict(raised_by_any(kinds, source_id).select_related("unit"), user)
 
@@ -121,17 +125,21 @@ class RegionStats:
     median_days_to_close: float | None = None
     direct: bool = False  # the 本级 row: entries in the region itself, not in any child
     unit: Unit | None = None  # set on per-unit rows
+    # Set by the statistics page: the row's name, its drill-down page, and the list's pages per count.
+    name: str = ""
+    drill: str | None = None
+    links: dict[str, str] = field(default_factory=dict)
 
     @property
     def closure_rate(self) -> float:
         return self.closed / self.found if self.found else 0.0
 
 
-def _tally(qs: QuerySet[LedgerEntry], key_fields: tuple[str, ...], key_of: Callable[..., Hashable | None],
-           total: RegionStats, make_row: Callable[[Hashable], RegionStats],
-           today: dt.date) -> dict[Hashable, RegionStats]:
+def _tally(qs: QuerySet[LedgerEntry], key_fields: tuple[str, ...], key_of: Callable[..., K | None],
+           total: RegionStats, make_row: Callable[[K], RegionStats],
+           today: dt.date) -> dict[K, RegionStats]:
     """Count `qs` into `total` and into one row per key (`key_of(*values of key_fields)`)."""
-    rows: dict[Hashable, RegionStats] = {}
+    rows: dict[K, RegionStats] = {}
     counts = qs.values(*key_fields, "status").annotate(
         n=Count("id"), late=Count("id", filter=Q(deadline__lt=today) & ~Q(status=Status.CLOSED))).order_by()
     for row in counts:
@@ -148,7 +156,7 @@ def _tally(qs: QuerySet[LedgerEntry], key_fields: tuple[str, ...], key_of: Calla
                 t.closed += row["n"]
             else:
                 t.open += row["n"]
-    durations: dict[Hashable, list[int]] = defaultdict(list)
+    durations: dict[K, list[int]] = defaultdict(list)
     everything: list[int] = []
     closed = qs.filter(status=Status.CLOSED).values_list(*key_fields, "found_on", "closed_at").order_by()
     for *keys, found_on, closed_at in closed:
@@ -164,7 +172,7 @@ def _tally(qs: QuerySet[LedgerEntry], key_fields: tuple[str, ...], key_of: Calla
     return rows
 
 
-def stats_by_region(user, region: Region, *, campaign: int | None = None,
+def stats_by_region(user: Actor, region: Region, *, campaign: int | None = None,
                     today: dt.date | None = None) -> tuple[RegionStats, list[RegionStats]]:
     """(total, per child region): found, closed, open, overdue, closure rate, median days to close.
 
@@ -182,7 +190,7 @@ def stats_by_region(user, region: Region, *, campaign: int | None = None,
                 return c
         return direct
 
-    def make_row(key) -> RegionStats:
+    def make_row(key: str) -> RegionStats:
         return RegionStats(region, direct=True) if key == direct else RegionStats(children[key])
 
     total = RegionStats(region)
@@ -193,7 +201,7 @@ def stats_by_region(user, region: Region, *, campaign: int | None = None,
     return total, out
 
 
-def stats_by_unit(user, region: Region, *, campaign: int | None = None,
+def stats_by_unit(user: Actor, region: Region, *, campaign: int | None = None,
                   today: dt.date | None = None) -> tuple[RegionStats, list[RegionStats]]:
     """(total, per unit) for the entries of `region`'s subtree the user sees — a county's last level."""
     today = today or timezone.localdate()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,7 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from tongxin.accounts.models import User
 from tongxin.core import audit
+from tongxin.core.models import Attachment
+from tongxin.core.types import Actor
 from tongxin.core.validators import normalize_phone
 from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.ledger import sources
@@ -44,13 +47,13 @@ WORKFLOW = Workflow(
 
 
 @WORKFLOW.guard("open", "fix_on_spot", "start", "submit_fix")
-def _unit_staff_or_officer_above(actor, entry: LedgerEntry) -> None:
+def _unit_staff_or_officer_above(actor: Actor, entry: LedgerEntry) -> None:
     """The unit's own staff, or an officer of a bureau above it, put problems on the ledger and fix them."""
     scope.require(actor, entry.unit, scope.FILE, _("您的角色不能处理该单位的问题"))
 
 
 @WORKFLOW.guard("close", "return")
-def _bureau_above(actor, entry: LedgerEntry) -> None:
+def _bureau_above(actor: Actor, entry: LedgerEntry) -> None:
     """Only a bureau above the unit verifies: filing rights at the unit itself do not count."""
     scope.require(actor, entry.unit, scope.READ, "")
     if actor is not None and not scope.scope_of(actor).covers_region(entry.unit.region_id, mode=scope.FILE):
@@ -58,11 +61,17 @@ def _bureau_above(actor, entry: LedgerEntry) -> None:
 
 
 @WORKFLOW.guard("close", "return")
-def _not_the_fixer(actor, entry: LedgerEntry) -> None:
+def _not_the_fixer(actor: Actor, entry: LedgerEntry) -> None:
     """The verifier must not be the person who submitted the fix."""
     if actor is not None and entry.pk is not None and any(
             t.name == "submit_fix" and t.actor_id == actor.pk for t in entry.transitions.all()):
         raise PermissionDenied(_("整改人不能验收自己整改的问题，请由主管部门其他人员验收"))
+
+
+def _user(actor: Actor) -> User | None:
+    """The actor as recorded on an entry or a step: the guards let through only the system (None)
+    or a signed-in user, and every signed-in user is one of our Users."""
+    return cast(User | None, actor)
 
 
 def _draft(unit: Unit) -> LedgerEntry:
@@ -126,20 +135,21 @@ def _clean(values: dict[str, Any], found_on: dt.date) -> dict[str, Any]:
     return out
 
 
-def _record(entry: LedgerEntry, name: str, before: str, actor, comment: str, attachments: Sequence = (),
+def _record(entry: LedgerEntry, name: str, before: str, actor: Actor, comment: str,
+            attachments: Sequence[Attachment] = (),
             now: dt.datetime | None = None) -> Transition:
     t = Transition.objects.create(entry=entry, name=name, from_status=before, to_status=entry.status,
-                                  actor=actor, at=now or timezone.now(), comment=comment)
+                                  actor=_user(actor), at=now or timezone.now(), comment=comment)
     if attachments:
         t.attachments.set(attachments)
     return t
 
 
 @transaction.atomic
-def open_entry(actor, *, unit: Unit, source: str, category: str, severity: str, description: str,
+def open_entry(actor: Actor, *, unit: Unit, source: str, category: str, severity: str, description: str,
                deadline: dt.date, required_measure: str = "", responsible_person: str = "",
                responsible_phone: str = "", found_on: dt.date | None = None, source_id: int | None = None,
-               context_kind: str = "", context_id: int | None = None, attachments: Sequence = (),
+               context_kind: str = "", context_id: int | None = None, attachments: Sequence[Attachment] = (),
                now: dt.datetime | None = None) -> LedgerEntry:
     """挂账: put a problem on the ledger with a readable number (430921-2021-0007).
 
@@ -158,7 +168,7 @@ def open_entry(actor, *, unit: Unit, source: str, category: str, severity: str, 
         source=source, category=category, severity=severity, description=description.strip(),
         required_measure=required_measure.strip(), responsible_person=responsible_person.strip(),
         responsible_phone=values["responsible_phone"], found_on=found_on, deadline=deadline,
-        source_id=source_id, context_kind=context_kind, context_id=context_id, created_by=actor, created_at=now,
+        source_id=source_id, context_kind=context_kind, context_id=context_id, created_by=_user(actor), created_at=now,
     )
     if attachments:
         entry.attachments.set(attachments)
@@ -168,18 +178,27 @@ def open_entry(actor, *, unit: Unit, source: str, category: str, severity: str, 
 
 
 @transaction.atomic
-def fix_on_spot(actor, *, unit: Unit, attachments: Sequence, comment: str = "", now: dt.datetime | None = None,
-                **values: Any) -> LedgerEntry:
-    """立查立改: an entry found and fixed during the inspection, with evidence, closed in one step."""
+def fix_on_spot(actor: Actor, *, unit: Unit, attachments: Sequence[Attachment], comment: str = "",
+                now: dt.datetime | None = None, source: str, category: str, severity: str, description: str,
+                deadline: dt.date | None = None, required_measure: str = "", responsible_person: str = "",
+                responsible_phone: str = "", found_on: dt.date | None = None, source_id: int | None = None,
+                context_kind: str = "", context_id: int | None = None) -> LedgerEntry:
+    """立查立改: an entry found and fixed during the inspection, with evidence, closed in one step
+    (the deadline, unless given, is the day it was found)."""
     WORKFLOW.take(actor, _draft(unit), "fix_on_spot")
     if not attachments:
         raise ValidationError({"attachments": [_("立查立改须上传整改后的照片或材料")]})
     now = now or timezone.now()
-    values.setdefault("deadline", values.get("found_on") or timezone.localdate(now))
-    entry = open_entry(actor, unit=unit, now=now, attachments=attachments, **values)
+    if deadline is None:
+        deadline = found_on or timezone.localdate(now)
+    entry = open_entry(actor, unit=unit, now=now, attachments=attachments, source=source, category=category,
+                       severity=severity, description=description, deadline=deadline,
+                       required_measure=required_measure, responsible_person=responsible_person,
+                       responsible_phone=responsible_phone, found_on=found_on, source_id=source_id,
+                       context_kind=context_kind, context_id=context_id)
     before = audit.snapshot(entry)
     entry.status, entry.fixed_on_spot = Status.CLOSED, True
-    entry.fixed_by = entry.closed_by = actor
+    entry.fixed_by = entry.closed_by = _user(actor)
     entry.closed_at = now
     entry.save()
     _record(entry, "fix_on_spot", Status.OPEN, actor, comment or _("立查立改"), attachments, now)
@@ -188,7 +207,8 @@ def fix_on_spot(actor, *, unit: Unit, attachments: Sequence, comment: str = "", 
 
 
 @transaction.atomic
-def transition(actor, entry: LedgerEntry, name: str, *, comment: str = "", attachments: Sequence = (),
+def transition(actor: Actor, entry: LedgerEntry, name: str, *, comment: str = "",
+               attachments: Sequence[Attachment] = (),
                now: dt.datetime | None = None) -> LedgerEntry:
     """Move an entry along WORKFLOW, if its guards let the actor: start, submit_fix (needs evidence),
     close or return (a verifier other than whoever submitted the fix; returning needs a reason)."""
@@ -203,9 +223,9 @@ def transition(actor, entry: LedgerEntry, name: str, *, comment: str = "", attac
     before_snapshot, before = audit.snapshot(locked), locked.status
     locked.status = move.target
     if name == "submit_fix":
-        locked.fixed_by = actor
+        locked.fixed_by = _user(actor)
     if name == "close":
-        locked.closed_by, locked.closed_at = actor, now
+        locked.closed_by, locked.closed_at = _user(actor), now
     locked.save()
     _record(locked, name, before, actor, comment, attachments, now)
     audit.record_change(actor, locked, before_snapshot, unit=locked.unit)
@@ -213,7 +233,7 @@ def transition(actor, entry: LedgerEntry, name: str, *, comment: str = "", attac
 
 
 @transaction.atomic
-def follow_unit_move(actor, *, unit: Unit, new_region_code: str) -> int:
+def follow_unit_move(actor: Actor, *, unit: Unit, new_region_code: str) -> int:
     """A unit moved county: its entries not yet closed move to the new region (so the new county
     sees and chases them); closed entries stay where they were closed. Each moved entry is audited
     (region before/after). Returns how many moved. Runs inside the move's transaction."""

@@ -21,9 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from tongxin.core.types import Actor
+
+if TYPE_CHECKING:
+    from tongxin.units.models import Unit
 
 Label = str | Promise
 
@@ -56,9 +62,9 @@ class ContextKind:
     key: str
     label: Label
     link: Callable[[int], Link | None]
-    choices: Callable[[object], Iterable[tuple[int, str]]]
-    check: Callable[[object, int, object], str]
-    summary_url: Callable[[object, int, str], str | None] | None = None
+    choices: Callable[[Actor], Iterable[tuple[int, str]]]
+    check: Callable[[Actor, int, Unit], str]
+    summary_url: Callable[[Actor, int, str], str | None] | None = None
 
 
 _SOURCES: dict[str, SourceKind] = {}
@@ -80,9 +86,9 @@ def register_source(key: str, *, label: Label, link: Callable[[int], Link | None
 
 
 def register_context(key: str, *, label: Label, link: Callable[[int], Link | None],
-                     choices: Callable[[object], Iterable[tuple[int, str]]],
-                     check: Callable[[object, int, object], str],
-                     summary_url: Callable[[object, int, str], str | None] | None = None) -> None:
+                     choices: Callable[[Actor], Iterable[tuple[int, str]]],
+                     check: Callable[[Actor, int, Unit], str],
+                     summary_url: Callable[[Actor, int, str], str | None] | None = None) -> None:
     """Make `key` a context kind (see ContextKind)."""
     if not key or len(key) > MAX_KEY:
         raise ValueError(f"a context kind is 1–{MAX_KEY} characters: {key!r}")

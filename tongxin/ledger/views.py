@@ -11,14 +11,17 @@ the local (Beijing) date.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -26,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core import audit
 from tongxin.core.models import Attachment
+from tongxin.core.types import Actor
 from tongxin.core.uploads import store_attachment
 from tongxin.core.views_base import ScopedCreateView, ScopedExportView, ScopedRegionView, ScopedView, as_scoped_view
 from tongxin.ledger import excel, queries, services, sources
@@ -39,7 +43,7 @@ from tongxin.units.models import Unit
 PAGE_SIZE = 25
 
 
-def _url(name: str, *args) -> str | None:
+def _url(name: str, *args: Any) -> str | None:
     try:
         return reverse(name, args=args)
     except NoReverseMatch:
@@ -54,7 +58,7 @@ def _messages_of(exc: ValidationError | PermissionDenied) -> list[str]:
 
 # --- the list and its export ---------------------------------------------------------------------
 
-def _filtered(request: HttpRequest):
+def _filtered(request: HttpRequest) -> tuple[LedgerFilterForm, QuerySet[LedgerEntry], Unit | None]:
     """(filter form, scoped and filtered queryset, the unit filtered on or None)."""
     data = request.GET.copy()
     if data.get("unit") and "status" not in data:
@@ -99,7 +103,7 @@ def _place(request: HttpRequest, form: LedgerFilterForm, unit: Unit | None) -> s
 
 
 @as_scoped_view(base=ScopedExportView)
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> FileResponse:
     today = timezone.localdate()
     form, qs, unit = _filtered(request)
     entries = queries.ordered(qs, today).iterator(chunk_size=2000)
@@ -147,7 +151,7 @@ class EntryDetailView(EntryView):
         return _detail(request, self.get_object())
 
 
-def _store(request: HttpRequest, files, unit_id: int) -> list[Attachment]:
+def _store(request: HttpRequest, files: Iterable[UploadedFile], unit_id: int) -> list[Attachment]:
     """Store every uploaded file or refuse them all, naming the file that was refused."""
     stored = []
     for f in files:
@@ -166,7 +170,7 @@ class EntryTransitionView(EntryView):
         return entry_transition(request, self.get_object(), self.get_object)
 
 
-def entry_transition(request: HttpRequest, entry: LedgerEntry, reread) -> HttpResponse:
+def entry_transition(request: HttpRequest, entry: LedgerEntry, reread: Callable[[], LedgerEntry]) -> HttpResponse:
     name = request.POST.get("name", "")
     comment = request.POST.get("comment", "")
     try:
@@ -214,7 +218,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 
 # --- statistics ------------------------------------------------------------------------------------
 
-def _may_see_region(user, region: Region) -> bool:
+def _may_see_region(user: Actor, region: Region) -> bool:
     """A bureau's subtree, or a region holding one of the user's own units."""
     s = scope.scope_of(user)
     if s.covers_region(region.code):
@@ -223,7 +227,7 @@ def _may_see_region(user, region: Region) -> bool:
     return any(code.startswith(region.prefix) for code in own)
 
 
-def _default_region(user) -> Region:
+def _default_region(user: Actor) -> Region:
     tops = scope.top_regions(user)
     if tops:
         return tops[0]
@@ -235,7 +239,10 @@ def _default_region(user) -> Region:
 
 
 def _region(request: HttpRequest) -> Region:
-    return scope.region_from_request(request, own_units=True, default=lambda: _default_region(request.user))
+    region = scope.region_from_request(request, own_units=True, default=lambda: _default_region(request.user))
+    if region is None:  # the default gives a region or raises Http404
+        raise Http404(_("找不到该记录，或您无权查看"))
+    return region
 
 
 def _campaign(request: HttpRequest) -> tuple[int, str] | None:
@@ -263,7 +270,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     total, rows = reader(request.user, region, campaign=campaign_id, today=today)
     base = {"campaign": campaign_id} if campaign_id else {}
 
-    def list_link(**params) -> str:
+    def list_link(**params: Any) -> str:
         return f"{reverse('ledger:list')}?{urlencode({**base, **params})}"
 
     for row in rows:
@@ -281,7 +288,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     crumbs = [r for r in ancestors(region) if _may_see_region(request.user, r)]
     kind = sources.context(sources.CAMPAIGN)
     export_url = None
-    if campaign and kind is not None and kind.summary_url is not None:
+    if campaign_id is not None and kind is not None and kind.summary_url is not None:
         export_url = kind.summary_url(request.user, campaign_id, region.code)
     return render(request, "ledger/stats.html", {
         "region": region, "campaign": campaign and {"pk": campaign[0], "name": campaign[1]},

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
@@ -37,7 +40,7 @@ class CampaignSerializer(serializers.ModelSerializer):
                   "created_at"]
         read_only_fields = ["created_at"]
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Campaign:
         return services.create_campaign(self.context["request"].user, **validated_data)
 
 
@@ -77,7 +80,7 @@ class CampaignViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelViewSet):
     filter_backends: list = []
 
     @extend_schema(responses={201: CampaignSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Issue a campaign to the issuer's subtree: checklists, unit kinds, period, self-inspection
         deadline and supervision target (% of units)."""
         return super().create(request, *args, **kwargs)
@@ -85,7 +88,7 @@ class CampaignViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelViewSet):
     @extend_schema(parameters=[ProgressQuerySerializer],
                    responses={200: ProgressSerializer, 400: BAD_INPUT, 404: NOT_FOUND})
     @action(detail=True, methods=["get"], pagination_class=None)
-    def progress(self, request, pk=None):
+    def progress(self, request: Request, pk: str | None = None) -> Response:
         """Progress by region: units, self-inspections done, supervised against the target, problems
         found / closed / open / overdue — for the region and each child region."""
         campaign = self.get_object()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
+from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tongxin.accounts.models import User
 from tongxin.core.api import BAD_INPUT
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections import services
@@ -22,21 +26,24 @@ class ChecklistRef(serializers.RelatedField):
     default_error_messages = {"does_not_exist": gettext_lazy("没有这张检查表：{value}"),
                               "incorrect_type": gettext_lazy("请填写检查表的 id 或代码")}
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", ChecklistTemplate.objects.all())
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> ChecklistTemplate:
         if isinstance(data, bool) or not isinstance(data, (int, str)) or str(data).strip() == "":
             self.fail("incorrect_type")
         text = str(data).strip()
         lookup = {"pk": int(text)} if text.isdigit() else {"code": text}
-        found = self.get_queryset().filter(**lookup).first()
+        queryset = self.get_queryset()
+        if queryset is None:  # always given, by __init__ at the latest
+            queryset = ChecklistTemplate.objects.all()
+        found = queryset.filter(**lookup).first()
         if found is None:
             self.fail("does_not_exist", value=text)
         return found
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> str:  # a ChecklistTemplate
         return value.code
 
 
@@ -44,7 +51,7 @@ class ChecklistVersionSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="template.code", read_only=True)
     name = serializers.CharField(source="template.name", read_only=True)
     definition = serializers.DictField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ChecklistVersion
@@ -96,7 +103,7 @@ class ChecklistViewSet(ScopedReadOnlyModelViewSet):
     @extend_schema(request=DefineChecklistSerializer,
                    responses={201: ChecklistVersionSerializer, 200: ChecklistVersionSerializer, 400: BAD_INPUT,
                               403: OpenApiResponse(description="Only administrators and officers define checklists")})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """Define a checklist: a new version when the definition changed (201), the latest as it is
         otherwise (200). Inspections keep the version they were answered on."""
         data = DefineChecklistSerializer(data=request.data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -11,8 +11,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tongxin.accounts.models import User
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections import queries, services
@@ -50,7 +52,7 @@ class InspectionSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     checklist = serializers.CharField(source="version.template.code", read_only=True)
     version = serializers.IntegerField(source="version.number", read_only=True)
-    inspector = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    inspector: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Inspection
@@ -167,7 +169,7 @@ class InspectionViewSet(ScopedReadOnlyModelViewSet):
     queryset = Inspection.objects.select_related("unit", "version__template", "inspector").order_by("-day", "-id")
     filterset_class = InspectionFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Inspection]:
         qs = super().get_queryset()
         if self.action == "list":
             return qs
@@ -175,12 +177,13 @@ class InspectionViewSet(ScopedReadOnlyModelViewSet):
             Prefetch("answers", queryset=Answer.objects.prefetch_related("attachments").order_by("id")),
             Prefetch("findings", queryset=Finding.objects.prefetch_related("attachments").order_by("id")))
 
-    def get_serializer_class(self):
-        return {"list": InspectionSerializer, "create": StartInspectionSerializer, "answers": AnswerInputSerializer,
-                "finish": FinishSerializer, "finding": FindingEditSerializer,
-                "merge": MergeSerializer}.get(self.action, InspectionDetailSerializer)
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        by_action: dict[str, type[serializers.BaseSerializer]] = {
+            "list": InspectionSerializer, "create": StartInspectionSerializer, "answers": AnswerInputSerializer,
+            "finish": FinishSerializer, "finding": FindingEditSerializer, "merge": MergeSerializer}
+        return by_action.get(self.action, InspectionDetailSerializer)
 
-    def _finding(self, inspection: Inspection, finding_id) -> Finding:
+    def _finding(self, inspection: Inspection, finding_id: str) -> Finding:
         finding = inspection.findings.filter(pk=int(finding_id)).first()
         if finding is None:
             raise NotFound(_("找不到该问题，或它不属于本次检查"))
@@ -188,7 +191,7 @@ class InspectionViewSet(ScopedReadOnlyModelViewSet):
 
     @extend_schema(request=StartInspectionSerializer,
                    responses={201: InspectionDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """Start an inspection of a unit: a self-inspection by its own staff, or a supervisory one by a
         member of a team whose area covers it."""
         data = StartInspectionSerializer(data=request.data, context=self.get_serializer_context())
@@ -206,7 +209,7 @@ class InspectionViewSet(ScopedReadOnlyModelViewSet):
     @extend_schema(request=AnswerInputSerializer,
                    responses={200: AnswerResultSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], filter_backends=[])
-    def answers(self, request, pk=None):
+    def answers(self, request: Request, pk: str | None = None) -> Response:
         """Answer one item (again, to change it). A failing item becomes a finding at once; a photo
         may be required when it fails (the error then names the item's key)."""
         inspection = self.get_object()
@@ -221,7 +224,7 @@ class InspectionViewSet(ScopedReadOnlyModelViewSet):
     @extend_schema(request=FinishSerializer,
                    responses={200: LedgerEntrySerializer(many=True), 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
-    def finish(self, request, pk=None):
+    def finish(self, request: Request, pk: str | None = None) -> Response:
         """Finish the inspection (every item answered): its remaining findings go onto the ledger, those
         fixed on the spot closed at once. Answers the ledger entries made."""
         inspection = self.get_object()
@@ -235,7 +238,7 @@ class InspectionViewSet(ScopedReadOnlyModelViewSet):
                    responses={200: FindingSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     @action(detail=True, methods=["patch"], url_path=r"findings/(?P<finding_id>[0-9]+)", url_name="finding",
             filter_backends=[])
-    def finding(self, request, pk=None, finding_id=None):
+    def finding(self, request: Request, pk: str | None = None, finding_id: str = "") -> Response:
         """Edit a finding before finishing: wording, severity, category, measure, deadline; drop it; or
         mark it fixed on the spot with evidence."""
         inspection = self.get_object()
@@ -253,7 +256,7 @@ class InspectionViewSet(ScopedReadOnlyModelViewSet):
     @extend_schema(request=MergeSerializer,
                    responses={200: FindingSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], url_path="findings/merge", url_name="finding-merge", filter_backends=[])
-    def merge(self, request, pk=None):
+    def merge(self, request: Request, pk: str | None = None) -> Response:
         """Fold duplicate findings into one (`keep`): their items join it, their descriptions are appended."""
         inspection = self.get_object()
         data = MergeSerializer(data=request.data)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
+from typing import Any, cast
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
 
+from tongxin.accounts.models import User
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
+from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections import queries, services
 from tongxin.inspections.models import Campaign, Team
@@ -17,7 +22,7 @@ from tongxin.units.api import visible_units
 from tongxin.units.models import Membership, Unit
 
 
-def _visible_teams(user) -> QuerySet[Team]:
+def _visible_teams(user: Actor) -> QuerySet[Team]:
     """Teams led by a bureau in the caller's scope, and teams the caller is a member of."""
     return Team.objects.filter(Q(pk__in=scope.restrict(Team.objects.all(), user).values("pk")) | Q(members=user)
                                ).select_related("bureau").distinct()
@@ -32,9 +37,10 @@ class TeamSerializer(serializers.ModelSerializer):
                               queryset=Campaign.objects.all(), required=False, allow_null=True)
     members = serializers.ManyRelatedField(
         child_relation=serializers.SlugRelatedField(
-            slug_field="username", queryset=get_user_model().objects.all(),
+            slug_field="username", queryset=User.objects.all(),
             error_messages={"does_not_exist": gettext_lazy("找不到用户 {value}，或其不在您的辖区内")}),
-        required=False, help_text=gettext_lazy("成员的用户名；创建人自动加入"))
+        # The stubs want a str; DRF takes lazy text, translated when the schema is read.
+        required=False, help_text=gettext_lazy("成员的用户名；创建人自动加入"))  # type: ignore[arg-type]
 
     class Meta:
         model = Team
@@ -42,16 +48,19 @@ class TeamSerializer(serializers.ModelSerializer):
                   "end_date", "created_at"]
         read_only_fields = ["created_at"]
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             memberships = scope.restrict(Membership.objects.all(), request.user)
-            fields["members"].child_relation.queryset = get_user_model().objects.filter(
+            # `members` is the ManyRelatedField declared above. The stubs declare `queryset` with a Manager
+            # in its type, which mypy then reads as a descriptor on the instance: hence the ignore.
+            members = cast(serializers.ManyRelatedField, fields["members"])
+            members.child_relation.queryset = User.objects.filter(  # type: ignore[arg-type]
                 is_active=True, memberships__in=memberships).distinct()
         return fields
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Team:
         return services.create_team(self.context["request"].user, **validated_data)
 
 
@@ -63,6 +72,6 @@ class TeamViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelViewSet):
     filter_backends: list = []
 
     @extend_schema(responses={201: TeamSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Form a team led by a bureau; members may come from several bodies (outsiders by name)."""
         return super().create(request, *args, **kwargs)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedCreateView
 from tongxin.inspections import services
 from tongxin.inspections.forms import (
@@ -18,12 +22,13 @@ from tongxin.inspections.forms import (
     StartForm,
     add_service_errors,
     bureaus_filed_by,
+    model_field,
     next_anchor,
     optional_url,
     own_units,
     teams_of,
 )
-from tongxin.inspections.models import Inspection
+from tongxin.inspections.models import Inspection, Team
 from tongxin.inspections.views.common import (
     MAX_NOTE,
     MAX_VALUE,
@@ -40,7 +45,7 @@ from tongxin.units.models import Unit
 # --- the list ------------------------------------------------------------------------------------
 
 class ListView(InspectionView):
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         form = InspectionFilterForm(user, request.GET)
         qs = form.apply(self.get_queryset()).annotate(
@@ -67,8 +72,8 @@ class ListView(InspectionView):
 
 # --- starting ------------------------------------------------------------------------------------
 
-def kinds_for(user) -> list[str]:
-    kinds = []
+def kinds_for(user: Actor) -> list[str]:
+    kinds: list[str] = []
     if own_units(user).exists():
         kinds.append(Inspection.Kind.SELF)
     if teams_of(user).exists():
@@ -79,19 +84,19 @@ def kinds_for(user) -> list[str]:
 class StartView(ScopedCreateView):
     template_name = "inspections/inspection_start.html"
 
-    def kind(self, request, data) -> tuple[str, list[str]]:
+    def kind(self, request: HttpRequest, data: Mapping[str, str]) -> tuple[str, list[str]]:
         kinds = kinds_for(request.user)
         if not kinds:
             raise PermissionDenied(_("自查由机构工作人员开始，督导检查由督导组成员开始；您目前两者都不是"))
         kind = data.get("kind")
         return (kind if kind in kinds else kinds[0]), kinds
 
-    def show(self, request, form: StartForm, kinds: list[str], status: int = 200):
+    def show(self, request: HttpRequest, form: StartForm, kinds: list[str], status: int = 200) -> HttpResponse:
         return render(request, self.template_name, {
             "form": form, "kind": form.kind, "kinds": kinds, "kind_labels": dict(Inspection.Kind.choices),
             "campaign_templates": form.campaign_templates()}, status=status)
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponse | HttpResponseRedirect:
         if not kinds_for(request.user) and bureaus_filed_by(request.user).exists():
             messages.info(request, _("督导检查由督导组成员开始：请先组建督导组"))
             return redirect("inspections:team-create")
@@ -99,12 +104,14 @@ class StartView(ScopedCreateView):
         initial = {k: request.GET[k] for k in ("unit", "team", "template", "campaign", "day") if request.GET.get(k)}
         form = StartForm(request.user, kind, initial=initial)
         if kind == Inspection.Kind.SUPERVISION and "campaign" not in initial:
-            team = next((t for t in form.fields["team"].queryset if str(t.pk) == str(form["team"].value())), None)
+            teams = model_field(form, "team", Team).queryset
+            chosen = str(form["team"].value())
+            team = next((t for t in teams if str(t.pk) == chosen), None) if teams is not None else None
             if team is not None and team.campaign_id:
                 form.initial["campaign"] = team.campaign_id
         return self.show(request, form, kinds)
 
-    def post(self, request):
+    def post(self, request: HttpRequest) -> HttpResponse | HttpResponseRedirect:
         user = request.user
         kind, kinds = self.kind(request, request.POST)
         if request.POST.get("kind") not in kinds:
@@ -133,7 +140,7 @@ class StartView(ScopedCreateView):
 # --- answering -----------------------------------------------------------------------------------
 
 class DetailView(InspectionView):
-    def get(self, request, pk: int):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         inspection = self.get_object()
         return render(request, "inspections/inspection_detail.html", page_context(request, inspection))
 
@@ -143,7 +150,7 @@ class DetailView(InspectionView):
 class AnswerView(InspectionView):
     http_method_names = ["post"]
 
-    def post(self, request, pk: int):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse | HttpResponseRedirect:
         user = request.user
         inspection = self.get_object()
         if not guard(user, inspection):
@@ -158,7 +165,8 @@ class AnswerView(InspectionView):
                 raise ValidationError({"value": [_("填写内容不能超过 %(n)s 字") % {"n": MAX_VALUE}]})
             with transaction.atomic():
                 files = stored_files(request, inspection)
-                services.answer(user, inspection, item_key=key, attachments=files, **posted)
+                services.answer(user, inspection, item_key=key, attachments=files, result=posted["result"],
+                                value=posted["value"], note=posted["note"])
         except ValidationError as exc:
             problems = [m for msgs in exc.message_dict.values() for m in msgs] if hasattr(exc, "error_dict") \
                 else exc.messages
@@ -175,7 +183,8 @@ class AnswerView(InspectionView):
         messages.success(request, saved)
         return redirect(reverse("inspections:detail", args=[inspection.pk]) + f"#{anchor}")
 
-    def refused(self, request, inspection, key, posted, problems, htmx):
+    def refused(self, request: HttpRequest, inspection: Inspection, key: str, posted: dict[str, str],
+                problems: list[str], htmx: bool) -> HttpResponse | HttpResponseRedirect:
         context = page_context(request, inspection)
         row = context["rows"].get(key)
         if row is None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -14,8 +16,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit
+from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedExportView, ScopedRegionView, ScopedView, as_scoped_view
 from tongxin.inspections import excel, queries, services
+from tongxin.inspections.forms import model_field
 from tongxin.inspections.models import Campaign, ChecklistTemplate
 from tongxin.regions.models import Region
 from tongxin.regions.queries import chain, in_subtree
@@ -43,15 +47,16 @@ class CampaignForm(forms.Form):
                                             initial=100)
     description = forms.CharField(label=gettext_lazy("要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         s = scope.scope_of(user)
-        self.fields["issuer"].queryset = scope.restrict(Unit.objects.filter(category=Category.BUREAU), user,
+        model_field(self, "issuer", Unit).queryset = scope.restrict(Unit.objects.filter(category=Category.BUREAU), user,
                                                         mode=scope.FILE).select_related("region")
         region_q = Q(pk__in=[])
         for prefix in s.prefixes.get(scope.FILE, ()):
             region_q |= in_subtree("code", prefix)
-        self.fields["region"].queryset = Region.objects.filter(region_q).filter(level__lte=3).order_by("code")
+        model_field(self, "region", Region).queryset = Region.objects.filter(region_q).filter(
+            level__lte=3).order_by("code")
         for field in self.fields.values():
             if not isinstance(field.widget, forms.CheckboxSelectMultiple):
                 field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select)
@@ -61,18 +66,18 @@ class CampaignForm(forms.Form):
 class CampaignListView(ScopedView):
     queryset = Campaign.objects.select_related("issuer", "region")
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponse:
         return campaign_list(request, self.get_queryset())
 
 
-def campaign_list(request, campaigns):
+def campaign_list(request: HttpRequest, campaigns: QuerySet[Campaign]) -> HttpResponse:
     campaigns = campaigns.order_by("-start_date")
     can_create = bool(scope.scope_of(request.user).prefixes.get(scope.FILE))
     return render(request, "inspections/campaign_list.html", {"campaigns": campaigns, "can_create": can_create})
 
 
 @as_scoped_view(methods=("get", "post"))
-def campaign_create(request):
+def campaign_create(request: HttpRequest) -> HttpResponse | HttpResponseRedirect:
     if not scope.scope_of(request.user).prefixes.get(scope.FILE):
         raise PermissionDenied(_("只有民政部门的业务人员可以发起专项行动"))
     form = CampaignForm(request.POST or None, user=request.user,
@@ -98,10 +103,10 @@ def campaign_create(request):
 class CampaignDetailView(ScopedRegionView):
     queryset = Campaign.objects.select_related("issuer", "region")
 
-    def get(self, request, pk: int):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         return campaign_detail(request, self.get_campaign_and_region())
 
-    def get_campaign_and_region(self):
+    def get_campaign_and_region(self) -> tuple[Campaign, Region]:
         campaign = self.get_object()
         # Default: the highest region the user covers inside the campaign (its own for its issuers).
         region = self.get_region(within=campaign.region,
@@ -111,7 +116,7 @@ class CampaignDetailView(ScopedRegionView):
         return campaign, region
 
 
-def campaign_detail(request, found):
+def campaign_detail(request: HttpRequest, found: tuple[Campaign, Region]) -> HttpResponse:
     campaign, region = found
     s = scope.scope_of(request.user)
     total, rows = queries.progress(campaign, region)
@@ -127,7 +132,7 @@ class CampaignExportView(ScopedExportView):
     """The summary workbook (专项行动汇总表) for `?region=` (a region the user's bureau covers inside the
     campaign), by default the campaign's own region or the user's part of it."""
 
-    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+    def get(self, request: HttpRequest, pk: int) -> FileResponse:
         campaign = self.get_object(queries.visible_campaigns(request.user).select_related("region"))
         region = self.get_region(within=campaign.region,
                                  default=lambda: scope.default_region_within(request.user, campaign.region))

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from tongxin.core.models import Attachment
+from tongxin.core.types import Actor
 from tongxin.core.uploads import store_attachment
 from tongxin.core.views_base import ScopedView
+from tongxin.core.workflow import Transition
 from tongxin.inspections import ledger_sources, services
 from tongxin.inspections.forms import (
     checklist,
@@ -29,7 +36,7 @@ MAX_VALUE = 500  # Answer.value's length
 INSPECTIONS = Inspection.objects.select_related("unit__region", "team", "campaign", "version__template", "inspector")
 
 
-def visible_inspections(user):
+def visible_inspections(user: Actor) -> QuerySet[Inspection]:
     return scope.restrict(INSPECTIONS, user)
 
 
@@ -40,12 +47,12 @@ class InspectionView(ScopedView):
     queryset = INSPECTIONS
 
 
-def steps_for(user, inspection: Inspection) -> dict:
+def steps_for(user: Actor, inspection: Inspection) -> dict[str, Transition]:
     """{name: transition} the user may take on the inspection now: the workflow's answer, for the page."""
     return {t.name: t for t in services.WORKFLOW.allowed_for(user, inspection)}
 
 
-def guard(user, inspection: Inspection, step: str = "answer") -> bool:
+def guard(user: Actor, inspection: Inspection, step: str = "answer") -> bool:
     """Ask the workflow before a write: 403 (its guard's words) for a user who sees the inspection but
     may not work on it; False once it is finished, for a polite redirect."""
     try:
@@ -55,12 +62,12 @@ def guard(user, inspection: Inspection, step: str = "answer") -> bool:
     return True
 
 
-def finished_redirect(request, inspection: Inspection):
+def finished_redirect(request: HttpRequest, inspection: Inspection) -> HttpResponseRedirect:
     messages.warning(request, _("检查已完成，不能再修改"))
     return redirect("inspections:detail", pk=inspection.pk)
 
 
-def page_context(request, inspection: Inspection) -> dict:
+def page_context(request: HttpRequest, inspection: Inspection) -> dict[str, Any]:
     sections, rows = checklist(inspection)
     steps = steps_for(request.user, inspection)
     entries = []
@@ -73,7 +80,7 @@ def page_context(request, inspection: Inspection) -> dict:
             "progress": progress_of(rows, inspection), "entries": entries, "max_files": MAX_FILES}
 
 
-def stored_files(request, inspection: Inspection, field: str = "photos") -> list:
+def stored_files(request: HttpRequest, inspection: Inspection, field: str = "photos") -> list[Attachment]:
     """Store the uploaded files of `field` (inside the caller's transaction); ValidationError if refused."""
     uploads = request.FILES.getlist(field)
     if len(uploads) > MAX_FILES:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -36,8 +38,9 @@ def default_deadline(inspection: Inspection, finding: Finding) -> dt.date:
     return inspection.day + dt.timedelta(days=services.DEFAULT_DAYS.get(finding.severity, 7))
 
 
-def findings_context(request, inspection: Inspection, *, bound: dict | None = None, errors: dict | None = None,
-                     finish_form: FinishForm | None = None) -> dict:
+def findings_context(request: HttpRequest, inspection: Inspection, *, bound: dict[int, FindingForm] | None = None,
+                     errors: dict[int, list[str]] | None = None,
+                     finish_form: FinishForm | None = None) -> dict[str, Any]:
     bound, errors = bound or {}, errors or {}
     steps = steps_for(request.user, inspection)
     _sections, rows = checklist(inspection)
@@ -60,13 +63,13 @@ def findings_context(request, inspection: Inspection, *, bound: dict | None = No
             "steps": steps, "can_act": "review" in steps, "max_files": MAX_FILES}
 
 
-def render_findings(request, inspection: Inspection, status: int = 200, **kwargs):
+def render_findings(request: HttpRequest, inspection: Inspection, status: int = 200, **kwargs: Any) -> HttpResponse:
     return render(request, "inspections/findings.html", findings_context(request, inspection, **kwargs),
                   status=status)
 
 
 class FindingsView(InspectionView):
-    def get(self, request, pk: int):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse | HttpResponseRedirect:
         inspection = self.get_object()
         if inspection.status != Inspection.Status.DRAFT:
             return redirect("inspections:detail", pk=inspection.pk)
@@ -78,7 +81,7 @@ class FindingView(InspectionView):
 
     http_method_names = ["post"]
 
-    def post(self, request, pk: int, finding_id: int):
+    def post(self, request: HttpRequest, pk: int, finding_id: int) -> HttpResponse | HttpResponseRedirect:
         user = request.user
         inspection = self.get_object()
         if not guard(user, inspection, "review"):
@@ -98,7 +101,7 @@ class FindingView(InspectionView):
         anchor = f"finding-{finding.merged_into_id or finding.pk}"
         return redirect(reverse("inspections:findings", args=[inspection.pk]) + f"#{anchor}")
 
-    def act(self, request, inspection: Inspection, finding: Finding, action: str) -> str:
+    def act(self, request: HttpRequest, inspection: Inspection, finding: Finding, action: str) -> str:
         user = request.user
         if action == "save":
             self.form = FindingForm(request.POST, prefix=f"f{finding.pk}",
@@ -134,7 +137,7 @@ class FindingView(InspectionView):
 class FinishView(InspectionView):
     http_method_names = ["post"]
 
-    def post(self, request, pk: int):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse | HttpResponseRedirect:
         user = request.user
         inspection = self.get_object()
         if not guard(user, inspection, "finish"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,15 +21,15 @@ from tongxin.inspections.forms import (
 class TeamCreateView(ScopedCreateView):
     template_name = "inspections/team_form.html"
 
-    def allowed(self, request) -> None:
+    def allowed(self, request: HttpRequest) -> None:
         if not bureaus_filed_by(request.user).exists():
             raise PermissionDenied(_("只有民政部门的业务人员可以组建督导组"))
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponse:
         self.allowed(request)
         return render(request, self.template_name, {"form": TeamForm(request.user)})
 
-    def post(self, request):
+    def post(self, request: HttpRequest) -> HttpResponse | HttpResponseRedirect:
         self.allowed(request)
         form = TeamForm(request.user, request.POST)
         if form.is_valid():

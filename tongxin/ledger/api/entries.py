@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any, cast
+
 import django_filters
 from django import forms
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,8 +16,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tongxin.accounts.models import User
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.models import Attachment
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
@@ -55,10 +60,10 @@ class LedgerFilter(django_filters.FilterSet):
         model = LedgerEntry
         fields = ["region", "unit", "status", "severity", "category", "campaign", "overdue", "q"]
 
-    def keep(self, queryset, name, value):
+    def keep(self, queryset: QuerySet[LedgerEntry], name: str, value: Any) -> QuerySet[LedgerEntry]:
         return queryset  # every filter is applied at once by queries.filter_entries, as on the web
 
-    def filter_queryset(self, queryset):
+    def filter_queryset(self, queryset: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
         d = self.form.cleaned_data
         return queries.filter_entries(
             queryset, region=d.get("region") or "", unit=d.get("unit"), status=d.get("status") or "",
@@ -67,16 +72,16 @@ class LedgerFilter(django_filters.FilterSet):
 
 
 class LinkSerializer(serializers.Serializer):
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a declared field; the stubs see Field.label
     url = serializers.CharField(allow_null=True)
 
 
-def _link(link: sources.Link | None) -> dict | None:
+def _link(link: sources.Link | None) -> dict[str, str | None] | None:
     return None if link is None else {"label": link.label, "url": link.url}
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):
-    source = Choice("LedgerSourceEnum", sources.source_choices(), read_only=True)
+    source = Choice("LedgerSourceEnum", sources.source_choices(), read_only=True)  # type: ignore[assignment]  # a declared field; the stubs see Field.source
     source_display = serializers.CharField(source="source_label", read_only=True)
     campaign = serializers.SerializerMethodField(
         help_text=gettext_lazy("所属专项行动的 id（context_kind 为 campaign 时）"))
@@ -86,9 +91,9 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     overdue = serializers.SerializerMethodField(help_text=gettext_lazy("已过整改时限且未销号（按北京时间的日期）"))
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    fixed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    fixed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    closed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     responsible_phone = PersonalField(unit_source="unit")
 
@@ -106,12 +111,13 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
     def get_overdue(self, entry: LedgerEntry) -> bool:
         if "today" not in self.context:
-            self.context["today"] = timezone.localdate()
+            # The serializer's context is the dict the view passed; the stubs type it read-only.
+            cast(dict[str, Any], self.context)["today"] = timezone.localdate()
         return services.is_overdue(entry, self.context["today"])
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     from_status = Choice("LedgerStatusEnum", Status.choices, read_only=True, allow_blank=True)
     to_status = Choice("LedgerStatusEnum", Status.choices, read_only=True)
@@ -136,11 +142,11 @@ class LedgerEntryDetailSerializer(LedgerEntrySerializer):
         read_only_fields = fields
 
     @extend_schema_field(LinkSerializer(allow_null=True))
-    def get_source_link(self, entry: LedgerEntry) -> dict | None:
+    def get_source_link(self, entry: LedgerEntry) -> dict[str, str | None] | None:
         return _link(sources.source_link(entry.source, entry.source_id))
 
     @extend_schema_field(LinkSerializer(allow_null=True))
-    def get_context_link(self, entry: LedgerEntry) -> dict | None:
+    def get_context_link(self, entry: LedgerEntry) -> dict[str, str | None] | None:
         return _link(sources.context_link(entry.context_kind, entry.context_id))
 
     def get_allowed_transitions(self, entry: LedgerEntry) -> list[str]:
@@ -154,7 +160,7 @@ class EntryInputSerializer(serializers.Serializer):
     """What 挂账 and 立查立改 share."""
 
     unit = VisibleIdField(visible_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
-    source = Choice("LedgerSourceEnum", sources.source_choices())
+    source = Choice("LedgerSourceEnum", sources.source_choices())  # type: ignore[assignment]  # as above
     category = Choice("LedgerCategoryEnum", Category.choices)
     severity = Choice("SeverityEnum", Severity.choices)
     description = serializers.CharField(max_length=2000)
@@ -166,12 +172,12 @@ class EntryInputSerializer(serializers.Serializer):
                                         help_text=gettext_lazy("所属专项行动的 id"))
     attachment_ids = attachment_ids_field()
 
-    def validate_found_on(self, value):
+    def validate_found_on(self, value: dt.date) -> dt.date:
         if value > timezone.localdate():
             raise serializers.ValidationError(_("发现日期不能晚于今天"))
         return value
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """`campaign` becomes the entry's context, checked by the app that runs campaigns."""
         campaign, unit = attrs.pop("campaign", None), attrs["unit"]
         attrs["context_kind"], attrs["context_id"] = "", None
@@ -213,23 +219,25 @@ class LedgerEntryViewSet(ScopedReadOnlyModelViewSet):
         "attachments")
     filterset_class = LedgerFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[LedgerEntry]:
         qs = super().get_queryset()
         if self.action == "list":
             return qs
         return qs.prefetch_related(Prefetch("transitions", queryset=Transition.objects.select_related(
             "actor").prefetch_related("attachments").order_by("at", "id")))
 
-    def get_serializer_class(self):
-        return {"list": LedgerEntrySerializer, "create": OpenEntrySerializer, "transition": TransitionInputSerializer,
-                "fix_on_spot": FixOnSpotSerializer}.get(self.action, LedgerEntryDetailSerializer)
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        by_action: dict[str, type[serializers.BaseSerializer]] = {
+            "list": LedgerEntrySerializer, "create": OpenEntrySerializer, "transition": TransitionInputSerializer,
+            "fix_on_spot": FixOnSpotSerializer}
+        return by_action.get(self.action, LedgerEntryDetailSerializer)
 
     def _detail(self, entry: LedgerEntry, code: int = status.HTTP_200_OK) -> Response:
         """The entry as it now stands, read back through the scope like any other read."""
         entry = self.get_queryset().get(pk=entry.pk)
         return Response(LedgerEntryDetailSerializer(entry, context=self.get_serializer_context()).data, status=code)
 
-    def _entry_values(self, serializer_class) -> tuple[dict, list[Attachment]]:
+    def _entry_values(self, serializer_class: type[EntryInputSerializer]) -> tuple[dict[str, Any], list[Attachment]]:
         data = serializer_class(data=self.request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -240,7 +248,7 @@ class LedgerEntryViewSet(ScopedReadOnlyModelViewSet):
 
     @extend_schema(request=OpenEntrySerializer,
                    responses={201: LedgerEntryDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """挂账: put a problem on the ledger; it gets a readable number such as 430921-2021-0007."""
         values, attachments = self._entry_values(OpenEntrySerializer)
         entry = services.open_entry(request.user, attachments=attachments, **values)
@@ -249,7 +257,7 @@ class LedgerEntryViewSet(ScopedReadOnlyModelViewSet):
     @extend_schema(request=FixOnSpotSerializer,
                    responses={201: LedgerEntryDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     @action(detail=False, methods=["post"], url_path="fix-on-spot", filter_backends=[], pagination_class=None)
-    def fix_on_spot(self, request):
+    def fix_on_spot(self, request: Request) -> Response:
         """立查立改: a problem found and put right on the spot, recorded with its evidence and closed at once."""
         values, attachments = self._entry_values(FixOnSpotSerializer)
         with attachments_named_by_id():
@@ -259,7 +267,7 @@ class LedgerEntryViewSet(ScopedReadOnlyModelViewSet):
     @extend_schema(request=TransitionInputSerializer,
                    responses={200: LedgerEntryDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], filter_backends=[])
-    def transition(self, request, pk=None):
+    def transition(self, request: Request, pk: str | None = None) -> Response:
         """Move the entry: start (整改中), submit_fix (待验收, needs evidence), close (已销号) or return (退回,
         needs a reason). Closing and returning are for an officer above the unit who did not submit the fix."""
         entry = self.get_object()
