@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import django_filters
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -23,6 +25,9 @@ from tongxin.reports.api.common import IDEMPOTENCY_HEADER, _idempotency_key
 from tongxin.reports.models import Assignment, Report, Revision
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
+
+if TYPE_CHECKING:
+    from tongxin.accounts.models import User
 
 
 class ReportFilter(django_filters.FilterSet):
@@ -84,7 +89,7 @@ class CorrectionSerializer(serializers.Serializer):
 
 
 class RevisionSerializer(serializers.ModelSerializer):
-    filed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    filed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     values = serializers.DictField(read_only=True)
 
     class Meta:

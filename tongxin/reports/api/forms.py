@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -21,12 +23,15 @@ from tongxin.reports.models import Assignment, Form, FormVersion
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
+if TYPE_CHECKING:
+    from tongxin.accounts.models import User
+
 
 class FormVersionSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="form.code", read_only=True)
     name = serializers.CharField(source="form.name", read_only=True)
     definition = serializers.DictField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = FormVersion

@@ -93,6 +93,7 @@ def template_title(assignment: Assignment, day: dt.date, region: Region) -> str:
 def template_response(user, assignment: Assignment, region: Region, day: dt.date) -> FileResponse:
     """The pre-filled batch workbook for the units of `region` the user files for; an “说明” sheet explains it."""
     version = assignment.form.latest_version()
+    assert version is not None, "define_form always creates version 1"
     columns = field_columns(version)
     carry = {c.key for c in columns if c.field.get("carry")}
     units = expected_units(user, assignment, region, mode=scope.FILE)
@@ -364,6 +365,7 @@ def import_batch(user, assignment: Assignment, day: dt.date, uploaded_file: IO[b
                  now: dt.datetime | None = None, *, dry_run: bool = False) -> ImportResult:
     """File or correct the reports in `uploaded_file` for `day`, all of them or none; see the module docstring."""
     version = assignment.form.latest_version()
+    assert version is not None, "define_form always creates version 1"
     spec, columns = batch_spec(version)
     handler = BatchRows(user, assignment, day, version, columns, now or timezone.now(),
                         getattr(uploaded_file, "name", ""))

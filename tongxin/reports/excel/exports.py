@@ -60,7 +60,9 @@ def _number(f: dict, total: Decimal) -> Decimal | int:
 def region_table(assignment: Assignment, region: Region, day: dt.date) -> Table:
     """Per child region (plus the region's own units and a total): completeness and the sum of each numeric field."""
     table = queries.completeness(assignment, region, day)
-    numeric = [f for f in assignment.form.latest_version().fields if f["type"] in ("int", "decimal", "bool")]
+    version = assignment.form.latest_version()
+    assert version is not None, "define_form always creates version 1"
+    numeric = [f for f in version.fields if f["type"] in ("int", "decimal", "bool")]
     codes = [region.code, *(r.region.code for r in table.rows)]
     sums: dict[tuple[str, str], Decimal] = {
         (r.region_code, r.key): r.total for r in FieldRollup.objects.filter(
@@ -107,7 +109,9 @@ def status_of(report: Report | None) -> str:
 
 def unit_table(user, assignment: Assignment, region: Region, day: dt.date) -> Table:
     """One row per expected unit of `region` in the user's scope: status, filing time and the latest values."""
-    fields = assignment.form.latest_version().fields
+    version = assignment.form.latest_version()
+    assert version is not None, "define_form always creates version 1"
+    fields = version.fields
     units = expected_units(user, assignment, region) if services.is_due(assignment, day) else Unit.objects.none()
 
     def rows() -> Iterator[list[Any]]:

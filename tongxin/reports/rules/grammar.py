@@ -81,6 +81,7 @@ def _syntax_error(position: int, detail: str) -> RuleSyntaxError:
 def _unescape(token: Token) -> str:
     def replace_escape(match: re.Match[str]) -> str:
         if match.group(1) not in _ESCAPES:
+            assert token.start_pos is not None  # the lexer places every token it makes
             raise _syntax_error(token.start_pos + match.start() + 1,
                                 _("不支持的转义“%(escape)s”") % {"escape": match.group(0)})
         return _ESCAPES[match.group(1)]
@@ -154,6 +155,7 @@ class _Builder(Transformer_NonRecursive):
 def _explain(expression: str, error: UnexpectedInput) -> RuleSyntaxError:
     """The parser's complaint in the user's words."""
     if isinstance(error, UnexpectedCharacters):
+        assert error.pos_in_stream is not None  # the lexer says where it stopped
         position, char = error.pos_in_stream + 1, expression[error.pos_in_stream]
         if char in "\"'":
             detail = _("文本缺少结尾的引号")

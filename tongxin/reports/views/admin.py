@@ -106,13 +106,13 @@ def form_detail(request, pk: int):
     form = get_object_or_404(Form, pk=pk)
     version = _version(form, request)
     types = dict(af.TYPE_CHOICES)
-    fields = [{**f, "type_label": types.get(f.get("type"), f.get("type")), "range": _range(f),
+    fields = [{**f, "type_label": types.get(f.get("type", ""), f.get("type")), "range": _range(f),
                "zero_text": _zero_text(f)} for f in version.fields]
     versions = list(form.versions.select_related("created_by").order_by("-number"))
     filed = dict(scope.restrict(Report.objects.filter(form_version__form=form), request.user)
                  .values_list("form_version__number").annotate(n=Count("pk")))
     for v in versions:
-        v.report_count = filed.get(v.number, 0)
+        v.report_count = filed.get(v.number, 0)  # type: ignore[attr-defined]  # for the template, not a field
     return render(request, "reports/form_detail.html", {
         "form_obj": form, "version": version, "fields": fields, "versions": versions,
         "is_latest": version.number == versions[0].number, "can_edit": can_define_forms(request.user)})
@@ -139,7 +139,7 @@ def _caret(expr: str, position: int) -> dict:
 
 def _row_errors(formset, what: str) -> list[str]:
     """Each row's own errors, for the summary at the top (the page may be long on a phone)."""
-    out = []
+    out: list[str] = []
     for n, row in enumerate(formset.forms, start=1):
         name = str(row["key"].value() or "") if "key" in row.fields else ""
         where = (_("%(what)s %(n)s（%(key)s）") if name else _("%(what)s %(n)s")) % {"what": what, "n": n, "key": name}
@@ -194,6 +194,7 @@ def _builder_forms(request, form: Form | None, version: FormVersion | None):
     if form is None:
         return (af.FormMetaForm(), af.FieldFormSet(prefix="fields", initial=[{}]),
                 af.RuleFormSet(prefix="rules", initial=[{}]))
+    assert version is not None, "define_form always creates version 1"
     meta = af.FormMetaForm(editing=form, initial={"code": form.code, "name": form.name, "name_en": form.name_en,
                                                   "description": form.description})
     return (meta, af.FieldFormSet(prefix="fields", initial=[af.field_initial(f) for f in version.fields]),

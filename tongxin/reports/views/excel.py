@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
@@ -70,7 +71,7 @@ def _check_day(assignment: Assignment, day: dt.date) -> None:
 
 
 @as_scoped_view(base=ScopedExportView)
-def batch_template(request: HttpRequest) -> HttpResponse:
+def batch_template(request: HttpRequest) -> HttpResponseBase:
     _require_filer(request.user)
     assignment = excel.get_assignment(request.user, request.GET.get("assignment"))
     region = excel.get_region(request.user, request.GET.get("region"), assignment, mode=scope.FILE)
@@ -148,7 +149,7 @@ class BatchUploadView(ScopedRegionView):
         }, status=status)
 
 
-def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponse:
+def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponseBase:
     if fmt not in ("xlsx", "csv"):
         raise Http404(_("找不到该页面"))
     assignment = excel.get_assignment(request.user, request.GET.get("assignment"))
@@ -168,12 +169,12 @@ def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponse:
 
 
 @as_scoped_view(base=ScopedExportView)
-def export_regions(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_regions(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return _export(request, fmt, "regions")
 
 
 @as_scoped_view(base=ScopedExportView)
-def export_units(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_units(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return _export(request, fmt, "units")
 
 

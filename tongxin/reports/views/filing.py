@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -233,7 +234,9 @@ class FileView(ScopedView):
         if not matches:
             raise Http404(_("找不到该报送任务，或您无权查看"))
         self.assignment = matches[0]
-        self.version = self.assignment.form.latest_version()
+        version = self.assignment.form.latest_version()
+        assert version is not None, "define_form always creates version 1"
+        self.version = version
         self.today = timezone.localdate()
         return self.assignment
 
@@ -323,7 +326,7 @@ def revision_rows(report: Report) -> list[dict]:
     fields = {f["key"]: f for f in report.form_version.fields}
     rows, before = [], None
     for rev in report.revisions.select_related("filed_by").order_by("number"):
-        changed = [] if before is None else [
+        changed: list[dict[str, Any]] = [] if before is None else [
             {"label": label(fields[k]) if k in fields else k,
              "old": display(fields.get(k, {"type": "text"}), before.get(k)),
              "new": display(fields.get(k, {"type": "text"}), rev.values.get(k))}

@@ -55,7 +55,7 @@ def _pick_assignment(request, today: dt.date) -> Assignment | None:
 
 
 def _pick_region(request, tops: list[Region]) -> Region:
-    return scope.region_from_request(request, default=tops[0])
+    return scope.region_from_request(request, default=tops[0]) or tops[0]  # never blank: it has a default
 
 
 def _pick_day(request, assignment: Assignment | None, today: dt.date) -> dt.date:
