@@ -108,7 +108,7 @@ class AssignmentForm(forms.Form):
         label=gettext_lazy("结束日期"), widget=small(forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     )
 
-    def __init__(self, *args, issuers: list[Unit], **kwargs):
+    def __init__(self, *args: Any, issuers: list[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.issuers = issuers
         issuer_field = cast(forms.ModelChoiceField, self.fields["issuer"])

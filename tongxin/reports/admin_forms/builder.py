@@ -54,7 +54,7 @@ class FormMetaForm(forms.Form):
         label=gettext_lazy("说明"), required=False, widget=small(forms.Textarea(attrs={"rows": 2}))
     )
 
-    def __init__(self, *args, editing: Form | None = None, **kwargs):
+    def __init__(self, *args: Any, editing: Form | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.editing = editing
         if editing is not None:
