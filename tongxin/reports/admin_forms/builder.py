@@ -329,6 +329,8 @@ class RuleRowForm(forms.Form):
     )
     original = forms.CharField(required=False, widget=forms.HiddenInput())
 
+    caret: dict[str, str] | None = None  # where the typed rule stops parsing, set by the builder page
+
     def definition_rule(self) -> dict:
         d = self.cleaned_data
         new = {"expr": d["expr"].strip(), "message": d["message"].strip()}

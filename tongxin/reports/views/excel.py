@@ -8,6 +8,7 @@ full error table (status 400), never a 500; a user who files for no unit gets 40
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -21,7 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit
+from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedExportView, ScopedRegionView, as_scoped_view
+from tongxin.core.xlsx import ImportResult
+from tongxin.regions.models import Region
 from tongxin.reports import excel, queries, services
 from tongxin.reports.models import Assignment
 from tongxin.units import scope
@@ -55,7 +59,7 @@ def _query(assignment: Assignment, day: dt.date, region_code: str | None = None)
     return urlencode(params)
 
 
-def _require_filer(user) -> None:
+def _require_filer(user: Actor) -> None:
     s = scope.scope_of(user)
     if not s.prefixes.get(scope.FILE) and not s.units.get(scope.FILE):
         raise PermissionDenied(_("您的角色不能报送报告"))
@@ -84,12 +88,12 @@ def batch_template(request: HttpRequest) -> HttpResponseBase:
 
 
 class BatchUploadView(ScopedRegionView):
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             _require_filer(request.user)
         return super().dispatch(request, *args, **kwargs)
 
-    def _context(self, request):
+    def _context(self, request: HttpRequest) -> tuple[Assignment | None, Region | None, dt.date | None, str]:
         raw = request.GET.get("assignment")
         if not raw:
             return None, None, None, ""
@@ -109,7 +113,7 @@ class BatchUploadView(ScopedRegionView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         assignment, region, day, problem = self._context(request)
-        if assignment is None or problem:
+        if assignment is None or region is None or day is None or problem:  # all three come with no problem
             return self.page(request, assignment=assignment, region=region, problem=problem or _("请先选择报送任务"),
                              status=400)
         form = BatchUploadForm(request.POST, request.FILES)
@@ -129,8 +133,9 @@ class BatchUploadView(ScopedRegionView):
         except NoReverseMatch:
             return redirect(f"{reverse('reports:batch-upload')}?{query}")
 
-    def page(self, request, *, assignment=None, region=None, day=None, form=None, result=None, problem="",
-             status=200) -> HttpResponse:
+    def page(self, request: HttpRequest, *, assignment: Assignment | None = None, region: Region | None = None,
+             day: dt.date | None = None, form: BatchUploadForm | None = None, result: ImportResult | None = None,
+             problem: str = "", status: int = 200) -> HttpResponse:
         errors = result.errors if result else []
         choices = list(queries.visible_assignments(request.user).filter(is_active=True)
                        .order_by("-start_date", "name"))
