@@ -85,6 +85,7 @@ def define_form(actor: Actor, *, code: str, name: str, definition: Any, name_en:
     (core.versioning.define_version: validated, versioned only by whom units.scope.may_version admits, audited)."""
     if actor is not None and not scope.has_role(actor, *FORM_ADMINS):
         raise PermissionDenied(_("只有管理员和业务人员可以定义报表"))
+    # define_version answers with the base version type; for definition_model=Form that is a FormVersion.
     return cast(FormVersion, define_version(
         actor, definition_model=Form, code=code, name=name, definition=definition, validate=validate_definition,
         may_version=lambda form: scope.may_version(actor, form.first_version(),
