@@ -7,5 +7,5 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = _("账号")
 
-    def ready(self):
+    def ready(self) -> None:
         from tongxin.accounts import signals  # noqa: F401  (connects the sign-in audit receivers)

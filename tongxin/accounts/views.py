@@ -1,11 +1,14 @@
 """Sign-in and sign-out pages, and the API token endpoint."""
 
+from typing import Any
+
 from django.contrib.auth import views as auth_views
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.core import audit
@@ -29,7 +32,7 @@ class TokenView(ObtainAuthToken):
                                                    "password": serializers.CharField()}),
         responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
     )
-    def post(self, request, *args, **kwargs):
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from stdnum.cn import uscc
@@ -32,6 +32,9 @@ from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
 from tongxin.units.models import Kind, Membership, Unit
 from tongxin.units.services import create_unit, grant_role
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 MOBILE_PREFIXES = ("130", "133", "135", "136", "137", "138", "139", "150", "151", "152", "158", "159",
                    "180", "182", "186", "187", "188", "189")
@@ -61,7 +64,7 @@ def contact(name: str) -> str:
 
 
 class _Builder:
-    def __init__(self, stdout: TextIO | None) -> None:
+    def __init__(self, stdout: SupportsWrite[str] | None) -> None:
         self.stdout = stdout
         self.created: Counter[str] = Counter()
         self.regions = {r.code: r for r in Region.objects.filter(in_subtree("code", "43"))}
@@ -134,7 +137,7 @@ class _Builder:
         return len(story.LOGINS)
 
 
-def build_demo(stdout: TextIO | None = None) -> dict[str, int]:
+def build_demo(stdout: SupportsWrite[str] | None = None) -> dict[str, int]:
     """Create the Hunan demo's divisions, units, logins, roles, daily reports, inspections and ledger;
     a no-op when they exist already.
 
@@ -155,9 +158,9 @@ def build_demo(stdout: TextIO | None = None) -> dict[str, int]:
         b.say(f"社会组织及其他单位：{counts['organisations']} 个（含会员企业 {members} 家）")
         counts["users"] = b.logins()
         b.say(f"演示账号：{counts['users']} 个")
-        homes = [b.units[(story.NANXIAN, h.name)] for h in story.NANXIAN_HOMES]
-        homes += [b.units[(region, h.name)] for region, hs in story.COUNTY_HOMES.items() for h in hs]
-        counts.update(reports.file_reports(homes))
+        filers = [b.units[(story.NANXIAN, h.name)] for h in story.NANXIAN_HOMES]
+        filers += [b.units[(region, h.name)] for region, hs in story.COUNTY_HOMES.items() for h in hs]
+        counts.update(reports.file_reports(filers))
         b.say(f"日报：{story.REPORT_NAME}（{story.REPORT_START} 至 {story.REPORT_END}）{counts['reports']} 份，"
               f"本次报送 {counts['reports_filed']} 份")
         nanxian_homes = {h.name: b.units[(story.NANXIAN, h.name)] for h in story.NANXIAN_HOMES}

@@ -137,13 +137,14 @@ class _Story:
             failing = problem is not None and problem.item == item["key"]
             attachments = [photo("problem" if failing else "site", user, home, now)] if (
                 failing or item["type"] == "photo") else []
+            note = problem.note if failing and problem is not None else ""
             if item["type"] == "number":
-                value = problem.value if failing else str(rng.randint(10, 30))
+                value = problem.value if failing and problem is not None else str(rng.randint(10, 30))
                 services.answer(user, inspection, item_key=item["key"], value=value,
-                                note=problem.note if failing else "", attachments=attachments, now=now)
+                                note=note, attachments=attachments, now=now)
             else:
                 services.answer(user, inspection, item_key=item["key"], result="fail" if failing else "pass",
-                                note=problem.note if failing else "", attachments=attachments, now=now)
+                                note=note, attachments=attachments, now=now)
         finished = started + dt.timedelta(minutes=ANSWER_MINUTES * (len(items) + 2))
         summary = "各项措施落实到位，未发现问题"
         if problem is not None:
@@ -170,7 +171,8 @@ class _Story:
         """Take the entry of `problem` through the steps it has not taken yet."""
         finding = next(f for f in Finding.objects.filter(inspection=inspection).select_related("entry")
                        if problem.item in f.item_keys)
-        entry: LedgerEntry = finding.entry
+        entry = finding.entry
+        assert entry is not None, "finishing the inspection put the finding on the ledger"
         taken = entry.transitions.exclude(name__in=("open", "fix_on_spot")).count()
         for step in problem.steps[taken:]:
             user = self.users[step.username]

@@ -69,7 +69,8 @@ def _widget(field: dict) -> forms.Widget:
 class ReportForm(forms.Form):
     """One input per field of `definition`; `initial_values` are stored values (e.g. carried from yesterday)."""
 
-    def __init__(self, definition: dict, *args, initial_values: dict | None = None, **kwargs):
+    def __init__(self, definition: dict[str, Any], *args: Any, initial_values: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.definition = definition
         self.specs = {f["key"]: f for f in definition["fields"]}
@@ -121,7 +122,7 @@ def as_value(value: Any) -> str:
 class CorrectionForm(ReportForm):
     """The report's fields pre-filled with its current values, plus why it is corrected."""
 
-    def __init__(self, definition: dict, *args, **kwargs):
+    def __init__(self, definition: dict[str, Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(definition, *args, **kwargs)
         self.fields[REASON] = forms.CharField(
             label=gettext_lazy("更正原因"), required=False, max_length=200,

@@ -16,9 +16,11 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any, TypeAlias
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.reports.definition import label
@@ -29,6 +31,9 @@ from tongxin.units import scope
 from tongxin.units.models import Kind, Unit, UnitPeriod, in_service_q
 
 TREND_DAYS = 14
+
+# {key: {day: (total, count)}}: what `figures` reads from the roll-ups.
+Series: TypeAlias = dict[str, dict[dt.date, tuple[Decimal, int]]]
 
 
 @dataclass
@@ -58,7 +63,7 @@ class CompletenessTable:
     rows: list[Completeness] = field(default_factory=list)
 
 
-def visible_assignments(user) -> QuerySet[Assignment]:
+def visible_assignments(user: Actor) -> QuerySet[Assignment]:
     """Assignments issued by bureaus the user sees, or aimed at the user's area (scope.reaching)."""
     issued = scope.restrict(Assignment.objects.all(), user)
     return (issued | Assignment.objects.filter(scope.reaching(user))).select_related(
@@ -134,7 +139,7 @@ def missing_units(assignment: Assignment, region: Region, day: dt.date) -> Query
             .select_related("region").order_by("region_code_then", "name"))
 
 
-def figures(assignment: Assignment, region: Region, days: list[dt.date], keys: list[str]) -> dict:
+def figures(assignment: Assignment, region: Region, days: list[dt.date], keys: list[str]) -> Series:
     """{key: {day: (total, count)}} from the roll-ups for one region."""
     out: dict[str, dict[dt.date, tuple[Decimal, int]]] = defaultdict(dict)
     for r in FieldRollup.objects.filter(assignment=assignment, region_code=region.code, key__in=keys,
@@ -152,7 +157,7 @@ def last_case_day(assignment: Assignment, region: Region, day: dt.date, keys: li
 
 # --- the overview ------------------------------------------------------------------------------
 
-def default_assignment(user, today: dt.date) -> Assignment | None:
+def default_assignment(user: Actor, today: dt.date) -> Assignment | None:
     """The user's most recent active assignment: one running today first, else the latest started."""
     active = visible_assignments(user).filter(is_active=True)
     running = active.filter(start_date__lte=today, end_date__gte=today).order_by("-start_date", "-pk").first()
@@ -228,11 +233,11 @@ class KeyFigure:
         return self.value - self.previous
 
 
-def _field(definition: dict, key: str) -> dict:
+def _field(definition: dict[str, Any], key: str) -> dict[str, Any]:
     return next((f for f in definition.get("fields", []) if f.get("key") == key), {"key": key, "label": key})
 
 
-def key_figures(definition: dict, series: dict, day: dt.date) -> list[KeyFigure]:
+def key_figures(definition: dict[str, Any], series: Series, day: dt.date) -> list[KeyFigure]:
     """The form's key figures on `day` and the day before, from `figures(...)` output covering both days."""
     yesterday = day - dt.timedelta(days=1)
     out = []
@@ -255,7 +260,7 @@ class DerivedFigure:
     denominator: Decimal | None = None
 
 
-def _term(series: dict, day: dt.date, key: str, other: str) -> Decimal | None:
+def _term(series: Series, day: dt.date, key: str, other: str) -> Decimal | None:
     """A ratio's side: the sum of `key` on `day`, or — for "@count" — how many reports gave `other`."""
     if key == "@count":
         cell = series.get(other, {}).get(day)
@@ -264,7 +269,7 @@ def _term(series: dict, day: dt.date, key: str, other: str) -> Decimal | None:
     return cell[0] if cell else None
 
 
-def derived_keys(definition: dict) -> list[str]:
+def derived_keys(definition: dict[str, Any]) -> list[str]:
     """The fields the derived figures read (to fetch them with the key figures in one query)."""
     keys: list[str] = []
     for fig in definition.get("figures", []):
@@ -273,8 +278,8 @@ def derived_keys(definition: dict) -> list[str]:
     return keys
 
 
-def derived_figures(assignment: Assignment, region: Region, day: dt.date, definition: dict,
-                    series: dict) -> list[DerivedFigure]:
+def derived_figures(assignment: Assignment, region: Region, day: dt.date, definition: dict[str, Any],
+                    series: Series) -> list[DerivedFigure]:
     """Ratios (sum over sum, or over the count of reports for "@count") and streaks on `day`.
 
     A streak counts the days without a case up to `day`: from the day after the last day any of

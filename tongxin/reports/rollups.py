@@ -15,6 +15,7 @@ region (today's filing counts where the unit now is).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,7 @@ from django.dispatch import receiver
 
 from tongxin.regions.queries import chain as region_chain
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report
-from tongxin.units.models import UnitPeriod, in_service_q
+from tongxin.units.models import Unit, UnitPeriod, in_service_q
 from tongxin.units.signals import unit_moved
 
 
@@ -43,7 +44,8 @@ def numeric(value: Any) -> Decimal | None:
         return None
 
 
-def _upsert(model, conflict: list[str], rows: list[dict[str, Any]], add: list[str]) -> None:
+def _upsert(model: type[FieldRollup] | type[FilingRollup], conflict: list[str], rows: list[dict[str, Any]],
+            add: list[str]) -> None:
     """Insert `rows`, or add their `add` columns to the rows already there — one statement.
 
     Raw SQL because the ORM has no "increment on conflict"; `INSERT … ON CONFLICT … DO UPDATE`
@@ -173,7 +175,7 @@ def _contribution(report: Report, codes: list[str], sign: int) -> None:
             ["on_time", "late", "zero"])
 
 
-def relocate(unit_id: int, old_code: str, new_code: str, since) -> int:
+def relocate(unit_id: int, old_code: str, new_code: str, since: dt.date) -> int:
     """Carry the roll-ups of a unit's reports for days from `since` on from `old_code` to `new_code`.
 
     Regions both chains share (the province, a common city) keep their rows as they are. Returns
@@ -190,6 +192,7 @@ def relocate(unit_id: int, old_code: str, new_code: str, since) -> int:
 
 
 @receiver(unit_moved, dispatch_uid="reports.rollups.follow_moved_unit")
-def _follow_moved_unit(sender, *, unit, old_region_code: str, new_region_code: str, day, **kwargs: Any) -> None:
+def _follow_moved_unit(sender: Any, *, unit: Unit, old_region_code: str, new_region_code: str, day: dt.date,
+                       **kwargs: Any) -> None:
     """A unit moved: its reports from the move's day on count in the new region."""
     relocate(unit.pk, old_region_code, new_region_code, day)

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit
+from tongxin.core.types import Actor
 from tongxin.core.versioning import define_version
 from tongxin.ledger import queries as ledger_queries
 from tongxin.ledger import services as ledger_services
@@ -31,6 +32,9 @@ from tongxin.reports.definition import clean_values, validate_definition, zero_v
 from tongxin.reports.models import Assignment, Form, FormVersion, IdempotencyKey, Report, Revision
 from tongxin.units import scope
 from tongxin.units.models import Kind, Role, Unit
+
+if TYPE_CHECKING:
+    from tongxin.accounts.models import User
 
 FORM_ADMINS = frozenset({Role.OFFICER, Role.LEADER})  # officers, never the separated administrators
 
@@ -51,7 +55,7 @@ def is_due(assignment: Assignment, day: dt.date) -> bool:
     return assignment.frequency == Assignment.Frequency.DAILY or day.weekday() == assignment.weekday
 
 
-def expected_units_q(assignment: Assignment):
+def expected_units_q(assignment: Assignment) -> Q:
     """A filter on units: those that must file this assignment (kind, region subtree, active)."""
     q = in_subtree("region_id", assignment.region.prefix) & ~Q(kind=Kind.BUREAU)
     if assignment.unit_kinds:
@@ -75,28 +79,29 @@ def expects(assignment: Assignment, unit: Unit) -> bool:
 
 # --- forms -------------------------------------------------------------------------------------
 
-def define_form(actor, *, code: str, name: str, definition: Any, name_en: str = "",
+def define_form(actor: Actor, *, code: str, name: str, definition: Any, name_en: str = "",
                 description: str = "") -> FormVersion:
     """Create a form or add a new version of it; earlier versions and the reports filed on them stay as they were
     (core.versioning.define_version: validated, versioned only by whom units.scope.may_version admits, audited)."""
     if actor is not None and not scope.has_role(actor, *FORM_ADMINS):
         raise PermissionDenied(_("只有管理员和业务人员可以定义报表"))
-    return define_version(
+    # define_version answers with the base version type; for definition_model=Form that is a FormVersion.
+    return cast(FormVersion, define_version(
         actor, definition_model=Form, code=code, name=name, definition=definition, validate=validate_definition,
         may_version=lambda form: scope.may_version(actor, form.first_version(),
                                                    Unit.objects.filter(issued_assignments__form=form)),
         refused=_("该报表已由其他单位使用，只有系统管理员或下达这些报送任务的单位可以修改"),
-        name_en=name_en, description=description)
+        name_en=name_en, description=description))
 
 
-def export_form(version: FormVersion) -> dict:
+def export_form(version: FormVersion) -> dict[str, Any]:
     """The form as JSON, ready for `import_form` on another system."""
     form = version.form
     return {"code": form.code, "name": form.name, "name_en": form.name_en, "description": form.description,
             "version": version.number, "definition": version.definition}
 
 
-def import_form(actor, data: Any) -> FormVersion:
+def import_form(actor: Actor, data: Any) -> FormVersion:
     if not isinstance(data, dict) or not isinstance(data.get("code"), str) or not data.get("code"):
         raise ValidationError({"code": [_("JSON 中缺少报表代码 code")]})
     return define_form(actor, code=data["code"], name=str(data.get("name", "")), definition=data.get("definition"),
@@ -106,7 +111,7 @@ def import_form(actor, data: Any) -> FormVersion:
 # --- assignments -------------------------------------------------------------------------------
 
 @transaction.atomic
-def create_assignment(actor, *, form: Form, issuer: Unit, region: Region, name: str, deadline: dt.time,
+def create_assignment(actor: Actor, *, form: Form, issuer: Unit, region: Region, name: str, deadline: dt.time,
                       start_date: dt.date, end_date: dt.date, unit_kinds: list[str] | None = None,
                       frequency: str = Assignment.Frequency.DAILY, weekday: int | None = None) -> Assignment:
     """A bureau asks the units of a region subtree to file a form, daily or weekly, by a local deadline."""
@@ -144,19 +149,25 @@ class Filing:
     created: bool  # False when an Idempotency-Key replayed an earlier filing
 
 
-def _check_filer(actor, unit: Unit) -> None:
+def _check_filer(actor: Actor, unit: Unit) -> None:
     scope.require(actor, unit, scope.FILE, _("您的角色不能为该单位报送"))
+
+
+def _filer(actor: Actor) -> User | None:
+    """The actor as the user a revision or key points to: None (the system) or a user `_check_filer` admitted
+    (scope admits no anonymous user), so the base-user type of `Actor` is our User here."""
+    return cast("User | None", actor)
 
 
 MAX_KEY_LENGTH = 100
 
 
-def _replay(actor, key: str | None, assignment: Assignment, unit: Unit, day: dt.date) -> Filing | None:
+def _replay(actor: Actor, key: str | None, assignment: Assignment, unit: Unit, day: dt.date) -> Filing | None:
     if not key or actor is None:
         return None
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationError({"idempotency_key": [_("Idempotency-Key 不能超过 %(n)s 个字符") % {"n": MAX_KEY_LENGTH}]})
-    seen = IdempotencyKey.objects.select_related("report").filter(user=actor, key=key).first()
+    seen = IdempotencyKey.objects.select_related("report").filter(user=_filer(actor), key=key).first()
     if seen is None:
         return None
     report = seen.report
@@ -165,20 +176,20 @@ def _replay(actor, key: str | None, assignment: Assignment, unit: Unit, day: dt.
     return Filing(report, report.revisions.get(number=seen.revision_number), created=False)
 
 
-def _remember(actor, key: str | None, report: Report, number: int) -> None:
+def _remember(actor: Actor, key: str | None, report: Report, number: int) -> None:
     if key and actor is not None:
-        IdempotencyKey.objects.create(user=actor, key=key, report=report, revision_number=number)
+        IdempotencyKey.objects.create(user=cast("User", actor), key=key, report=report, revision_number=number)
 
 
-def previous_values(assignment: Assignment, unit: Unit, day: dt.date) -> dict | None:
+def previous_values(assignment: Assignment, unit: Unit, day: dt.date) -> dict[str, Any] | None:
     """The most recent earlier report's values for this unit (for pre-filling and zero reports)."""
     report = Report.objects.filter(assignment=assignment, unit=unit, day__lt=day).order_by("-day").first()
     return report.values if report else None
 
 
-def submit_report(actor, *, assignment: Assignment, unit: Unit, day: dt.date, values: dict[str, Any] | None = None,
-                  zero: bool = False, source: str = Report.Source.WEB, idempotency_key: str | None = None,
-                  now: dt.datetime | None = None) -> Filing:
+def submit_report(actor: Actor, *, assignment: Assignment, unit: Unit, day: dt.date,
+                  values: dict[str, Any] | None = None, zero: bool = False, source: str = Report.Source.WEB,
+                  idempotency_key: str | None = None, now: dt.datetime | None = None) -> Filing:
     """File a unit's report for a day: validated against the form version in force, marked late
     after the local deadline, rolled up at once. A second filing for the same day is refused
     (use `correct_report`), except the replay of the same Idempotency-Key, which returns the first."""
@@ -193,7 +204,8 @@ def submit_report(actor, *, assignment: Assignment, unit: Unit, day: dt.date, va
         raise ValidationError({"day": [_("该单位当日已报送；如需更正，请提交修订并说明原因")]}) from None
 
 
-def _submit(actor, assignment, unit, day, values, zero, source, key, now) -> Filing:
+def _submit(actor: Actor, assignment: Assignment, unit: Unit, day: dt.date, values: dict[str, Any], zero: bool,
+            source: str, key: str | None, now: dt.datetime | None) -> Filing:
     _check_filer(actor, unit)
     replay = _replay(actor, key, assignment, unit, day)
     if replay is not None:
@@ -214,6 +226,7 @@ def _submit(actor, assignment, unit, day, values, zero, source, key, now) -> Fil
     if Report.objects.filter(assignment=assignment, unit=unit, day=day).exists():
         raise ValidationError({"day": [_("该单位当日已报送；如需更正，请提交修订并说明原因")]})
     version = assignment.form.latest_version()
+    assert version is not None, "define_form always creates version 1"
     raw = dict(values)
     if zero:
         previous = previous_values(assignment, unit, day)
@@ -228,14 +241,14 @@ def _submit(actor, assignment, unit, day, values, zero, source, key, now) -> Fil
         is_late=now > deadline_of(assignment, day), first_filed_at=now, updated_at=now,
     )
     revision = Revision.objects.create(report=report, number=1, values=clean, is_zero=zero, source=source,
-                                       filed_by=actor, filed_at=now)
+                                       filed_by=_filer(actor), filed_at=now)
     rollups.apply_change(report, version.numeric_keys(), None, clean, first_filing=True, was_zero=False)
     _remember(actor, key, report, 1)
     audit.record_change(actor, report, None, unit=unit)
     return Filing(report, revision, created=True)
 
 
-def correct_report(actor, report: Report, *, values: dict[str, Any], reason: str,
+def correct_report(actor: Actor, report: Report, *, values: dict[str, Any], reason: str,
                    source: str = Report.Source.WEB, idempotency_key: str | None = None,
                    now: dt.datetime | None = None) -> Filing:
     """A new revision of a filed report (who, when, why); everyone then sees the corrected figures."""
@@ -258,7 +271,8 @@ def correct_report(actor, report: Report, *, values: dict[str, Any], reason: str
         locked.updated_at = now
         locked.save()
         revision = Revision.objects.create(report=locked, number=locked.revision_count, values=clean, is_zero=False,
-                                           reason=reason.strip()[:200], source=source, filed_by=actor, filed_at=now)
+                                           reason=reason.strip()[:200], source=source, filed_by=_filer(actor),
+                                           filed_at=now)
         rollups.apply_change(locked, locked.form_version.numeric_keys(), old_values, clean, first_filing=False,
                              was_zero=was_zero)
         _remember(actor, idempotency_key, locked, revision.number)
@@ -269,7 +283,7 @@ def correct_report(actor, report: Report, *, values: dict[str, Any], reason: str
 # --- reminders ---------------------------------------------------------------------------------
 
 @transaction.atomic
-def remind_missing(actor, *, assignment: Assignment, region: Region, day: dt.date) -> int:
+def remind_missing(actor: Actor, *, assignment: Assignment, region: Region, day: dt.date) -> int:
     """催报: notify the reporters and managers of every unit in `region` that has not filed for `day`.
 
     Returns how many units were reminded. The officer must be able to file for the region.
@@ -306,12 +320,12 @@ def problems_in(report: Report) -> str:
     return str(report.values.get(PROBLEMS_FIELD) or "").strip()
 
 
-def may_raise_entry(actor, report: Report) -> bool:
+def may_raise_entry(actor: Actor, report: Report) -> bool:
     """An officer of a bureau above the report's unit (filing rights by region: not the unit's own staff)."""
     return actor is not None and scope.scope_of(actor).covers_region(report.unit.region_id, mode=scope.FILE)
 
 
-def raise_entry(actor, report: Report, *, category: str, severity: str, deadline: dt.date, description: str,
+def raise_entry(actor: Actor, report: Report, *, category: str, severity: str, deadline: dt.date, description: str,
                 required_measure: str = "", responsible_person: str = "", responsible_phone: str = "",
                 again: bool = False, now: dt.datetime | None = None) -> LedgerEntry:
     """挂账 from a daily report: a problem the report names under 发现的问题 goes onto the ledger as an

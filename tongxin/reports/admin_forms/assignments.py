@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -14,6 +15,9 @@ from tongxin.regions.queries import in_subtree
 from tongxin.reports.admin_forms.widgets import small
 from tongxin.reports.models import Assignment, Form
 from tongxin.units.models import Category, Kind, Unit
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 WEEKDAYS = [
     (0, gettext_lazy("周一")),
@@ -41,13 +45,13 @@ def region_groups(issuers: list[Unit]) -> list[dict]:
     return groups
 
 
-def unit_kind_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+def unit_kind_choices() -> list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]]:
     """Every kind that can file, grouped by category (institutions first)."""
     from tongxin.units.models import KIND_CATEGORY
 
-    groups = []
+    groups: list[tuple[StrOrPromise, list[tuple[str, StrOrPromise]]]] = []
     for category in (Category.INSTITUTION, Category.SOCIAL_ORG, Category.OUTSIDE):
-        kinds = [(k.value, k.label) for k in Kind if KIND_CATEGORY[k] == category]
+        kinds: list[tuple[str, StrOrPromise]] = [(k.value, k.label) for k in Kind if KIND_CATEGORY[k] == category]
         groups.append((category.label, kinds))
     return groups
 
@@ -104,11 +108,12 @@ class AssignmentForm(forms.Form):
         label=gettext_lazy("结束日期"), widget=small(forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     )
 
-    def __init__(self, *args, issuers: list[Unit], **kwargs):
+    def __init__(self, *args: Any, issuers: list[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.issuers = issuers
-        self.fields["issuer"].queryset = Unit.objects.filter(pk__in=[u.pk for u in issuers]).order_by("region_id")
-        self.fields["unit_kinds"].choices = unit_kind_choices()
+        issuer_field = cast(forms.ModelChoiceField, self.fields["issuer"])
+        issuer_field.queryset = Unit.objects.filter(pk__in=[u.pk for u in issuers]).order_by("region_id")
+        cast(forms.MultipleChoiceField, self.fields["unit_kinds"]).choices = unit_kind_choices()
         self.fields["unit_kinds"].initial = [Kind.ELDERLY_CARE]
         self.fields["start_date"].initial = timezone.localdate()
         if issuers:
@@ -121,8 +126,9 @@ class AssignmentForm(forms.Form):
             raise forms.ValidationError(_("没有这个区划"))
         return region
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         issuer, region = data.get("issuer"), data.get("region")
         if issuer is not None and region is not None and not region.code.startswith(issuer.region.prefix):
             self.add_error("region", _("报送范围必须在下达单位（%(issuer)s）的辖区内") % {"issuer": issuer.name})

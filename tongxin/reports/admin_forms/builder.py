@@ -54,7 +54,7 @@ class FormMetaForm(forms.Form):
         label=gettext_lazy("说明"), required=False, widget=small(forms.Textarea(attrs={"rows": 2}))
     )
 
-    def __init__(self, *args, editing: Form | None = None, **kwargs):
+    def __init__(self, *args: Any, editing: Form | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.editing = editing
         if editing is not None:
@@ -166,8 +166,9 @@ class FieldRowForm(forms.Form):
             self.add_error(name, str(exc))
             return None
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["min_value"], data["max_value"] = self._bound("min"), self._bound("max")
         data["choice_list"] = []
         if data.get("type") == "choice":
@@ -197,7 +198,8 @@ class FieldRowForm(forms.Form):
         """The fixed zero-report value typed as text, in the field's type; None (with an error) if it is not."""
         if kind == "text":
             return text
-        value, problem = None, None
+        value: int | float | bool | str | None = None
+        problem = None
         if not text:
             problem = _("请填写零报告的固定值")
         elif kind in ("int", "decimal"):
@@ -326,6 +328,8 @@ class RuleRowForm(forms.Form):
         label=gettext_lazy("英文提示"), max_length=200, required=False, widget=small(forms.TextInput())
     )
     original = forms.CharField(required=False, widget=forms.HiddenInput())
+
+    caret: dict[str, str] | None = None  # where the typed rule stops parsing, set by the builder page
 
     def definition_rule(self) -> dict:
         d = self.cleaned_data

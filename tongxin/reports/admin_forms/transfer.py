@@ -25,8 +25,9 @@ class ImportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10, "class": "form-control font-monospace small", "spellcheck": "false"}),
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         upload, text = data.get("file"), data.get("text", "")
         if upload:
             if upload.size > MAX_JSON_BYTES:

@@ -8,12 +8,14 @@ object or region outside the caller's scope is a 404; every write goes through s
 key answers 200 with the first result and writes nothing; errors come back field by field.
 """
 
+from rest_framework.routers import BaseRouter
+
 from tongxin.reports.api.figures import CompletenessViewSet, RollupViewSet
 from tongxin.reports.api.filing import ReportViewSet
 from tongxin.reports.api.forms import AssignmentViewSet, FormViewSet
 
 
-def register(router) -> None:
+def register(router: BaseRouter) -> None:
     """Add this app's viewsets to the project's API router."""
     router.register("report-forms", FormViewSet, basename="report-form")
     router.register("assignments", AssignmentViewSet, basename="report-assignment")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -11,6 +13,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, NOT_FOUND, Pagination
@@ -41,7 +44,7 @@ class RollupQuerySerializer(RegionQuerySerializer):
     key = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
                                 help_text=gettext_lazy("只看这些字段（可重复）；不填则返回全部数值字段"))
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["day_from"] > attrs["day_to"]:
             raise ValidationError({"day_to": [_("结束日期不能早于起始日期")]})
         if (attrs["day_to"] - attrs["day_from"]).days + 1 > MAX_ROLLUP_DAYS:
@@ -49,7 +52,8 @@ class RollupQuerySerializer(RegionQuerySerializer):
         return attrs
 
 
-def _resolve(view: ScopedGenericViewSet, request, serializer_class) -> tuple[dict, Assignment, Region]:
+def _resolve(view: ScopedGenericViewSet, request: Request,
+             serializer_class: type[serializers.Serializer]) -> tuple[dict[str, Any], Assignment, Region]:
     """Validated query parameters, the visible assignment and the region in scope (else 400 / 404)."""
     params = serializer_class(data=request.query_params)
     params.is_valid(raise_exception=True)
@@ -98,7 +102,7 @@ class CompletenessViewSet(ScopedGenericViewSet):
 
     @extend_schema(parameters=[CompletenessQuerySerializer],
                    responses={200: CompletenessSerializer, 400: BAD_INPUT, 404: NOT_FOUND})
-    def list(self, request):
+    def list(self, request: Request) -> Response:
         """Expected, on time, late, zero and missing for the region and each child region."""
         v, assignment, region = _resolve(self, request, CompletenessQuerySerializer)
         table = queries.completeness(assignment, region, v["day"])
@@ -108,7 +112,7 @@ class CompletenessViewSet(ScopedGenericViewSet):
     @extend_schema(parameters=[CompletenessQuerySerializer],
                    responses={200: MissingUnitSerializer(many=True), 400: BAD_INPUT, 404: NOT_FOUND})
     @action(detail=False, methods=["get"], pagination_class=Pagination, serializer_class=MissingUnitSerializer)
-    def missing(self, request):
+    def missing(self, request: Request) -> Response:
         """The units of the region that have not filed for the day, with contact person and phone."""
         v, assignment, region = _resolve(self, request, CompletenessQuerySerializer)
         page = self.paginate_queryset(queries.missing_units(assignment, region, v["day"]))
@@ -136,7 +140,7 @@ class RollupViewSet(ScopedGenericViewSet):
 
     @extend_schema(parameters=[RollupQuerySerializer],
                    responses={200: RollupSerializer(many=True), 400: BAD_INPUT, 404: NOT_FOUND})
-    def list(self, request):
+    def list(self, request: Request) -> Response:
         v, assignment, region = _resolve(self, request, RollupQuerySerializer)
         rows = FieldRollup.objects.filter(assignment=assignment, region_code=region.code,
                                           day__gte=v["day_from"], day__lte=v["day_to"])

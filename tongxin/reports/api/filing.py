@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import django_filters
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -10,6 +13,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
@@ -24,6 +28,9 @@ from tongxin.reports.models import Assignment, Report, Revision
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
+if TYPE_CHECKING:
+    from tongxin.accounts.models import User
+
 
 class ReportFilter(django_filters.FilterSet):
     assignment = IdFilter(field_name="assignment_id", label=gettext_lazy("报送任务"))
@@ -36,7 +43,7 @@ class ReportFilter(django_filters.FilterSet):
         model = Report
         fields = ["assignment", "unit", "day", "region", "is_late"]
 
-    def filter_region(self, queryset, name, value):
+    def filter_region(self, queryset: QuerySet[Report], name: str, value: str) -> QuerySet[Report]:
         value = value.strip()
         region = Region.objects.filter(code=value).first() if value.isdigit() and len(value) == 6 else None
         if region is None:
@@ -84,7 +91,7 @@ class CorrectionSerializer(serializers.Serializer):
 
 
 class RevisionSerializer(serializers.ModelSerializer):
-    filed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    filed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     values = serializers.DictField(read_only=True)
 
     class Meta:
@@ -110,10 +117,11 @@ class ReportViewSet(ScopedReadOnlyModelViewSet):
     queryset = Report.objects.select_related("unit", "form_version").order_by("-day", "unit__name", "pk")
     filterset_class = ReportFilter
 
-    def get_serializer_class(self):
-        return {"list": ReportSerializer, "create": FilingSerializer, "correct": CorrectionSerializer,
-                "revisions": RevisionSerializer, "raise_entry": RaiseEntrySerializer}.get(
-                    self.action, ReportDetailSerializer)
+    def get_serializer_class(self) -> type[serializers.BaseSerializer[Any]]:
+        by_action: dict[str | None, type[serializers.BaseSerializer[Any]]] = {
+            "list": ReportSerializer, "create": FilingSerializer, "correct": CorrectionSerializer,
+            "revisions": RevisionSerializer, "raise_entry": RaiseEntrySerializer}
+        return by_action.get(self.action, ReportDetailSerializer)
 
     def _answer(self, filing: services.Filing) -> Response:
         report = Report.objects.select_related("unit", "form_version").get(pk=filing.report.pk)
@@ -122,7 +130,7 @@ class ReportViewSet(ScopedReadOnlyModelViewSet):
 
     @extend_schema(request=FilingSerializer, parameters=[IDEMPOTENCY_HEADER],
                    responses={201: ReportDetailSerializer, 200: REPLAY, 400: BAD_INPUT, 404: NOT_FOUND})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """File a report. After the deadline it is accepted and marked late; one report per unit and day
         (use `correct` to change it)."""
         data = FilingSerializer(data=request.data, context=self.get_serializer_context())
@@ -137,7 +145,7 @@ class ReportViewSet(ScopedReadOnlyModelViewSet):
     @extend_schema(request=CorrectionSerializer, parameters=[IDEMPOTENCY_HEADER],
                    responses={201: ReportDetailSerializer, 200: REPLAY, 400: BAD_INPUT, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], filter_backends=[])
-    def correct(self, request, pk=None):
+    def correct(self, request: Request, pk: str | None = None) -> Response:
         """A new revision (who, when, why); every total then uses the corrected figures."""
         report = self.get_object()
         data = CorrectionSerializer(data=request.data)
@@ -150,7 +158,7 @@ class ReportViewSet(ScopedReadOnlyModelViewSet):
 
     @extend_schema(responses={200: RevisionSerializer(many=True), 404: NOT_FOUND})
     @action(detail=True, methods=["get"], filter_backends=[])
-    def revisions(self, request, pk=None):
+    def revisions(self, request: Request, pk: str | None = None) -> Response:
         """The report's history, first filing first."""
         report = self.get_object()
         page = self.paginate_queryset(report.revisions.select_related("filed_by").order_by("number"))
@@ -159,7 +167,7 @@ class ReportViewSet(ScopedReadOnlyModelViewSet):
     @extend_schema(request=RaiseEntrySerializer,
                    responses={201: LedgerEntryDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], url_path="raise-entry", filter_backends=[])
-    def raise_entry(self, request, pk=None):
+    def raise_entry(self, request: Request, pk: str | None = None) -> Response:
         """挂账 from this report: the problem it names under 发现的问题 goes onto the ledger, with the report as
         its source. For an officer of a bureau above the unit. Raising again from the same report needs
         `again: true` (otherwise 400 naming "again" and the entries already raised)."""

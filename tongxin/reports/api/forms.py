@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
@@ -11,6 +13,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, NOT_FOUND, VisibleIdField
@@ -21,12 +24,15 @@ from tongxin.reports.models import Assignment, Form, FormVersion
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
+if TYPE_CHECKING:
+    from tongxin.accounts.models import User
+
 
 class FormVersionSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="form.code", read_only=True)
     name = serializers.CharField(source="form.name", read_only=True)
     definition = serializers.DictField(read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = FormVersion
@@ -79,7 +85,7 @@ class FormViewSet(ScopedReadOnlyModelViewSet):
     @extend_schema(request=FormImportSerializer,
                    responses={201: FormVersionSerializer, 200: FormVersionSerializer, 400: BAD_INPUT,
                               403: OpenApiResponse(description="Only administrators and officers define forms")})
-    def create(self, request):
+    def create(self, request: Request) -> Response:
         """Import a form as JSON (the export format): a new version when the definition changed (201),
         the latest version as it is otherwise (200). Reports keep the version they were filed against."""
         data = FormImportSerializer(data=request.data)
@@ -92,7 +98,7 @@ class FormViewSet(ScopedReadOnlyModelViewSet):
 
     @extend_schema(responses={200: FormVersionSerializer(many=True), 404: NOT_FOUND})
     @action(detail=True, methods=["get"], filter_backends=[])
-    def versions(self, request, pk=None):
+    def versions(self, request: Request, pk: str | None = None) -> Response:
         """Every version of the form, newest first."""
         form = self.get_object()
         page = self.paginate_queryset(form.versions.select_related("form", "created_by").order_by("-number"))
@@ -116,7 +122,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
                   "frequency", "weekday", "deadline", "start_date", "end_date", "is_active", "created_at"]
         read_only_fields = ["is_active", "created_at"]
 
-    def create(self, validated_data):
+    def create(self, validated_data: dict[str, Any]) -> Assignment:
         return services.create_assignment(self.context["request"].user, **validated_data)
 
 
@@ -130,6 +136,6 @@ class AssignmentViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelViewSet):
 
     @extend_schema(responses={201: AssignmentSerializer, 400: BAD_INPUT, 404: NOT_FOUND,
                               403: OpenApiResponse(description="Only bureau officers issue assignments")})
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Issue an assignment: the units of a region subtree file a form, daily or weekly, by a local deadline."""
         return super().create(request, *args, **kwargs)

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit, xlsx
+from tongxin.core.types import Actor
 from tongxin.core.xlsx import (
     CellMessage,
     ImportResult,
@@ -90,9 +91,10 @@ def template_title(assignment: Assignment, day: dt.date, region: Region) -> str:
     return f"{assignment.form.name}　{day.isoformat()}　{region.full_name()}"
 
 
-def template_response(user, assignment: Assignment, region: Region, day: dt.date) -> FileResponse:
+def template_response(user: Actor, assignment: Assignment, region: Region, day: dt.date) -> FileResponse:
     """The pre-filled batch workbook for the units of `region` the user files for; an “说明” sheet explains it."""
     version = assignment.form.latest_version()
+    assert version is not None, "define_form always creates version 1"
     columns = field_columns(version)
     carry = {c.key for c in columns if c.field.get("carry")}
     units = expected_units(user, assignment, region, mode=scope.FILE)
@@ -219,8 +221,8 @@ class BatchRows(RowHandler[_Plan]):
 
     denied_key = KEY
 
-    def __init__(self, user, assignment: Assignment, day: dt.date, version: FormVersion, columns: list[Column],
-                 now: dt.datetime, filename: str):
+    def __init__(self, user: Actor, assignment: Assignment, day: dt.date, version: FormVersion, columns: list[Column],
+                 now: dt.datetime, filename: str) -> None:
         self.user, self.assignment, self.day, self.version = user, assignment, day, version
         self.columns, self.by_key = columns, {c.key: c for c in columns}
         self.now, self.filename = now, filename
@@ -360,10 +362,11 @@ class BatchRows(RowHandler[_Plan]):
                                                            (FILED, CORRECTED, UNCHANGED, LATE)}})
 
 
-def import_batch(user, assignment: Assignment, day: dt.date, uploaded_file: IO[bytes],
+def import_batch(user: Actor, assignment: Assignment, day: dt.date, uploaded_file: IO[bytes],
                  now: dt.datetime | None = None, *, dry_run: bool = False) -> ImportResult:
     """File or correct the reports in `uploaded_file` for `day`, all of them or none; see the module docstring."""
     version = assignment.form.latest_version()
+    assert version is not None, "define_form always creates version 1"
     spec, columns = batch_spec(version)
     handler = BatchRows(user, assignment, day, version, columns, now or timezone.now(),
                         getattr(uploaded_file, "name", ""))

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.reports import queries, services
@@ -29,7 +30,7 @@ CHUNK = 500
 # --- what the user may ask for ---------------------------------------------------------------------
 
 
-def get_assignment(user, pk: Any) -> Assignment:
+def get_assignment(user: Actor, pk: Any) -> Assignment:
     """One of the assignments the user sees (queries.visible_assignments), or 404."""
     try:
         return queries.visible_assignments(user).get(pk=int(pk))
@@ -37,7 +38,7 @@ def get_assignment(user, pk: Any) -> Assignment:
         raise Http404(_("找不到该记录，或您无权查看")) from None
 
 
-def get_region(user, code: str | None, assignment: Assignment, *, mode: str = scope.READ) -> Region:
+def get_region(user: Actor, code: str | None, assignment: Assignment, *, mode: str = scope.READ) -> Region:
     """The region asked for (default: the user's own, else the assignment's), if the user covers it; else 404
     (a malformed code: 400), through the one resolver, `scope.resolve_region`.
 
@@ -51,7 +52,7 @@ def get_region(user, code: str | None, assignment: Assignment, *, mode: str = sc
     return scope.resolve_region(user, str(code), mode=mode, own_units=mode == scope.FILE)
 
 
-def expected_units(user, assignment: Assignment, region: Region, mode: str = scope.READ) -> QuerySet[Unit]:
+def expected_units(user: Actor, assignment: Assignment, region: Region, mode: str = scope.READ) -> QuerySet[Unit]:
     """The units of `region` the assignment expects that the user covers (in `mode`), by region and name."""
     units = Unit.objects.filter(services.expected_units_q(assignment), in_subtree("region_id", region.prefix))
     return scope.restrict(units, user, mode=mode).select_related("region").order_by("region_id", "name", "pk")

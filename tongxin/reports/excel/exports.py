@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from tongxin.core import xlsx
+from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.reports import queries, services
 from tongxin.reports.definition import label
@@ -60,7 +61,9 @@ def _number(f: dict, total: Decimal) -> Decimal | int:
 def region_table(assignment: Assignment, region: Region, day: dt.date) -> Table:
     """Per child region (plus the region's own units and a total): completeness and the sum of each numeric field."""
     table = queries.completeness(assignment, region, day)
-    numeric = [f for f in assignment.form.latest_version().fields if f["type"] in ("int", "decimal", "bool")]
+    version = assignment.form.latest_version()
+    assert version is not None, "define_form always creates version 1"
+    numeric = [f for f in version.fields if f["type"] in ("int", "decimal", "bool")]
     codes = [region.code, *(r.region.code for r in table.rows)]
     sums: dict[tuple[str, str], Decimal] = {
         (r.region_code, r.key): r.total for r in FieldRollup.objects.filter(
@@ -69,7 +72,7 @@ def region_table(assignment: Assignment, region: Region, day: dt.date) -> Table:
     def line(code: str, name: str, counts: list[int], totals: list[Decimal]) -> list[Any]:
         return [code, name, *counts, *(_number(f, t) for f, t in zip(numeric, totals, strict=True))]
 
-    def counts_of(c) -> list[int]:
+    def counts_of(c: queries.Completeness) -> list[int]:
         return [c.expected, c.on_time, c.late, c.missing]
 
     rows = [line(r.region.code, r.region.name, counts_of(r), [sums.get((r.region.code, f["key"]), Decimal(0))
@@ -105,9 +108,11 @@ def status_of(report: Report | None) -> str:
     return _("零报告") if report.is_zero else _("按时")
 
 
-def unit_table(user, assignment: Assignment, region: Region, day: dt.date) -> Table:
+def unit_table(user: Actor, assignment: Assignment, region: Region, day: dt.date) -> Table:
     """One row per expected unit of `region` in the user's scope: status, filing time and the latest values."""
-    fields = assignment.form.latest_version().fields
+    version = assignment.form.latest_version()
+    assert version is not None, "define_form always creates version 1"
+    fields = version.fields
     units = expected_units(user, assignment, region) if services.is_due(assignment, day) else Unit.objects.none()
 
     def rows() -> Iterator[list[Any]]:

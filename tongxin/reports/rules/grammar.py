@@ -7,10 +7,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 from lark import Lark, Token, Transformer_NonRecursive, UnexpectedCharacters, UnexpectedInput, UnexpectedToken, v_args
 from lark.exceptions import VisitError
+from lark.tree import Meta
 
 from tongxin.reports.rules.tree import (
     MAX_DEPTH,
@@ -81,6 +83,7 @@ def _syntax_error(position: int, detail: str) -> RuleSyntaxError:
 def _unescape(token: Token) -> str:
     def replace_escape(match: re.Match[str]) -> str:
         if match.group(1) not in _ESCAPES:
+            assert token.start_pos is not None  # the lexer places every token it makes
             raise _syntax_error(token.start_pos + match.start() + 1,
                                 _("不支持的转义“%(escape)s”") % {"escape": match.group(0)})
         return _ESCAPES[match.group(1)]
@@ -97,63 +100,64 @@ class _Builder(Transformer_NonRecursive):
         self.source = source
 
     @staticmethod
-    def _depth(meta, depth: int) -> int:
+    def _depth(meta: Meta, depth: int) -> int:
         if depth > MAX_DEPTH:
             raise RuleSyntaxError(_("规则嵌套太深：最多 %(max)s 层") % {"max": MAX_DEPTH}, meta.start_pos + 1)
         return depth
 
-    def _node(self, cls: type[_Node], meta, children: Iterable[_Node], **fields: object) -> _Node:
+    def _node(self, cls: type[_Node], meta: Meta, children: Iterable[_Node], **fields: object) -> _Node:
         depth = self._depth(meta, 1 + max((child.depth for child in children), default=0))
         return cls(text=self.source[meta.start_pos:meta.end_pos], depth=depth, **fields)
 
-    def _chain(self, cls: type[_Node], meta, items: list, **fields: object) -> _Node:
+    def _chain(self, cls: type[_Node], meta: Meta, items: list[Any], **fields: object) -> _Node:
         operands = tuple(item for item in items if isinstance(item, _Node))
         return self._node(cls, meta, operands, operands=operands, **fields)
 
-    def number(self, meta, items: list[Token]) -> _Node:
+    def number(self, meta: Meta, items: list[Token]) -> _Node:
         return self._node(_Literal, meta, (), value=Decimal(items[0]))
 
-    def string(self, meta, items: list[Token]) -> _Node:
+    def string(self, meta: Meta, items: list[Token]) -> _Node:
         return self._node(_Literal, meta, (), value=_unescape(items[0]))
 
-    def constant(self, meta, items: list[Token]) -> _Node:
+    def constant(self, meta: Meta, items: list[Token]) -> _Node:
         return self._node(_Literal, meta, (), value={"true": True, "false": False, "null": None}[items[0]])
 
-    def field(self, meta, items: list[Token]) -> _Node:
+    def field(self, meta: Meta, items: list[Token]) -> _Node:
         return self._node(_Field, meta, (), key=str(items[0]))
 
-    def paren(self, meta, items: list) -> _Node:
+    def paren(self, meta: Meta, items: list[Any]) -> _Node:
         return replace(items[1], depth=self._depth(meta, items[1].depth + 1))
 
-    def unary(self, meta, items: list) -> _Node:
+    def unary(self, meta: Meta, items: list[Any]) -> _Node:
         zero = _Literal(text="0", depth=1, value=Decimal(0))
         return self._node(_Arithmetic, meta, (items[1],), operands=(zero, items[1]), operators=("-",))
 
-    def sum(self, meta, items: list) -> _Node:
+    def sum(self, meta: Meta, items: list[Any]) -> _Node:
         return self._chain(_Arithmetic, meta, items, operators=tuple(str(t) for t in items[1::2]))
 
     product = sum
 
-    def comparison(self, meta, items: list) -> _Node:
+    def comparison(self, meta: Meta, items: list[Any]) -> _Node:
         left, op, right = items
         return self._node(_Comparison, meta, (left, right), op=str(op), left=left, right=right)
 
-    def negation(self, meta, items: list) -> _Node:
+    def negation(self, meta: Meta, items: list[Any]) -> _Node:
         return self._chain(_Logic, meta, items, op="not")
 
-    def conjunction(self, meta, items: list) -> _Node:
+    def conjunction(self, meta: Meta, items: list[Any]) -> _Node:
         return self._chain(_Logic, meta, items, op="and")
 
-    def disjunction(self, meta, items: list) -> _Node:
+    def disjunction(self, meta: Meta, items: list[Any]) -> _Node:
         return self._chain(_Logic, meta, items, op="or")
 
-    def implication(self, meta, items: list) -> _Node:
+    def implication(self, meta: Meta, items: list[Any]) -> _Node:
         return self._chain(_Logic, meta, items, op="->")
 
 
 def _explain(expression: str, error: UnexpectedInput) -> RuleSyntaxError:
     """The parser's complaint in the user's words."""
     if isinstance(error, UnexpectedCharacters):
+        assert error.pos_in_stream is not None  # the lexer says where it stopped
         position, char = error.pos_in_stream + 1, expression[error.pos_in_stream]
         if char in "\"'":
             detail = _("文本缺少结尾的引号")

@@ -9,6 +9,7 @@ import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -171,8 +172,9 @@ class _Arithmetic(_Node):
                 raise RuleTypeError(_not_number(operand, _kind(number)), operand.keys())
         if any(number is None for number in numbers):
             return None
-        result = numbers[0]
-        for op, number in zip(self.operators, numbers[1:], strict=True):
+        decimals = [number for number in numbers if isinstance(number, Decimal)]  # all of them, checked above
+        result = decimals[0]
+        for op, number in zip(self.operators, decimals[1:], strict=True):
             try:
                 result = _ARITHMETIC[op](result, number)
             except decimal.DecimalException:  # division by zero, 0/0, overflow: no value
@@ -187,7 +189,9 @@ class _Arithmetic(_Node):
         return "number"
 
 
-_COMPARISONS: dict[str, Callable[[object, object], bool]] = {
+# Any: the operands are of one comparable kind (_compare_problem refuses the rest), which the
+# signature of operator.lt & co. cannot say of a Value.
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }
 

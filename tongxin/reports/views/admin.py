@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Max, OuterRef, Subquery
-from django.http import Http404, HttpResponse
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
+from django.forms import BaseFormSet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 
+from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedView, as_scoped_view
 from tongxin.reports import admin_forms as af
 from tongxin.reports import rules, services
@@ -32,16 +36,17 @@ from tongxin.units.models import Kind, Unit
 PAGE_SIZE = 25
 
 
-def can_define_forms(user) -> bool:
+def can_define_forms(user: Actor) -> bool:
     return scope.has_role(user, *services.FORM_ADMINS)
 
 
-def _require_form_admin(user) -> None:
+def _require_form_admin(user: Actor) -> None:
     if not can_define_forms(user):
         raise PermissionDenied(_("只有管理员和业务人员可以定义报表"))
 
 
-def _page(request, items):
+def _page(request: HttpRequest, items: QuerySet[Any]) -> tuple[Page[Any], Paginator[Any]]:
+    # Any: the lists set attributes of their own on each object of the page, for the template.
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return page, page.paginator
 
@@ -49,7 +54,7 @@ def _page(request, items):
 # --- forms -------------------------------------------------------------------------------------
 
 @as_scoped_view
-def form_list(request):
+def form_list(request: HttpRequest) -> HttpResponse:
     latest = FormVersion.objects.filter(form=OuterRef("pk")).order_by("-number").values("pk")[:1]
     forms = Form.objects.annotate(latest_pk=Subquery(latest), latest_number=Max("versions__number"),
                                   changed_at=Max("versions__created_at")).order_by("name")
@@ -63,7 +68,7 @@ def form_list(request):
         "object_list": page, "can_create": can_define_forms(request.user)})
 
 
-def _version(form: Form, request) -> FormVersion:
+def _version(form: Form, request: HttpRequest) -> FormVersion:
     wanted = request.GET.get("version")
     versions = form.versions.all()
     if wanted:
@@ -102,24 +107,24 @@ def _zero_text(field: dict) -> str:
 
 
 @as_scoped_view
-def form_detail(request, pk: int):
+def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = get_object_or_404(Form, pk=pk)
     version = _version(form, request)
     types = dict(af.TYPE_CHOICES)
-    fields = [{**f, "type_label": types.get(f.get("type"), f.get("type")), "range": _range(f),
+    fields = [{**f, "type_label": types.get(f.get("type", ""), f.get("type")), "range": _range(f),
                "zero_text": _zero_text(f)} for f in version.fields]
     versions = list(form.versions.select_related("created_by").order_by("-number"))
     filed = dict(scope.restrict(Report.objects.filter(form_version__form=form), request.user)
                  .values_list("form_version__number").annotate(n=Count("pk")))
     for v in versions:
-        v.report_count = filed.get(v.number, 0)
+        v.report_count = filed.get(v.number, 0)  # type: ignore[attr-defined]  # for the template, not a field
     return render(request, "reports/form_detail.html", {
         "form_obj": form, "version": version, "fields": fields, "versions": versions,
         "is_latest": version.number == versions[0].number, "can_edit": can_define_forms(request.user)})
 
 
 @as_scoped_view
-def form_export(request, pk: int):
+def form_export(request: HttpRequest, pk: int) -> HttpResponse:
     form = get_object_or_404(Form, pk=pk)
     version = _version(form, request)
     body = json.dumps(services.export_form(version), ensure_ascii=False, indent=2)
@@ -137,9 +142,9 @@ def _caret(expr: str, position: int) -> dict:
     return {"before": expr[:i], "at": expr[i:i + 1] or " ", "after": expr[i + 1:], "pad": pad}
 
 
-def _row_errors(formset, what: str) -> list[str]:
+def _row_errors(formset: BaseFormSet[Any], what: str) -> list[str]:
     """Each row's own errors, for the summary at the top (the page may be long on a phone)."""
-    out = []
+    out: list[str] = []
     for n, row in enumerate(formset.forms, start=1):
         name = str(row["key"].value() or "") if "key" in row.fields else ""
         where = (_("%(what)s %(n)s（%(key)s）") if name else _("%(what)s %(n)s")) % {"what": what, "n": n, "key": name}
@@ -149,7 +154,8 @@ def _row_errors(formset, what: str) -> list[str]:
     return out
 
 
-def _build_definition(base: dict, field_rows, rule_rows) -> dict:
+def _build_definition(base: dict[str, Any], field_rows: Iterable[af.FieldRowForm],
+                      rule_rows: Iterable[af.RuleRowForm]) -> dict[str, Any]:
     definition = {k: v for k, v in base.items() if k not in ("fields", "rules")}
     definition["fields"] = [f.definition_field() for f in field_rows]
     rule_list = [r.definition_rule() for r in rule_rows]
@@ -165,7 +171,7 @@ def _build_definition(base: dict, field_rows, rule_rows) -> dict:
     return definition
 
 
-def _figure_fields(fig) -> set:
+def _figure_fields(fig: Any) -> set[str | None]:
     if not isinstance(fig, dict):
         return {None}
     if fig.get("kind") == "ratio":
@@ -173,7 +179,7 @@ def _figure_fields(fig) -> set:
     return set(fig.get("fields") or [None])
 
 
-def _mark_syntax_errors(rule_rows) -> list[dict]:
+def _mark_syntax_errors(rule_rows: Iterable[af.RuleRowForm]) -> list[dict[str, Any]]:
     """Parse each typed rule (a read, nothing saved) to point at the character where it breaks."""
     found = []
     for n, row in enumerate(rule_rows, start=1):
@@ -186,7 +192,8 @@ def _mark_syntax_errors(rule_rows) -> list[dict]:
     return found
 
 
-def _builder_forms(request, form: Form | None, version: FormVersion | None):
+def _builder_forms(request: HttpRequest, form: Form | None, version: FormVersion | None
+                   ) -> tuple[af.FormMetaForm, BaseFormSet[af.FieldRowForm], BaseFormSet[af.RuleRowForm]]:
     if request.method == "POST":
         initial = {"code": form.code} if form else None
         return (af.FormMetaForm(request.POST, editing=form, initial=initial),
@@ -194,6 +201,7 @@ def _builder_forms(request, form: Form | None, version: FormVersion | None):
     if form is None:
         return (af.FormMetaForm(), af.FieldFormSet(prefix="fields", initial=[{}]),
                 af.RuleFormSet(prefix="rules", initial=[{}]))
+    assert version is not None, "define_form always creates version 1"
     meta = af.FormMetaForm(editing=form, initial={"code": form.code, "name": form.name, "name_en": form.name_en,
                                                   "description": form.description})
     return (meta, af.FieldFormSet(prefix="fields", initial=[af.field_initial(f) for f in version.fields]),
@@ -201,7 +209,7 @@ def _builder_forms(request, form: Form | None, version: FormVersion | None):
 
 
 @as_scoped_view(methods=("get", "post"))
-def form_builder(request, pk: int | None = None):
+def form_builder(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require_form_admin(request.user)
     form = get_object_or_404(Form, pk=pk) if pk is not None else None
     latest = form.latest_version() if form else None
@@ -248,7 +256,7 @@ def _with_carets(errors: list[str], syntax: list[dict]) -> list[dict]:
     return items + [{"text": text, "caret": caret} for text, caret in carets.items()]
 
 
-def _service_errors(exc: ValidationError, meta=None) -> list[str]:
+def _service_errors(exc: ValidationError, meta: af.FormMetaForm | None = None) -> list[str]:
     """Messages of a service's ValidationError; those about a form's own inputs go next to them."""
     out: list[str] = []
     names = {"code": _("报表代码"), "name": _("报表名称"), "name_en": _("英文名称"), "description": _("说明")}
@@ -263,7 +271,7 @@ def _service_errors(exc: ValidationError, meta=None) -> list[str]:
 
 
 @as_scoped_view(methods=("get", "post"))
-def form_import(request):
+def form_import(request: HttpRequest) -> HttpResponse:
     _require_form_admin(request.user)
     form = af.ImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
@@ -290,7 +298,7 @@ def form_import(request):
 
 # --- assignments -------------------------------------------------------------------------------
 
-def issuers_for(user) -> list[Unit]:
+def issuers_for(user: Actor) -> list[Unit]:
     """The bureaus the user may issue assignments for: those they file for, their own first."""
     qs = Unit.objects.filter(kind=Kind.BUREAU, is_active=True).select_related("region")
     return list(scope.restrict(qs, user, mode=scope.FILE).order_by("region__level", "region_id"))
@@ -301,7 +309,7 @@ def _kind_labels(kinds: list[str]) -> str:
     return _("、").join(str(labels.get(k, k)) for k in kinds) or _("除民政部门外的所有单位")
 
 
-def _frequency_text(assignment) -> str:
+def _frequency_text(assignment: Assignment) -> str:
     if assignment.frequency == assignment.Frequency.WEEKLY and assignment.weekday is not None:
         return _("每周（%(day)s）") % {"day": dict(af.WEEKDAYS)[assignment.weekday]}
     return assignment.get_frequency_display()
@@ -310,11 +318,11 @@ def _frequency_text(assignment) -> str:
 class AssignmentListView(ScopedView):
     queryset = Assignment.objects.select_related("form", "issuer", "region")
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponse:
         return assignment_list(request, self.get_queryset())
 
 
-def assignment_list(request, assignments):
+def assignment_list(request: HttpRequest, assignments: QuerySet[Assignment]) -> HttpResponse:
     page, paginator = _page(request, assignments.order_by("-start_date", "name"))
     for a in page:
         a.kinds_text, a.frequency_text = _kind_labels(a.unit_kinds), _frequency_text(a)
@@ -324,7 +332,7 @@ def assignment_list(request, assignments):
 
 
 @as_scoped_view(methods=("get", "post"))
-def assignment_create(request):
+def assignment_create(request: HttpRequest) -> HttpResponse:
     issuers = issuers_for(request.user)
     if not issuers:
         raise PermissionDenied(_("只有民政部门的业务人员可以下达报送任务"))
@@ -352,11 +360,11 @@ def assignment_create(request):
 class AssignmentDetailView(ScopedView):
     queryset = Assignment.objects.select_related("form", "issuer", "region")
 
-    def get(self, request, pk: int):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         return assignment_detail(request, self.get_object())
 
 
-def assignment_detail(request, assignment: Assignment):
+def assignment_detail(request: HttpRequest, assignment: Assignment) -> HttpResponse:
     expected = scope.restrict(Unit.objects.filter(services.expected_units_q(assignment)), request.user).count()
     try:
         overview_url = reverse("reports:overview") + f"?assignment={assignment.pk}"

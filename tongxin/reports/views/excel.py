@@ -8,19 +8,24 @@ full error table (status 400), never a 500; a user who files for no unit gets 40
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit
+from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedExportView, ScopedRegionView, as_scoped_view
+from tongxin.core.xlsx import ImportResult
+from tongxin.regions.models import Region
 from tongxin.reports import excel, queries, services
 from tongxin.reports.models import Assignment
 from tongxin.units import scope
@@ -54,7 +59,7 @@ def _query(assignment: Assignment, day: dt.date, region_code: str | None = None)
     return urlencode(params)
 
 
-def _require_filer(user) -> None:
+def _require_filer(user: Actor) -> None:
     s = scope.scope_of(user)
     if not s.prefixes.get(scope.FILE) and not s.units.get(scope.FILE):
         raise PermissionDenied(_("您的角色不能报送报告"))
@@ -70,7 +75,7 @@ def _check_day(assignment: Assignment, day: dt.date) -> None:
 
 
 @as_scoped_view(base=ScopedExportView)
-def batch_template(request: HttpRequest) -> HttpResponse:
+def batch_template(request: HttpRequest) -> HttpResponseBase:
     _require_filer(request.user)
     assignment = excel.get_assignment(request.user, request.GET.get("assignment"))
     region = excel.get_region(request.user, request.GET.get("region"), assignment, mode=scope.FILE)
@@ -83,12 +88,12 @@ def batch_template(request: HttpRequest) -> HttpResponse:
 
 
 class BatchUploadView(ScopedRegionView):
-    def dispatch(self, request, *args, **kwargs):
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             _require_filer(request.user)
         return super().dispatch(request, *args, **kwargs)
 
-    def _context(self, request):
+    def _context(self, request: HttpRequest) -> tuple[Assignment | None, Region | None, dt.date | None, str]:
         raw = request.GET.get("assignment")
         if not raw:
             return None, None, None, ""
@@ -108,7 +113,7 @@ class BatchUploadView(ScopedRegionView):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         assignment, region, day, problem = self._context(request)
-        if assignment is None or problem:
+        if assignment is None or region is None or day is None or problem:  # all three come with no problem
             return self.page(request, assignment=assignment, region=region, problem=problem or _("请先选择报送任务"),
                              status=400)
         form = BatchUploadForm(request.POST, request.FILES)
@@ -128,8 +133,9 @@ class BatchUploadView(ScopedRegionView):
         except NoReverseMatch:
             return redirect(f"{reverse('reports:batch-upload')}?{query}")
 
-    def page(self, request, *, assignment=None, region=None, day=None, form=None, result=None, problem="",
-             status=200) -> HttpResponse:
+    def page(self, request: HttpRequest, *, assignment: Assignment | None = None, region: Region | None = None,
+             day: dt.date | None = None, form: BatchUploadForm | None = None, result: ImportResult | None = None,
+             problem: str = "", status: int = 200) -> HttpResponse:
         errors = result.errors if result else []
         choices = list(queries.visible_assignments(request.user).filter(is_active=True)
                        .order_by("-start_date", "name"))
@@ -148,7 +154,7 @@ class BatchUploadView(ScopedRegionView):
         }, status=status)
 
 
-def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponse:
+def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponseBase:
     if fmt not in ("xlsx", "csv"):
         raise Http404(_("找不到该页面"))
     assignment = excel.get_assignment(request.user, request.GET.get("assignment"))
@@ -168,12 +174,12 @@ def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponse:
 
 
 @as_scoped_view(base=ScopedExportView)
-def export_regions(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_regions(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return _export(request, fmt, "regions")
 
 
 @as_scoped_view(base=ScopedExportView)
-def export_units(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_units(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return _export(request, fmt, "units")
 
 

@@ -18,17 +18,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import Http404
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedUpdateView, ScopedView
 from tongxin.reports import services
 from tongxin.reports.definition import clean_values, label
@@ -99,13 +101,13 @@ def parse_day(text: str) -> dt.date:
         raise Http404(_("日期格式不正确")) from None
 
 
-def filing_units(user):
+def filing_units(user: Actor) -> QuerySet[Unit]:
     """Active units (not bureaus) the user may file for."""
     return scope.restrict(Unit.objects.filter(is_active=True).exclude(kind=Kind.BUREAU).select_related("region"),
                           user, mode=scope.FILE)
 
 
-def unit_to_file_for(user, unit_id: str) -> Unit:
+def unit_to_file_for(user: Actor, unit_id: str) -> Unit:
     """The unit named in ?unit=: 404 outside the scope, 403 where the user may only read it."""
     unit = scope.get_visible(Unit.objects.select_related("region"), user, pk=unit_id)
     if not scope.scope_of(user).covers(unit, mode=scope.FILE):
@@ -113,7 +115,7 @@ def unit_to_file_for(user, unit_id: str) -> Unit:
     return unit
 
 
-def assignments_for(user, unit: Unit) -> list[Assignment]:
+def assignments_for(user: Actor, unit: Unit) -> list[Assignment]:
     """Active assignments the user sees that expect `unit`, newest period first (one query)."""
     candidates = visible_assignments(user).filter(is_active=True).order_by("-end_date", "name")
     return [a for a in candidates if services.expects(a, unit)]
@@ -124,7 +126,7 @@ def target_day(assignment: Assignment, today: dt.date) -> dt.date:
     return min(today, assignment.end_date)
 
 
-def tasks_for(user, unit: Unit, today: dt.date) -> list[Task]:
+def tasks_for(user: Actor, unit: Unit, today: dt.date) -> list[Task]:
     """What `unit` owes today, each with the last HISTORY_DAYS days, in one read of reports."""
     plans = []
     for a in assignments_for(user, unit):
@@ -170,7 +172,7 @@ def deadline_text(deadline: dt.datetime, today: dt.date) -> str:
 class TodayView(ScopedView):
     template_name = "reports/filing_today.html"
 
-    def get(self, request):
+    def get(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         today = timezone.localdate()
         s = scope.scope_of(user)
@@ -218,7 +220,7 @@ def zero_summary(definition: dict) -> dict:
 class FileView(ScopedView):
     template_name = "reports/filing_form.html"
 
-    def setup_filing(self, request, assignment_id: int, day: str):
+    def setup_filing(self, request: HttpRequest, assignment_id: int, day: str) -> Assignment | None:
         user = request.user
         self.day = parse_day(day)
         unit_id = request.GET.get("unit")
@@ -233,19 +235,21 @@ class FileView(ScopedView):
         if not matches:
             raise Http404(_("找不到该报送任务，或您无权查看"))
         self.assignment = matches[0]
-        self.version = self.assignment.form.latest_version()
+        version = self.assignment.form.latest_version()
+        assert version is not None, "define_form always creates version 1"
+        self.version = version
         self.today = timezone.localdate()
         return self.assignment
 
-    def existing(self, request) -> Report | None:
+    def existing(self, request: HttpRequest) -> Report | None:
         return scope.restrict(Report.objects.filter(assignment=self.assignment, unit=self.unit, day=self.day),
                               request.user).first()
 
-    def already_filed(self, request, report: Report):
+    def already_filed(self, request: HttpRequest, report: Report) -> HttpResponse:
         messages.info(request, _("该单位当日已报送，无需重复报送；如需更正，请点“更正数据”并说明原因。"))
         return redirect("reports:detail", pk=report.pk)
 
-    def blocked(self, request, reason: str, status: int):
+    def blocked(self, request: HttpRequest, reason: str, status: int) -> HttpResponse:
         return render(request, "reports/filing_closed.html", {
             "assignment": self.assignment, "unit": self.unit, "day": self.day, "reason": reason}, status=status)
 
@@ -255,7 +259,8 @@ class FileView(ScopedView):
         carried = {f["key"]: previous.get(f["key"]) for f in self.version.fields if f.get("carry")}
         return ReportForm(self.version.definition, initial_values=carried)
 
-    def render_form(self, request, form: ReportForm, status: int = 200, errors: list[str] | None = None):
+    def render_form(self, request: HttpRequest, form: ReportForm, status: int = 200,
+                    errors: list[str] | None = None) -> HttpResponse:
         deadline = services.deadline_of(self.assignment, self.day)
         previous = services.previous_values(self.assignment, self.unit, self.day)
         return render(request, self.template_name, {
@@ -267,7 +272,7 @@ class FileView(ScopedView):
             "zero": zero_summary(self.version.definition), "has_previous": previous is not None,
         }, status=status)
 
-    def get(self, request, assignment_id: int, day: str):
+    def get(self, request: HttpRequest, assignment_id: int, day: str) -> HttpResponse:
         if self.setup_filing(request, assignment_id, day) is None:
             messages.info(request, _("请先选择要报送的单位"))
             return redirect("reports:today")
@@ -279,7 +284,7 @@ class FileView(ScopedView):
             return self.blocked(request, reason, status=200)
         return self.render_form(request, self.blank_form())
 
-    def post(self, request, assignment_id: int, day: str):
+    def post(self, request: HttpRequest, assignment_id: int, day: str) -> HttpResponse:
         if self.setup_filing(request, assignment_id, day) is None:
             raise Http404(_("请先选择要报送的单位"))
         report = self.existing(request)
@@ -323,7 +328,7 @@ def revision_rows(report: Report) -> list[dict]:
     fields = {f["key"]: f for f in report.form_version.fields}
     rows, before = [], None
     for rev in report.revisions.select_related("filed_by").order_by("number"):
-        changed = [] if before is None else [
+        changed: list[dict[str, Any]] = [] if before is None else [
             {"label": label(fields[k]) if k in fields else k,
              "old": display(fields.get(k, {"type": "text"}), before.get(k)),
              "new": display(fields.get(k, {"type": "text"}), rev.values.get(k))}
@@ -333,8 +338,8 @@ def revision_rows(report: Report) -> list[dict]:
     return rows
 
 
-def render_report(request, report: Report, form: CorrectionForm | None = None, status: int = 200,
-                  raise_form: RaiseEntryForm | None = None):
+def render_report(request: HttpRequest, report: Report, form: CorrectionForm | None = None, status: int = 200,
+                  raise_form: RaiseEntryForm | None = None) -> HttpResponse:
     user = request.user
     can_correct = scope.scope_of(user).covers(report.unit, mode=scope.FILE)
     if form is None and can_correct:
@@ -354,7 +359,7 @@ def render_report(request, report: Report, form: CorrectionForm | None = None, s
 class ReportDetailView(ScopedView):
     queryset = REPORT_QUERYSET
 
-    def get(self, request, pk: int):
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         return render_report(request, self.get_object())
 
 
@@ -364,7 +369,7 @@ class CorrectView(ScopedUpdateView):
     refusal = gettext_lazy("您的角色不能更正该单位的报告")
     http_method_names = ["post"]
 
-    def post(self, request, pk: int):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         report = self.get_object()
         definition = report.form_version.definition
         form = CorrectionForm(definition, request.POST)

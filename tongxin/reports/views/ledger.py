@@ -10,15 +10,18 @@ its page (`raised_entries`).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedView
 from tongxin.ledger import queries as ledger_queries
 from tongxin.ledger.models import Category, Severity
@@ -39,7 +42,7 @@ class RaiseEntryForm(forms.Form):
                                        widget=forms.Textarea(attrs={"rows": 2}))
     again = forms.BooleanField(label=gettext_lazy("另登记一条（报告中的另一问题）"), required=False)
 
-    def __init__(self, *args, report: Report, **kwargs):
+    def __init__(self, *args: Any, report: Report, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"description": services.problems_in(report),
                                       "deadline": report.day + dt.timedelta(days=DEFAULT_DAYS)})
         super().__init__(*args, **kwargs)
@@ -55,13 +58,13 @@ class RaiseEntryForm(forms.Form):
             self.add_error(key if key in self.fields else None, errors)
 
 
-def raised_entries(user, report: Report) -> list[dict]:
+def raised_entries(user: Actor, report: Report) -> list[dict[str, Any]]:
     """The ledger entries raised from this report that the user sees."""
     return [{"entry": e, "status": e.get_status_display()}
             for e in ledger_queries.raised_by(user, ledger_sources.DAILY_REPORT, report.pk)]
 
 
-def raise_context(user, report: Report, form: RaiseEntryForm | None = None) -> dict:
+def raise_context(user: Actor, report: Report, form: RaiseEntryForm | None = None) -> dict[str, Any]:
     """What the report page needs for the 登记到问题台账 section."""
     can_raise = services.may_raise_entry(user, report) and bool(services.problems_in(report))
     if can_raise and form is None:
@@ -75,7 +78,7 @@ class RaiseEntryView(ScopedView):
     queryset = Report.objects.select_related("unit__region", "assignment", "form_version__form")
     http_method_names = ["post"]
 
-    def post(self, request, pk: int):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         from tongxin.reports.views.filing import render_report  # filing imports this module
 
         report = self.get_object()

@@ -11,11 +11,13 @@ falls back to the default with a message saying so.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
@@ -44,7 +46,7 @@ def _parse_day(text: str) -> dt.date | None:
         return None
 
 
-def _pick_assignment(request, today: dt.date) -> Assignment | None:
+def _pick_assignment(request: HttpRequest, today: dt.date) -> Assignment | None:
     raw = request.GET.get("assignment", "").strip()
     if raw:
         found = queries.visible_assignments(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
@@ -54,11 +56,11 @@ def _pick_assignment(request, today: dt.date) -> Assignment | None:
     return queries.default_assignment(request.user, today)
 
 
-def _pick_region(request, tops: list[Region]) -> Region:
-    return scope.region_from_request(request, default=tops[0])
+def _pick_region(request: HttpRequest, tops: list[Region]) -> Region:
+    return scope.region_from_request(request, default=tops[0]) or tops[0]  # never blank: it has a default
 
 
-def _pick_day(request, assignment: Assignment | None, today: dt.date) -> dt.date:
+def _pick_day(request: HttpRequest, assignment: Assignment | None, today: dt.date) -> dt.date:
     raw = request.GET.get("day", "").strip()
     day = today
     if raw:
@@ -109,9 +111,9 @@ def _trend_keys(definition: dict) -> list[str]:
     return (daily + [k for k in keys if k not in daily])[:TREND_FIGURES]
 
 
-def _completeness_rows(table: queries.CompletenessTable, link) -> list[dict]:
+def _completeness_rows(table: queries.CompletenessTable, link: Callable[[str], str]) -> list[dict[str, Any]]:
     """Child rows plus, when units sit directly in the region, a 本级 row, so the rows add up to the total."""
-    def row(name, url, expected, on_time, late):
+    def row(name: str, url: str | None, expected: int, on_time: int, late: int) -> dict[str, Any]:
         filed = on_time + late
         return {"name": name, "url": url, "expected": expected, "on_time": on_time, "late": late,
                 "missing": expected - filed, "rate": _percent(filed / expected if expected else None)}
@@ -123,7 +125,7 @@ def _completeness_rows(table: queries.CompletenessTable, link) -> list[dict]:
     return rows
 
 
-def _unit_level_redirect(request):
+def _unit_level_redirect(request: HttpRequest) -> HttpResponse:
     try:
         return redirect(reverse("reports:today"))
     except NoReverseMatch:
@@ -131,7 +133,7 @@ def _unit_level_redirect(request):
 
 
 @as_scoped_view(base=ScopedRegionView)
-def overview(request):
+def overview(request: HttpRequest) -> HttpResponse:
     tops = scope.top_regions(request.user)
     if not tops:
         return _unit_level_redirect(request)
@@ -152,10 +154,10 @@ def overview(request):
     return render(request, "reports/overview.html", ctx)
 
 
-def _figures_context(request, assignment: Assignment, region: Region, day: dt.date) -> dict:
+def _figures_context(request: HttpRequest, assignment: Assignment, region: Region, day: dt.date) -> dict[str, Any]:
     version = assignment.form.latest_version()
     definition = version.definition if version else {}
-    def link(code):
+    def link(code: str) -> str:
         return overview_url(assignment, code, day)
 
     table = queries.completeness(assignment, region, day)
@@ -212,7 +214,7 @@ def _figures_context(request, assignment: Assignment, region: Region, day: dt.da
 
 
 @as_scoped_view(methods=("post",))
-def remind(request):
+def remind(request: HttpRequest) -> HttpResponse:
     """催报 from the overview: remind the missing units of a region for a day, then go back."""
     raw_pk = request.POST.get("assignment", "")
     assignment = (queries.visible_assignments(request.user).filter(pk=int(raw_pk)).first()
