@@ -18,6 +18,10 @@ run() {  # run LABEL [env...]: pytest with the given environment; pytest's 5 (no
 }
 
 "$BIN/ruff" check tongxin tests bench || exit 1
+echo "=== layering contracts ==="
+"$BIN/lint-imports" || exit 1
+echo "=== types ==="
+"$BIN/mypy" || exit 1
 
 run SQLite TONGXIN_DATABASE_URL= || exit 1
 
