@@ -208,3 +208,20 @@ def test_a_day_that_is_over_never_changes(world, daily, steps):
         incremental = rollup_rows()
         rollups.rebuild()
         assert rollup_rows() == incremental
+
+
+def test_a_home_files_exactly_the_days_it_owed_whatever_the_registry_says_now(world, daily):
+    """Filing reads the unit as it was on the day, like the day's completeness: filed + missing = expected."""
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    new = unit_services.create_unit(None, name="南县厂窖镇敬老院", kind=Kind.ELDERLY_CARE, region_id=NANXIAN,
+                                    in_service_from=MOVE_DAY)
+    with pytest.raises(ValidationError) as refused:  # not in service yet on DAY: it owed nothing
+        file(daily, new, DAY, hh=11)
+    assert "unit" in refused.value.message_dict
+    unit_services.close_unit(None, world.nanxian_home_2, day=MOVE_DAY)
+    file(daily, world.nanxian_home_2, DAY, hh=11)  # closed since, but it owed DAY: a late report is taken
+    expected, on_time, late, zero, missing = figures(daily, NANXIAN, DAY)
+    assert (expected, late, missing) == (2, 1, ["南县福利院"])
+    assert on_time + late + len(missing) == expected and zero == 0

@@ -31,7 +31,7 @@ from tongxin.reports import ledger_sources, rollups
 from tongxin.reports.definition import clean_values, validate_definition, zero_values
 from tongxin.reports.models import Assignment, Form, FormVersion, IdempotencyKey, Report, Revision
 from tongxin.units import scope
-from tongxin.units.models import Kind, Role, Unit
+from tongxin.units.models import Kind, Role, Unit, UnitPeriod, in_service_q
 
 if TYPE_CHECKING:
     from tongxin.accounts.models import User
@@ -71,10 +71,20 @@ def load_builtin_forms() -> list[FormVersion]:
     return out
 
 
-def expects(assignment: Assignment, unit: Unit) -> bool:
-    """Whether the assignment asks `unit` to file: the same test as `expected_units_q`, for one unit."""
-    return (unit.is_active and unit.kind != Kind.BUREAU and unit.region_id.startswith(assignment.region.prefix)
-            and (not assignment.unit_kinds or unit.kind in assignment.unit_kinds))
+def expects(assignment: Assignment, unit: Unit, day: dt.date | None = None) -> bool:
+    """Whether the assignment asks `unit` to file: the same test as `expected_units_q`, for one unit.
+
+    With `day`, the unit as it was on that day (its service period: in service, region, kind), the
+    same reading as the day's completeness and missing list, so a unit added, closed or moved since
+    files exactly the days it owed."""
+    if day is None:
+        return (unit.is_active and unit.kind != Kind.BUREAU and unit.region_id.startswith(assignment.region.prefix)
+                and (not assignment.unit_kinds or unit.kind in assignment.unit_kinds))
+    periods = UnitPeriod.objects.filter(in_service_q(day), in_subtree("region_code", assignment.region.prefix),
+                                        unit_id=unit.pk).exclude(kind=Kind.BUREAU)
+    if assignment.unit_kinds:
+        periods = periods.filter(kind__in=assignment.unit_kinds)
+    return periods.exists()
 
 
 # --- forms -------------------------------------------------------------------------------------
@@ -214,7 +224,7 @@ def _submit(actor: Actor, assignment: Assignment, unit: Unit, day: dt.date, valu
     errors: dict[str, list[str]] = {}
     if not assignment.is_active:
         errors["assignment"] = [_("该报送任务已停用")]
-    if not expects(assignment, unit):
+    if not expects(assignment, unit, day):
         errors["unit"] = [_("该单位不在此报送任务的范围内")]
     if not is_due(assignment, day):
         errors["day"] = [_("%(day)s 不在报送期内（%(start)s 至 %(end)s）") % {
