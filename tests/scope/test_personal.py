@@ -165,3 +165,20 @@ def test_id_numbers_are_masked_by_the_same_policy(world):
 def test_a_units_own_work_phone_stays_visible_to_whoever_sees_the_unit(world, client_for):
     html = client_for(world.hunan).get(reverse("units:detail", args=[world.nanxian_home.pk])).content.decode()
     assert "13807371234" in html and "李敏" in html
+
+
+def test_the_audit_trail_shows_the_auditor_a_persons_number_masked_and_keeps_it_true(world, entries, client_for):
+    """The trail stores what was written; its page and its export show a person's number masked."""
+    from tongxin.core.models import AuditEvent
+
+    phone = PHONES["nanxian_home"]
+    stored = AuditEvent.objects.filter(object_type="ledger.ledgerentry", changes__has_key="responsible_phone")
+    assert any(phone in e.changes["responsible_phone"] for e in stored)  # the trail itself is unchanged
+    client = client_for(world.auditor)
+    for response in (client.get("/audit/?object_type=ledger.ledgerentry"),
+                     client.get("/audit/export.csv?object_type=ledger.ledgerentry")):
+        assert response.status_code == 200
+        text = response.content.decode() if hasattr(response, "content") else b"".join(
+            response.streaming_content).decode()
+        assert phone not in text
+        assert masked(phone) in text

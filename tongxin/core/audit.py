@@ -16,10 +16,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 
 from tongxin.core.middleware import current_request
 from tongxin.core.models import AuditEvent
+from tongxin.core.validators import mask_id_number, mask_phone
 
 Action = AuditEvent.Action
 RegionResolver = Callable[[Any, "models.Model | None", Any], str]
@@ -115,3 +117,36 @@ def record_delete(actor: Any, obj: models.Model, *, unit: Any = None) -> AuditEv
     before = snapshot(obj)
     return record(Action.DELETE, actor=actor, obj=obj, unit=unit,
                   changes={k: [v, None] for k, v in before.items()})
+
+
+# --- reading the trail -------------------------------------------------------------------------------
+
+MASKS: dict[str, Callable[[str], str]] = {"phone": mask_phone, "id_number": mask_id_number}
+
+
+def personal_fields(object_type: str) -> dict[str, str]:
+    """The fields of an audited model that hold a person's number, as the model declares them
+    (`personal_fields = {"responsible_phone": "phone"}`): field name → "phone" or "id_number"."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}
+    return dict(getattr(model, "personal_fields", {}))
+
+
+def readable_changes(event: AuditEvent) -> dict[str, Any]:
+    """An event's changes as the audit trail's readers see them: a person's numbers masked.
+
+    The trail is read by auditors, and the three administrators see no personal data (DESIGN §4;
+    `units.personal` never admits them), so the numbers are always masked here; the stored trail
+    itself stays true and unchanged."""
+    fields = personal_fields(event.object_type)
+    if not fields or not isinstance(event.changes, dict):
+        return event.changes or {}
+    out: dict[str, Any] = {}
+    for name, pair in event.changes.items():
+        mask = MASKS.get(fields.get(name, ""))
+        if mask is not None and isinstance(pair, list | tuple):
+            pair = [mask(v) if isinstance(v, str) and v else v for v in pair]
+        out[name] = pair
+    return out

@@ -63,6 +63,8 @@ class AuditListView(PermissionRequiredMixin, ScopedListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["form"] = self.form
+        for event in ctx["events"]:
+            event.shown_changes = audit.readable_changes(event)
         query = self.request.GET.copy()
         query.pop("page", None)
         ctx["query_string"] = query.urlencode()
@@ -95,7 +97,7 @@ class AuditExportView(PermissionRequiredMixin, ScopedExportView):
                 yield writer.writerow([
                     timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"), labels.get(e.action, e.action),
                     e.actor_name, e.unit_name, e.object_type, e.object_id, e.object_repr,
-                    json.dumps(e.changes, ensure_ascii=False), e.ip or "",
+                    json.dumps(audit.readable_changes(e), ensure_ascii=False), e.ip or "",
                 ])
 
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")

@@ -77,6 +77,7 @@ class LedgerEntry(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
     scope_unit_region_field = "region_code"  # scope reads the entry's own region: no join to units
+    personal_fields = {"responsible_phone": "phone"}  # masked in the audit trail (core.audit)
     late_days: int  # set by the list page on the entries it shows (queries.overdue_days)
 
     class Meta:
