@@ -401,3 +401,15 @@ def test_the_schema_lists_every_reporting_path(world, client_for):
 def test_token_client_without_credentials_gets_a_json_401(world):
     response = APIClient().get(REPORTS)
     assert response.status_code == 401 and response.json()["detail"]
+
+
+@pytest.mark.parametrize(("region", "status"), [("43092", 400), ("abcdef", 400), ("999999", 400), ("430821", 404)])
+def test_the_report_list_refuses_a_bad_or_foreign_region_with_words(world, api_for, region, status):
+    response = api_for(world.nanxian).get(f"/api/reports/?region={region}")
+    assert response.status_code == status
+    assert response.json()
+
+
+def test_the_report_list_filters_by_a_region_in_scope(world, api_for):
+    assert api_for(world.nanxian).get("/api/reports/?region=430921").status_code == 200
+    assert api_for(world.home_reporter).get("/api/reports/?region=430921").status_code == 200

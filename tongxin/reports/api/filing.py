@@ -20,11 +20,11 @@ from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, 
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.ledger.api.entries import LedgerEntryDetailSerializer
 from tongxin.ledger.models import Category, Severity
-from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.reports import queries, services
 from tongxin.reports.api.common import IDEMPOTENCY_HEADER, _idempotency_key
 from tongxin.reports.models import Assignment, Report, Revision
+from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
 
@@ -44,10 +44,8 @@ class ReportFilter(django_filters.FilterSet):
         fields = ["assignment", "unit", "day", "region", "is_late"]
 
     def filter_region(self, queryset: QuerySet[Report], name: str, value: str) -> QuerySet[Report]:
-        value = value.strip()
-        region = Region.objects.filter(code=value).first() if value.isdigit() and len(value) == 6 else None
-        if region is None:
-            return queryset.none()
+        # The one resolver: 400 for a malformed or unknown code, 404 for a region outside the caller's scope.
+        region = scope.resolve_region(self.request.user if self.request else None, value.strip(), own_units=True)
         return queryset.filter(in_subtree("unit__region_id", region.prefix))
 
 
