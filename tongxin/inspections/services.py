@@ -121,7 +121,7 @@ def define_checklist(actor: Actor, *, code: str, name: str, definition: Any, nam
         validate=validate_definition,
         may_version=lambda template: scope.may_version(actor, template.first_version(),
                                                        Unit.objects.filter(campaigns__templates=template)),
-        refused=_("该检查表已由其他单位使用，只有系统管理员或发起这些专项行动的单位可以修改"),
+        refused=_("该检查表已由其他单位使用，只有发起这些专项行动的单位的业务人员可以修改"),
         name_en=name_en, description=description, renames=False))
 
 

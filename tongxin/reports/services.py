@@ -100,7 +100,7 @@ def define_form(actor: Actor, *, code: str, name: str, definition: Any, name_en:
         actor, definition_model=Form, code=code, name=name, definition=definition, validate=validate_definition,
         may_version=lambda form: scope.may_version(actor, form.first_version(),
                                                    Unit.objects.filter(issued_assignments__form=form)),
-        refused=_("该报表已由其他单位使用，只有系统管理员或下达这些报送任务的单位可以修改"),
+        refused=_("该报表已由其他单位使用，只有下达这些报送任务的单位的业务人员可以修改"),
         name_en=name_en, description=description))
 
 
