@@ -2,7 +2,7 @@
 
 Existing events keep a blank region (the trail is append-only: nothing rewrites them), which the
 province's auditors see. On SQLite, adding a NOT NULL column rebuilds the table and drops its
-append-only trigger, so the trigger is created again afterwards.
+append-only trigger, so the trigger is created again afterwards (and again when the step is undone).
 """
 
 from django.db import migrations, models
@@ -24,6 +24,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Undoing: removing the column rebuilds the table again, so the trigger is restored after it.
+        migrations.RunPython(migrations.RunPython.noop, restore_sqlite_trigger),
         migrations.AddField(
             model_name="auditevent",
             name="region_code",
