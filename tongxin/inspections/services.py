@@ -45,9 +45,8 @@ from tongxin.ledger import sources
 from tongxin.ledger.models import LedgerEntry, Severity
 from tongxin.regions.models import Region
 from tongxin.units import scope
-from tongxin.units.models import Kind, Role, Unit
+from tongxin.units.models import Kind, Unit
 
-ADMINS = frozenset({Role.OFFICER, Role.LEADER})  # officers, never the separated administrators
 # Days to put it right, by severity, unless the inspector sets a deadline.
 DEFAULT_DAYS: dict[str, int] = {Severity.SERIOUS: 3, Severity.MAJOR: 7, Severity.GENERAL: 15}
 
@@ -113,7 +112,7 @@ def define_checklist(actor: Actor, *, code: str, name: str, definition: Any, nam
                      description: str = "") -> ChecklistVersion:
     """Create a checklist or add a version; inspections keep the version they were answered on
     (core.versioning.define_version; a checklist keeps the name it was first defined with)."""
-    if actor is not None and not scope.has_role(actor, *ADMINS):
+    if actor is not None and not scope.has_role(actor, *scope.BUREAU_OFFICERS):
         raise PermissionDenied(_("只有管理员和业务人员可以定义检查表"))
     # The version model of ChecklistTemplate is ChecklistVersion; define_version names only their base.
     return cast(ChecklistVersion, define_version(

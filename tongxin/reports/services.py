@@ -36,7 +36,6 @@ from tongxin.units.models import Kind, Role, Unit, UnitPeriod, in_service_q
 if TYPE_CHECKING:
     from tongxin.accounts.models import User
 
-FORM_ADMINS = frozenset({Role.OFFICER, Role.LEADER})  # officers, never the separated administrators
 
 
 def local_today() -> dt.date:
@@ -93,7 +92,7 @@ def define_form(actor: Actor, *, code: str, name: str, definition: Any, name_en:
                 description: str = "") -> FormVersion:
     """Create a form or add a new version of it; earlier versions and the reports filed on them stay as they were
     (core.versioning.define_version: validated, versioned only by whom units.scope.may_version admits, audited)."""
-    if actor is not None and not scope.has_role(actor, *FORM_ADMINS):
+    if actor is not None and not scope.has_role(actor, *scope.BUREAU_OFFICERS):
         raise PermissionDenied(_("只有管理员和业务人员可以定义报表"))
     # define_version answers with the base version type; for definition_model=Form that is a FormVersion.
     return cast(FormVersion, define_version(

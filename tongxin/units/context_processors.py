@@ -4,12 +4,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.units import scope
-from tongxin.units.models import Role
 
 # Which navigation item a page of the reports namespace belongs to.
 REPORT_SECTIONS = {"overview": "overview", "remind": "overview", "batch-template": "overview",
                    "batch-upload": "overview", "export-regions": "overview", "export-units": "overview"}
-FORM_ADMINS = (Role.OFFICER, Role.LEADER)
 
 
 def _active(request) -> str:
@@ -38,7 +36,7 @@ def navigation(request):
         items.append({"key": "inspections", "label": _("隐患排查"), "url": reverse("inspections:list")})
         items.append({"key": "ledger", "label": _("问题台账"), "url": reverse("ledger:list")})
     items.append({"key": "units", "label": _("单位"), "url": reverse("units:list")})
-    if scope.has_role(user, *FORM_ADMINS) and s.read_prefixes:
+    if scope.has_role(user, *scope.BUREAU_OFFICERS) and s.read_prefixes:
         items.append({"key": "forms", "label": _("报表与任务"), "url": reverse("reports:forms")})
     if user.has_perm("core.view_auditevent"):
         items.append({"key": "audit", "label": _("审计日志"), "url": reverse("audit:list")})

@@ -25,11 +25,11 @@ from rest_framework import serializers
 
 from tongxin.core.validators import mask_id_number, mask_phone
 from tongxin.regions.queries import chain
-from tongxin.units.models import ROLE_CATEGORIES, SEPARATED_ROLES, Kind, Membership, Role, Unit
+from tongxin.units.models import ROLE_CATEGORIES, SEPARATED_ROLES, Kind, Membership, Unit
+from tongxin.units.scope import BUREAU_OFFICERS
 
 PersonalKind = Literal["phone", "id_number"]
 MASKS = {"phone": mask_phone, "id_number": mask_id_number}
-SUPERVISING_ROLES = frozenset({Role.OFFICER, Role.LEADER})
 HELP = gettext_lazy("完整号码仅本单位人员和直接主管的民政部门可见，其他人看到部分隐藏的号码")
 
 
@@ -46,7 +46,7 @@ class _Grants:
                 if role in SEPARATED_ROLES or category not in ROLE_CATEGORIES.get(role, ()):
                     continue
                 self.own.add(unit_id)
-                if role in SUPERVISING_ROLES:
+                if role in BUREAU_OFFICERS:
                     self.supervising.add(unit_id)
         self.bureaus_of: dict[tuple[int | None, str, bool], frozenset[int]] = {}
 

@@ -59,10 +59,11 @@ MODES = (READ, WRITE, FILE, REGISTRY, AUDIT)
 
 # What each role may do where it sits. READ and REGISTRY come with every business role; the three
 # separated administrators get only what their job needs (see the module docstring).
-BUREAU_WRITERS = frozenset({Role.OFFICER, Role.LEADER})
+# A bureau's officers and leaders: they change the registry, file for the units below, issue forms,
+# checklists, assignments and campaigns, and verify (never the separated administrators).
+BUREAU_OFFICERS = frozenset({Role.OFFICER, Role.LEADER})
 UNIT_WRITERS = frozenset({Role.MANAGER})
 # Who may file and correct reports for a unit: its own staff, or an officer of a bureau above it.
-BUREAU_FILERS = frozenset({Role.OFFICER, Role.LEADER})
 UNIT_FILERS = frozenset({Role.REPORTER, Role.MANAGER, Role.SOCIAL_STAFF})
 BUSINESS_ROLES = frozenset({Role.REPORTER, Role.MANAGER, Role.OFFICER, Role.LEADER, Role.SOCIAL_STAFF})
 ADMIN_GRANTS: dict[str, frozenset[str]] = {
@@ -143,8 +144,8 @@ def scope_of(user: Actor) -> Scope:
         if unit.category == Category.BUREAU:
             granted = set(ADMIN_GRANTS.get(m.role, ()))
             if m.role in BUSINESS_ROLES:
-                granted |= {READ, REGISTRY} | ({WRITE} if m.role in BUREAU_WRITERS else set()) | (
-                    {FILE} if m.role in BUREAU_FILERS else set())
+                granted |= {READ, REGISTRY} | ({WRITE} if m.role in BUREAU_OFFICERS else set()) | (
+                    {FILE} if m.role in BUREAU_OFFICERS else set())
             for mode in granted:
                 prefixes[mode].append(unit.region.prefix)
         else:

@@ -37,7 +37,7 @@ PAGE_SIZE = 25
 
 
 def can_define_forms(user: Actor) -> bool:
-    return scope.has_role(user, *services.FORM_ADMINS)
+    return scope.has_role(user, *scope.BUREAU_OFFICERS)
 
 
 def _require_form_admin(user: Actor) -> None:
