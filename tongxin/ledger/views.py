@@ -218,15 +218,6 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 
 # --- statistics ------------------------------------------------------------------------------------
 
-def _may_see_region(user: Actor, region: Region) -> bool:
-    """A bureau's subtree, or a region holding one of the user's own units."""
-    s = scope.scope_of(user)
-    if s.covers_region(region.code):
-        return True
-    own = Unit.objects.filter(pk__in=s.units.get(scope.READ, frozenset())).values_list("region_id", flat=True)
-    return any(code.startswith(region.prefix) for code in own)
-
-
 def _default_region(user: Actor) -> Region:
     tops = scope.top_regions(user)
     if tops:
@@ -285,7 +276,7 @@ def stats(request: HttpRequest) -> HttpResponse:
     total.links = {"found": list_link(**region_key), "closed": list_link(**region_key, status=Status.CLOSED),
                    "open": list_link(**region_key, status=queries.UNCLOSED),
                    "overdue": list_link(**region_key, overdue=1)}
-    crumbs = [r for r in ancestors(region) if _may_see_region(request.user, r)]
+    crumbs = [r for r in ancestors(region) if scope.reaches_region(request.user, r)]
     kind = sources.context(sources.CAMPAIGN)
     export_url = None
     if campaign_id is not None and kind is not None and kind.summary_url is not None:

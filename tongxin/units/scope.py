@@ -339,14 +339,19 @@ def resolve_region(user: Actor, raw: str, *, param: str = "region", mode: str = 
                    own_units: bool = False) -> Region:
     """The checks of `region_from_request` for a code already read (400 malformed, 404 outside)."""
     region = parse_region_code(raw, param)
-    s = scope_of(user)
     if within is not None and not region.code.startswith(within.prefix):
         raise Http404(_("找不到该记录，或您无权查看"))
-    covered = s.covers_region(region.code, mode=mode) or (own_units and Unit.objects.filter(
-        pk__in=s.units.get(mode, frozenset())).filter(in_subtree("region_id", region.prefix)).exists())
-    if not covered:
+    if not reaches_region(user, region, mode=mode, own_units=own_units):
         raise Http404(_("找不到该记录，或您无权查看"))
     return region
+
+
+def reaches_region(user: Actor, region: Region, *, mode: str = READ, own_units: bool = True) -> bool:
+    """Whether the user reaches `region` in `mode`: inside one of their bureaus' subtrees or, with
+    `own_units`, a region holding one of the units they sit at (a home's staff and their county)."""
+    s = scope_of(user)
+    return s.covers_region(region.code, mode=mode) or (own_units and Unit.objects.filter(
+        pk__in=s.units.get(mode, frozenset())).filter(in_subtree("region_id", region.prefix)).exists())
 
 
 def default_region_within(user: Actor, area: Region, mode: str = READ) -> Region | None:
