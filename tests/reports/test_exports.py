@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 
 from tests.reports.conftest import at, good_values
+from tests.world import IN_SERVICE_FROM
 from tongxin.core.models import AuditEvent
 from tongxin.regions.models import Region
 from tongxin.reports import queries, services
@@ -132,7 +133,8 @@ def test_csv_starts_with_a_bom_and_parses(world, filed, client_for):
 
 
 def test_csv_never_turns_a_name_into_a_formula(world, daily, client_for):
-    unit_services.create_unit(None, name="=HYPERLINK(\"x\")养老院", kind=Kind.ELDERLY_CARE, region_id="430921")
+    unit_services.create_unit(None, name="=HYPERLINK(\"x\")养老院", kind=Kind.ELDERLY_CARE, region_id="430921",
+                              in_service_from=IN_SERVICE_FROM)  # in service on the day exported
     rows = csv_rows(get(client_for(world.nanxian), "units", "csv", daily))
     assert "'=HYPERLINK(\"x\")养老院" in {r["单位名称"] for r in rows}
 
@@ -162,3 +164,11 @@ def test_export_is_audited(world, filed, client_for):
     sheet(get(client_for(world.nanxian), "units", "xlsx", filed))
     event = AuditEvent.objects.get(action="export")
     assert event.actor_id == world.nanxian.pk and event.changes["region"] == "430921"
+
+
+def test_a_past_days_tables_list_the_units_of_that_day_not_of_today(world, daily, client_for):
+    unit_services.create_unit(None, name="南县新开养老院", kind=Kind.ELDERLY_CARE, region_id="430921")  # from today
+    names = {r["单位名称"] for r in csv_rows(get(client_for(world.nanxian), "units", "csv", daily))}
+    assert "南县新开养老院" not in names and "南县福利院" in names
+    regions = csv_rows(get(client_for(world.nanxian), "regions", "csv", daily))
+    assert regions[-1]["应报"] == str(len(names))

@@ -62,6 +62,16 @@ def expected_units_q(assignment: Assignment) -> Q:
     return q & Q(is_active=True)
 
 
+def expected_units_on_q(assignment: Assignment, day: dt.date) -> Q:
+    """A filter on units: those the assignment expected on `day`, as they were then (their service
+    periods: in service, region, kind), the reading of `queries.expected_periods` for one unit list."""
+    periods = UnitPeriod.objects.filter(in_service_q(day), in_subtree("region_code", assignment.region.prefix))
+    periods = periods.exclude(kind=Kind.BUREAU)
+    if assignment.unit_kinds:
+        periods = periods.filter(kind__in=assignment.unit_kinds)
+    return Q(pk__in=periods.values("unit_id"))
+
+
 def load_builtin_forms() -> list[FormVersion]:
     """Define (or keep) the forms shipped in reports/data/*.json; idempotent."""
     out = []

@@ -97,7 +97,7 @@ def template_response(user: Actor, assignment: Assignment, region: Region, day: 
     assert version is not None, "define_form always creates version 1"
     columns = field_columns(version)
     carry = {c.key for c in columns if c.field.get("carry")}
-    units = expected_units(user, assignment, region, mode=scope.FILE)
+    units = expected_units(user, assignment, region, day, mode=scope.FILE)
 
     def rows() -> Iterator[list[Any]]:
         for chunk in chunked(units.iterator(chunk_size=CHUNK)):
@@ -243,8 +243,8 @@ class BatchRows(RowHandler[_Plan]):
             self.seen |= {u.pk: u for u in scope.restrict(Unit.objects.filter(pk__in=chunk), self.user)}
             self.filers |= set(scope.restrict(Unit.objects.filter(pk__in=chunk), self.user, mode=scope.FILE)
                                .values_list("pk", flat=True))
-            self.expected |= set(Unit.objects.filter(services.expected_units_q(self.assignment), pk__in=chunk)
-                                 .values_list("pk", flat=True))
+            owed = services.expected_units_on_q(self.assignment, self.day)
+            self.expected |= set(Unit.objects.filter(owed, pk__in=chunk).values_list("pk", flat=True))
         for chunk in chunked(sorted(self.seen)):
             self.reports |= {r.unit_id: r for r in Report.objects.filter(
                 assignment=self.assignment, day=self.day, unit_id__in=chunk).select_related("form_version")}

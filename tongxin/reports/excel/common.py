@@ -52,9 +52,11 @@ def get_region(user: Actor, code: str | None, assignment: Assignment, *, mode: s
     return scope.resolve_region(user, str(code), mode=mode, own_units=mode == scope.FILE)
 
 
-def expected_units(user: Actor, assignment: Assignment, region: Region, mode: str = scope.READ) -> QuerySet[Unit]:
-    """The units of `region` the assignment expects that the user covers (in `mode`), by region and name."""
-    units = Unit.objects.filter(services.expected_units_q(assignment), in_subtree("region_id", region.prefix))
+def expected_units(user: Actor, assignment: Assignment, region: Region, day: dt.date,
+                   mode: str = scope.READ) -> QuerySet[Unit]:
+    """The units of `region` the assignment expected on `day` (as they were then) that the user
+    covers (in `mode`), by region and name."""
+    units = Unit.objects.filter(services.expected_units_on_q(assignment, day), in_subtree("region_id", region.prefix))
     return scope.restrict(units, user, mode=mode).select_related("region").order_by("region_id", "name", "pk")
 
 

@@ -113,7 +113,7 @@ def unit_table(user: Actor, assignment: Assignment, region: Region, day: dt.date
     version = assignment.form.latest_version()
     assert version is not None, "define_form always creates version 1"
     fields = version.fields
-    units = expected_units(user, assignment, region) if services.is_due(assignment, day) else Unit.objects.none()
+    units = expected_units(user, assignment, region, day) if services.is_due(assignment, day) else Unit.objects.none()
 
     def rows() -> Iterator[list[Any]]:
         for chunk in chunked(units.iterator(chunk_size=CHUNK)):
