@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
-from drf_spectacular.utils import Direction, OpenApiResponse
+from drf_spectacular.utils import Direction, OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
@@ -136,3 +136,24 @@ class ChoiceSchema(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
+
+# For the serializer of a versioned definition (`core.versioning`: a form, a checklist): its
+# `latest_version` number and `definition`, read from `ordered_versions` (newest first) when the
+# viewset prefetched them, else from the database. The serializer declares the two fields. (A comment,
+# not a docstring: drf-spectacular would publish a mixin's docstring as each schema's description.)
+class LatestVersionFields:
+
+    def _latest(self, identity: Any) -> Any:
+        versions = getattr(identity, "ordered_versions", None)
+        if versions is None:
+            return identity.latest_version()
+        return versions[0] if versions else None
+
+    def get_latest_version(self, identity: Any) -> int | None:
+        latest = self._latest(identity)
+        return latest.number if latest else None
+
+    @extend_schema_field({"type": "object", "nullable": True, "additionalProperties": {}})
+    def get_definition(self, identity: Any) -> dict[str, Any] | None:
+        latest = self._latest(identity)
+        return latest.definition if latest else None

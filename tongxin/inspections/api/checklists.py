@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.accounts.models import User
-from tongxin.core.api import BAD_INPUT
+from tongxin.core.api import BAD_INPUT, LatestVersionFields
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.inspections import services
 from tongxin.inspections.models import ChecklistTemplate, ChecklistVersion
@@ -59,7 +59,7 @@ class ChecklistVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ChecklistSerializer(serializers.ModelSerializer):
+class ChecklistSerializer(LatestVersionFields, serializers.ModelSerializer):
     latest_version = serializers.SerializerMethodField(help_text=gettext_lazy("最新版本号"))
     definition = serializers.SerializerMethodField(help_text=gettext_lazy("最新版本的定义（分节与检查项）"))
 
@@ -67,21 +67,6 @@ class ChecklistSerializer(serializers.ModelSerializer):
         model = ChecklistTemplate
         fields = ["id", "code", "name", "name_en", "description", "latest_version", "definition", "created_at"]
         read_only_fields = fields
-
-    def _latest(self, template: ChecklistTemplate) -> ChecklistVersion | None:
-        versions = getattr(template, "ordered_versions", None)
-        if versions is None:
-            return template.latest_version()
-        return versions[0] if versions else None
-
-    def get_latest_version(self, template: ChecklistTemplate) -> int | None:
-        latest = self._latest(template)
-        return latest.number if latest else None
-
-    @extend_schema_field({"type": "object", "nullable": True, "additionalProperties": {}})
-    def get_definition(self, template: ChecklistTemplate) -> dict | None:
-        latest = self._latest(template)
-        return latest.definition if latest else None
 
 
 class DefineChecklistSerializer(serializers.Serializer):

@@ -9,14 +9,13 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, NOT_FOUND, VisibleIdField
+from tongxin.core.api import BAD_INPUT, NOT_FOUND, LatestVersionFields, VisibleIdField
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.regions.models import Region
 from tongxin.reports import services
@@ -40,28 +39,13 @@ class FormVersionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class FormSerializer(serializers.ModelSerializer):
+class FormSerializer(LatestVersionFields, serializers.ModelSerializer):
     latest_version = serializers.SerializerMethodField(help_text=gettext_lazy("最新版本号；尚无版本时为 null"))
     definition = serializers.SerializerMethodField(help_text=gettext_lazy("最新版本的定义（字段与规则）"))
 
     class Meta:
         model = Form
         fields = ["id", "code", "name", "name_en", "description", "latest_version", "definition", "created_at"]
-
-    def _latest(self, form: Form) -> FormVersion | None:
-        versions = getattr(form, "ordered_versions", None)
-        if versions is None:
-            return form.latest_version()
-        return versions[0] if versions else None
-
-    def get_latest_version(self, form: Form) -> int | None:
-        latest = self._latest(form)
-        return latest.number if latest else None
-
-    @extend_schema_field({"type": "object", "nullable": True, "additionalProperties": {}})
-    def get_definition(self, form: Form) -> dict | None:
-        latest = self._latest(form)
-        return latest.definition if latest else None
 
 
 class FormImportSerializer(serializers.Serializer):
