@@ -12,21 +12,28 @@ Guarantees:
 - the daily reports of the story's homes (see reports.py) are filed through the reporting
   services after the units and logins exist, skipping those already on file;
 - then the inspection campaign, 南县's self- and supervisory inspections and their ledger entries
-  (see inspections.py) through the inspection and ledger services, skipping what is on file.
+  (see inspections.py) through the inspection and ledger services, skipping what is on file;
+- last, the live drill (冬季安全生产, see live.py and live_story.py): a second response around the day
+  the demo is first built (`now`, default the present moment; its Beijing day is the build day), from
+  7 days before it to 30 days after. The drill stays anchored to that first build day: a build on a
+  later day finds it and adds nothing (the homes have not filed since; `tongxin demo` says so), so
+  for a drill around a new day, build into a new database. Deterministic given the build day.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import timezone
 from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import inspections, reports, story
+from tongxin.demo import inspections, live, live_story, reports, story
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -136,13 +143,31 @@ class _Builder:
                 self.created["roles"] += 1
         return len(story.LOGINS)
 
+    def live_drill(self, filers: list[Unit], nanxian_homes: dict[str, Unit], now: dt.datetime,
+             counts: dict[str, int]) -> None:
+        days, live_counts = live.build_live(filers, nanxian_homes, now)
+        counts.update(live_counts)
+        self.say(f"实时演练：{live_story.REPORT_NAME}（{days.start} 至 {days.end}）{counts['live_reports']} 份，"
+                 f"本次报送 {counts['live_reports_filed']} 份；{live_story.CAMPAIGN_NAME}，南县检查 "
+                 f"{counts['live_inspections']} 次（本次完成 {counts['live_inspections_done']} 次），"
+                 f"问题台账 {counts['live_ledger_entries']} 条")
+        today = timezone.localdate(now)
+        if days.today != today:
+            ended = "，演练已结束" if today > days.end else ""
+            self.say(f"  注意：实时演练以首次构建的 {days.today} 为“今天”，此后各机构未再报送{ended}。"
+                     "如需以今天为准的演练，请在新的数据库中构建（如删除 var/demo.sqlite3 后重新运行）。")
 
-def build_demo(stdout: SupportsWrite[str] | None = None) -> dict[str, int]:
-    """Create the Hunan demo's divisions, units, logins, roles, daily reports, inspections and ledger;
-    a no-op when they exist already.
+
+def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | None = None,
+               live_drill: bool = True) -> dict[str, int]:
+    """Create the Hunan demo's divisions, units, logins, roles, daily reports, inspections and ledger,
+    and the live drill around `now`'s Beijing day (default: the present); a no-op when they exist already
+    (the live drill then keeps the day it was first built on). `live_drill=False` builds the 2021 story
+    only, for tests that make their own set-up for today.
 
     Returns how many of each the story holds and how many this run created.
     """
+    now = now or timezone.now()
     with transaction.atomic():
         loaded = load_divisions(["43"])
         b = _Builder(stdout)
@@ -168,6 +193,8 @@ def build_demo(stdout: SupportsWrite[str] | None = None) -> dict[str, int]:
         b.say(f"专项行动：{story.CAMPAIGN_NAME}，南县检查 {counts['inspections']} 次（本次完成 "
               f"{counts['inspections_done']} 次），问题台账 {counts['ledger_entries']} 条，"
               f"本次整改操作 {counts['ledger_steps_taken']} 步")
+        if live_drill:
+            b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],
                       roles_granted=b.created["roles"])
         b.say(f"本次新建：单位 {b.created['units']}，账号 {b.created['users']}，角色 {b.created['roles']}")
