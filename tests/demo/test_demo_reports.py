@@ -45,7 +45,9 @@ def daily(built) -> Assignment:
 
 
 def nanxian_reports():
-    return Report.objects.filter(unit__region_id=story.NANXIAN)
+    """南县's reports of the 2021 story (the live drill files reports of its own)."""
+    return Report.objects.filter(unit__region_id=story.NANXIAN, assignment__name=story.REPORT_NAME,
+                                 assignment__start_date=story.REPORT_START)
 
 
 def region(code: str) -> Region:
@@ -154,7 +156,8 @@ def test_roll_ups_equal_a_rebuild(daily):
 
 
 def test_a_second_build_files_nothing(built):
-    assert built.first["reports_filed"] == built.first["reports"] == built.reports_after_first
+    assert built.first["reports_filed"] == built.first["reports"]
+    assert built.reports_after_first == built.first["reports"] + built.first["live_reports"]
     assert built.second["reports_filed"] == 0
     assert built.reports_after_second == built.reports_after_first
     assert built.audit_after_second == built.audit_after_first
