@@ -93,7 +93,7 @@ CAMPAIGN_DESCRIPTION = (
 
 def _check(key: str, text: str, text_en: str, severity: str, category: str, measure: str,
            photo: bool = True) -> dict[str, Any]:
-    item = {"key": key, "text": text, "text_en": text_en, "type": "check", "severity": severity,
+    item: dict[str, Any] = {"key": key, "text": text, "text_en": text_en, "type": "check", "severity": severity,
             "category": category, "measure": measure}
     if photo:
         item["photo_on_fail"] = True
