@@ -15,9 +15,10 @@ Guarantees:
   other counties most days, a few late or missing; some one-click zero reports); today's by about
   half the homes, at a morning moment that is never later than the build itself, and never by
   南县社会福利中心 (nanxian-home-01 files today) nor 南县康乐颐养院 (nanxian-home-14 zero-reports today);
-- two self-inspections and six supervisory visits of 南县 homes, on the two days before today, are
-  answered item by item and finished through the inspection services; their problems go onto the
-  ledger and take their steps through `ledger.services.transition`, so that today one entry awaits
+- two self-inspections of 南县 homes earlier in the week and six supervisory visits by the team on the
+  two days before the build day are answered item by item and finished through the inspection
+  services; their problems go onto the ledger and take their steps through
+  `ledger.services.transition`, so that today one entry awaits
   verification (nanxian-verify), one is being put right by nanxian-home-02, one is overdue, one
   was sent back, and two were fixed on the spot; nothing is dated after the build moment;
 - deterministic given the build day (every value is drawn from a generator seeded by the home and
