@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from tongxin.accounts.models import User
 from tongxin.core.models import Attachment
 from tongxin.core.types import Actor
-from tongxin.inspections import queries
+from tongxin.inspections import queries, services
 from tongxin.inspections.definition import text
 from tongxin.inspections.models import Answer, Campaign, ChecklistTemplate, Inspection, Team
 from tongxin.ledger.models import Category, Severity
@@ -287,7 +287,7 @@ class FindingForm(forms.Form):
 
 
 class FinishForm(forms.Form):
-    summary = forms.CharField(label=gettext_lazy("检查意见"), required=False, max_length=4000,
+    summary = forms.CharField(label=gettext_lazy("检查意见"), required=False, max_length=services.MAX_SUMMARY,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

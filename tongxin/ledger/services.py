@@ -24,12 +24,14 @@ from tongxin.accounts.models import User
 from tongxin.core import audit
 from tongxin.core.models import Attachment
 from tongxin.core.types import Actor
-from tongxin.core.validators import normalize_phone
+from tongxin.core.validators import check_length, normalize_phone
 from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.ledger import sources
 from tongxin.ledger.models import Category, Counter, LedgerEntry, Severity, Status, Transition
 from tongxin.units import scope
 from tongxin.units.models import Unit
+
+MAX_COMMENT = 1000  # a transition's comment (意见), on the web and in the API alike
 
 WORKFLOW = Workflow(
     {Status.OPEN: pgettext_lazy("ledger status", "挂账"), Status.RECTIFYING: gettext_lazy("整改中"),
@@ -215,6 +217,7 @@ def transition(actor: Actor, entry: LedgerEntry, name: str, *, comment: str = ""
     locked = LedgerEntry.objects.select_for_update().select_related("unit").get(pk=entry.pk)
     move = WORKFLOW.take(actor, locked, name)
     comment = (comment or "").strip()
+    check_length("comment", comment, MAX_COMMENT)
     if name == "submit_fix" and not attachments:
         raise ValidationError({"attachments": [_("提交验收须上传整改后的照片或材料")]})
     if name == "return" and not comment:

@@ -119,7 +119,7 @@ class AnswerInputSerializer(serializers.Serializer):
     result = Choice("AnswerResultEnum", Answer.Result.choices, required=False, allow_blank=True, default="",
                                      help_text=gettext_lazy("是否项必填；数值项按上下限判断，照片项按是否有照片"))
     value = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=services.MAX_NOTE, required=False, allow_blank=True, default="")
     attachment_ids = attachment_ids_field()
 
 
@@ -138,7 +138,7 @@ class AnswerResultSerializer(AnswerSerializer):
 
 
 class FinishSerializer(serializers.Serializer):
-    summary = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="",
+    summary = serializers.CharField(max_length=services.MAX_SUMMARY, required=False, allow_blank=True, default="",
                                     help_text=gettext_lazy("检查意见"))
 
 

@@ -201,12 +201,12 @@ class OpenEntrySerializer(EntryInputSerializer):
 
 
 class FixOnSpotSerializer(EntryInputSerializer):
-    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=services.MAX_COMMENT, required=False, allow_blank=True, default="")
 
 
 class TransitionInputSerializer(serializers.Serializer):
     name = Choice("TransitionNameEnum", services.WORKFLOW.choices())
-    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="",
+    comment = serializers.CharField(max_length=services.MAX_COMMENT, required=False, allow_blank=True, default="",
                                     help_text=gettext_lazy("意见；退回时必填"))
     attachment_ids = attachment_ids_field()
 

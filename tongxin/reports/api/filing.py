@@ -23,7 +23,7 @@ from tongxin.ledger.models import Category, Severity
 from tongxin.regions.queries import in_subtree
 from tongxin.reports import queries, services
 from tongxin.reports.api.common import IDEMPOTENCY_HEADER, _idempotency_key
-from tongxin.reports.models import Assignment, Report, Revision
+from tongxin.reports.models import REASON_MAX_LENGTH, Assignment, Report, Revision
 from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
@@ -85,7 +85,8 @@ class FilingSerializer(serializers.Serializer):
 
 class CorrectionSerializer(serializers.Serializer):
     values = serializers.DictField(help_text=gettext_lazy("更正后的完整数据：字段代码 → 值"))
-    reason = serializers.CharField(max_length=200, allow_blank=True, help_text=gettext_lazy("更正原因（必填）"))
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True,
+                                   help_text=gettext_lazy("更正原因（必填）"))
 
 
 class RevisionSerializer(serializers.ModelSerializer):
