@@ -62,6 +62,21 @@ def status_message(status: int) -> str:
         return str(status)
 
 
+def database_answers() -> bool:
+    """Whether the default database still answers: an OperationalError it raised for one query (SQLite's
+    "LIKE pattern too complex") is a bug to fix, not an outage to wait out."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DATABASE_ERRORS:
+        return False
+    except Exception:  # e.g. PostgreSQL's "current transaction is aborted": it answered
+        return True
+
+
 def bare_page(template: str, status: int, context: dict[str, Any] | None = None) -> HttpResponse:
     """A page rendered without the request's context processors (they read the database): for the 500
     and 503 pages. If even that fails, a few words of plain HTML in both languages."""
@@ -125,7 +140,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 def server_error(request: HttpRequest) -> HttpResponse:
     """500, or 503 when what failed was the database (raised outside any view, e.g. a middleware)."""
     exc = sys.exc_info()[1]
-    if isinstance(exc, DATABASE_ERRORS):
+    if isinstance(exc, DATABASE_ERRORS) and not database_answers():
         return unavailable(request)
     if wants_json(request):
         return _json(500)
@@ -137,7 +152,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     message = _("页面已过期或来源无法确认，请刷新页面后重新提交。")
     if wants_json(request):
         return _json(403, message)
-    return error_page(request, "403.html", 403, {"exception": message})
+    return error_page(request, "403.html", 403, {"exception": message, "csrf": True})
 
 
 # --- middleware ---------------------------------------------------------------------------------
@@ -168,7 +183,7 @@ class DatabaseUnavailableMiddleware:
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
-        if isinstance(exception, DATABASE_ERRORS):
+        if isinstance(exception, DATABASE_ERRORS) and not database_answers():
             logger.error("database unavailable: %s", exception)
             return unavailable(request)
         return None

@@ -89,11 +89,15 @@ class OutOfRangeMiddleware:
         return render(request, "400.html", {"message": message}, status=400)
 
 
+MAX_QUERY_VALUE = 1000  # characters in one query-string value
+
+
 class SafeInputMiddleware:
     """A NUL character (or a lone surrogate) in a query-string parameter, or in a field of a web form,
     is a 400 naming the parameter or field, before any view, form or query sees it: PostgreSQL refuses
-    such text, and a filter or a service would otherwise answer 500. A form body that cannot be read
-    (malformed multipart) is a 400 too.
+    such text, and a filter or a service would otherwise answer 500. So is a query-string value longer
+    than MAX_QUERY_VALUE (a search that long is no search, and SQLite refuses a LIKE pattern past
+    50,000 bytes). A form body that cannot be read (malformed multipart) is a 400 too.
 
     API bodies are left to DRF: its JSON parser (core.api.JSONParser) and its fields check the same.
     """
@@ -107,6 +111,11 @@ class SafeInputMiddleware:
 
         from tongxin.core.errors import wants_json
 
+        for key, values in request.GET.lists():
+            if any(len(v) > MAX_QUERY_VALUE for v in values):
+                from django.utils.translation import gettext as _
+
+                return self.refuse(request, key, _("过长：最多 %(n)s 字") % {"n": MAX_QUERY_VALUE})
         params: list[tuple[str, list[str]]] = list(request.GET.lists())
         if request.method == "POST" and not wants_json(request):
             try:
