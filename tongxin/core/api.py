@@ -80,9 +80,11 @@ class JSONRenderer(renderers.JSONRenderer):
         try:
             return super().render(data, accepted_media_type, renderer_context)
         except UnicodeEncodeError:
-            ascii_only = renderers.JSONRenderer()
-            ascii_only.ensure_ascii = True
-            return ascii_only.render(data, accepted_media_type, renderer_context)
+            return _AsciiJSONRenderer().render(data, accepted_media_type, renderer_context)
+
+
+class _AsciiJSONRenderer(renderers.JSONRenderer):
+    ensure_ascii = True
 
 
 class Pagination(PageNumberPagination):
