@@ -196,12 +196,23 @@ def test_with_the_database_stopped_pages_and_api_answer_503(world, client_for, a
     assert web.get("/").status_code == 200  # and back when it returns
 
 
-def test_an_outage_outside_any_view_is_a_503_too(db):
+def test_an_outage_outside_any_view_is_a_503_too(db, tmp_path):
+    """What escapes every middleware reaches the 500 handler, which tells an outage from a bug."""
     for url, json in (("/ledger/", False), ("/api/units/", True)):
         request = RequestFactory().get(url)
-        try:
-            raise OperationalError("connection refused")
-        except OperationalError:
-            response = errors.server_error(request)
+        with database_stopped(tmp_path):
+            try:
+                connections["default"].ensure_connection()
+            except OperationalError:
+                response = errors.server_error(request)
         assert response.status_code == 503 and response["Retry-After"]
         assert ("application/json" in response["Content-Type"]) is json
+
+
+def test_an_operational_error_from_a_database_that_answers_is_no_outage(db):
+    request = RequestFactory().get("/api/units/")
+    try:
+        raise OperationalError("LIKE or GLOB pattern too complex")
+    except OperationalError:
+        response = errors.server_error(request)
+    assert response.status_code == 500

@@ -28,7 +28,7 @@ from tongxin.core.types import Actor
 from tongxin.inspections import queries, services
 from tongxin.inspections.definition import text
 from tongxin.inspections.models import Answer, Campaign, ChecklistTemplate, Inspection, Team
-from tongxin.ledger.models import Category, Severity
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity
 from tongxin.regions.queries import in_subtree
 from tongxin.units import scope
 from tongxin.units.models import Kind, Membership, Unit
@@ -259,11 +259,11 @@ class StartForm(forms.Form):
 # --- findings and finishing ----------------------------------------------------------------------
 
 class FindingForm(forms.Form):
-    description = forms.CharField(label=gettext_lazy("问题描述"), max_length=2000,
+    description = forms.CharField(label=gettext_lazy("问题描述"), max_length=MAX_DESCRIPTION,
                                   widget=forms.Textarea(attrs={"rows": 2}))
     severity = forms.ChoiceField(label=gettext_lazy("严重程度"), choices=Severity.choices)
     category = forms.ChoiceField(label=gettext_lazy("类别"), choices=Category.choices)
-    required_measure = forms.CharField(label=gettext_lazy("整改措施"), required=False, max_length=2000,
+    required_measure = forms.CharField(label=gettext_lazy("整改措施"), required=False, max_length=MAX_DESCRIPTION,
                                        widget=forms.Textarea(attrs={"rows": 2}))
     deadline = forms.DateField(label=gettext_lazy("整改时限"), required=False,
                                widget=date_input())

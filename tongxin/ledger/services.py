@@ -27,7 +27,7 @@ from tongxin.core.types import Actor
 from tongxin.core.validators import check_length, normalize_phone
 from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.ledger import sources
-from tongxin.ledger.models import Category, Counter, LedgerEntry, Severity, Status, Transition
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, Counter, LedgerEntry, Severity, Status, Transition
 from tongxin.units import scope
 from tongxin.units.models import Unit
 
@@ -121,6 +121,11 @@ def _clean(values: dict[str, Any], found_on: dt.date) -> dict[str, Any]:
         errors["context_id"] = [_("请选择有效的选项")]
     if not str(out.get("description", "")).strip():
         errors["description"] = [_("请描述发现的问题")]
+    for key in ("description", "required_measure"):
+        try:
+            check_length(key, str(out.get(key) or "").strip(), MAX_DESCRIPTION)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     deadline = out.get("deadline")
     if not isinstance(deadline, dt.date):
         errors["deadline"] = [_("请填写整改时限")]

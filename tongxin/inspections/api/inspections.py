@@ -22,7 +22,7 @@ from tongxin.inspections.api.checklists import ChecklistRef
 from tongxin.inspections.api.teams import _visible_teams
 from tongxin.inspections.models import Answer, Campaign, Finding, Inspection, Team
 from tongxin.ledger.api.entries import LedgerEntrySerializer
-from tongxin.ledger.models import Category, Severity
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity
 from tongxin.units.api import visible_units
 from tongxin.units.attachments import (
     AttachmentSerializer,
@@ -143,10 +143,10 @@ class FinishSerializer(serializers.Serializer):
 
 
 class FindingEditSerializer(serializers.Serializer):
-    description = serializers.CharField(max_length=2000, required=False)
+    description = serializers.CharField(max_length=MAX_DESCRIPTION, required=False)
     severity = Choice("SeverityEnum", Severity.choices, required=False)
     category = Choice("LedgerCategoryEnum", Category.choices, required=False)
-    required_measure = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    required_measure = serializers.CharField(max_length=MAX_DESCRIPTION, required=False, allow_blank=True)
     deadline = serializers.DateField(required=False, allow_null=True,
                                      help_text=gettext_lazy("整改时限；空则按严重程度"))
     dropped = serializers.BooleanField(required=False, help_text=gettext_lazy("删除（重复或不成立的问题）"))
