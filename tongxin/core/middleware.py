@@ -74,8 +74,9 @@ class OutOfRangeMiddleware:
         if not isinstance(exception, OverflowError | BadRequest):
             return None
         from django.http import JsonResponse
-        from django.shortcuts import render
         from django.utils.translation import gettext as _
+
+        from tongxin.core.errors import error_page
 
         if isinstance(exception, BadRequest):
             message = str(exception) or _("请求中有无法处理的内容，请返回检查后再试。")
@@ -86,7 +87,7 @@ class OutOfRangeMiddleware:
             body = {"detail": message}
         if request.path.startswith("/api/"):
             return JsonResponse(body, status=400)
-        return render(request, "400.html", {"message": message}, status=400)
+        return error_page(request, "400.html", 400, {"message": message})
 
 
 MAX_QUERY_VALUE = 1000  # characters in one query-string value
