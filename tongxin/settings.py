@@ -4,9 +4,14 @@ Every knob is a TONGXIN_* variable read through a typed helper that fails loudly
 value. With none set, the project runs straight after a clone: SQLite under var/, DEBUG on,
 a throwaway secret key. Production sets TONGXIN_SECRET_KEY, TONGXIN_DEBUG=false,
 TONGXIN_ALLOWED_HOSTS and TONGXIN_DATABASE_URL, and then passes `manage.py check --deploy`.
+
+`tongxin demo` sets TONGXIN_DEMO: DEBUG off (the friendly error pages, not Django's technical
+ones), plain http on the loopback addresses, a secret key generated once and kept in
+var/secret_key, static files served by WhiteNoise straight from the package.
 """
 
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -45,13 +50,40 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = envbool("TONGXIN_DEBUG", True)
+def kept_secret_key(path: Path) -> str:
+    """The key in `path`, generated (random, readable by its owner only) the first time: sessions of
+    a demo survive its restarts, and no two demos share a key."""
+    if not path.exists():
+        from django.core.management.utils import get_random_secret_key
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process wrote it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(get_random_secret_key())
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable secret key: delete it to have a new one made")
+    return key
+
+
+DEMO = envbool("TONGXIN_DEMO", False)  # set by `tongxin demo`
+DEBUG = envbool("TONGXIN_DEBUG", not DEMO)
+LOOPBACK = ["127.0.0.1", "localhost", "[::1]"]
 SECRET_KEY = os.environ.get("TONGXIN_SECRET_KEY", "")
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEMO:
+        SECRET_KEY = kept_secret_key(PROJECT_DIR / "var" / "secret_key")
+    elif not DEBUG:
         raise ImproperlyConfigured("TONGXIN_SECRET_KEY must be set when TONGXIN_DEBUG is false")
-    SECRET_KEY = "django-insecure-tongxin-development-only"  # noqa: S105 - dev default only
-ALLOWED_HOSTS = envlist("TONGXIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+    else:
+        SECRET_KEY = "django-insecure-tongxin-development-only"  # noqa: S105 - dev default only
+ALLOWED_HOSTS = envlist("TONGXIN_ALLOWED_HOSTS", LOOPBACK if DEBUG or DEMO else [])
+# Production is served over https; the demo and a laptop over plain http.
+HTTPS = not DEBUG and not DEMO
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -76,12 +108,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tongxin.core.errors.ApiErrorsAsJsonMiddleware",  # outermost: sees every response, even a middleware's
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything that needs a login
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tongxin.core.middleware.SafeInputMiddleware",  # NUL in a query string or a web form: 400, not 500
+    "tongxin.core.errors.DatabaseUnavailableMiddleware",  # a database outage is a 503, not a 500
     "tongxin.core.middleware.LoginRequiredMiddleware",  # closed by default: pages opt out
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -146,6 +182,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("TONGXIN_STATIC_ROOT", PROJECT_DIR / "var" / "static"))
+# WhiteNoise serves STATIC_ROOT after `collectstatic` in production; in DEBUG and in the demo it
+# serves straight from the apps' static folders, so the demo needs no collectstatic step.
+WHITENOISE_USE_FINDERS = DEBUG or DEMO
+if WHITENOISE_USE_FINDERS:  # STATIC_ROOT exists only after collectstatic, and is not needed then
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("TONGXIN_MEDIA_ROOT", PROJECT_DIR / "var" / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -167,6 +208,17 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "tongxin.core.api.exception_handler",
+    # JSON in: bounded depth, no lone surrogates or NUL characters (core.safe_input); JSON out even
+    # when an error message echoes something odd.
+    "DEFAULT_PARSER_CLASSES": [
+        "tongxin.core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "tongxin.core.api.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tongxin API",
@@ -179,15 +231,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Production hardening; all on when DEBUG is off so `check --deploy` passes.
-SECURE_SSL_REDIRECT = envbool("TONGXIN_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = envint("TONGXIN_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_SSL_REDIRECT = envbool("TONGXIN_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = envint("TONGXIN_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+CSRF_FAILURE_VIEW = "tongxin.core.errors.csrf_failure"
 CSRF_TRUSTED_ORIGINS = envlist("TONGXIN_CSRF_TRUSTED_ORIGINS", [])
 if envbool("TONGXIN_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,15 +1,13 @@
 """URL map: one include per app, the API under /api/, health at /healthz.
 
 Every page needs a login (core.middleware.LoginRequiredMiddleware) except those marked
-`login_not_required` here or in their view: login, health, the language switch, static files in
-DEBUG. The API answers for itself through DRF (token or session, IsAuthenticated); its schema and
-docs are open.
+`login_not_required` here or in their view: login, health, the language switch. Static files are
+served by WhiteNoise before any of this. The API answers for itself through DRF (token or session,
+IsAuthenticated); its schema and docs are open. The error handlers (core.errors) answer JSON under
+/api/ and a friendly page elsewhere.
 """
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.staticfiles.views import serve
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -50,7 +48,7 @@ urlpatterns = [
     path("api/", include(router.urls)),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.STATIC_URL, view=login_not_required(serve))
-
-handler404 = "tongxin.core.views.not_found"
+handler400 = "tongxin.core.errors.bad_request"
+handler403 = "tongxin.core.errors.permission_denied"
+handler404 = "tongxin.core.errors.not_found"
+handler500 = "tongxin.core.errors.server_error"

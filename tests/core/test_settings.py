@@ -42,3 +42,47 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path):
     result = _tongxin("check", TONGXIN_DEBUG="false", TONGXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
     assert result.returncode != 0
     assert "TONGXIN_SECRET_KEY" in result.stderr
+
+
+DEMO_PROBE = """
+import django, json
+django.setup()
+from django.conf import settings
+from django.test import Client
+c = Client(HTTP_HOST="127.0.0.1")
+print(json.dumps({
+    "debug": settings.DEBUG, "hosts": settings.ALLOWED_HOSTS, "key": settings.SECRET_KEY,
+    "secure_cookies": settings.SESSION_COOKIE_SECURE, "ssl_redirect": settings.SECURE_SSL_REDIRECT,
+    "css": c.get("/static/tongxin/tongxin.css").status_code,
+    "missing_page": c.get("/no-such-page/").status_code,
+    "missing_page_is_friendly": "返回首页" in c.get("/no-such-page/").content.decode(),
+}))
+"""
+
+
+def _demo_settings(home):
+    import json
+
+    full = {k: v for k, v in os.environ.items() if not k.startswith("TONGXIN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full.update(TONGXIN_DEMO="true", TONGXIN_HOME=str(home), DJANGO_SETTINGS_MODULE="tongxin.settings",
+                TONGXIN_DATABASE_URL=f"sqlite:///{home / 'demo.sqlite3'}")
+    result = subprocess.run([sys.executable, "-c", DEMO_PROBE], env=full, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_demo_runs_with_debug_off_on_plain_http_and_serves_its_static_files(tmp_path):
+    demo = _demo_settings(tmp_path)
+    assert demo["debug"] is False
+    assert set(demo["hosts"]) == {"127.0.0.1", "localhost", "[::1]"}
+    assert demo["secure_cookies"] is False and demo["ssl_redirect"] is False  # plain http at loopback
+    assert demo["css"] == 200  # WhiteNoise, no collectstatic
+    assert demo["missing_page"] == 404 and demo["missing_page_is_friendly"]
+
+
+def test_the_demo_keeps_the_secret_key_it_generated(tmp_path):
+    first, second = _demo_settings(tmp_path), _demo_settings(tmp_path)
+    assert first["key"] == second["key"] and len(first["key"]) >= 50
+    assert "insecure" not in first["key"]
+    assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+    assert _demo_settings(tmp_path / "another")["key"] != first["key"]

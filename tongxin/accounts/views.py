@@ -8,10 +8,12 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.core import audit
+from tongxin.core.api import JSONParser, JSONRenderer
 
 
 class LoginView(auth_views.LoginView):
@@ -26,6 +28,10 @@ class LogoutView(auth_views.LogoutView):
 
 class TokenView(ObtainAuthToken):
     """POST {"username", "password"} → {"token"}; send it back as `Authorization: Token …`."""
+
+    # ObtainAuthToken names DRF's stock parsers and renderer: ours bound the JSON and its text.
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    renderer_classes = [JSONRenderer]
 
     @extend_schema(
         request=inline_serializer("TokenRequest", {"username": serializers.CharField(),

@@ -1,4 +1,5 @@
-"""API plumbing shared by every app: JSON errors with a message per field."""
+"""API plumbing shared by every app: JSON errors with a message per field, JSON in with bounded depth
+and only storable text (core.safe_input), JSON out even when a message echoes an odd character."""
 
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_description_list
 from drf_spectacular.utils import Direction, OpenApiResponse, extend_schema_field
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions, parsers, renderers, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from tongxin.core import safe_input
 from tongxin.core.types import Actor
 
 if TYPE_CHECKING:  # rest_framework.generics imports this module (the pagination setting): not at run time
@@ -50,6 +52,39 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         field = getattr(exc, "field", None)
         exc = exceptions.ValidationError({field: [str(exc)]} if field else {"detail": str(exc)})
     return drf_exception_handler(exc, context)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, plus: nesting deeper than safe_input.MAX_JSON_DEPTH is a 400 (also when it
+    is too deep for Python to parse at all), and so is a NUL character or a lone surrogate in any
+    string or key, naming the top-level field it sits under."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(_("JSON 嵌套过深：最多 %(n)s 层") % {"n": safe_input.MAX_JSON_DEPTH}) from None
+        try:
+            safe_input.check_json(data)
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError(exc.message_dict) from None
+        return data
+
+
+class JSONRenderer(renderers.JSONRenderer):
+    """DRF's JSON renderer; a body UTF-8 cannot hold (a lone surrogate echoed in a message) is sent
+    with \\u escapes instead of failing with a 500."""
+
+    def render(self, data: Any, accepted_media_type: str | None = None,
+               renderer_context: Any = None) -> bytes:
+        try:
+            return super().render(data, accepted_media_type, renderer_context)
+        except UnicodeEncodeError:
+            return _AsciiJSONRenderer().render(data, accepted_media_type, renderer_context)
+
+
+class _AsciiJSONRenderer(renderers.JSONRenderer):
+    ensure_ascii = True
 
 
 class Pagination(PageNumberPagination):

@@ -1,5 +1,6 @@
 """Request plumbing: the current request for the service layer (the audit trail's IP and client),
-closed-by-default pages, and words instead of a 500 for a number out of range or a bad parameter."""
+closed-by-default pages, and words instead of a 500 for a number out of range, a bad parameter, or
+text no database can store (a NUL character) in a query string or a web form."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from rest_framework.views import APIView
+
+from tongxin.core import safe_input
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
@@ -71,8 +74,9 @@ class OutOfRangeMiddleware:
         if not isinstance(exception, OverflowError | BadRequest):
             return None
         from django.http import JsonResponse
-        from django.shortcuts import render
         from django.utils.translation import gettext as _
+
+        from tongxin.core.errors import error_page
 
         if isinstance(exception, BadRequest):
             message = str(exception) or _("请求中有无法处理的内容，请返回检查后再试。")
@@ -83,4 +87,56 @@ class OutOfRangeMiddleware:
             body = {"detail": message}
         if request.path.startswith("/api/"):
             return JsonResponse(body, status=400)
-        return render(request, "400.html", {"message": message}, status=400)
+        return error_page(request, "400.html", 400, {"message": message})
+
+
+MAX_QUERY_VALUE = 1000  # characters in one query-string value
+
+
+class SafeInputMiddleware:
+    """A NUL character (or a lone surrogate) in a query-string parameter, or in a field of a web form,
+    is a 400 naming the parameter or field, before any view, form or query sees it: PostgreSQL refuses
+    such text, and a filter or a service would otherwise answer 500. So is a query-string value longer
+    than MAX_QUERY_VALUE (a search that long is no search, and SQLite refuses a LIKE pattern past
+    50,000 bytes). A form body that cannot be read (malformed multipart) is a 400 too.
+
+    API bodies are left to DRF: its JSON parser (core.api.JSONParser) and its fields check the same.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        from django.http import UnreadablePostError
+        from django.http.multipartparser import MultiPartParserError
+
+        from tongxin.core.errors import wants_json
+
+        for key, values in request.GET.lists():
+            if any(len(v) > MAX_QUERY_VALUE for v in values):
+                from django.utils.translation import gettext as _
+
+                return self.refuse(request, key, _("过长：最多 %(n)s 字") % {"n": MAX_QUERY_VALUE})
+        params: list[tuple[str, list[str]]] = list(request.GET.lists())
+        if request.method == "POST" and not wants_json(request):
+            try:
+                params += list(request.POST.lists())
+            except (MultiPartParserError, UnreadablePostError):
+                return self.refuse(request, None, None)
+        for key, values in params:
+            for text in (key, *values):
+                problem = safe_input.text_problem(text)
+                if problem:
+                    return self.refuse(request, key, problem)
+        return self.get_response(request)
+
+    def refuse(self, request: HttpRequest, field: str | None, problem: str | None) -> HttpResponseBase:
+        from django.http import JsonResponse
+
+        from tongxin.core.errors import error_page, status_message, wants_json
+
+        message = safe_input.field_message(field, problem) if field and problem else status_message(400)
+        if wants_json(request):
+            return JsonResponse({safe_input.printable(field) if field else "detail": [message] if field else message},
+                                status=400)
+        return error_page(request, "400.html", 400, {"message": message})

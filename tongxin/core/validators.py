@@ -73,3 +73,11 @@ def mask_id_number(value: str) -> str:
     if len(value) < 8:
         return "*" * len(value)
     return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
+
+
+def check_length(field: str, value: str, limit: int) -> None:
+    """ValidationError({field: [...]}) when `value` is longer than `limit` characters: the one check
+    behind a text's limit, so a web form and the API refuse the same comment with the same words."""
+    if len(value) > limit:
+        raise ValidationError({field: [_("不能超过 %(limit)s 字（现有 %(length)s 字）")
+                                       % {"limit": limit, "length": len(value)}]}, code="too_long")

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -20,14 +20,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # any failure to reach the database is "down", never a 500 page
         database = {"status": "error", "vendor": connection.vendor, "error": exc.__class__.__name__}
         status = 503
-    return JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
+    response = JsonResponse({"status": "ok" if status == 200 else "error", "database": database}, status=status)
+    if status == 503:
+        from tongxin.core.errors import RETRY_AFTER_SECONDS
 
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """404 as JSON under /api/, as a page elsewhere."""
-    from django.shortcuts import render
-    from django.utils.translation import gettext as _
-
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": _("未找到。")}, status=404)
-    return render(request, "404.html", status=404)

@@ -25,10 +25,10 @@ from django.utils.translation import gettext_lazy
 from tongxin.accounts.models import User
 from tongxin.core.models import Attachment
 from tongxin.core.types import Actor
-from tongxin.inspections import queries
+from tongxin.inspections import queries, services
 from tongxin.inspections.definition import text
 from tongxin.inspections.models import Answer, Campaign, ChecklistTemplate, Inspection, Team
-from tongxin.ledger.models import Category, Severity
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity
 from tongxin.regions.queries import in_subtree
 from tongxin.units import scope
 from tongxin.units.models import Kind, Membership, Unit
@@ -259,11 +259,11 @@ class StartForm(forms.Form):
 # --- findings and finishing ----------------------------------------------------------------------
 
 class FindingForm(forms.Form):
-    description = forms.CharField(label=gettext_lazy("问题描述"), max_length=2000,
+    description = forms.CharField(label=gettext_lazy("问题描述"), max_length=MAX_DESCRIPTION,
                                   widget=forms.Textarea(attrs={"rows": 2}))
     severity = forms.ChoiceField(label=gettext_lazy("严重程度"), choices=Severity.choices)
     category = forms.ChoiceField(label=gettext_lazy("类别"), choices=Category.choices)
-    required_measure = forms.CharField(label=gettext_lazy("整改措施"), required=False, max_length=2000,
+    required_measure = forms.CharField(label=gettext_lazy("整改措施"), required=False, max_length=MAX_DESCRIPTION,
                                        widget=forms.Textarea(attrs={"rows": 2}))
     deadline = forms.DateField(label=gettext_lazy("整改时限"), required=False,
                                widget=date_input())
@@ -287,7 +287,7 @@ class FindingForm(forms.Form):
 
 
 class FinishForm(forms.Form):
-    summary = forms.CharField(label=gettext_lazy("检查意见"), required=False, max_length=4000,
+    summary = forms.CharField(label=gettext_lazy("检查意见"), required=False, max_length=services.MAX_SUMMARY,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -27,6 +27,7 @@ from tongxin.accounts.models import User
 from tongxin.core import audit
 from tongxin.core.models import Attachment
 from tongxin.core.types import Actor
+from tongxin.core.validators import check_length
 from tongxin.core.versioning import define_version
 from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.inspections import ledger_sources
@@ -59,6 +60,8 @@ class _Keep(enum.Enum):
 # `edit_finding`'s default for a field it leaves as it is (None is a value: no deadline, by severity).
 KEEP: Final = _Keep.KEEP
 
+MAX_NOTE = 2000  # an answer's note (说明), on the web and in the API alike
+MAX_SUMMARY = 5000  # an inspection's summary (检查意见)
 _FINISHED = gettext_lazy("检查已完成，不能再修改")
 # An inspection is answered and its findings reviewed while it is a draft; finishing it is final.
 WORKFLOW = Workflow(
@@ -241,6 +244,7 @@ def answer(actor: Actor, inspection: Inspection, *, item_key: str, result: str =
     item = locked.version.item(item_key)
     if item is None:
         raise ValidationError({"item_key": [_("检查表中没有这一项")]})
+    check_length("note", note, MAX_NOTE)
     existing = Answer.objects.filter(inspection=locked, item_key=item_key).first()
     before = audit.snapshot(existing) if existing is not None else None
     has_photo = bool(attachments) or (existing is not None and existing.attachments.exists())
@@ -328,6 +332,7 @@ def finish_inspection(actor: Actor, inspection: Inspection, *, summary: str = ""
                       now: dt.datetime | None = None) -> list[LedgerEntry]:
     """Close the inspection: every item must be answered; remaining findings go onto the ledger."""
     locked = _editable(actor, inspection, "finish")
+    check_length("summary", summary.strip(), MAX_SUMMARY)
     now = now or timezone.now()
     answered = set(locked.answers.values_list("item_key", flat=True))
     missing = [i["text"] for i in locked.version.items() if i["key"] not in answered]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from tongxin.core.types import Actor
 from tongxin.ledger import sources
-from tongxin.ledger.models import Category, Severity, Status
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity, Status
 from tongxin.ledger.queries import UNCLOSED
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
@@ -85,9 +85,9 @@ class EntryForm(forms.Form):
     source = forms.ChoiceField(label=gettext_lazy("问题来源"), choices=lambda: sources.source_choices(manual_only=True))
     category = forms.ChoiceField(label=gettext_lazy("问题类别"), choices=Category.choices)
     severity = forms.ChoiceField(label=gettext_lazy("严重程度"), choices=Severity.choices)
-    description = forms.CharField(label=gettext_lazy("问题描述"), max_length=2000,
+    description = forms.CharField(label=gettext_lazy("问题描述"), max_length=MAX_DESCRIPTION,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    required_measure = forms.CharField(label=gettext_lazy("整改措施"), max_length=2000, required=False,
+    required_measure = forms.CharField(label=gettext_lazy("整改措施"), max_length=MAX_DESCRIPTION, required=False,
                                        widget=forms.Textarea(attrs={"rows": 2}))
     responsible_person = forms.CharField(label=gettext_lazy("责任人"), max_length=50, required=False)
     responsible_phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False,

@@ -21,6 +21,9 @@ from tongxin.core.querysets import ScopedQuerySet
 from tongxin.ledger import sources
 from tongxin.units.models import Unit
 
+# A problem's description and required measure (问题描述, 整改措施): the ledger's, the inspection
+# finding's and the report's forms, and the API, all keep to it.
+MAX_DESCRIPTION = 2000
 
 class Status(models.TextChoices):
     OPEN = "open", _("挂账")

@@ -24,12 +24,14 @@ from tongxin.accounts.models import User
 from tongxin.core import audit
 from tongxin.core.models import Attachment
 from tongxin.core.types import Actor
-from tongxin.core.validators import normalize_phone
+from tongxin.core.validators import check_length, normalize_phone
 from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.ledger import sources
-from tongxin.ledger.models import Category, Counter, LedgerEntry, Severity, Status, Transition
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, Counter, LedgerEntry, Severity, Status, Transition
 from tongxin.units import scope
 from tongxin.units.models import Unit
+
+MAX_COMMENT = 1000  # a transition's comment (意见), on the web and in the API alike
 
 WORKFLOW = Workflow(
     {Status.OPEN: pgettext_lazy("ledger status", "挂账"), Status.RECTIFYING: gettext_lazy("整改中"),
@@ -119,6 +121,11 @@ def _clean(values: dict[str, Any], found_on: dt.date) -> dict[str, Any]:
         errors["context_id"] = [_("请选择有效的选项")]
     if not str(out.get("description", "")).strip():
         errors["description"] = [_("请描述发现的问题")]
+    for key in ("description", "required_measure"):
+        try:
+            check_length(key, str(out.get(key) or "").strip(), MAX_DESCRIPTION)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     deadline = out.get("deadline")
     if not isinstance(deadline, dt.date):
         errors["deadline"] = [_("请填写整改时限")]
@@ -215,6 +222,7 @@ def transition(actor: Actor, entry: LedgerEntry, name: str, *, comment: str = ""
     locked = LedgerEntry.objects.select_for_update().select_related("unit").get(pk=entry.pk)
     move = WORKFLOW.take(actor, locked, name)
     comment = (comment or "").strip()
+    check_length("comment", comment, MAX_COMMENT)
     if name == "submit_fix" and not attachments:
         raise ValidationError({"attachments": [_("提交验收须上传整改后的照片或材料")]})
     if name == "return" and not comment:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.reports.definition import label
+from tongxin.reports.models import REASON_MAX_LENGTH
 
 # Names that can never collide with a field key (keys are [a-z0-9_] only).
 REASON = "tx-reason"
@@ -125,7 +126,7 @@ class CorrectionForm(ReportForm):
     def __init__(self, definition: dict[str, Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(definition, *args, **kwargs)
         self.fields[REASON] = forms.CharField(
-            label=gettext_lazy("更正原因"), required=False, max_length=200,
+            label=gettext_lazy("更正原因"), required=False, max_length=REASON_MAX_LENGTH,
             widget=forms.TextInput(attrs={"class": "form-control", "required": True, "maxlength": 200,
                                           "placeholder": gettext_lazy("例如：漏报 2 名新入住老人")}),
         )

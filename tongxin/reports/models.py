@@ -119,12 +119,15 @@ class Report(models.Model):
         return f"{self.unit} {self.day}"
 
 
+REASON_MAX_LENGTH = 200  # a correction's reason (更正原因): the column, the web form and the API
+
+
 class Revision(models.Model):
     report = models.ForeignKey(Report, verbose_name=_("报告"), on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField(_("修订号"))
     values = models.JSONField(_("数据"))
     is_zero = models.BooleanField(_("零报告"), default=False)
-    reason = models.CharField(_("修订原因"), max_length=200, blank=True)
+    reason = models.CharField(_("修订原因"), max_length=REASON_MAX_LENGTH, blank=True)
     source = models.CharField(_("来源"), max_length=10, choices=Report.Source.choices)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  verbose_name=_("填报人"))

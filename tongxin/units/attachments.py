@@ -32,12 +32,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, JSONRenderer, VisibleIdField
 from tongxin.core.models import Attachment
 from tongxin.core.types import Actor
 from tongxin.core.uploads import open_attachment, store_attachment

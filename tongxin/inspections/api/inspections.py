@@ -22,7 +22,7 @@ from tongxin.inspections.api.checklists import ChecklistRef
 from tongxin.inspections.api.teams import _visible_teams
 from tongxin.inspections.models import Answer, Campaign, Finding, Inspection, Team
 from tongxin.ledger.api.entries import LedgerEntrySerializer
-from tongxin.ledger.models import Category, Severity
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity
 from tongxin.units.api import visible_units
 from tongxin.units.attachments import (
     AttachmentSerializer,
@@ -119,7 +119,7 @@ class AnswerInputSerializer(serializers.Serializer):
     result = Choice("AnswerResultEnum", Answer.Result.choices, required=False, allow_blank=True, default="",
                                      help_text=gettext_lazy("是否项必填；数值项按上下限判断，照片项按是否有照片"))
     value = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=services.MAX_NOTE, required=False, allow_blank=True, default="")
     attachment_ids = attachment_ids_field()
 
 
@@ -138,15 +138,15 @@ class AnswerResultSerializer(AnswerSerializer):
 
 
 class FinishSerializer(serializers.Serializer):
-    summary = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="",
+    summary = serializers.CharField(max_length=services.MAX_SUMMARY, required=False, allow_blank=True, default="",
                                     help_text=gettext_lazy("检查意见"))
 
 
 class FindingEditSerializer(serializers.Serializer):
-    description = serializers.CharField(max_length=2000, required=False)
+    description = serializers.CharField(max_length=MAX_DESCRIPTION, required=False)
     severity = Choice("SeverityEnum", Severity.choices, required=False)
     category = Choice("LedgerCategoryEnum", Category.choices, required=False)
-    required_measure = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    required_measure = serializers.CharField(max_length=MAX_DESCRIPTION, required=False, allow_blank=True)
     deadline = serializers.DateField(required=False, allow_null=True,
                                      help_text=gettext_lazy("整改时限；空则按严重程度"))
     dropped = serializers.BooleanField(required=False, help_text=gettext_lazy("删除（重复或不成立的问题）"))

@@ -29,7 +29,7 @@ from tongxin.units import scope
 
 PAGE_SIZE = 25
 MAX_FILES = 9
-MAX_NOTE = 2000
+MAX_NOTE = services.MAX_NOTE  # the one limit, shared with the API
 MAX_VALUE = 500  # Answer.value's length
 
 

@@ -24,7 +24,7 @@ from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, 
 from tongxin.core.models import Attachment
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.ledger import queries, services, sources
-from tongxin.ledger.models import Category, LedgerEntry, Severity, Status, Transition
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, LedgerEntry, Severity, Status, Transition
 from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.attachments import (
@@ -163,8 +163,8 @@ class EntryInputSerializer(serializers.Serializer):
     source = Choice("LedgerSourceEnum", sources.source_choices())  # type: ignore[assignment]  # as above
     category = Choice("LedgerCategoryEnum", Category.choices)
     severity = Choice("SeverityEnum", Severity.choices)
-    description = serializers.CharField(max_length=2000)
-    required_measure = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    description = serializers.CharField(max_length=MAX_DESCRIPTION)
+    required_measure = serializers.CharField(max_length=MAX_DESCRIPTION, required=False, allow_blank=True, default="")
     responsible_person = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     responsible_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     found_on = serializers.DateField(required=False, help_text=gettext_lazy("发现日期；默认今天（北京时间）"))
@@ -201,12 +201,12 @@ class OpenEntrySerializer(EntryInputSerializer):
 
 
 class FixOnSpotSerializer(EntryInputSerializer):
-    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    comment = serializers.CharField(max_length=services.MAX_COMMENT, required=False, allow_blank=True, default="")
 
 
 class TransitionInputSerializer(serializers.Serializer):
     name = Choice("TransitionNameEnum", services.WORKFLOW.choices())
-    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="",
+    comment = serializers.CharField(max_length=services.MAX_COMMENT, required=False, allow_blank=True, default="",
                                     help_text=gettext_lazy("意见；退回时必填"))
     attachment_ids = attachment_ids_field()
 

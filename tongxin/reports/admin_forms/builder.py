@@ -12,9 +12,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.core import safe_input
 from tongxin.reports.admin_forms.widgets import small
 from tongxin.reports.definition import FALSE_WORDS, TRUE_WORDS
 from tongxin.reports.models import Form
@@ -255,8 +257,8 @@ class FieldRowForm(forms.Form):
 
 def _load_original(text: str | None) -> dict:
     try:
-        data = json.loads(text or "{}")
-    except ValueError:
+        data = safe_input.loads(text or "{}")
+    except ValidationError:
         return {}
     return data if isinstance(data, dict) else {}
 

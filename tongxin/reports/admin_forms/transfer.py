@@ -6,8 +6,11 @@ import json
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from tongxin.core import safe_input
 
 MAX_JSON_BYTES = 1024 * 1024
 
@@ -51,6 +54,10 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(_("JSON 嵌套太深")) from None
         except ValueError as exc:  # NaN, Infinity: not numbers a form can hold
             raise forms.ValidationError(_("JSON 中不能使用 %(name)s") % {"name": exc.args[0]}) from None
+        try:  # too deep, or text no database stores (a NUL, a lone surrogate)
+            safe_input.check_json(data["payload"])
+        except ValidationError as exc:
+            raise forms.ValidationError([m for ms in exc.message_dict.values() for m in ms]) from None
         problem = shape_problem(data["payload"])
         if problem:
             raise forms.ValidationError(problem)

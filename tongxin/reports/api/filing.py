@@ -19,11 +19,11 @@ from rest_framework.response import Response
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.ledger.api.entries import LedgerEntryDetailSerializer
-from tongxin.ledger.models import Category, Severity
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity
 from tongxin.regions.queries import in_subtree
 from tongxin.reports import queries, services
 from tongxin.reports.api.common import IDEMPOTENCY_HEADER, _idempotency_key
-from tongxin.reports.models import Assignment, Report, Revision
+from tongxin.reports.models import REASON_MAX_LENGTH, Assignment, Report, Revision
 from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.models import Unit
@@ -85,7 +85,8 @@ class FilingSerializer(serializers.Serializer):
 
 class CorrectionSerializer(serializers.Serializer):
     values = serializers.DictField(help_text=gettext_lazy("更正后的完整数据：字段代码 → 值"))
-    reason = serializers.CharField(max_length=200, allow_blank=True, help_text=gettext_lazy("更正原因（必填）"))
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True,
+                                   help_text=gettext_lazy("更正原因（必填）"))
 
 
 class RevisionSerializer(serializers.ModelSerializer):
@@ -102,9 +103,9 @@ class RaiseEntrySerializer(serializers.Serializer):
     category = Choice("LedgerCategoryEnum", Category.choices)
     severity = Choice("SeverityEnum", Severity.choices)
     deadline = serializers.DateField(help_text=gettext_lazy("整改时限（当天有效），不早于报告日期"))
-    description = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="",
+    description = serializers.CharField(max_length=MAX_DESCRIPTION, required=False, allow_blank=True, default="",
                                         help_text=gettext_lazy("问题描述；默认报告中“发现的问题”的内容"))
-    required_measure = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    required_measure = serializers.CharField(max_length=MAX_DESCRIPTION, required=False, allow_blank=True, default="")
     again = serializers.BooleanField(required=False, default=False,
                                      help_text=gettext_lazy("已从该报告登记过问题时，确认另登记一条"))
 

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedView
 from tongxin.ledger import queries as ledger_queries
-from tongxin.ledger.models import Category, Severity
+from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity
 from tongxin.reports import ledger_sources, services
 from tongxin.reports.models import Report
 
@@ -36,9 +36,9 @@ class RaiseEntryForm(forms.Form):
     severity = forms.ChoiceField(label=gettext_lazy("严重程度"), choices=Severity.choices, initial=Severity.GENERAL)
     deadline = forms.DateField(label=gettext_lazy("整改时限"),
                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    description = forms.CharField(label=gettext_lazy("问题描述"), max_length=2000,
+    description = forms.CharField(label=gettext_lazy("问题描述"), max_length=MAX_DESCRIPTION,
                                   widget=forms.Textarea(attrs={"rows": 3}))
-    required_measure = forms.CharField(label=gettext_lazy("整改措施"), max_length=2000, required=False,
+    required_measure = forms.CharField(label=gettext_lazy("整改措施"), max_length=MAX_DESCRIPTION, required=False,
                                        widget=forms.Textarea(attrs={"rows": 2}))
     again = forms.BooleanField(label=gettext_lazy("另登记一条（报告中的另一问题）"), required=False)
 
