@@ -131,16 +131,17 @@ def test_a_reminder_from_a_chinese_speaking_officer_reads_in_english_to_an_engli
     client = client_for(english)
     client.cookies["django_language"] = "en"
     html = client.get(LIST).content.decode()
-    assert "Reminder: 养老机构疫情防控日报 (2021-07-26) has not been filed" in html
+    assert "Reminder: 南县南洲镇敬老院 has not filed 养老机构疫情防控日报 (2021-07-26)" in html
     assert "Please file as soon as possible today" in html
     assert "尚未报送" not in html and "请于今日尽快报送" not in html
     html = client_for(chinese).get(LIST).content.decode()
-    assert "催报：养老机构疫情防控日报（2021-07-26）尚未报送" in html and "请于今日尽快报送" in html
+    assert "催报：南县南洲镇敬老院 尚未报送养老机构疫情防控日报（2021-07-26）" in html and "请于今日尽快报送" in html
 
 
 def test_a_reminder_is_stored_as_key_and_parameters(reminded):
     n = Notification.objects.get(recipient=reminded[0])
-    assert (n.key, n.params) == ("reports.reminder", {"form": "养老机构疫情防控日报", "day": "2021-07-26"})
+    assert (n.key, n.params) == ("reports.reminder",
+                                 {"unit": "南县南洲镇敬老院", "form": "养老机构疫情防控日报", "day": "2021-07-26"})
     assert render(n, "en").label == "Reminder" and render(n, "zh-hans").label == "催报"
 
 
