@@ -294,7 +294,7 @@ def test_the_list_shows_local_time(world, client_for):
 
     from django.utils import timezone
 
-    at = dt.datetime(2021, 8, 1, 16, 30, tzinfo=dt.timezone.utc)  # 00:30 on the 2nd in Beijing
+    at = dt.datetime(2021, 8, 1, 16, 30, tzinfo=dt.UTC)  # 00:30 on the 2nd in Beijing
     notify([world.nanxian], key="tests.note", params={"text": "夜间通知", "detail": ""}, at=at)
     html = client_for(world.nanxian).get(LIST).content.decode()
     assert "2021-08-02 00:30" in html
@@ -314,5 +314,5 @@ def test_every_registered_kind_reads_in_both_languages():
             english = (str(kind.title), str(kind.body), str(kind.label))
         with translation.override("zh-hans"):
             chinese = (str(kind.title), str(kind.body), str(kind.label))
-        for en, zh in zip(english, chinese):
+        for en, zh in zip(english, chinese, strict=True):
             assert not zh or (en != zh or zh == "%(description)s"), (key, zh)

@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
@@ -72,7 +73,7 @@ def test_an_entry_fixed_on_the_spot_tells_nobody(world, staff, photo):
 
 
 def test_a_failed_opening_tells_nobody(world, staff):
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         open_one(world, deadline=FOUND - dt.timedelta(days=1))
     assert not Notification.objects.exists()
 

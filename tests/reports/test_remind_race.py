@@ -55,26 +55,31 @@ def test_two_reminders_at_the_same_moment_send_once(divisions_back, transactiona
     county = Region.objects.get(code="430921")
 
     for round_ in range(3):  # a few tries, each at a fresh half hour, so a lucky interleaving cannot hide a race
-        start = threading.Barrier(2)
-        results, errors = [], []
-
-        def click(now=at(DAY, 12 + round_)):
-            try:
-                start.wait(timeout=10)
-                results.append(services.remind_missing(world.nanxian, assignment=daily, region=county, day=DAY,
-                                                       now=now))
-            except Exception as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=click) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=30)
+        results, errors = race(world, daily, county, now=at(DAY, 12 + round_))
         assert not errors
         assert sorted(len(r.reminded) for r in results) == [0, 1]
         assert sorted(len(r.skipped) for r in results) == [0, 1]
         assert Reminder.objects.count() == round_ + 1
         assert Notification.objects.filter(recipient=user, key="reports.reminder").count() == round_ + 1
+
+
+def race(world, daily, county, *, now):
+    """Two threads (two database connections) remind at the same moment; their results and errors."""
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def click():
+        try:
+            start.wait(timeout=10)
+            results.append(services.remind_missing(world.nanxian, assignment=daily, region=county, day=DAY, now=now))
+        except Exception as exc:  # reported by the caller
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results, errors

@@ -2,8 +2,8 @@
 rendered in the reader's language (core.notify.render).
 
 A user only ever sees and marks their own notifications: someone else's id is a 404. Marking
-one read follows its link when that link stays on this site (unless asked to stay on the list). `unread_count` is a context
-processor for the unread badge in the navbar.
+one read follows its link when that link stays on this site (unless asked to stay on the list).
+`unread_count` is a context processor for the unread badge in the navbar.
 """
 
 from __future__ import annotations
