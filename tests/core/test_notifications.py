@@ -131,16 +131,17 @@ def test_a_reminder_from_a_chinese_speaking_officer_reads_in_english_to_an_engli
     client = client_for(english)
     client.cookies["django_language"] = "en"
     html = client.get(LIST).content.decode()
-    assert "Reminder: 养老机构疫情防控日报 (2021-07-26) has not been filed" in html
+    assert "Reminder: 南县南洲镇敬老院 has not filed 养老机构疫情防控日报 (2021-07-26)" in html
     assert "Please file as soon as possible today" in html
     assert "尚未报送" not in html and "请于今日尽快报送" not in html
     html = client_for(chinese).get(LIST).content.decode()
-    assert "催报：养老机构疫情防控日报（2021-07-26）尚未报送" in html and "请于今日尽快报送" in html
+    assert "催报：南县南洲镇敬老院 尚未报送养老机构疫情防控日报（2021-07-26）" in html and "请于今日尽快报送" in html
 
 
 def test_a_reminder_is_stored_as_key_and_parameters(reminded):
     n = Notification.objects.get(recipient=reminded[0])
-    assert (n.key, n.params) == ("reports.reminder", {"form": "养老机构疫情防控日报", "day": "2021-07-26"})
+    assert (n.key, n.params) == ("reports.reminder",
+                                 {"unit": "南县南洲镇敬老院", "form": "养老机构疫情防控日报", "day": "2021-07-26"})
     assert render(n, "en").label == "Reminder" and render(n, "zh-hans").label == "催报"
 
 
@@ -233,3 +234,85 @@ def test_a_failing_gateway_does_not_stop_the_others(world, settings, django_capt
 
 def test_a_user_without_a_language_preference_reads_chinese(world):
     assert notify_module.recipient_language(world.nanxian) == "zh-hans"
+
+
+# --- the unread badge in the header ------------------------------------------------------------
+
+def _bells(html: str) -> list[str]:
+    """The navbar's bell links (one beside the phone menu, one in the desktop menu)."""
+    out, at = [], 0
+    while (at := html.find("tx-bell", at)) != -1:
+        out.append(html[html.rindex("<a", 0, at):html.index("</a>", at)])
+        at += 1
+    return out
+
+
+def test_the_header_shows_the_unread_count_on_phone_and_desktop(world, client_for):
+    note([world.nanxian], "一")
+    note([world.nanxian], "二")
+    note([world.cili], "慈利")
+    bells = _bells(client_for(world.nanxian).get(reverse("home")).content.decode())
+    assert len(bells) == 2
+    assert any("d-lg-none" in b for b in bells) and any("d-none d-lg-inline-block" in b for b in bells)
+    for bell in bells:
+        assert f'href="{LIST}"' in bell and ">2<" in bell and "条未读通知" in bell
+
+
+def test_the_header_shows_no_count_when_all_is_read(world, client_for):
+    note([world.nanxian], "一")
+    client = client_for(world.nanxian)
+    client.post(reverse("notifications:read-all"))
+    bells = _bells(client.get(reverse("home")).content.decode())
+    assert bells and not any("badge" in b for b in bells)
+
+
+def test_a_large_unread_count_reads_99_plus(world, client_for):
+    for i in range(100):
+        note([world.nanxian], f"通知 {i}")
+    bells = _bells(client_for(world.nanxian).get(reverse("home")).content.decode())
+    assert all(">99+<" in b for b in bells)
+
+
+def test_the_header_badge_reads_in_english(world, client_for):
+    note([world.nanxian], "一")
+    client = client_for(world.nanxian)
+    client.cookies["django_language"] = "en"
+    bells = _bells(client.get(reverse("home")).content.decode())
+    assert all("unread notification" in b and 'aria-label="Notifications"' in b for b in bells)
+
+
+def test_marking_read_can_stay_on_the_list(world, client_for):
+    (n,) = note([world.nanxian], "催报", url="/reports/overview/")
+    response = client_for(world.nanxian).post(reverse("notifications:read", args=[n.pk]), {"stay": "1"})
+    assert response.status_code == 302 and response["Location"] == LIST
+    n.refresh_from_db()
+    assert n.read_at is not None
+
+
+def test_the_list_shows_local_time(world, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    at = dt.datetime(2021, 8, 1, 16, 30, tzinfo=dt.UTC)  # 00:30 on the 2nd in Beijing
+    notify([world.nanxian], key="tests.note", params={"text": "夜间通知", "detail": ""}, at=at)
+    html = client_for(world.nanxian).get(LIST).content.decode()
+    assert "2021-08-02 00:30" in html
+    assert timezone.localtime(at).hour == 0
+
+
+def test_every_registered_kind_reads_in_both_languages():
+    """Each kind the apps register has its Chinese wording and an English translation."""
+    from tongxin.core.notify import _KINDS
+
+    keys = {"reports.reminder", "ledger.opened", "ledger.returned", "ledger.awaiting", "ledger.due_soon",
+            "ledger.overdue", "inspections.team"}
+    assert keys <= set(_KINDS)
+    for key in keys:
+        kind = _KINDS[key]
+        with translation.override("en"):
+            english = (str(kind.title), str(kind.body), str(kind.label))
+        with translation.override("zh-hans"):
+            chinese = (str(kind.title), str(kind.body), str(kind.label))
+        for en, zh in zip(english, chinese, strict=True):
+            assert not zh or (en != zh or zh == "%(description)s"), (key, zh)

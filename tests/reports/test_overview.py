@@ -195,7 +195,8 @@ def _reporter_of_the_second_home(world):
 def test_remind_notifies_the_missing_homes_reporters(world, filed, client_for):
     reporter = _reporter_of_the_second_home(world)
     response = client_for(world.nanxian).post(
-        reverse("reports:remind"), {"assignment": filed.pk, "region": "430921", "day": DAY.isoformat()}, follow=True)
+        reverse("reports:remind"), {"assignment": filed.pk, "region": "430921", "day": DAY.isoformat(), "confirm": "1"},
+        follow=True)
     assert response.status_code == 200
     assert "1 个未报单位" in response.content.decode()
     assert Notification.objects.filter(recipient=reporter, key="reports.reminder").count() == 1
@@ -216,8 +217,12 @@ def test_a_stranger_county_cannot_remind_nanxian(world, filed, client_for):
     assert response.status_code == 404
 
 
-def test_remind_by_get_is_not_allowed(world, filed, client_for):
-    assert client_for(world.nanxian).get(reverse("reports:remind")).status_code == 405
+def test_remind_by_get_only_asks_for_confirmation(world, filed, client_for):
+    _reporter_of_the_second_home(world)
+    response = client_for(world.nanxian).get(
+        reverse("reports:remind"), {"assignment": filed.pk, "region": "430921", "day": DAY.isoformat()})
+    assert response.status_code == 200 and "确认催报" in response.content.decode()
+    assert not Notification.objects.exists()
 
 
 def test_remind_button_shows_for_officers_and_the_overview_is_not_for_the_auditor(world, filed, client_for):

@@ -97,9 +97,9 @@ def test_reminder_reaches_the_missing_homes_reporters_only(world, daily):
 
     other = create_user(None, username="nanxian-home-02", password="x" * 12, check_password=False)
     grant_role(None, other, world.nanxian_home_2, "reporter")
-    count = services.remind_missing(world.nanxian, assignment=daily, region=Region.objects.get(code="430921"),
-                                    day=START)
-    assert count == 1
+    done = services.remind_missing(world.nanxian, assignment=daily, region=Region.objects.get(code="430921"),
+                                   day=START)
+    assert [u.name for u in done.reminded] == ["南县南洲镇敬老院"]
     assert Notification.objects.filter(recipient=other, key="reports.reminder").count() == 1
     assert not Notification.objects.filter(recipient=world.home_reporter).exists()
     assert AuditEvent.objects.filter(action="remind", actor_name="nanxian").exists()

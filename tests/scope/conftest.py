@@ -48,7 +48,8 @@ def nanxian_objects(world, settings, tmp_path):
     entry = ledger.open_entry(world.nanxian, unit=world.nanxian_home, source="other", category="fire",
                               severity="general", description="通道堵塞", found_on=DAY, deadline=DAY,
                               attachments=[attachment])
-    (note,) = notify([world.nanxian], key="reports.reminder", params={"form": "南县专用日报", "day": "2021-08-02"})
+    (note,) = notify([world.nanxian], key="reports.reminder",
+                     params={"unit": "南县福利院", "form": "南县专用日报", "day": "2021-08-02"})
     return {
         "home": world.nanxian_home, "home_2": world.nanxian_home_2, "assignment": assignment, "report": report,
         "form": version.form, "checklist": five.template, "campaign": campaign, "team": team,

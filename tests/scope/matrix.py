@@ -134,7 +134,8 @@ ROWS: list[Row] = [
     row("reports:assignment-create", "post", body={}, ok=OFFICERS, ok_status=400, other=403),
     row("reports:assignment-detail", args=["assignment"], ok=OWN_HOME),
     row("reports:overview", query=filing, ok=OWN, home_reporter=302, sysadmin=302, secadmin=302, auditor=302),
-    row("reports:remind", "post", body=filing, ok=OWN),
+    row("reports:remind", query=filing, ok=OWN),  # the confirmation page
+    row("reports:remind", "post", body=lambda o: {**filing(o), "confirm": "1"}, ok=OWN),
     row("reports:batch-upload", query=filing, ok=OWN_HOME, sysadmin=403, secadmin=403, auditor=403),
     row("reports:batch-upload", "post", query=filing, body={}, ok=OWN_HOME, ok_status=400,
         sysadmin=403, secadmin=403, auditor=403),

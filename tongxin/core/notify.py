@@ -18,6 +18,7 @@ setting TONGXIN_NOTIFY_BACKENDS; the default only logs what an SMS/email gateway
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterable, Mapping
@@ -28,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
@@ -127,12 +128,13 @@ def _plain_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def notify(recipients: Iterable[AbstractBaseUser], *, key: str, params: Mapping[str, Any] | None = None,
-           url: str = "") -> list[Notification]:
+           url: str = "", at: dt.datetime | None = None) -> list[Notification]:
     """One in-app notification of the registered kind `key` per distinct recipient; outside delivery
     after commit, each in the recipient's language.
 
     Parameters are stored as they are and filled into the kind's templates when read; the
-    default language's rendering is kept as the fallback text.
+    default language's rendering is kept as the fallback text. `at` dates the notification (the
+    time of the action it tells of, e.g. a demo's past step; default now).
     """
     kind = _KINDS.get(key)
     if kind is None:
@@ -147,7 +149,8 @@ def notify(recipients: Iterable[AbstractBaseUser], *, key: str, params: Mapping[
             continue
         seen.add(user.pk)
         rows.append(Notification(recipient=user,  # type: ignore[misc]  # AUTH_USER_MODEL: core cannot name it
-                                 key=key, params=plain, title=fallback.title[:200], body=fallback.body, url=url[:300]))
+                                 key=key, params=plain, title=fallback.title[:200], body=fallback.body, url=url[:300],
+                                 created_at=at or timezone.now()))
     created = Notification.objects.bulk_create(rows)
 
     def deliver() -> None:

@@ -2,8 +2,8 @@
 rendered in the reader's language (core.notify.render).
 
 A user only ever sees and marks their own notifications: someone else's id is a 404. Marking
-one read follows its link when that link stays on this site. `unread_count` is a context
-processor for the unread badge in the navbar.
+one read follows its link when that link stays on this site (unless asked to stay on the list).
+`unread_count` is a context processor for the unread badge in the navbar.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def mark_read(request: HttpRequest, notification: Notification) -> HttpResponse:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-    target = notification.url
+    target = "" if request.POST.get("stay") else notification.url  # "mark read" stays on the list
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
         return redirect(target)

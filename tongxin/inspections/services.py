@@ -19,6 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from tongxin.accounts.models import User
 from tongxin.core import audit
 from tongxin.core.models import Attachment
+from tongxin.core.notify import notify
 from tongxin.core.types import Actor
 from tongxin.core.validators import check_length
 from tongxin.core.versioning import define_version
@@ -181,7 +183,9 @@ def create_campaign(actor: Actor, *, name: str, issuer: Unit, region: Region, te
 @transaction.atomic
 def create_team(actor: Actor, *, name: str, bureau: Unit, start_date: dt.date, end_date: dt.date,
                 members: Sequence[User] = (), outside_members: str = "", campaign: Campaign | None = None) -> Team:
-    """督导组 led by a bureau; members may come from several bodies (outsiders by name)."""
+    """督导组 led by a bureau; members may come from several bodies (outsiders by name).
+
+    Each member with an account, other than its creator, is told once the team is saved."""
     _bureau_officer(actor, bureau)
     if start_date > end_date:
         raise ValidationError({"end_date": [_("结束日期不能早于开始日期")]})
@@ -190,6 +194,10 @@ def create_team(actor: Actor, *, name: str, bureau: Unit, start_date: dt.date, e
     # _bureau_officer let through only the system (None) or a signed-in officer, one of our Users.
     team.members.set([*members, *([cast(User, actor)] if actor is not None else [])])
     audit.record_change(actor, team, None, unit=bureau)
+    told = [m for m in team.members.filter(is_active=True).order_by("pk") if actor is None or m.pk != actor.pk]
+    if told:
+        notify(told, key="inspections.team", url=f"{reverse('inspections:list')}#my-teams",
+               params={"team": team.name, "bureau": bureau.name, "start": start_date, "end": end_date})
     return team
 
 

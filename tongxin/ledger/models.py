@@ -141,3 +141,26 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code}-{self.year}: {self.last}"
+
+
+class DueNotice(models.Model):
+    """That the home was told, on `day` (local), that an entry is soon due or overdue.
+
+    The unique constraint is what makes `ledger-due-notices` idempotent: however often cron runs
+    it, one entry gets at most one notice of each kind per day. Read only by the ledger's services.
+    """
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("即将到期")
+        OVERDUE = "overdue", _("已逾期")
+
+    entry = models.ForeignKey(LedgerEntry, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    day = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "kind", "day"], name="ledger_due_notice_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id} {self.kind} {self.day}"

@@ -5,6 +5,11 @@ staff or an officer above it may open, start and submit a fix (with evidence); o
 a bureau above the unit may verify (close) or return it, and never someone who submitted its fix.
 立查立改 records an entry fixed on the spot, with evidence, closed in one step. Pages and the API
 ask the same `WORKFLOW.allowed_for(actor, entry)`.
+
+Whoever must act next is told, through `core.notify`, once the step commits (never the actor
+themself): the unit's staff when an entry is opened for it or returned, the supervising bureau's
+officers who may verify it when a fix awaits verification, and (`send_due_notices`, run daily by
+`tongxin ledger-due-notices`) the unit's staff when an entry is soon due or overdue.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any, cast
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -23,13 +29,24 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from tongxin.accounts.models import User
 from tongxin.core import audit
 from tongxin.core.models import Attachment
+from tongxin.core.notify import notify
 from tongxin.core.types import Actor
 from tongxin.core.validators import check_length, normalize_phone
 from tongxin.core.workflow import INITIAL, Workflow, step
 from tongxin.ledger import sources
-from tongxin.ledger.models import MAX_DESCRIPTION, Category, Counter, LedgerEntry, Severity, Status, Transition
+from tongxin.ledger.models import (
+    MAX_DESCRIPTION,
+    Category,
+    Counter,
+    DueNotice,
+    LedgerEntry,
+    Severity,
+    Status,
+    Transition,
+)
 from tongxin.units import scope
 from tongxin.units.models import Unit
+from tongxin.units.queries import staff_of, supervising_officers
 
 MAX_COMMENT = 1000  # a transition's comment (意见), on the web and in the API alike
 
@@ -164,6 +181,19 @@ def open_entry(actor: Actor, *, unit: Unit, source: str, category: str, severity
     raised the entry (None for one entered by hand); `context_kind`/`context_id` the work it belongs
     to (a campaign). The caller vouches for those records: the ledger stores the references only.
     """
+    entry = _create(actor, unit=unit, source=source, category=category, severity=severity, description=description,
+                    deadline=deadline, required_measure=required_measure, responsible_person=responsible_person,
+                    responsible_phone=responsible_phone, found_on=found_on, source_id=source_id,
+                    context_kind=context_kind, context_id=context_id, attachments=attachments, now=now)
+    _tell_unit(actor, entry, "ledger.opened", at=entry.created_at)
+    return entry
+
+
+def _create(actor: Actor, *, unit: Unit, source: str, category: str, severity: str, description: str,
+            deadline: dt.date, required_measure: str, responsible_person: str, responsible_phone: str,
+            found_on: dt.date | None, source_id: int | None, context_kind: str, context_id: int | None,
+            attachments: Sequence[Attachment], now: dt.datetime | None) -> LedgerEntry:
+    """挂账 without telling anyone (立查立改 closes the entry at once: there is nothing to do)."""
     WORKFLOW.take(actor, _draft(unit), "open")
     now = now or timezone.now()
     found_on = found_on or timezone.localdate(now)
@@ -198,11 +228,11 @@ def fix_on_spot(actor: Actor, *, unit: Unit, attachments: Sequence[Attachment], 
     now = now or timezone.now()
     if deadline is None:
         deadline = found_on or timezone.localdate(now)
-    entry = open_entry(actor, unit=unit, now=now, attachments=attachments, source=source, category=category,
-                       severity=severity, description=description, deadline=deadline,
-                       required_measure=required_measure, responsible_person=responsible_person,
-                       responsible_phone=responsible_phone, found_on=found_on, source_id=source_id,
-                       context_kind=context_kind, context_id=context_id)
+    entry = _create(actor, unit=unit, now=now, attachments=attachments, source=source, category=category,
+                    severity=severity, description=description, deadline=deadline,
+                    required_measure=required_measure, responsible_person=responsible_person,
+                    responsible_phone=responsible_phone, found_on=found_on, source_id=source_id,
+                    context_kind=context_kind, context_id=context_id)
     before = audit.snapshot(entry)
     entry.status, entry.fixed_on_spot = Status.CLOSED, True
     entry.fixed_by = entry.closed_by = _user(actor)
@@ -237,6 +267,10 @@ def transition(actor: Actor, entry: LedgerEntry, name: str, *, comment: str = ""
     locked.save()
     _record(locked, name, before, actor, comment, attachments, now)
     audit.record_change(actor, locked, before_snapshot, unit=locked.unit)
+    if name == "submit_fix":
+        _tell(actor, _verifiers(locked), locked, "ledger.awaiting", at=now)
+    elif name == "return":
+        _tell_unit(actor, locked, "ledger.returned", at=now, reason=comment[:200])
     return locked
 
 
@@ -254,3 +288,65 @@ def follow_unit_move(actor: Actor, *, unit: Unit, new_region_code: str) -> int:
         audit.record_change(actor, entry, before, unit=unit)
         moved += 1
     return moved
+
+
+# --- telling whoever acts next (core.notify; the wording is registered in apps.py) ----------------
+
+DUE_SOON_DAYS = 2  # "soon due": the deadline is today or within this many days
+NOTICE_STATUSES = (Status.OPEN, Status.RECTIFYING, Status.RETURNED)  # the unit still has to act
+
+
+def _params(entry: LedgerEntry, **extra: Any) -> dict[str, Any]:
+    description = entry.description if len(entry.description) <= 80 else entry.description[:79] + "…"
+    return {"unit": entry.unit.name, "number": entry.number, "description": description,
+            "deadline": entry.deadline.isoformat(), **extra}
+
+
+def _tell(actor: Actor, recipients: Sequence[User], entry: LedgerEntry, key: str, *, at: dt.datetime | None = None,
+          **extra: Any) -> int:
+    """Notify `recipients` (never the actor) of `entry` with message `key`; how many were told."""
+    people = [u for u in recipients if actor is None or u.pk != actor.pk]
+    if people:
+        notify(people, key=key, params=_params(entry, **extra), url=reverse("ledger:detail", args=[entry.pk]), at=at)
+    return len(people)
+
+
+def _tell_unit(actor: Actor, entry: LedgerEntry, key: str, *, at: dt.datetime | None = None, **extra: Any) -> int:
+    return _tell(actor, staff_of(entry.unit), entry, key, at=at, **extra)
+
+
+def _verifiers(entry: LedgerEntry) -> list[User]:
+    """The supervising bureau's officers whom the workflow lets close `entry` now (so never its fixer)."""
+    return [u for u in supervising_officers(entry.unit)
+            if any(t.name == "close" for t in WORKFLOW.allowed_for(u, entry))]
+
+
+@transaction.atomic
+def send_due_notices(*, today: dt.date | None = None, within_days: int = DUE_SOON_DAYS,
+                     now: dt.datetime | None = None) -> dict[str, int]:
+    """Tell each unit's staff of its entries due within `within_days` (today included) and of those
+    overdue, for the entries the unit still has to act on (open, rectifying, returned).
+
+    Idempotent per local day: an entry gets at most one notice of each kind per day, however often
+    this runs (a unique DueNotice row per entry, kind and day; a run racing another skips what the
+    other recorded). Returns {"due_soon": entries told, "overdue": entries told}.
+    """
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    kinds = {DueNotice.Kind.DUE_SOON: Q(deadline__gte=today, deadline__lte=today + dt.timedelta(days=within_days)),
+             DueNotice.Kind.OVERDUE: Q(deadline__lt=today)}
+    sent = {str(kind): 0 for kind in kinds}
+    for kind, when in kinds.items():
+        done = DueNotice.objects.filter(kind=kind, day=today).values("entry_id")
+        entries = (LedgerEntry.objects.filter(when, status__in=NOTICE_STATUSES).exclude(pk__in=done)
+                   .select_related("unit").order_by("deadline", "id"))
+        for entry in entries.iterator(chunk_size=500):
+            try:
+                with transaction.atomic():
+                    DueNotice.objects.create(entry=entry, kind=kind, day=today, sent_at=now)
+            except IntegrityError:
+                continue  # another run told them today
+            key = "ledger.due_soon" if kind == DueNotice.Kind.DUE_SOON else "ledger.overdue"
+            if _tell(None, staff_of(entry.unit), entry, key, at=now):
+                sent[str(kind)] += 1
+    return sent

@@ -15,7 +15,7 @@ class ReportsConfig(AppConfig):
         )
 
         # The reminder's wording, rendered by core in each reader's language.
-        notify.register("reports.reminder", label=_("催报"), title=_("催报：%(form)s（%(day)s）尚未报送"),
+        notify.register("reports.reminder", label=_("催报"), title=_("催报：%(unit)s 尚未报送%(form)s（%(day)s）"),
                         body=_("请于今日尽快报送；如无情况，请提交零报告。"))
 
         ledger_sources.register()

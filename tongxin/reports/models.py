@@ -9,6 +9,8 @@ and count over the latest revisions, plus per region and day how many units file
 late; they are kept in the same transaction as the filing (see rollups.py).
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -195,3 +197,27 @@ class FilingRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code} {self.day}"
+
+
+class Reminder(models.Model):
+    """One 催报 sent to one unit for one assignment and day: who sent it and when.
+
+    What the overview's confirmation shows ("last reminded at 09:12") and what keeps a reminder
+    from repeating within REPEAT_AFTER (`services.remind_missing`). Append-only; read only by the
+    reporting module's queries and services.
+    """
+
+    REPEAT_AFTER = dt.timedelta(minutes=30)
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField()
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["assignment", "day", "unit", "sent_at"], name="reminder_lookup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} {self.day} {self.unit_id} {self.sent_at:%H:%M}"

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeAlias
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
 from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.reports.definition import label
-from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report
+from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Reminder, Report
 from tongxin.reports.rollups import region_chain
 from tongxin.reports.services import is_due
 from tongxin.units import scope
@@ -299,3 +299,39 @@ def derived_figures(assignment: Assignment, region: Region, day: dt.date, defini
             since = last + dt.timedelta(days=1) if last is not None else assignment.start_date
             out.append(DerivedFigure(fig.get("key", ""), label(fig), kind, max((day - since).days + 1, 0)))
     return out
+
+
+# --- 催报 ---------------------------------------------------------------------------------------
+
+def last_reminders(assignment: Assignment, day: dt.date, units: list[Unit]) -> dict[int, dt.datetime]:
+    """{unit id: when it was last reminded for `assignment` and `day`} for those of `units` ever reminded."""
+    rows = (Reminder.objects.filter(assignment=assignment, day=day, unit_id__in=[u.pk for u in units])
+            .order_by().values("unit_id").annotate(last=Max("sent_at")).values_list("unit_id", "last"))
+    return dict(rows)
+
+
+@dataclass(frozen=True)
+class ReminderPreview:
+    """What a 催报 for one assignment, region and day would do now: the units missing, when any of
+    them was last reminded that day, and which were reminded too recently to be reminded again."""
+
+    missing: list[Unit]
+    last_at: dt.datetime | None
+    recent: list[Unit]
+    again_at: dt.datetime | None  # when the most recently reminded of `recent` may be reminded again
+
+    @property
+    def due(self) -> list[Unit]:
+        recent = {u.pk for u in self.recent}
+        return [u for u in self.missing if u.pk not in recent]
+
+
+def reminder_preview(assignment: Assignment, region: Region, day: dt.date, now: dt.datetime,
+                     limit: int = 1000) -> ReminderPreview:
+    """The confirmation page's reading of a 催报 (`services.remind_missing` applies the same rule)."""
+    missing = list(missing_units(assignment, region, day)[:limit])
+    last = last_reminders(assignment, day, missing)
+    recent = [u for u in missing if u.pk in last and last[u.pk] > now - Reminder.REPEAT_AFTER]
+    newest = max((last[u.pk] for u in recent), default=None)
+    return ReminderPreview(missing, max(last.values(), default=None), recent,
+                           newest + Reminder.REPEAT_AFTER if newest else None)

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,7 @@ from tongxin.reports import ledger_sources, rollups
 from tongxin.reports.definition import clean_values, validate_definition, zero_values
 from tongxin.reports.models import Assignment, Form, FormVersion, IdempotencyKey, Report, Revision
 from tongxin.units import scope
-from tongxin.units.models import Kind, Role, Unit, UnitPeriod, in_service_q
+from tongxin.units.models import Kind, Unit, UnitPeriod, in_service_q
 
 if TYPE_CHECKING:
     from tongxin.accounts.models import User
@@ -301,15 +302,43 @@ def correct_report(actor: Actor, report: Report, *, values: dict[str, Any], reas
 
 # --- reminders ---------------------------------------------------------------------------------
 
-@transaction.atomic
-def remind_missing(actor: Actor, *, assignment: Assignment, region: Region, day: dt.date) -> int:
-    """催报: notify the reporters and managers of every unit in `region` that has not filed for `day`.
+@dataclass(frozen=True)
+class Reminding:
+    """What one 催报 did: the units reminded now, and those skipped because they were reminded
+    less than `Reminder.REPEAT_AFTER` ago (with the latest of those earlier reminders)."""
 
-    Returns how many units were reminded. The officer must be able to file for the region.
+    reminded: list[Unit]
+    skipped: list[Unit]
+    last_at: dt.datetime | None
+
+
+def check_remind_day(assignment: Assignment, day: dt.date, today: dt.date | None = None) -> None:
+    """Refuse (ValidationError on `day`) a reminder for a day after today or outside the assignment's period."""
+    today = today or local_today()
+    if day > today:
+        raise ValidationError({"day": [_("不能为将来的日期（%(day)s）催报") % {"day": day.isoformat()}]})
+    if not (assignment.start_date <= day <= assignment.end_date):
+        raise ValidationError({"day": [_("%(day)s 不在该任务的报送期内（%(start)s 至 %(end)s），不能催报") % {
+            "day": day.isoformat(), "start": assignment.start_date.isoformat(),
+            "end": assignment.end_date.isoformat()}]})
+
+
+@transaction.atomic
+def remind_missing(actor: Actor, *, assignment: Assignment, region: Region, day: dt.date,
+                   now: dt.datetime | None = None) -> Reminding:
+    """催报: notify the staff of every unit in `region` that has not filed for `day`, one message per
+    unit naming it; each reminder is recorded (`Reminder`) and audited.
+
+    Refused for a day after today or outside the assignment's period (ValidationError on `day`).
+    A unit reminded for the same assignment and day less than `Reminder.REPEAT_AFTER` ago is
+    skipped, not reminded twice: reminders of one assignment are serialised on its row
+    (SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer at a time), so a double click or two
+    officers at once cannot both send. The officer must be able to file for the region.
     """
     from tongxin.core.notify import notify
-    from tongxin.reports.queries import missing_units
-    from tongxin.units.models import Membership
+    from tongxin.reports.models import Reminder
+    from tongxin.reports.queries import last_reminders, missing_units
+    from tongxin.units.queries import staff_by_unit
 
     if actor is not None:
         s = scope.scope_of(actor)
@@ -317,16 +346,28 @@ def remind_missing(actor: Actor, *, assignment: Assignment, region: Region, day:
             raise Http404(_("找不到该记录，或您无权查看"))
         if not s.covers_region(region.code, mode=scope.FILE):
             raise PermissionDenied(_("只有民政部门的业务人员可以催报"))
+    now = now or timezone.now()
+    check_remind_day(assignment, day, timezone.localdate(now))
+    Assignment.objects.select_for_update().filter(pk=assignment.pk).exists()  # serialise this assignment's 催报
     units = list(missing_units(assignment, region, day))
-    if not units:
-        return 0
-    recipients = [m.user for m in Membership.objects.filter(
-        unit__in=units, role__in=[Role.REPORTER, Role.MANAGER], user__is_active=True).select_related("user")]
-    notify(recipients, key="reports.reminder", params={"form": assignment.name, "day": day.isoformat()},
-           url=f"/reports/file/{assignment.pk}/{day.isoformat()}/")
+    last = last_reminders(assignment, day, units)
+    recent = {pk for pk, at in last.items() if at > now - Reminder.REPEAT_AFTER}
+    fresh = [u for u in units if u.pk not in recent]
+    skipped = [u for u in units if u.pk in recent]
+    last_at = max((last[u.pk] for u in skipped), default=None)
+    if not fresh:
+        return Reminding([], skipped, last_at)
+    staff = staff_by_unit(fresh)
+    for unit in fresh:
+        if staff.get(unit.pk):
+            notify(staff[unit.pk], key="reports.reminder", at=now,
+                   params={"unit": unit.name, "form": assignment.name, "day": day.isoformat()},
+                   url=f"{reverse('reports:file', args=[assignment.pk, day.isoformat()])}?unit={unit.pk}")
+    Reminder.objects.bulk_create([Reminder(assignment=assignment, unit=unit, day=day, sent_at=now,
+                                           sent_by=cast("User | None", actor)) for unit in fresh])
     audit.record(audit.Action.REMIND, actor=actor, object_repr=f"{assignment.name} {day} {region.name}",
-                 changes={"units": [u.name for u in units]})
-    return len(units)
+                 changes={"units": [u.name for u in fresh], "skipped": [u.name for u in skipped]})
+    return Reminding(fresh, skipped, last_at)
 
 
 # --- a problem in a report onto the ledger ------------------------------------------------------

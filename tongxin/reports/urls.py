@@ -1,4 +1,5 @@
-from tongxin.reports.views import admin, excel, filing, ledger, overview
+from tongxin.reports.views import admin, excel, filing, ledger, overview, remind
 
 app_name = "reports"
-urlpatterns = [*filing.urlpatterns, *admin.urlpatterns, *overview.urlpatterns, *excel.urlpatterns, *ledger.urlpatterns]
+urlpatterns = [*filing.urlpatterns, *admin.urlpatterns, *overview.urlpatterns, *remind.urlpatterns, *excel.urlpatterns,
+               *ledger.urlpatterns]

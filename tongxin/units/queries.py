@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Count, QuerySet
 
+from tongxin.accounts.models import User
 from tongxin.core.types import Actor
 from tongxin.units import scope
 from tongxin.units.models import Kind, Membership, Unit
+from tongxin.units.personal import supervising_bureaus
 
 
 def visible_units(user: Actor) -> QuerySet[Unit]:
@@ -28,3 +31,34 @@ def counts_by_kind(units: QuerySet[Unit]) -> list[dict[str, Any]]:
     """[{kind, label, n}] for the units given, in the order of the Kind choices."""
     counts = dict(units.order_by().values_list("kind").annotate(n=Count("id")))
     return [{"kind": k, "label": label, "n": counts[k]} for k, label in Kind.choices if k in counts]
+
+
+# --- whom a notice about a unit reaches ---------------------------------------------------------
+
+def staff_by_unit(units: Iterable[Unit]) -> dict[int, list[User]]:
+    """{unit id: its active staff in a business role (reporter, manager, social-organisation staff)},
+    in one query: the people a notice to a unit (催报, a ledger entry of theirs) reaches. A unit with
+    no such staff is absent."""
+    ids = [u.pk for u in units]
+    out: dict[int, list[User]] = {}
+    rows = (Membership.objects.filter(unit_id__in=ids, unit__is_active=True, role__in=scope.UNIT_FILERS,
+                                      user__is_active=True).select_related("user").order_by("unit_id", "user_id"))
+    for m in rows:
+        people = out.setdefault(m.unit_id, [])
+        if m.user not in people:
+            people.append(m.user)
+    return out
+
+
+def staff_of(unit: Unit) -> list[User]:
+    """The active staff of `unit` in a business role (see `staff_by_unit`)."""
+    return staff_by_unit([unit]).get(unit.pk, [])
+
+
+def supervising_officers(unit: Unit) -> list[User]:
+    """The active officers and leaders of the bureau(s) that directly supervise `unit`
+    (`personal.supervising_bureaus`: its supervisor, else the nearest bureau of its region or above)."""
+    rows = (Membership.objects.filter(unit_id__in=supervising_bureaus(unit), unit__is_active=True,
+                                      role__in=scope.BUREAU_OFFICERS, user__is_active=True)
+            .select_related("user").order_by("user_id"))
+    return list({m.user_id: m.user for m in rows}.values())

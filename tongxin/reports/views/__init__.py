@@ -1,3 +1,3 @@
 """Web pages of the reporting module, one module per area: filing (a unit's daily report),
-admin (forms and assignments), overview (completeness, figures, reminders), excel (batch
-upload and consolidated exports). Each module keeps its own `urlpatterns`."""
+admin (forms and assignments), overview (completeness, figures), remind (催报 and its
+confirmation), excel (batch upload and consolidated exports). Each module keeps its own `urlpatterns`."""

@@ -2,7 +2,7 @@
 
 For one assignment, region and day it shows completeness (in total and per child region, each a
 drill-down link), the key figures with the change since yesterday, the derived figures, 14-day
-trends and the missing units with a reminder button. Everything is read from the roll-ups
+trends and the missing units with a reminder button (催报 itself: views/remind.py). Everything is read from the roll-ups
 through `reports.queries`; the only other reads are the unit table (expected counts) and the
 missing-units anti-join. A region outside the user's scope is a 404; a bad `day` or `assignment`
 falls back to the default with a message saying so.
@@ -213,28 +213,6 @@ def _figures_context(request: HttpRequest, assignment: Assignment, region: Regio
     }
 
 
-@as_scoped_view(methods=("post",))
-def remind(request: HttpRequest) -> HttpResponse:
-    """催报 from the overview: remind the missing units of a region for a day, then go back."""
-    raw_pk = request.POST.get("assignment", "")
-    assignment = (queries.visible_assignments(request.user).filter(pk=int(raw_pk)).first()
-                  if raw_pk.isdigit() else None)
-    region = scope.region_from_request(request, data=request.POST)
-    if assignment is None or region is None:
-        raise Http404(_("找不到该记录，或您无权查看"))
-    day = _parse_day(request.POST.get("day", ""))
-    if day is None:
-        messages.error(request, _("催报日期无法识别，请按 2021-08-02 的格式填写"))
-        return redirect(overview_url(assignment, region.code, None))
-    count = services.remind_missing(request.user, assignment=assignment, region=region, day=day)
-    if count:
-        messages.success(request, _("已向 %(n)s 个未报单位发出催报。") % {"n": count})
-    else:
-        messages.info(request, _("%(day)s 没有未报单位，无需催报。") % {"day": day.isoformat()})
-    return redirect(overview_url(assignment, region.code, day))
-
-
 urlpatterns = [
     path("overview/", overview, name="overview"),
-    path("overview/remind/", remind, name="remind"),
 ]
