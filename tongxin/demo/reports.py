@@ -151,7 +151,7 @@ def plan(unit: Unit, days: list[dt.date]) -> Iterator[PlannedFiling]:
             "confirmed_residents": 0,
             "confirmed_staff": 0,
             "residents_vaccinated": vaccinated,
-            "staff_vaccinated": staff_vaccinated,
+            "staff_vaccinated": min(staff_vaccinated, staff_on_site),  # never more than are on site
             "eligible_not_vaccinated": residents - vaccinated - not_eligible,
             "nucleic_acid_tests": swabbed,
             "mask_days": masks,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeAlias
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
@@ -32,8 +32,23 @@ from tongxin.units.models import Kind, Unit, UnitPeriod, in_service_q
 
 TREND_DAYS = 14
 
-# {key: {day: (total, count)}}: what `figures` reads from the roll-ups.
-Series: TypeAlias = dict[str, dict[dt.date, tuple[Decimal, int]]]
+# {key: {day: (total, count, lowest, highest)}}: what `figures` reads from the roll-ups.
+Cell: TypeAlias = tuple[Decimal, int, Decimal | None, Decimal | None]
+Series: TypeAlias = dict[str, dict[dt.date, Cell]]
+AVERAGE_PLACES = Decimal("0.1")  # an average is shown to one decimal place
+
+
+def aggregate_of(cell: Cell | None, aggregate: str) -> Decimal | None:
+    """A roll-up cell's value under `aggregate` (definition.AGGREGATES): the sum (0 with no
+    reports, as a sum over none), the average (sum / count, to one decimal), the lowest or the
+    highest (None with no value)."""
+    if aggregate == "sum":
+        return cell[0] if cell is not None else None
+    if cell is None or not cell[1]:
+        return None
+    if aggregate == "avg":
+        return (cell[0] / cell[1]).quantize(AVERAGE_PLACES, rounding=ROUND_HALF_UP)
+    return cell[2] if aggregate == "min" else cell[3]
 
 
 @dataclass
@@ -140,11 +155,11 @@ def missing_units(assignment: Assignment, region: Region, day: dt.date) -> Query
 
 
 def figures(assignment: Assignment, region: Region, days: list[dt.date], keys: list[str]) -> Series:
-    """{key: {day: (total, count)}} from the roll-ups for one region."""
-    out: dict[str, dict[dt.date, tuple[Decimal, int]]] = defaultdict(dict)
+    """{key: {day: (total, count, lowest, highest)}} from the roll-ups for one region."""
+    out: dict[str, dict[dt.date, Cell]] = defaultdict(dict)
     for r in FieldRollup.objects.filter(assignment=assignment, region_code=region.code, key__in=keys,
-                                        day__in=days).only("key", "day", "total", "count"):
-        out[r.key][r.day] = (r.total, r.count)
+                                        day__in=days).only("key", "day", "total", "count", "lowest", "highest"):
+        out[r.key][r.day] = (r.total, r.count, r.lowest, r.highest)
     return out
 
 
