@@ -28,7 +28,8 @@ def filed(world, daily):
     services.submit_report(world.home_reporter, assignment=daily, unit=world.nanxian_home, day=DAY,
                            values=good_values(), now=at(DAY, 9, 0))
     services.submit_report(world.nanxian, assignment=daily, unit=world.nanxian_home_2, day=DAY,
-                           values=good_values(residents_in_care=40, residents_vaccinated=30, staff_on_site=9, staff_vaccinated=9),
+                           values=good_values(residents_in_care=40, residents_vaccinated=30, staff_on_site=9,
+                                              staff_vaccinated=9),
                            now=at(DAY, 11, 20))
     return daily
 

@@ -1,11 +1,12 @@
 """Form definitions: what a valid one looks like, and turning submitted values into clean ones.
 
 A definition is JSON: `fields` (key, label, label_en, type, unit, required, min, max, help,
-choices, `aggregate` — how a number adds up over units: "sum" (the default), "avg", "min" or
-"max", or a list of them, the first the one the overview shows — and for the one-click zero report
-either `carry` — take yesterday's value — or `zero` — the value a quiet day has), `rules` (expr, message, message_en), optional `figures` (derived
-ratios and streaks for the overview) and `key_figures`. `validate_definition` refuses anything
-malformed with messages naming the field or rule (and, for a rule, the character position);
+choices; `aggregate` — how a number adds up over units: "sum" (the default, also for every version
+defined before fields could say), "avg", "min" or "max", or a list of them, the first the one the
+overview shows; and for the one-click zero report either `carry` — take yesterday's value — or
+`zero` — the value a quiet day has), `rules` (expr, message, message_en), optional `figures`
+(derived ratios and streaks for the overview) and `key_figures`. `validate_definition` refuses
+anything malformed with messages naming the field or rule (and, for a rule, the character position);
 `clean_values` coerces a submission to the field types and applies every check, returning
 field-by-field errors so nothing half-valid is ever stored.
 """
