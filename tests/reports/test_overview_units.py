@@ -46,7 +46,8 @@ def test_a_countys_overview_lists_every_unit_with_its_state_each_linking_to_its_
     response = view(client_for(world.nanxian), daily, "430921")
     rows = {r["unit"].name: r for r in response.context["unit_list"]}
     assert {name: r["state"] for name, r in rows.items()} == {
-        "南县福利院": "on_time", "南县南洲镇敬老院": "missing", "南县茅草街镇敬老院": "zero", "南县武圣宫镇敬老院": "late"}
+        "南县福利院": "on_time", "南县南洲镇敬老院": "missing", "南县茅草街镇敬老院": "zero",
+        "南县武圣宫镇敬老院": "late"}
     assert [r["state"] for r in response.context["unit_list"]][0] == "missing"  # who to chase comes first
     html = response.content.decode()
     for filing in (on_time, zero, late):
