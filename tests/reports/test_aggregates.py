@@ -180,3 +180,33 @@ def rollups_rows():
 
     return [(r.region_code, r.key, r.total, r.count, r.lowest, r.highest)
             for r in FieldRollup.objects.all() if r.count or r.total]
+
+
+# --- the form builder --------------------------------------------------------------------------
+
+def test_the_form_builder_lets_an_officer_choose_the_aggregate_and_what_else_the_table_lists(world, client_for):
+    from django.urls import reverse
+
+    from tests.reports.test_admin_web import WARD_FIELDS, builder_data
+    from tongxin.reports.models import FormVersion
+
+    fields = [*WARD_FIELDS, {"key": "mask_days", "label": "口罩储备天数", "type": "int", "unit": "天",
+                             "aggregate": "min", "aggregate_also": ["avg", "max"]},
+              {"key": "notes", "label": "备注", "type": "text", "aggregate": "max"}]  # not a number: ignored
+    response = client_for(world.nanxian).post(reverse("reports:form-create"), builder_data(fields, ()))
+    assert response.status_code == 302, response.content.decode()[:500]
+    stored = {f["key"]: f for f in FormVersion.objects.get(form__code="ward-daily").definition["fields"]}
+    assert stored["mask_days"]["aggregate"] == ["min", "avg", "max"]
+    assert "aggregate" not in stored["residents_in_care"] and "aggregate" not in stored["notes"]  # sum: the default
+
+
+def test_the_builder_shows_the_builtin_stock_days_as_lowest_with_the_average_listed(world, client_for):
+    from django.urls import reverse
+
+    (version,) = services.load_builtin_forms()
+    response = client_for(world.hunan).get(reverse("reports:form-edit", args=[version.form_id]))
+    rows = {f["key"].value(): f for f in response.context["fields"].forms}
+    assert rows["mask_days"]["aggregate"].value() == "min"
+    assert rows["mask_days"]["aggregate_also"].value() == ["avg"]
+    assert rows["residents_in_care"]["aggregate"].value() == "sum"
+    assert "data-tx-aggregate-box" in response.content.decode()
