@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -233,7 +233,7 @@ def _unit_list(request: HttpRequest, assignment: Assignment, region: Region, day
     linking to its report, or — missing — to the unit with its contact. Higher levels see regions."""
     if region.level < Region.Level.COUNTY:
         return {"unit_list": None}
-    units = queries.unit_states(request.user, assignment, region, day)
+    units: Any = queries.unit_states(request.user, assignment, region, day)  # annotated: state, report_id, filed_at
     counts = units.aggregate(**{name: Count("pk", filter=Q(state=i)) for i, name in enumerate(queries.UNIT_STATES)})
     state = request.GET.get("state", "")
     if state in queries.UNIT_STATES:
@@ -247,7 +247,8 @@ def _unit_list(request: HttpRequest, assignment: Assignment, region: Region, day
         "unit_list": [{"unit": u, "state": queries.UNIT_STATES[u.state],
                        "state_label": labels[queries.UNIT_STATES[u.state]],
                        "url": reverse("reports:detail", args=[u.report_id]) if u.report_id else "",
-                       "filed_at": timezone.localtime(u.filed_at) if u.filed_at else None} for u in page],
+                       "filed_at": timezone.localtime(u.filed_at) if u.filed_at else None}
+                      for u in cast(list[Any], page)],
         "unit_page": page, "unit_state": state, "unit_total": sum(counts.values()),
         "unit_query": urlencode({**base, **({"state": state} if state else {})}),
         "unit_tabs": [{"state": "", "label": _("全部"), "count": sum(counts.values()),
