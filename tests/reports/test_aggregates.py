@@ -210,3 +210,38 @@ def test_the_builder_shows_the_builtin_stock_days_as_lowest_with_the_average_lis
     assert rows["mask_days"]["aggregate_also"].value() == ["avg"]
     assert rows["residents_in_care"]["aggregate"].value() == "sum"
     assert "data-tx-aggregate-box" in response.content.decode()
+
+
+# --- the consolidated table on screen ----------------------------------------------------------
+
+def test_the_consolidated_table_on_screen_says_each_aggregate_in_its_header(world, daily, client_for):
+    from django.urls import reverse
+
+    services.submit_report(world.nanxian, assignment=daily, unit=world.nanxian_home, day=DAY,
+                           values=good_values(mask_days=30), now=at(DAY, 9))
+    services.submit_report(world.nanxian, assignment=daily, unit=world.nanxian_home_2, day=DAY,
+                           values=good_values(mask_days=11), now=at(DAY, 9))
+    response = client_for(world.hunan).get(reverse("reports:table"),
+                                           {"assignment": daily.pk, "region": "430000", "day": DAY.isoformat()})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<th scope=\"col\" class=\"text-end\">口罩储备天数（最小，天）</th>" in html
+    assert "口罩储备天数（平均，天）" in html and "在院老人数（合计，人）" in html
+    headers = response.context["headers"]
+    total = response.context["total"]
+    assert total[1] == "合计" and total[headers.index("口罩储备天数（最小，天）")] == "11"
+    assert total[headers.index("口罩储备天数（平均，天）")] == "20.5"
+    assert reverse("reports:export-regions", args=["xlsx"]) in html
+
+
+def test_the_consolidated_table_on_screen_keeps_to_scope(world, daily, client_for):
+    from django.urls import reverse
+
+    params = {"assignment": daily.pk, "region": "430921", "day": DAY.isoformat()}
+    assert client_for(world.cili).get(reverse("reports:table"), params).status_code == 404
+    english = client_for(world.nanxian)
+    english.cookies["django_language"] = "en"
+    html = english.get(reverse("reports:table"), params).content.decode()
+    assert "Days of masks in stock (min, 天)" in html and "Residents in care (total, 人)" in html
+    bad = client_for(world.nanxian).get(reverse("reports:table"), {**params, "day": "2021-13-01"})
+    assert bad.status_code == 200 and "报送日期" in bad.content.decode()
