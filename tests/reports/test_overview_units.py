@@ -159,5 +159,6 @@ def test_stock_days_show_the_lowest_with_the_average_beside_it_and_sums_say_so(w
     assert masks["others"] == [{"label": "平均", "value": "20.5"}]
     assert (figures["residents_in_care"]["raw"], figures["residents_in_care"]["aggregate_label"]) == (126, "合计")
     html = response.content.decode()
-    assert "口罩储备天数<span class=\"tx-aggregate\">（最小）</span>" in html and "平均 20.5" in html
-    assert "在院老人数<span class=\"tx-aggregate\">（合计）</span>" in html
+    assert ('<span class="text-truncate">口罩储备天数</span><span class="tx-aggregate flex-shrink-0">（最小）</span>'
+            in html) and "平均 20.5" in html
+    assert '<span class="text-truncate">在院老人数</span><span class="tx-aggregate flex-shrink-0">（合计）</span>' in html

@@ -207,6 +207,7 @@ def _figures_context(request: HttpRequest, assignment: Assignment, region: Regio
         "key_figures": [{"key": k.key, "label": k.label, "unit": k.unit, "value": _num(k.value),
                          "raw": k.value, "raw_change": k.change, "change": _change(k.change),
                          "aggregate": k.aggregate, "aggregate_label": aggregate_label(k.aggregate),
+                         "aggregate_suffix": _("（%(aggregate)s）") % {"aggregate": aggregate_label(k.aggregate)},
                          "others": [{"label": aggregate_label(a), "value": _num(v)} for a, v in k.others],
                          "count": k.count, "previous_count": k.previous_count} for k in key_figs],
         "derived": [{"key": d.key, "label": d.label, "kind": d.kind, "raw": d.value,
