@@ -161,4 +161,5 @@ def test_stock_days_show_the_lowest_with_the_average_beside_it_and_sums_say_so(w
     html = response.content.decode()
     assert ('<span class="text-truncate">口罩储备天数</span><span class="tx-aggregate flex-shrink-0">（最小）</span>'
             in html) and "平均 20.5" in html
-    assert '<span class="text-truncate">在院老人数</span><span class="tx-aggregate flex-shrink-0">（合计）</span>' in html
+    assert ('<span class="text-truncate">在院老人数</span><span class="tx-aggregate flex-shrink-0">（合计）</span>'
+            in html)
