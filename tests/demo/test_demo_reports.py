@@ -107,6 +107,16 @@ def test_figures_are_plausible_for_each_home(daily):
         assert v["mask_days"] > 0 and v["disinfectant_days"] > 0
 
 
+def test_every_report_passes_the_forms_rules_now_including_staff_vaccinated_within_staff_on_site(daily):
+    from tongxin.reports.definition import clean_values
+
+    definition = daily.form.latest_version().definition
+    assert any(r["expr"] == "staff_vaccinated <= staff_on_site" for r in definition["rules"])
+    for values in Report.objects.filter(assignment=daily).values_list("values", flat=True):
+        assert values["staff_vaccinated"] <= values["staff_on_site"]
+        assert clean_values(definition, values)[1] == {}
+
+
 def test_some_days_are_one_click_zero_reports_but_never_a_homes_first(daily):
     zero = nanxian_reports().filter(is_zero=True)
     assert zero.count() > 17
@@ -146,7 +156,7 @@ def test_other_counties_file_most_days_with_a_few_late_and_missing(daily):
 def test_roll_ups_equal_a_rebuild(daily):
     def snapshot():
         return (sorted(FieldRollup.objects.values_list("assignment_id", "region_code", "day", "key", "total",
-                                                       "count")),
+                                                       "count", "lowest", "highest")),
                 sorted(FilingRollup.objects.values_list("assignment_id", "region_code", "day", "on_time", "late",
                                                         "zero")))
 

@@ -265,9 +265,9 @@ def test_stranger_county_asking_completeness_for_nanxian_gets_404(world, daily, 
 
 
 @pytest.mark.parametrize(("params", "fields"), [
-    ({}, {"assignment", "region", "day"}),
-    ({"region": "43", "day": "2021-08-02"}, {"assignment", "region"}),
-    ({"region": "430921", "day": "2021-13-40"}, {"assignment", "day"}),
+    ({}, {"assignment"}),  # region and day default to hunan's province and today; no assignment runs today
+    ({"region": "43", "day": "2021-08-02"}, {"region"}),
+    ({"region": "430921", "day": "2021-13-40"}, {"day"}),
     ({"assignment": "x", "region": "999999", "day": "2021-08-02"}, {"assignment"}),
 ])
 def test_missing_or_invalid_completeness_parameters_are_400_by_field(world, daily, api_for, params, fields):
@@ -297,6 +297,12 @@ def test_rollups_return_the_sums_of_the_latest_values(world, daily, api_for):
     assert response.status_code == 200, response.json()
     rows = {(r["day"], r["key"]): (r["total"], r["count"]) for r in response.json()["results"]}
     assert rows == {("2021-08-02", "residents_in_care"): (128, 2), ("2021-08-02", "mask_days"): (60, 2)}
+    by_key = {r["key"]: r for r in response.json()["results"]}
+    # 口罩储备天数 adds up by its lowest and its average (the raw sum is there to compute the average from)
+    assert by_key["mask_days"]["aggregates"] == {"min": 30, "avg": 30} and by_key["mask_days"]["lowest"] == 30
+    assert by_key["residents_in_care"]["aggregates"] == {"sum": 128}
+    assert (by_key["residents_in_care"]["lowest"], by_key["residents_in_care"]["highest"]) == (42, 86)
+    assert by_key["residents_in_care"]["average"] == 64
 
 
 def test_rollups_refuse_a_range_over_366_days(world, daily, api_for):

@@ -71,7 +71,8 @@ def saved(wb, name: str = "批量报送.xlsx") -> SimpleUploadedFile:
 def both_filled(client, daily):
     wb = download(client, daily)
     fill(wb, daily, "南县福利院", good_values())
-    fill(wb, daily, "南县南洲镇敬老院", good_values(residents_in_care=40, residents_vaccinated=30, staff_on_site=9))
+    fill(wb, daily, "南县南洲镇敬老院", good_values(residents_in_care=40, residents_vaccinated=30,
+                                                    staff_on_site=9, staff_vaccinated=9))
     return wb
 
 

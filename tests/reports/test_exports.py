@@ -28,7 +28,8 @@ def filed(world, daily):
     services.submit_report(world.home_reporter, assignment=daily, unit=world.nanxian_home, day=DAY,
                            values=good_values(), now=at(DAY, 9, 0))
     services.submit_report(world.nanxian, assignment=daily, unit=world.nanxian_home_2, day=DAY,
-                           values=good_values(residents_in_care=40, residents_vaccinated=30, staff_on_site=9),
+                           values=good_values(residents_in_care=40, residents_vaccinated=30, staff_on_site=9,
+                                              staff_vaccinated=9),
                            now=at(DAY, 11, 20))
     return daily
 
@@ -59,7 +60,7 @@ def test_region_table_total_is_the_sum_of_its_rows_and_matches_the_overview(worl
     *regions, total = rows
     assert total["区划"] == "合计"
     assert {r["区划"] for r in regions} == {"益阳市", "张家界市"}
-    for column in [*COUNTS, "在院老人数（人）", "实行封闭管理（单位数）"]:
+    for column in [*COUNTS, "在院老人数（合计，人）", "实行封闭管理（单位数）"]:
         assert total[column] == sum(r[column] for r in regions), column
     overview = queries.completeness(filed, Region.objects.get(code="430000"), DAY)
     assert [total[c] for c in COUNTS] == [overview.total.expected, overview.total.on_time, overview.total.late,
@@ -73,8 +74,34 @@ def test_region_table_sums_each_numeric_field_from_the_rollups(world, filed, cli
     rows = table(sheet(get(client_for(world.hunan), "regions", "xlsx", filed, region="430900")))
     nanxian, total = rows
     assert nanxian["区划"] == "南县" and total["区划"] == "合计"
-    assert nanxian["在院老人数（人）"] == 86 + 40 and nanxian["在岗工作人员数（人）"] == 21 + 9
-    assert nanxian["实行封闭管理（单位数）"] == 2 and total["今日核酸检测人次（人次）"] == 107 * 2
+    assert nanxian["在院老人数（合计，人）"] == 86 + 40 and nanxian["在岗工作人员数（合计，人）"] == 21 + 9
+    assert nanxian["实行封闭管理（单位数）"] == 2 and total["今日核酸检测人次（合计，人次）"] == 107 * 2
+
+
+def test_days_in_stock_are_the_lowest_and_the_average_never_the_sum(world, daily, client_for):
+    """Two 南县 homes with 30 and 12 days of masks: 南县 has 12 at the least, 21 on average — not 42."""
+    services.submit_report(world.nanxian, assignment=daily, unit=world.nanxian_home, day=DAY,
+                           values=good_values(mask_days=30, disinfectant_days=25), now=at(DAY, 9))
+    services.submit_report(world.nanxian, assignment=daily, unit=world.nanxian_home_2, day=DAY,
+                           values=good_values(mask_days=12, disinfectant_days=6), now=at(DAY, 9))
+    ws = sheet(get(client_for(world.hunan), "regions", "xlsx", daily, region="430000"))
+    header = [c.value for c in ws[2]]
+    assert "口罩储备天数（最小，天）" in header and "口罩储备天数（平均，天）" in header
+    assert not [h for h in header if h.startswith("口罩储备天数（合计")]
+    rows = {r["区划"]: r for r in table(ws)}
+    assert rows["益阳市"]["口罩储备天数（最小，天）"] == 12 and rows["益阳市"]["口罩储备天数（平均，天）"] == 21
+    assert rows["益阳市"]["消毒液储备天数（最小，天）"] == 6 and rows["益阳市"]["消毒液储备天数（平均，天）"] == 15.5
+    assert rows["张家界市"]["口罩储备天数（最小，天）"] is None  # no home there filed: no lowest, not 0
+    assert rows["合计"]["口罩储备天数（最小，天）"] == 12 and rows["合计"]["口罩储备天数（平均，天）"] == 21
+    csv_header = list(csv_rows(get(client_for(world.hunan), "regions", "csv", daily, region="430000"))[0])
+    assert "口罩储备天数（最小，天）" in csv_header
+
+
+def test_headers_say_the_aggregate_in_english(world, filed, client_for):
+    client = client_for(world.hunan)
+    client.cookies["django_language"] = "en"
+    header = [c.value for c in sheet(get(client, "regions", "xlsx", filed, region="430000"))[2]]
+    assert "Days of masks in stock (min, 天)" in header and "Residents in care (total, 人)" in header
 
 
 def test_region_table_is_built_without_reading_reports(world, filed, client_for, django_assert_max_num_queries):
@@ -93,7 +120,7 @@ def test_unit_table_lists_a_missing_unit_as_not_filed(world, daily, client_for):
     home = rows["南县福利院"]
     assert home["状态"] == "按时" and home["所在区划"] == "南县"
     assert home["报送时间"] == dt.datetime(2021, 8, 2, 9, 5)  # Beijing time, as people read it
-    assert home["在院老人数（人）"] == 86 and home["实行封闭管理"] == "是"
+    assert home["在院老人数（人）"] == 86 and home["实行封闭管理"] == "是"  # a unit's own value: no aggregate
 
 
 def test_unit_table_marks_late_and_zero_reports(world, filed, client_for):

@@ -134,7 +134,7 @@ def test_the_filing_trend_counts_each_day_with_its_own_units(world, daily):
 
 
 def rollup_rows():
-    fields = {(r.assignment_id, r.region_code, r.day, r.key): (r.total, r.count)
+    fields = {(r.assignment_id, r.region_code, r.day, r.key): (r.total, r.count, r.lowest, r.highest)
               for r in FieldRollup.objects.all() if r.count or r.total}
     filings = {(r.assignment_id, r.region_code, r.day): (r.on_time, r.late, r.zero)
                for r in FilingRollup.objects.all() if r.on_time or r.late or r.zero}
@@ -202,7 +202,8 @@ def test_a_day_that_is_over_never_changes(world, daily, steps):
                     assignment=daily, unit=unit, day=day).exists():
                 services.submit_report(None, assignment=daily, unit=unit, day=day, now=at(day, 11 if late else 9),
                                        **({"zero": True} if action == "zero" and Report.objects.filter(
-                                           unit=unit).exists() else {"values": good_values()}))
+                                           unit=unit).exists() else {"values": good_values(
+                                           mask_days=10 + 3 * which + (5 if late else 0))}))
         for past, then in over.items():
             assert seen(daily, past) == then, past
         incremental = rollup_rows()

@@ -14,7 +14,7 @@ from tongxin.reports.models import FieldRollup, FilingRollup, Report
 
 
 def snapshot():
-    fields = {(r.assignment_id, r.region_code, r.day, r.key): (r.total, r.count)
+    fields = {(r.assignment_id, r.region_code, r.day, r.key): (r.total, r.count, r.lowest, r.highest)
               for r in FieldRollup.objects.all() if r.count or r.total}
     filings = {(r.assignment_id, r.region_code, r.day): (r.on_time, r.late, r.zero)
                for r in FilingRollup.objects.all() if r.on_time or r.late or r.zero}
@@ -28,6 +28,7 @@ step = st.tuples(
     st.integers(0, 200),                    # residents
     st.integers(0, 3),                      # confirmed
     st.booleans(),                          # late?
+    st.integers(0, 60),                     # days of masks in stock
 )
 
 
@@ -36,12 +37,12 @@ step = st.tuples(
 def test_incremental_rollups_equal_a_rebuild(world, daily, steps):
     units = [world.nanxian_home, world.nanxian_home_2, world.cili_home]
     try:
-        for action, u, d, residents, confirmed, late in steps:
+        for action, u, d, residents, confirmed, late, masks in steps:
             unit, day = units[u], START + dt.timedelta(days=d)
             when = at(day, 11 if late else 9)
             values = good_values(residents_in_care=residents, residents_vaccinated=min(70, residents),
                                  confirmed_residents=min(confirmed, residents), closed_management=not late,
-                                 closure_exception_reason="" if not late else "隔离")
+                                 closure_exception_reason="" if not late else "隔离", mask_days=masks)
             report = Report.objects.filter(assignment=daily, unit=unit, day=day).first()
             if action == "correct" and report is not None:
                 services.correct_report(None, report, values=values, reason="更正", now=when)

@@ -140,6 +140,7 @@ ROWS: list[Row] = [
     row("reports:batch-upload", "post", query=filing, body={}, ok=OWN_HOME, ok_status=400,
         sysadmin=403, secadmin=403, auditor=403),
     row("reports:batch-template", query=filing, ok=OWN_HOME, sysadmin=403, secadmin=403, auditor=403),
+    row("reports:table", query=filing, ok=OWN),
     row("reports:export-regions", args=["xlsx"], query=filing, ok=OWN),
     row("reports:export-units", args=["xlsx"], query=filing, ok=OWN),
     row("report-list", ok=SIGNED_IN, hidden="南县福利院", sees=OWN_HOME),

@@ -12,7 +12,8 @@ Guarantees:
   overview shows on time, late and missing; the other demo homes file most days, with a few late
   and missing filings, so the province can compare counties;
 - the figures are derived from each home's beds, residents and staff by a generator seeded with
-  its name, so every build files the same values; after a home's first day some days are
+  its name, so every build files the same values, and they obey the form's rules (no more staff
+  vaccinated than are on site that day); after a home's first day some days are
   one-click zero reports (`submit_report(zero=True)`);
 - idempotent: reports already on file are skipped, so a second build files nothing.
 """
@@ -151,7 +152,7 @@ def plan(unit: Unit, days: list[dt.date]) -> Iterator[PlannedFiling]:
             "confirmed_residents": 0,
             "confirmed_staff": 0,
             "residents_vaccinated": vaccinated,
-            "staff_vaccinated": staff_vaccinated,
+            "staff_vaccinated": min(staff_vaccinated, staff_on_site),  # never more than are on site
             "eligible_not_vaccinated": residents - vaccinated - not_eligible,
             "nucleic_acid_tests": swabbed,
             "mask_days": masks,

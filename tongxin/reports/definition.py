@@ -1,10 +1,12 @@
 """Form definitions: what a valid one looks like, and turning submitted values into clean ones.
 
 A definition is JSON: `fields` (key, label, label_en, type, unit, required, min, max, help,
-choices, and for the one-click zero report either `carry` — take yesterday's value — or `zero`
-— the value a quiet day has), `rules` (expr, message, message_en), optional `figures` (derived
-ratios and streaks for the overview) and `key_figures`. `validate_definition` refuses anything
-malformed with messages naming the field or rule (and, for a rule, the character position);
+choices; `aggregate` — how a number adds up over units: "sum" (the default, also for every version
+defined before fields could say), "avg", "min" or "max", or a list of them, the first the one the
+overview shows; and for the one-click zero report either `carry` — take yesterday's value — or
+`zero` — the value a quiet day has), `rules` (expr, message, message_en), optional `figures`
+(derived ratios and streaks for the overview) and `key_figures`. `validate_definition` refuses
+anything malformed with messages naming the field or rule (and, for a rule, the character position);
 `clean_values` coerces a submission to the field types and applies every check, returning
 field-by-field errors so nothing half-valid is ever stored.
 """
@@ -19,11 +21,13 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from tongxin.core import versioning
 from tongxin.reports import rules as rule_lang
 
 FIELD_TYPES = ("int", "decimal", "bool", "choice", "date", "text")
+AGGREGATES = ("sum", "avg", "min", "max")
 MAX_NUMBER = Decimal(10) ** 12  # a count or amount beyond this is a typing slip, and beyond the roll-ups' digits
 KEY_RE = re.compile(r"^[a-z_][a-z0-9_]{0,49}$")
 MAX_TEXT = 2000
@@ -87,6 +91,7 @@ def validate_definition(definition: Any) -> dict:
                     errors.append(_("%(where)s 的上下限必须是数字") % {"where": where})
         if _is_number(f.get("min")) and _is_number(f.get("max")) and Decimal(str(f["min"])) > Decimal(str(f["max"])):
             errors.append(_("%(where)s 的下限大于上限") % {"where": where})
+        errors.extend(_check_aggregate(f, where))
         if f["type"] == "choice":
             choices = f.get("choices")
             if not isinstance(choices, list) or not choices or not all(
@@ -115,6 +120,36 @@ def validate_definition(definition: Any) -> dict:
     if errors:
         raise DefinitionError(errors)
     return definition
+
+
+def aggregates(field: dict) -> list[str]:
+    """How a field adds up over units, the primary first: its `aggregate` as a list; ["sum"] when
+    it declares none (every version defined before fields could say). Only for numeric fields."""
+    declared = field.get("aggregate")
+    if declared is None or declared == []:
+        return ["sum"]
+    return [declared] if isinstance(declared, str) else list(declared)
+
+
+def aggregate_label(aggregate: str) -> str:
+    """合计 / 平均 / 最小 / 最大, in the user's language."""
+    return {"sum": pgettext("aggregate", "合计"), "avg": pgettext("aggregate", "平均"),
+            "min": pgettext("aggregate", "最小"), "max": pgettext("aggregate", "最大")}[aggregate]
+
+
+def _check_aggregate(f: dict, where: str) -> list[str]:
+    """`aggregate`: one of AGGREGATES or a non-empty list of distinct ones, on int and decimal fields only."""
+    declared = f.get("aggregate")
+    if declared is None:
+        return []
+    if f["type"] not in ("int", "decimal"):
+        return [_("%(where)s 不是数值，不能设置汇总方式") % {"where": where}]
+    items = [declared] if isinstance(declared, str) else declared
+    if (not isinstance(items, list) or not items or len(set(map(str, items))) != len(items)
+            or any(a not in AGGREGATES for a in items)):
+        return [_("%(where)s 的汇总方式无效，可选：%(choices)s（或其中几项的列表，不重复）")
+                % {"where": where, "choices": "、".join(AGGREGATES)}]
+    return []
 
 
 def _check_figures(definition: dict, types: dict[str, str]) -> list[str]:

@@ -5,7 +5,7 @@ A form's definition (fields and cross-field rules) lives in an immutable FormVer
 keeps the version it was filed against. A report is one unit's filing for one assignment and
 one day; every filing or correction is a Revision, and the report carries the latest values.
 Roll-ups hold, per region (county, city, province), day, assignment and numeric field, the sum
-and count over the latest revisions, plus per region and day how many units filed on time and
+count, lowest and highest over the latest revisions, plus per region and day how many units filed on time and
 late; they are kept in the same transaction as the filing (see rollups.py).
 """
 
@@ -162,7 +162,8 @@ class IdempotencyKey(models.Model):
 
 
 class FieldRollup(models.Model):
-    """Sum and count of one numeric field over the latest revisions, per region, day and assignment."""
+    """Sum, count, lowest and highest value of one numeric field over the latest revisions, per region,
+    day and assignment: every aggregate a form may declare (sum, average = total / count, min, max)."""
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
     region_code = models.CharField(max_length=6)
@@ -170,6 +171,8 @@ class FieldRollup(models.Model):
     key = models.CharField(max_length=50)
     total = models.DecimalField(max_digits=20, decimal_places=4, default=0)
     count = models.PositiveIntegerField(default=0)
+    lowest = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)  # None when count is 0
+    highest = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["assignment", "region_code", "day", "key"],

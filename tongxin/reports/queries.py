@@ -15,25 +15,40 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeAlias
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
-from tongxin.reports.definition import label
+from tongxin.reports.definition import aggregates, label
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Reminder, Report
 from tongxin.reports.rollups import region_chain
-from tongxin.reports.services import is_due
+from tongxin.reports.services import expected_units_on_q, is_due
 from tongxin.units import scope
 from tongxin.units.models import Kind, Unit, UnitPeriod, in_service_q
 
 TREND_DAYS = 14
 
-# {key: {day: (total, count)}}: what `figures` reads from the roll-ups.
-Series: TypeAlias = dict[str, dict[dt.date, tuple[Decimal, int]]]
+# {key: {day: (total, count, lowest, highest)}}: what `figures` reads from the roll-ups.
+Cell: TypeAlias = tuple[Decimal, int, Decimal | None, Decimal | None]
+Series: TypeAlias = dict[str, dict[dt.date, Cell]]
+AVERAGE_PLACES = Decimal("0.1")  # an average is shown to one decimal place
+
+
+def aggregate_of(cell: Cell | None, aggregate: str) -> Decimal | None:
+    """A roll-up cell's value under `aggregate` (definition.AGGREGATES): the sum (0 with no
+    reports, as a sum over none), the average (sum / count, to one decimal), the lowest or the
+    highest (None with no value)."""
+    if aggregate == "sum":
+        return cell[0] if cell is not None else None
+    if cell is None or not cell[1]:
+        return None
+    if aggregate == "avg":
+        return (cell[0] / cell[1]).quantize(AVERAGE_PLACES, rounding=ROUND_HALF_UP)
+    return cell[2] if aggregate == "min" else cell[3]
 
 
 @dataclass
@@ -139,12 +154,33 @@ def missing_units(assignment: Assignment, region: Region, day: dt.date) -> Query
             .select_related("region").order_by("region_code_then", "name"))
 
 
+UNIT_STATES = ("missing", "late", "zero", "on_time")  # the order a county's unit list shows them in
+
+
+def unit_states(user: Actor, assignment: Assignment, region: Region, day: dt.date) -> QuerySet[Unit]:
+    """Every unit of `region` the assignment expected on `day` (as it was then) that the user sees,
+    each with `state` (an index into UNIT_STATES: missing, late — a late zero report included, for
+    that is what gets chased — zero report, on time), its report's `report_id` and `filed_at`;
+    missing first, then by name. One query, bounded by the region's units; meant for a county."""
+    if not is_due(assignment, day):
+        return Unit.objects.none()
+    report = Report.objects.filter(assignment=assignment, day=day, unit_id=OuterRef("pk")).order_by()
+    units = Unit.objects.filter(expected_units_on_q(assignment, day), in_subtree("region_id", region.prefix))
+    return (scope.restrict(units, user).select_related("region")
+            .annotate(report_id=Subquery(report.values("pk")[:1]),
+                      filed_at=Subquery(report.values("first_filed_at")[:1]),
+                      late=Subquery(report.values("is_late")[:1]), zero=Subquery(report.values("is_zero")[:1]))
+            .annotate(state=Case(When(report_id__isnull=True, then=Value(0)), When(late=True, then=Value(1)),
+                                 When(zero=True, then=Value(2)), default=Value(3), output_field=IntegerField()))
+            .order_by("state", "name", "pk"))
+
+
 def figures(assignment: Assignment, region: Region, days: list[dt.date], keys: list[str]) -> Series:
-    """{key: {day: (total, count)}} from the roll-ups for one region."""
-    out: dict[str, dict[dt.date, tuple[Decimal, int]]] = defaultdict(dict)
+    """{key: {day: (total, count, lowest, highest)}} from the roll-ups for one region."""
+    out: dict[str, dict[dt.date, Cell]] = defaultdict(dict)
     for r in FieldRollup.objects.filter(assignment=assignment, region_code=region.code, key__in=keys,
-                                        day__in=days).only("key", "day", "total", "count"):
-        out[r.key][r.day] = (r.total, r.count)
+                                        day__in=days).only("key", "day", "total", "count", "lowest", "highest"):
+        out[r.key][r.day] = (r.total, r.count, r.lowest, r.highest)
     return out
 
 
@@ -158,13 +194,25 @@ def last_case_day(assignment: Assignment, region: Region, day: dt.date, keys: li
 # --- the overview ------------------------------------------------------------------------------
 
 def default_assignment(user: Actor, today: dt.date) -> Assignment | None:
-    """The user's most recent active assignment: one running today first, else the latest started."""
-    active = visible_assignments(user).filter(is_active=True)
-    running = active.filter(start_date__lte=today, end_date__gte=today).order_by("-start_date", "-pk").first()
-    if running is not None:
-        return running
-    return (active.order_by("-start_date", "-pk").first()
-            or visible_assignments(user).order_by("-start_date", "-pk").first())
+    """The assignment the user's overview opens on: among the active ones (else any visible), the
+    ones issued at the user's own level first (by a bureau of the user's top region: the province
+    officer's is the province's, not a county's), then those issued above and aimed at the user's
+    area, then those issued below; within each, one running today first, then the latest started."""
+    tops = [r.code for r in scope.top_regions(user)]
+
+    def level(a: Assignment) -> int:
+        issued_in = a.issuer.region_id
+        if issued_in in tops:
+            return 0
+        above = any(code.startswith(a.issuer.region.prefix) for code in tops)
+        return 1 if above else 2
+
+    visible = visible_assignments(user).select_related("issuer__region")
+    candidates = list(visible.filter(is_active=True)) or list(visible)
+    if not candidates:
+        return None
+    return min(candidates, key=lambda a: (level(a), not (a.start_date <= today <= a.end_date),
+                                          -a.start_date.toordinal(), -a.pk))
 
 
 def clamp_day(assignment: Assignment, day: dt.date) -> dt.date:
@@ -223,8 +271,10 @@ class KeyFigure:
     unit: str
     value: Decimal | None
     previous: Decimal | None
-    count: int = 0  # how many reports the sum is over, today and yesterday
+    count: int = 0  # how many reports the figure is over, today and yesterday
     previous_count: int = 0
+    aggregate: str = "sum"  # how the reports add up into `value` (definition.AGGREGATES)
+    others: list[tuple[str, Decimal | None]] = field(default_factory=list)  # the field's other aggregates today
 
     @property
     def change(self) -> Decimal | None:
@@ -237,16 +287,24 @@ def _field(definition: dict[str, Any], key: str) -> dict[str, Any]:
     return next((f for f in definition.get("fields", []) if f.get("key") == key), {"key": key, "label": key})
 
 
+def field_aggregates(f: dict[str, Any]) -> list[str]:
+    """How a field adds up on the overview: its declared aggregates; yes/no fields count the yeses."""
+    return ["sum"] if f.get("type") == "bool" else aggregates(f)
+
+
 def key_figures(definition: dict[str, Any], series: Series, day: dt.date) -> list[KeyFigure]:
-    """The form's key figures on `day` and the day before, from `figures(...)` output covering both days."""
+    """The form's key figures on `day` and the day before, from `figures(...)` output covering both
+    days: each under the field's first aggregate, with its other aggregates of the day beside it."""
     yesterday = day - dt.timedelta(days=1)
     out = []
     for key in definition.get("key_figures", []):
         f = _field(definition, key)
+        primary, *rest = field_aggregates(f)
         per_day = series.get(key, {})
         now, before = per_day.get(day), per_day.get(yesterday)
-        out.append(KeyFigure(key, label(f), f.get("unit", ""), now[0] if now else None,
-                             before[0] if before else None, now[1] if now else 0, before[1] if before else 0))
+        out.append(KeyFigure(key, label(f), f.get("unit", ""), aggregate_of(now, primary),
+                             aggregate_of(before, primary), now[1] if now else 0, before[1] if before else 0,
+                             primary, [(a, aggregate_of(now, a)) for a in rest]))
     return out
 
 

@@ -7,7 +7,8 @@ from tongxin.units import scope
 
 # Which navigation item a page of the reports namespace belongs to.
 REPORT_SECTIONS = {"overview": "overview", "remind": "overview", "batch-template": "overview",
-                   "batch-upload": "overview", "export-regions": "overview", "export-units": "overview"}
+                   "batch-upload": "overview", "export-regions": "overview", "export-units": "overview",
+                   "table": "overview"}
 
 
 def _active(request) -> str:

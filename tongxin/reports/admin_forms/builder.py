@@ -14,11 +14,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.core import safe_input
 from tongxin.reports.admin_forms.widgets import small
-from tongxin.reports.definition import FALSE_WORDS, TRUE_WORDS
+from tongxin.reports.definition import AGGREGATES, FALSE_WORDS, TRUE_WORDS, aggregates
 from tongxin.reports.models import Form
 
 TYPE_CHOICES = [
@@ -37,7 +37,14 @@ ZERO_CHOICES = [
 ]
 MAX_NUMBER = Decimal("1e15")
 # Keys of a field the builder edits; any other key of a stored field is carried over.
-FIELD_KEYS = ("key", "label", "label_en", "type", "unit", "required", "min", "max", "help", "choices", "carry", "zero")
+FIELD_KEYS = ("key", "label", "label_en", "type", "unit", "required", "min", "max", "help", "choices", "carry", "zero",
+              "aggregate")
+AGGREGATE_CHOICES = [
+    ("sum", pgettext_lazy("aggregate", "合计")),
+    ("avg", pgettext_lazy("aggregate", "平均")),
+    ("min", pgettext_lazy("aggregate", "最小")),
+    ("max", pgettext_lazy("aggregate", "最大")),
+]
 RULE_KEYS = ("expr", "message", "message_en")
 
 
@@ -153,6 +160,20 @@ class FieldRowForm(forms.Form):
         required=False,
         widget=small(forms.TextInput(attrs={"data-tx-zero-value": ""})),
     )
+    aggregate = forms.ChoiceField(
+        label=gettext_lazy("汇总方式"),
+        choices=AGGREGATE_CHOICES,
+        initial="sum",
+        required=False,
+        help_text=gettext_lazy("汇总表和总览按此汇总各单位的数值"),
+        widget=small(forms.Select()),
+    )
+    aggregate_also = forms.MultipleChoiceField(
+        label=gettext_lazy("汇总表另列"),
+        choices=AGGREGATE_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
     original = forms.CharField(required=False, widget=forms.HiddenInput())
 
     def clean_key(self) -> str:
@@ -252,7 +273,15 @@ class FieldRowForm(forms.Form):
             new["carry"] = True
         elif d["zero_mode"] == ZERO_FIXED:
             new["zero"] = d.get("zero")
-        return merge(_load_original(d.get("original")), new, FIELD_KEYS)
+        original = _load_original(d.get("original"))
+        if d["type"] in ("int", "decimal"):
+            primary = d.get("aggregate") or "sum"
+            chosen = [primary, *(a for a in AGGREGATES if a in (d.get("aggregate_also") or []) and a != primary)]
+            if "aggregate" in original and aggregates(original) == chosen:
+                new["aggregate"] = original["aggregate"]  # as it was spelled: an unchanged row compares equal
+            elif chosen != ["sum"]:
+                new["aggregate"] = chosen[0] if len(chosen) == 1 else chosen
+        return merge(original, new, FIELD_KEYS)
 
 
 def _load_original(text: str | None) -> dict:
@@ -290,6 +319,7 @@ def field_initial(field: dict) -> dict:
     choices = "\n".join(
         f"{c.get('value', '')}={c.get('label', '')}" for c in field.get("choices") or [] if isinstance(c, dict)
     )
+    declared = aggregates(field) if field.get("type") in ("int", "decimal") else ["sum"]
     return {
         "key": field.get("key", ""),
         "label": field.get("label", ""),
@@ -303,6 +333,8 @@ def field_initial(field: dict) -> dict:
         "choices": choices,
         "zero_mode": zero_mode,
         "zero_value": zero_value,
+        "aggregate": declared[0] if declared[0] in AGGREGATES else "sum",
+        "aggregate_also": [a for a in declared[1:] if a in AGGREGATES],
         "original": json.dumps(field, ensure_ascii=False),
     }
 

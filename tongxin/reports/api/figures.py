@@ -1,4 +1,10 @@
-"""Completeness and roll-ups for a region inside the caller's scope."""
+"""Completeness and roll-ups for a region inside the caller's scope.
+
+Each parameter has a default: `region` the caller's top region (their bureau's), `day` (and
+`day_from` / `day_to`) today, `assignment` the one active assignment the caller sees (running
+today); when that is not one — none, or several — the answer is a 400 naming the candidates, and
+so when the caller has no or several top regions.
+"""
 
 from __future__ import annotations
 
@@ -19,8 +25,9 @@ from rest_framework.response import Response
 from tongxin.core.api import BAD_INPUT, NOT_FOUND, Pagination
 from tongxin.core.views_base import ScopedGenericViewSet
 from tongxin.regions.models import Region
-from tongxin.reports import queries
+from tongxin.reports import queries, services
 from tongxin.reports.models import Assignment, FieldRollup
+from tongxin.units import scope
 from tongxin.units.models import Unit
 
 MAX_ROLLUP_DAYS = 366
@@ -29,22 +36,31 @@ MAX_ROLLUP_DAYS = 366
 
 
 class RegionQuerySerializer(serializers.Serializer):
-    assignment = serializers.IntegerField(min_value=1, help_text=gettext_lazy("报送任务 id"))
-    region = serializers.RegexField(r"^\d{6}$", help_text=gettext_lazy("区划代码，如 430921"),
+    assignment = serializers.IntegerField(min_value=1, required=False,
+                                          help_text=gettext_lazy("报送任务 id；不填则为唯一进行中的报送任务"))
+    region = serializers.RegexField(r"^\d{6}$", required=False,
+                                    help_text=gettext_lazy("区划代码，如 430921；不填则为您所在部门的辖区"),
                                     error_messages={"invalid": gettext_lazy("区划代码应为 6 位数字")})
 
 
 class CompletenessQuerySerializer(RegionQuerySerializer):
-    day = serializers.DateField(help_text=gettext_lazy("报送日期，如 2021-08-02"))
+    day = serializers.DateField(required=False, help_text=gettext_lazy("报送日期，如 2021-08-02；不填则为今天"))
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.setdefault("day", services.local_today())
+        return attrs
 
 
 class RollupQuerySerializer(RegionQuerySerializer):
-    day_from = serializers.DateField(help_text=gettext_lazy("起始日期（含）"))
-    day_to = serializers.DateField(help_text=gettext_lazy("结束日期（含），范围不超过 366 天"))
+    day_from = serializers.DateField(required=False, help_text=gettext_lazy("起始日期（含）；不填则为今天"))
+    day_to = serializers.DateField(required=False,
+                                   help_text=gettext_lazy("结束日期（含），范围不超过 366 天；不填则同起始日期"))
     key = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
                                 help_text=gettext_lazy("只看这些字段（可重复）；不填则返回全部数值字段"))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs.setdefault("day_from", attrs.get("day_to") or services.local_today())
+        attrs.setdefault("day_to", attrs["day_from"])
         if attrs["day_from"] > attrs["day_to"]:
             raise ValidationError({"day_to": [_("结束日期不能早于起始日期")]})
         if (attrs["day_to"] - attrs["day_from"]).days + 1 > MAX_ROLLUP_DAYS:
@@ -54,14 +70,42 @@ class RollupQuerySerializer(RegionQuerySerializer):
 
 def _resolve(view: ScopedGenericViewSet, request: Request,
              serializer_class: type[serializers.Serializer]) -> tuple[dict[str, Any], Assignment, Region]:
-    """Validated query parameters, the visible assignment and the region in scope (else 400 / 404)."""
+    """Validated query parameters, the visible assignment and the region in scope (else 400 / 404),
+    each defaulted as the module says."""
     params = serializer_class(data=request.query_params)
     params.is_valid(raise_exception=True)
     v = params.validated_data
-    assignment = view.restrict(Assignment.objects.select_related("form")).filter(pk=v["assignment"]).first()
-    if assignment is None:
-        raise NotFound(_("找不到该报送任务，或您无权查看"))
-    return v, assignment, view.get_region()
+    visible = view.restrict(Assignment.objects.select_related("form"))
+    if "assignment" in v:
+        assignment = visible.filter(pk=v["assignment"]).first()
+        if assignment is None:
+            raise NotFound(_("找不到该报送任务，或您无权查看"))
+    else:
+        assignment = _only_active(visible)
+    return v, assignment, view.get_region(default=lambda: _top_region(request))
+
+
+def _only_active(visible: Any) -> Assignment:
+    today = services.local_today()
+    active = list(visible.filter(is_active=True, start_date__lte=today, end_date__gte=today)
+                  .order_by("-start_date", "pk")[:11])
+    if len(active) == 1:
+        return active[0]
+    if not active:
+        raise ValidationError({"assignment": [_("今天没有进行中的报送任务，请用 assignment 参数指定报送任务 id")]})
+    listed = "、".join(f"{a.pk}（{a.name}）" for a in active[:10])
+    raise ValidationError({"assignment": [_("今天有多个进行中的报送任务，请用 assignment 参数指定其中之一：%(list)s")
+                                          % {"list": listed}]})
+
+
+def _top_region(request: Request) -> Region:
+    tops = scope.top_regions(request.user)
+    if len(tops) == 1:
+        return tops[0]
+    if not tops:
+        raise ValidationError({"region": [_("请用 region 参数指定区划代码（如 430921）")]})
+    raise ValidationError({"region": [_("您负责多个辖区，请用 region 参数指定其中之一：%(list)s") % {
+        "list": "、".join(f"{r.code}（{r.name}）" for r in tops)}]})
 
 
 class CompletenessRowSerializer(serializers.Serializer):
@@ -123,15 +167,38 @@ class RollupSerializer(serializers.ModelSerializer):
     total = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False,
                                      help_text=gettext_lazy("最新修订值之和（是/否 计为 1/0）"))
     count = serializers.IntegerField(help_text=gettext_lazy("填写了该字段的报告数"))
+    lowest = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False, allow_null=True,
+                                      help_text=gettext_lazy("最小值（无报告时为空）"))
+    highest = serializers.DecimalField(max_digits=20, decimal_places=4, coerce_to_string=False, allow_null=True,
+                                       help_text=gettext_lazy("最大值（无报告时为空）"))
+    average = serializers.SerializerMethodField(help_text=gettext_lazy("平均值（合计 / 报告数，保留一位小数）"))
+    aggregates = serializers.SerializerMethodField(
+        help_text=gettext_lazy("表单为该字段声明的汇总方式及其值，汇总表即显示这些，如 {\"min\": 3, \"avg\": 21.5}"))
 
     class Meta:
         model = FieldRollup
-        fields = ["day", "key", "total", "count"]
+        fields = ["day", "key", "total", "count", "lowest", "highest", "average", "aggregates"]
         read_only_fields = fields
+
+    def _cell(self, row: FieldRollup) -> queries.Cell:
+        return (row.total, row.count, row.lowest, row.highest)
+
+    def get_average(self, row: FieldRollup) -> float | None:
+        value = queries.aggregate_of(self._cell(row), "avg")
+        return None if value is None else float(value)
+
+    def get_aggregates(self, row: FieldRollup) -> dict[str, float | None]:
+        field = self.context.get("fields", {}).get(row.key, {"type": "int"})
+        out: dict[str, float | None] = {}
+        for name in queries.field_aggregates(field):
+            value = queries.aggregate_of(self._cell(row), name)
+            out[name] = None if value is None else float(value)
+        return out
 
 
 class RollupViewSet(ScopedGenericViewSet):
-    """Per region, day and numeric field: sum and count over the latest revisions (kept incrementally)."""
+    """Per region, day and numeric field: sum, count, lowest, highest and average over the latest
+    revisions (kept incrementally), and the values of the aggregates the form declares."""
 
     pagination_class = Pagination
     filter_backends: list = []
@@ -147,4 +214,6 @@ class RollupViewSet(ScopedGenericViewSet):
         if v["key"]:
             rows = rows.filter(key__in=v["key"])
         page = self.paginate_queryset(rows.order_by("day", "key"))
-        return self.get_paginated_response(RollupSerializer(page, many=True).data)
+        version = assignment.form.latest_version()
+        fields = {f["key"]: f for f in (version.fields if version else [])}
+        return self.get_paginated_response(RollupSerializer(page, many=True, context={"fields": fields}).data)

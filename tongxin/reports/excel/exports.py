@@ -1,9 +1,11 @@
 """The day's consolidated table (汇总表), by region and by unit, as xlsx or CSV.
 
-`region_table` reads only completeness (the unit table's counts and the filing roll-ups) and the
-field roll-ups — never the reports — and its total row equals the sum of its rows (units
-registered at the region itself get a row of their own). `unit_table` lists every expected unit
-of the region in the user's scope with its status and latest values, reading reports in chunks.
+`region_table` reads completeness (the unit table's counts and the filing roll-ups) and the field
+roll-ups, one column per numeric field and aggregate it declares, headed with the aggregate
+("口罩储备天数（最小，天）"); its total row is the aggregate of its rows (units registered at the
+region itself get a row of their own, the only one that may read reports: see `region_table`).
+`unit_table` lists every expected unit of the region in the user's scope with its status and latest
+values, reading reports in chunks.
 `xlsx_response` streams through core.xlsx.stream_xlsx; `csv_response` streams UTF-8 with a BOM.
 """
 
@@ -24,8 +26,8 @@ from django.utils.translation import gettext as _
 from tongxin.core import xlsx
 from tongxin.core.types import Actor
 from tongxin.regions.models import Region
-from tongxin.reports import queries, services
-from tongxin.reports.definition import label
+from tongxin.reports import queries, rollups, services
+from tongxin.reports.definition import aggregate_label, aggregates, label
 from tongxin.reports.excel.common import CHUNK, chunked, expected_units, shown
 from tongxin.reports.models import Assignment, FieldRollup, Report
 from tongxin.units.models import Unit
@@ -48,51 +50,121 @@ class Table:
     number_formats: dict[str, str] = field(default_factory=dict)
 
 
-def _field_header(f: dict, *, summed: bool = False) -> str:
-    if f["type"] == "bool" and summed:
+def _field_header(f: dict, aggregate: str | None = None) -> str:
+    """A field's column: its label with the unit, and with how it adds up when it does (合计, 最小 …)."""
+    if f["type"] == "bool" and aggregate:
         return _("%(label)s（单位数）") % {"label": label(f)}
+    if aggregate:
+        if f.get("unit"):
+            return _("%(label)s（%(aggregate)s，%(unit)s）") % {
+                "label": label(f), "aggregate": aggregate_label(aggregate), "unit": f["unit"]}
+        return _("%(label)s（%(aggregate)s）") % {"label": label(f), "aggregate": aggregate_label(aggregate)}
     return f"{label(f)}（{f['unit']}）" if f.get("unit") else label(f)
 
 
-def _number(f: dict, total: Decimal) -> Decimal | int:
-    return int(total) if f["type"] in ("int", "bool") and total == total.to_integral_value() else total
+def _number(f: dict, value: Decimal | None, aggregate: str = "sum") -> Decimal | int | None:
+    if value is None:
+        return None
+    if aggregate != "avg" and f["type"] in ("int", "bool") and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+ZERO_CELL: queries.Cell = (Decimal(0), 0, None, None)  # a region where no report gave the field
+
+
+@dataclass(frozen=True)
+class AggregateColumn:
+    """One column of the table by region: a numeric field under one of its aggregates."""
+
+    field: dict
+    aggregate: str
+
+    @property
+    def header(self) -> str:
+        return _field_header(self.field, self.aggregate)
+
+    @property
+    def number_format(self) -> str:
+        return "#,##0.0" if self.aggregate == "avg" else FORMATS[self.field["type"]]
+
+
+def aggregate_columns(version: Any) -> list[AggregateColumn]:
+    """A column per numeric field and aggregate it declares (yes/no fields: the number of units saying yes)."""
+    return [AggregateColumn(f, a) for f in version.fields if f["type"] in ("int", "decimal", "bool")
+            for a in (aggregates(f) if f["type"] != "bool" else ["sum"])]
 
 
 def region_table(assignment: Assignment, region: Region, day: dt.date) -> Table:
-    """Per child region (plus the region's own units and a total): completeness and the sum of each numeric field."""
+    """Per child region (plus the region's own units and a total): completeness and each numeric field
+    under each aggregate it declares (sum, average, lowest, highest), from the roll-ups.
+
+    The total row is the aggregate of the rows: the sum of their sums, the lowest of their lowest,
+    the highest of their highest, and the average over all their reports. Only the row of units
+    registered at the region itself (a city's own homes, beside its counties) needs their reports,
+    for its lowest and highest, and only when both it and the child regions have values.
+    """
     table = queries.completeness(assignment, region, day)
     version = assignment.form.latest_version()
     assert version is not None, "define_form always creates version 1"
-    numeric = [f for f in version.fields if f["type"] in ("int", "decimal", "bool")]
+    columns = aggregate_columns(version)
+    keys = list(dict.fromkeys(c.field["key"] for c in columns))
     codes = [region.code, *(r.region.code for r in table.rows)]
-    sums: dict[tuple[str, str], Decimal] = {
-        (r.region_code, r.key): r.total for r in FieldRollup.objects.filter(
-            assignment=assignment, day=day, region_code__in=codes, key__in=[f["key"] for f in numeric])}
+    cells: dict[tuple[str, str], queries.Cell] = {
+        (r.region_code, r.key): (r.total, r.count, r.lowest, r.highest) for r in FieldRollup.objects.filter(
+            assignment=assignment, day=day, region_code__in=codes, key__in=keys)}
 
-    def line(code: str, name: str, counts: list[int], totals: list[Decimal]) -> list[Any]:
-        return [code, name, *counts, *(_number(f, t) for f, t in zip(numeric, totals, strict=True))]
+    def line(code: str, name: str, counts: list[int], row_cells: dict[str, queries.Cell | None]) -> list[Any]:
+        values = [_number(c.field, queries.aggregate_of(row_cells.get(c.field["key"]) or ZERO_CELL, c.aggregate),
+                          c.aggregate) for c in columns]
+        return [code, name, *counts, *values]
 
     def counts_of(c: queries.Completeness) -> list[int]:
         return [c.expected, c.on_time, c.late, c.missing]
 
-    rows = [line(r.region.code, r.region.name, counts_of(r), [sums.get((r.region.code, f["key"]), Decimal(0))
-                                                               for f in numeric]) for r in table.rows]
+    child_cells = [{k: cells.get((r.region.code, k)) for k in keys} for r in table.rows]
+    rows = [line(r.region.code, r.region.name, counts_of(r), mine) for r, mine in zip(table.rows, child_cells,
+                                                                                       strict=True)]
     total_counts = counts_of(table.total)
-    total_sums = [sums.get((region.code, f["key"]), Decimal(0)) for f in numeric]
+    total_cells = {k: cells.get((region.code, k)) for k in keys}
     own_counts = [t - sum(r[2 + i] for r in rows) for i, t in enumerate(total_counts)]
-    own_sums = [t - sum((Decimal(r[6 + i]) for r in rows), Decimal(0)) for i, t in enumerate(total_sums)]
-    if any(own_counts) or any(own_sums):  # units registered at the region itself, not in any child
+    own_cells = _own_cells(assignment, region, day, keys, total_cells, child_cells)
+    if any(own_counts) or any(c[1] or c[0] for c in own_cells.values() if c):  # units at the region itself
         name = _("%(name)s本级") % {"name": region.name} if rows else region.name
-        rows.append(line(region.code, name, own_counts, own_sums))
-    rows.append(line("", _("合计"), total_counts, total_sums))
-    headers = [_("区划代码"), _("区划"), _("应报"), _("按时"), _("迟报"), _("未报"),
-               *(_field_header(f, summed=True) for f in numeric)]
+        rows.append(line(region.code, name, own_counts, own_cells))
+    rows.append(line("", _("合计"), total_counts, total_cells))
+    headers = [_("区划代码"), _("区划"), _("应报"), _("按时"), _("迟报"), _("未报"), *(c.header for c in columns)]
     return Table(_("汇总表-按区划-%(region)s-%(day)s") % {"region": region.name, "day": day.isoformat()},
                  _("%(form)s汇总表（按区划）　%(day)s　%(region)s") % {
                      "form": assignment.form.name, "day": day.isoformat(), "region": region.full_name()},
                  headers, rows, [10, 16, 8, 8, 8, 8, *(_width(h) for h in headers[6:])], [headers[0]],
                  {**{h: COUNT_FORMAT for h in headers[2:6]},
-                  **{h: FORMATS[f["type"]] for h, f in zip(headers[6:], numeric, strict=True)}})
+                  **{c.header: c.number_format for c in columns}})
+
+
+def _own_cells(assignment: Assignment, region: Region, day: dt.date, keys: list[str],
+               total: dict[str, queries.Cell | None], children: list[dict[str, queries.Cell | None]]
+               ) -> dict[str, queries.Cell | None]:
+    """The cells of the units registered at `region` itself: the total less the child regions' sums
+    and counts; their lowest and highest are the total's when no child has a value, else read from
+    their own reports (`rollups.direct_values`)."""
+    out: dict[str, queries.Cell | None] = {}
+    need_reports = []
+    for key in keys:
+        whole = total.get(key) or ZERO_CELL
+        parts = [c for c in (child.get(key) for child in children) if c is not None]
+        own_total = whole[0] - sum((c[0] for c in parts), Decimal(0))
+        own_count = whole[1] - sum(c[1] for c in parts)
+        if own_count and any(c[1] for c in parts):
+            need_reports.append(key)
+        out[key] = (own_total, own_count, whole[2], whole[3]) if own_count else (own_total, 0, None, None)
+    if need_reports:
+        found = rollups.direct_values(assignment.pk, day, region.code, need_reports)
+        for key in need_reports:
+            values = found.get(key) or []
+            own = out[key] or ZERO_CELL
+            out[key] = (own[0], own[1], min(values) if values else None, max(values) if values else None)
+    return out
 
 
 def _width(header: str) -> float:

@@ -8,6 +8,7 @@ full error table (status 400), never a 500; a user who files for no unit gets 40
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -173,6 +174,39 @@ def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponseBase:
     return excel.xlsx_response(table) if fmt == "xlsx" else excel.csv_response(table)
 
 
+def _shown(value: Any) -> Any:
+    """A table cell as the page shows it: numbers with thousands separators, no trailing zeros."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, Decimal):
+        value = value.normalize()
+        return f"{int(value):,}" if value == value.to_integral_value() else f"{value:,f}"
+    return value
+
+
+@as_scoped_view(base=ScopedRegionView)
+def consolidated_table(request: HttpRequest) -> HttpResponse:
+    """The day's consolidated table by region on screen, the same `excel.region_table` the xlsx and
+    CSV give (headers saying each column's aggregate), with links to download them."""
+    assignment = excel.get_assignment(request.user, request.GET.get("assignment"))
+    region = excel.get_region(request.user, request.GET.get("region"), assignment)
+    try:
+        day = _day(request, default_today=True)
+    except BadRequest as exc:
+        messages.warning(request, str(exc))
+        day = services.local_today()
+    table = excel.region_table(assignment, region, day)
+    rows = [[_shown(v) for v in r] for r in table.rows]
+    return render(request, "reports/consolidated_table.html", {
+        "assignment": assignment, "region": region, "day": day, "title": table.title,
+        "headers": table.headers, "rows": rows[:-1], "total": rows[-1] if rows else [],
+        "query": _query(assignment, day, region.code),
+        "overview_query": _query(assignment, day, region.code),
+    })
+
+
 @as_scoped_view(base=ScopedExportView)
 def export_regions(request: HttpRequest, fmt: str) -> HttpResponseBase:
     return _export(request, fmt, "regions")
@@ -186,6 +220,7 @@ def export_units(request: HttpRequest, fmt: str) -> HttpResponseBase:
 urlpatterns = [
     path("batch/", BatchUploadView.as_view(), name="batch-upload"),
     path("batch/template.xlsx", batch_template, name="batch-template"),
+    path("table/", consolidated_table, name="table"),
     path("export/regions.<str:fmt>", export_regions, name="export-regions"),
     path("export/units.<str:fmt>", export_units, name="export-units"),
 ]

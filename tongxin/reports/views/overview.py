@@ -1,10 +1,12 @@
-"""总览 (overview): the page a province, city or county officer opens every morning, and 催报.
+"""总览 (overview): the page a province, city or county officer opens every morning.
 
 For one assignment, region and day it shows completeness (in total and per child region, each a
-drill-down link), the key figures with the change since yesterday, the derived figures, 14-day
-trends and the missing units with a reminder button (催报 itself: views/remind.py). Everything is read from the roll-ups
-through `reports.queries`; the only other reads are the unit table (expected counts) and the
-missing-units anti-join. A region outside the user's scope is a 404; a bad `day` or `assignment`
+drill-down link), the key figures — each under the aggregate its field declares, named beside it —
+with the change since yesterday, the derived figures, 14-day trends, the missing units with a
+reminder button (催报 itself: views/remind.py) and, for a county, every unit with its state,
+linking to its report. Everything is read from the roll-ups through `reports.queries`; the only
+other reads are the unit table (expected counts), the missing-units anti-join and a county's unit
+list (one page, one query). A region outside the user's scope is a 404; a bad `day` or `assignment`
 falls back to the default with a message saying so.
 """
 
@@ -13,23 +15,28 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core.views_base import ScopedRegionView, as_scoped_view
 from tongxin.regions.models import Region
 from tongxin.regions.queries import ancestors
 from tongxin.reports import queries, services
+from tongxin.reports.definition import aggregate_label
 from tongxin.reports.models import Assignment
 from tongxin.units import scope
 
 MISSING_LIMIT = 100
+UNITS_PER_PAGE = 50
 TREND_FIGURES = 3
 
 
@@ -186,7 +193,8 @@ def _figures_context(request: HttpRequest, assignment: Assignment, region: Regio
                     "values": [None if f.rate is None else round(f.rate * 100, 1) for f in filing]}]
         + [{"id": key, "title": labels[key].label if key in labels else key,
             "unit": labels[key].unit if key in labels else "", "percent": False,
-            "values": [float(series[key][d][0]) if d in series.get(key, {}) else None for d in days]}
+            "values": [_float(queries.aggregate_of(series.get(key, {}).get(d), labels[key].aggregate
+                                                   if key in labels else "sum")) for d in days]}
            for key in trend_keys],
     }
     return {
@@ -198,18 +206,56 @@ def _figures_context(request: HttpRequest, assignment: Assignment, region: Regio
         "rows": rows,
         "key_figures": [{"key": k.key, "label": k.label, "unit": k.unit, "value": _num(k.value),
                          "raw": k.value, "raw_change": k.change, "change": _change(k.change),
+                         "aggregate": k.aggregate, "aggregate_label": aggregate_label(k.aggregate),
+                         "aggregate_suffix": _("（%(aggregate)s）") % {"aggregate": aggregate_label(k.aggregate)},
+                         "others": [{"label": aggregate_label(a), "value": _num(v)} for a, v in k.others],
                          "count": k.count, "previous_count": k.previous_count} for k in key_figs],
         "derived": [{"key": d.key, "label": d.label, "kind": d.kind, "raw": d.value,
                      "value": _percent(d.value) if d.kind == "ratio" else d.value,
                      "detail": f"{_num(d.numerator)} / {_num(d.denominator)}" if d.kind == "ratio" else ""}
                     for d in derived],
         "chart_data": chart_data,
+        **_unit_list(request, assignment, region, day),
         "missing": missing[:MISSING_LIMIT], "missing_total": missing_total,
         "missing_truncated": missing_total > MISSING_LIMIT,
         "can_remind": bool(missing) and scope.scope_of(request.user).covers_region(region.code, mode=scope.FILE),
         "can_file_region": scope.scope_of(request.user).covers_region(region.code, mode=scope.FILE),
         "prev_url": overview_url(assignment, region.code, day - step) if day - step >= assignment.start_date else "",
         "next_url": overview_url(assignment, region.code, day + step) if day + step <= assignment.end_date else "",
+    }
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _unit_list(request: HttpRequest, assignment: Assignment, region: Region, day: dt.date) -> dict[str, Any]:
+    """A county's every unit with its state (a page of UNITS_PER_PAGE, filtered by `state`), each
+    linking to its report, or — missing — to the unit with its contact. Higher levels see regions."""
+    if region.level < Region.Level.COUNTY:
+        return {"unit_list": None}
+    units: Any = queries.unit_states(request.user, assignment, region, day)  # annotated: state, report_id, filed_at
+    counts = units.aggregate(**{name: Count("pk", filter=Q(state=i)) for i, name in enumerate(queries.UNIT_STATES)})
+    state = request.GET.get("state", "")
+    if state in queries.UNIT_STATES:
+        units = units.filter(state=queries.UNIT_STATES.index(state))
+    else:
+        state = ""
+    page = Paginator(units, UNITS_PER_PAGE).get_page(request.GET.get("page"))
+    labels = dict(zip(queries.UNIT_STATES, (_("未报"), _("迟报"), _("零报告"), _("按时")), strict=True))
+    base = {"assignment": assignment.pk, "region": region.code, "day": day.isoformat()}
+    return {
+        "unit_list": [{"unit": u, "state": queries.UNIT_STATES[u.state],
+                       "state_label": labels[queries.UNIT_STATES[u.state]],
+                       "url": reverse("reports:detail", args=[u.report_id]) if u.report_id else "",
+                       "filed_at": timezone.localtime(u.filed_at) if u.filed_at else None}
+                      for u in cast(list[Any], page)],
+        "unit_page": page, "unit_state": state, "unit_total": sum(counts.values()),
+        "unit_query": urlencode({**base, **({"state": state} if state else {})}),
+        "unit_tabs": [{"state": "", "label": _("全部"), "count": sum(counts.values()),
+                       "url": f"?{urlencode(base)}#units"}]
+        + [{"state": name, "label": labels[name], "count": counts[name],
+            "url": f"?{urlencode({**base, 'state': name})}#units"} for name in queries.UNIT_STATES],
     }
 
 

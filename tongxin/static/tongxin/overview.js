@@ -79,3 +79,22 @@
     charts.forEach(function (c) { c.resize(); });
   });
 })();
+
+/* The date picker follows the chosen assignment's period: its min and max change with the
+   assignment, and a day outside the new period moves into it (without JavaScript the server
+   clamps the day and says so). */
+(function () {
+  "use strict";
+  var select = document.getElementById("id_assignment");
+  var day = document.getElementById("id_day");
+  if (!select || !day) { return; }
+  select.addEventListener("change", function () {
+    var option = select.options[select.selectedIndex];
+    var start = option.getAttribute("data-start"), end = option.getAttribute("data-end");
+    if (!start || !end) { return; }
+    day.min = start;
+    day.max = end;
+    if (!day.value || day.value < start) { day.value = start; }
+    if (day.value > end) { day.value = end; }
+  });
+}());
