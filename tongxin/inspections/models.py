@@ -11,6 +11,7 @@ Inspection of one unit.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.querysets import ScopedQuerySet
 from tongxin.core.versioning import DefinitionVersion, VersionedDefinition
@@ -67,7 +68,7 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-start_date", "name"]
-        verbose_name = _("专项行动")
+        verbose_name = pgettext_lazy("campaign", "专项行动")
         verbose_name_plural = _("专项行动")
 
     def __str__(self) -> str:
@@ -79,7 +80,7 @@ class Team(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     bureau = models.ForeignKey(Unit, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="teams")
-    campaign = models.ForeignKey(Campaign, verbose_name=_("专项行动"), null=True, blank=True,
+    campaign = models.ForeignKey(Campaign, verbose_name=pgettext_lazy("campaign", "专项行动"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="teams")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("成员"), related_name="teams")
     outside_members = models.TextField(_("其他成员"), blank=True,
@@ -111,7 +112,7 @@ class Inspection(models.Model):
 
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     unit = models.ForeignKey(Unit, verbose_name=_("被检查单位"), on_delete=models.PROTECT, related_name="inspections")
-    campaign = models.ForeignKey(Campaign, verbose_name=_("专项行动"), null=True, blank=True,
+    campaign = models.ForeignKey(Campaign, verbose_name=pgettext_lazy("campaign", "专项行动"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="inspections")
     team = models.ForeignKey(Team, verbose_name=_("督导组"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="inspections")

@@ -16,6 +16,7 @@ app that raises entries.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.querysets import ScopedQuerySet
 from tongxin.ledger import sources
@@ -48,7 +49,8 @@ class Category(models.TextChoices):
 
 class LedgerEntry(models.Model):
     number = models.CharField(_("台账编号"), max_length=30, unique=True)
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="ledger_entries")
+    unit = models.ForeignKey(Unit, verbose_name=pgettext_lazy("organisation", "单位"),
+                             on_delete=models.PROTECT, related_name="ledger_entries")
     region_code = models.CharField(_("区划代码"), max_length=6)
     source = models.CharField(_("来源"), max_length=20, help_text=_("来源类别，见 ledger.sources"))
     source_id = models.PositiveBigIntegerField(_("来源记录"), null=True, blank=True)

@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
-from tongxin.reports.definition import label
+from tongxin.reports.definition import label, unit_label
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report
 from tongxin.reports.rollups import region_chain
 from tongxin.reports.services import is_due
@@ -245,7 +245,7 @@ def key_figures(definition: dict[str, Any], series: Series, day: dt.date) -> lis
         f = _field(definition, key)
         per_day = series.get(key, {})
         now, before = per_day.get(day), per_day.get(yesterday)
-        out.append(KeyFigure(key, label(f), f.get("unit", ""), now[0] if now else None,
+        out.append(KeyFigure(key, label(f), unit_label(f), now[0] if now else None,
                              before[0] if before else None, now[1] if now else 0, before[1] if before else 0))
     return out
 

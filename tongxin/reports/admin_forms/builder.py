@@ -13,7 +13,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.reports.admin_forms.widgets import small
 from tongxin.reports.definition import FALSE_WORDS, TRUE_WORDS
@@ -109,7 +109,7 @@ class FieldRowForm(forms.Form):
         widget=small(forms.Select(attrs={"data-tx-type": ""})),
     )
     unit = forms.CharField(
-        label=gettext_lazy("单位"),
+        label=pgettext_lazy("unit of measure", "单位"),
         max_length=20,
         required=False,
         widget=small(forms.TextInput(attrs={"placeholder": gettext_lazy("如：人")})),

@@ -25,7 +25,7 @@ from tongxin.core import xlsx
 from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.reports import queries, services
-from tongxin.reports.definition import label
+from tongxin.reports.definition import label, unit_label
 from tongxin.reports.excel.common import CHUNK, chunked, expected_units, shown
 from tongxin.reports.models import Assignment, FieldRollup, Report
 from tongxin.units.models import Unit
@@ -51,7 +51,7 @@ class Table:
 def _field_header(f: dict, *, summed: bool = False) -> str:
     if f["type"] == "bool" and summed:
         return _("%(label)s（单位数）") % {"label": label(f)}
-    return f"{label(f)}（{f['unit']}）" if f.get("unit") else label(f)
+    return _("%(label)s（%(unit)s）") % {"label": label(f), "unit": unit_label(f)} if f.get("unit") else label(f)
 
 
 def _number(f: dict, total: Decimal) -> Decimal | int:
