@@ -202,3 +202,19 @@ def test_a_page_of_fifty_events_takes_a_fixed_number_of_queries(world, client_fo
     with django_assert_max_num_queries(15):
         response = c.get(reverse("audit:list"), {"action": "update"})
     assert len(_audit_rows(response.content.decode())) == 50
+
+
+def test_kinds_registered_at_run_time_and_people_read_as_words(world):
+    """A ledger entry's source kind has no choices (apps register kinds): the model words it."""
+    from tongxin.core import audit
+
+    event = AuditEvent(action="update", object_type="ledger.ledgerentry", object_id="5", object_repr="430921-2021-0005",
+                       actor_id=world.nanxian.pk, actor_name="nanxian",
+                       changes={"id": [5, 5], "source": ["other", "daily_report"], "status": ["open", "rectifying"],
+                                "created_by": [None, world.home_reporter.pk], "fixed_on_spot": [False, True],
+                                "closed_at": [None, "2021-08-03T01:30:00+00:00"]})
+    (view,) = audit.describe([event])
+    words = {c.label: (c.old, c.new) for c in view.changes}
+    assert words == {"来源": ("其他", "日报"), "整改状态": ("挂账", "整改中"), "登记人": ("∅", "南县福利院填报员"),
+                     "立查立改": ("否", "是"), "销号时间": ("∅", "2021-08-03 09:30")}
+    assert view.actor == "南县民政局（nanxian）" and view.object_type == "台账条目"

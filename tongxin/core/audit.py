@@ -238,10 +238,19 @@ def _datetime_words(value: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def _words(value: Any, model_field: models.Field | None, names: dict[tuple[str, Any], str]) -> str:
-    """One stored value in words: choice labels, 是/否, a related row's name, local time."""
+def _words(value: Any, model_field: models.Field | None, names: dict[tuple[str, Any], str],
+           model: type[models.Model] | None = None) -> str:
+    """One stored value in words: choice labels, 是/否, a related row's name, local time.
+
+    A model words the values its fields' choices cannot (kinds registered at run time) with a
+    classmethod `audit_value(field_name, value) -> str | None`."""
     if value is None or value == "":
         return EMPTY
+    hook = getattr(model, "audit_value", None)
+    if model_field is not None and hook is not None:
+        worded = hook(model_field.name, value)
+        if worded is not None:
+            return str(worded)
     if model_field is not None:
         if model_field.is_relation and model_field.related_model is not None:
             key = (model_field.related_model._meta.label_lower, value)
@@ -313,18 +322,20 @@ def describe(events: list[AuditEvent]) -> list[EventView]:
         shown = readable_changes(event)
         for name, value in (shown.items() if isinstance(shown, dict) else []):
             f = _field(model, name)
+            if f is not None and f.primary_key:
+                continue  # the object's own id: shown beside the object, not as a change
             label = str(f.verbose_name) if f is not None else str(SUMMARY_LABELS.get(name, name))
             if model is not None and isinstance(value, list | tuple) and len(value) == 2:  # [before, after]
-                old, new = _words(value[0], f, names), _words(value[1], f, names)
+                old, new = _words(value[0], f, names, model), _words(value[1], f, names, model)
                 # a creation has no "before": its values read as "field: value"
                 changes.append(Change(name, label, old, new, pair=event.action != AuditEvent.Action.CREATE))
             else:
-                changes.append(Change(name, label, "", _words(value, f, names), pair=False))
+                changes.append(Change(name, label, "", _words(value, f, names, model), pair=False))
         actor = actors.get(event.actor_id, event.actor_name) if event.actor_id is not None else event.actor_name
         views.append(EventView(
             event=event, at=timezone.localtime(event.at), action=str(actions.get(event.action, event.action)),
-            actor=actor or _("系统"), object_type=str(model._meta.verbose_name) if model is not None else event.object_type,
-            object=event.object_repr, unit=event.unit_name, changes=changes))
+            actor=actor or _("系统"), object=event.object_repr, unit=event.unit_name, changes=changes,
+            object_type=str(model._meta.verbose_name) if model is not None else event.object_type))
     return views
 
 

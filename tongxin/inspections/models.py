@@ -28,7 +28,8 @@ class ChecklistTemplate(VersionedDefinition):
 
 
 class ChecklistVersion(DefinitionVersion):
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="versions")
+    template = models.ForeignKey(ChecklistTemplate, verbose_name=pgettext_lazy("checklist", "检查表"),
+                                 on_delete=models.PROTECT, related_name="versions")
 
     class Meta:
         ordering = ["template", "-number"]
@@ -145,8 +146,8 @@ class Answer(models.Model):
         FAIL = "fail", _("不符合")
         NA = "na", _("不适用")
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="answers")
-    item_key = models.CharField(max_length=50)
+    inspection = models.ForeignKey(Inspection, verbose_name=_("检查"), on_delete=models.CASCADE, related_name="answers")
+    item_key = models.CharField(_("检查项"), max_length=50)
     result = models.CharField(_("结果"), max_length=10, choices=Result.choices)
     value = models.CharField(_("填写值"), max_length=500, blank=True)
     note = models.TextField(_("说明"), blank=True)
@@ -163,8 +164,9 @@ class Answer(models.Model):
 class Finding(models.Model):
     """A failed item as the inspector will put it on the ledger; merged or dropped before finishing."""
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
-    item_keys = models.JSONField(default=list)
+    inspection = models.ForeignKey(Inspection, verbose_name=_("检查"), on_delete=models.CASCADE,
+                                   related_name="findings")
+    item_keys = models.JSONField(_("检查项"), default=list)
     description = models.TextField(_("问题描述"))
     severity = models.CharField(_("严重程度"), max_length=20)
     category = models.CharField(_("类别"), max_length=20)
@@ -173,9 +175,10 @@ class Finding(models.Model):
     fixed_on_spot = models.BooleanField(_("立查立改"), default=False)
     attachments = models.ManyToManyField("core.Attachment", blank=True, related_name="+")
     dropped = models.BooleanField(_("已删除"), default=False)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
-    entry = models.OneToOneField("ledger.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="finding")
+    merged_into = models.ForeignKey("self", verbose_name=_("合并到"), null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="merged")
+    entry = models.OneToOneField("ledger.LedgerEntry", verbose_name=_("台账"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="finding")
 
     objects = ScopedQuerySet.as_manager()
     scope_unit_path = "inspection__unit"

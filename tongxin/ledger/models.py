@@ -13,6 +13,8 @@ another (`context_kind`, `context_id`: a campaign) — see `ledger.sources`: the
 app that raises entries.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -67,7 +69,7 @@ class LedgerEntry(models.Model):
     status = models.CharField(_("整改状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     fixed_on_spot = models.BooleanField(_("立查立改"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("登记人"))
     fixed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+", verbose_name=_("整改人"))
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -100,6 +102,15 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def audit_value(cls, field_name: str, value: Any) -> str | None:
+        """The audit log's words for a source or context kind (registered by other apps, so no choices)."""
+        if field_name == "source" and isinstance(value, str):
+            return sources.source_label(value)
+        if field_name == "context_kind" and isinstance(value, str):
+            return sources.context_label(value)
+        return None
 
     @property
     def source_label(self) -> str:
