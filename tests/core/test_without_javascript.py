@@ -79,3 +79,24 @@ def test_the_ledger_filters_open_from_a_link_on_a_phone(world, client_for):
     html = client_for(world.nanxian).get(reverse("ledger:list")).content.decode()
     assert 'href="#ledger-filters" id="ledger-filters-button"' in html
     assert 'id="ledger-filters"' in html
+
+
+def test_the_form_builder_adds_a_row_without_javascript_and_saves_nothing(world, client_for):
+    from tests.reports.test_admin_web import WARD_FIELDS, WARD_RULE, builder_data, page_data
+    from tongxin.reports.models import Form
+
+    client = client_for(world.nanxian)
+    page = client.get(reverse("reports:form-create")).content.decode()
+    assert 'name="tx-add-row" value="fields"' in page and 'name="tx-add-row" value="rules"' in page
+    response = client.post(reverse("reports:form-create"),
+                           {**builder_data(WARD_FIELDS, [WARD_RULE]), "tx-add-row": "fields"})
+    assert response.status_code == 200
+    assert len(response.context["fields"].forms) == 3 and len(response.context["rules"].forms) == 1
+    html = response.content.decode()
+    assert 'name="fields-2-key"' in html and 'value="residents_vaccinated"' in html  # typed rows are kept
+    assert 'id="builder-errors"' not in html  # an empty new row is no error
+    assert not Form.objects.filter(code="ward-daily").exists()
+    # then saving the page as it is, the new row left empty, saves the two fields
+    response = client.post(reverse("reports:form-create"), page_data(response))
+    assert response.status_code == 302
+    assert len(Form.objects.get(code="ward-daily").latest_version().fields) == 2
