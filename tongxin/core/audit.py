@@ -214,9 +214,10 @@ def _model(object_type: str) -> type[models.Model] | None:
         return None
 
 
-def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
+def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:
     if model is None:
         return None
+    found: Any
     try:
         found = model._meta.get_field(name)
     except Exception:  # FieldDoesNotExist, or a key like "unit_id" that names the column
@@ -238,7 +239,7 @@ def _datetime_words(value: str) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def _words(value: Any, model_field: models.Field | None, names: dict[tuple[str, Any], str],
+def _words(value: Any, model_field: models.Field[Any, Any] | None, names: dict[tuple[str, Any], str],
            model: type[models.Model] | None = None) -> str:
     """One stored value in words: choice labels, 是/否, a related row's name, local time.
 
