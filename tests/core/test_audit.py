@@ -125,3 +125,96 @@ def test_bad_audit_filters_get_a_message_not_a_500(world, client_for):
                                                                      "date_to": "x", "action": "nope"})
     assert response.status_code == 200
     assert "date_from" in response.content.decode() or "日期" in response.content.decode()
+
+
+# --- the trail in words (issue 8, item 7) ----------------------------------------------------------------
+
+def _audit_rows(html: str) -> list[str]:
+    import re
+
+    body = html.split('id="audit-table"', 1)[1].split("</table>", 1)[0]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in body.split("<tr")[2:]]
+
+
+def test_the_log_names_people_objects_and_changes_in_words(world, client_for):
+    services.update_unit(world.hunan, world.nanxian_home, beds=150, kind=Kind.CHILD_WELFARE, is_active=False,
+                         region_id="430821")
+    html = client_for(world.auditor).get(reverse("audit:list"), {"action": "update",
+                                                                 "object_type": "units.unit"}).content.decode()
+    row = _audit_rows(html)[0]
+    assert "省厅值班员（hunan）" in row  # the actor by name and login, not an id
+    assert "单位 南县福利院" in row  # the model's name and the object's
+    assert "床位数 ： 120 → 150" in row  # field labels, not field names
+    assert "单位类型 ： 养老机构 → 儿童福利机构" in row  # choice labels, not codes
+    assert "运营中 ： 是 → 否" in row  # booleans in words
+    assert "所在区划 ： 南县 → 慈利县" in row  # a related row by its name, not its id
+    for code in ("elderly_care", "units.unit", "430921", "beds", "True"):
+        assert code not in row
+
+
+def test_the_log_shows_local_time(world, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    services.update_unit(world.nanxian, world.nanxian_home, beds=99)
+    event = AuditEvent.objects.filter(action="update").latest("id")
+    local = timezone.localtime(event.at, dt.timezone(dt.timedelta(hours=8)))
+    html = client_for(world.auditor).get(reverse("audit:list"), {"action": "update"}).content.decode()
+    assert local.strftime("%Y-%m-%d %H:%M:%S") in _audit_rows(html)[0]
+
+
+def test_a_creation_lists_its_values_without_arrows(world, client_for):
+    services.create_unit(world.nanxian, name="南县华阁镇敬老院", kind=Kind.ELDERLY_CARE, region_id="430921", beds=40)
+    html = client_for(world.auditor).get(reverse("audit:list"), {"q": "华阁", "action": "create"}).content.decode()
+    row = _audit_rows(html)[0]
+    assert "床位数 ： 40" in row and "单位类型 ： 养老机构" in row and "→" not in row
+
+
+def test_the_log_is_in_english_for_an_english_reader(world, client_for):
+    services.update_unit(world.nanxian, world.nanxian_home, kind=Kind.CHILD_WELFARE, is_active=False)
+    c = client_for(world.auditor)
+    c.cookies["django_language"] = "en"
+    html = c.get(reverse("audit:list"), {"action": "update", "object_type": "units.unit"}).content.decode()
+    row = _audit_rows(html)[0]
+    assert "Update" in row and "Unit 南县福利院" in row
+    assert "Unit type : Elderly-care home → Child welfare institution" in row
+    assert "Operating : Yes → No" in row
+    assert "（" not in row and "：" not in row
+
+
+def test_the_csv_export_uses_the_same_words(world, client_for):
+    services.update_unit(world.nanxian, world.nanxian_home, beds=150, is_active=False)
+    response = client_for(world.auditor).get(reverse("audit:export"), {"action": "update"})
+    body = b"".join(response.streaming_content).decode("utf-8")
+    line = body.splitlines()[1]
+    assert "修改" in line and "南县民政局（nanxian）" in line and ",单位," in line
+    assert "床位数: 120 → 150" in line and "运营中: 是 → 否" in line
+    assert "units.unit" not in line and '"beds"' not in line
+
+
+def test_a_page_of_fifty_events_takes_a_fixed_number_of_queries(world, client_for, django_assert_max_num_queries):
+    for n in range(60):
+        services.update_unit(world.nanxian, world.nanxian_home if n % 2 else world.nanxian_home_2, beds=n + 1,
+                             supervisor_id=world.nanxian_bureau.pk if n % 3 else None)
+    c = client_for(world.auditor)
+    c.get(reverse("audit:list"))  # warm the session and the permission cache
+    with django_assert_max_num_queries(15):
+        response = c.get(reverse("audit:list"), {"action": "update"})
+    assert len(_audit_rows(response.content.decode())) == 50
+
+
+def test_kinds_registered_at_run_time_and_people_read_as_words(world):
+    """A ledger entry's source kind has no choices (apps register kinds): the model words it."""
+    from tongxin.core import audit
+
+    event = AuditEvent(action="update", object_type="ledger.ledgerentry", object_id="5", object_repr="430921-2021-0005",
+                       actor_id=world.nanxian.pk, actor_name="nanxian",
+                       changes={"id": [5, 5], "source": ["other", "daily_report"], "status": ["open", "rectifying"],
+                                "created_by": [None, world.home_reporter.pk], "fixed_on_spot": [False, True],
+                                "closed_at": [None, "2021-08-03T01:30:00+00:00"]})
+    (view,) = audit.describe([event])
+    words = {c.label: (c.old, c.new) for c in view.changes}
+    assert words == {"来源": ("其他", "日报"), "整改状态": ("挂账", "整改中"), "登记人": ("∅", "南县福利院填报员"),
+                     "立查立改": ("否", "是"), "销号时间": ("∅", "2021-08-03 09:30")}
+    assert view.actor == "南县民政局（nanxian）" and view.object_type == "台账条目"

@@ -288,3 +288,64 @@ def test_django_uses_the_catalogue():
         assert translation.ngettext("共 %(n)s 条", "共 %(n)s 条", 2) % {"n": 2} == "2 records"
     with translation.override("zh-hans"):
         assert translation.gettext("单位名称") == "单位名称"
+
+
+# --- More pages in English (issue 8, item 10) ------------------------------------------------
+
+
+@pytest.fixture
+def filed_report(world):
+    """A 南县福利院 daily report of the built-in form, filed on time."""
+    from tests.reports.conftest import START, at, good_values
+    from tongxin.regions.models import Region
+    from tongxin.reports import services
+    from tongxin.units.models import Kind
+
+    (version,) = services.load_builtin_forms()
+    daily = services.create_assignment(
+        world.hunan, form=version.form, issuer=world.province, region=Region.objects.get(code="430000"),
+        name="养老机构疫情防控日报", deadline=at(START, 10).time(), start_date=START, end_date=START,
+        unit_kinds=[Kind.ELDERLY_CARE])
+    return services.submit_report(world.home_reporter, assignment=daily, unit=world.nanxian_home, day=START,
+                                  values=good_values(), now=at(START, 9)).report
+
+
+def test_a_report_in_english_shows_units_of_measure_in_english(world, filed_report, client_for):
+    client = client_for(world.home_reporter)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("reports:detail", args=[filed_report.pk])).content.decode()
+    assert '<span class="k">Residents in care</span><span class="v">86 <small>people</small>' in html
+    assert "<small>days</small>" in html and "<small>times</small>" in html
+    assert_english(html.replace(filed_report.assignment.name, ""), ["Correct data", "Revision history"])
+
+
+def test_units_of_measure_stay_chinese_in_chinese(world, filed_report, client_for):
+    html = client_for(world.home_reporter).get(reverse("reports:detail", args=[filed_report.pk])).content.decode()
+    assert "<small>人</small>" in html and "<small>天</small>" in html
+
+
+def test_a_word_with_two_senses_is_translated_by_its_context():
+    with translation.override("en"):
+        assert translation.gettext("单位") == "Units"  # the registry, a menu
+        assert translation.pgettext("organisation", "单位") == "Unit"  # one unit, a column or a field
+        assert translation.pgettext("unit of measure", "单位") == "Unit of measure"
+        assert translation.gettext("专项行动") == "Campaigns"
+        assert translation.pgettext("campaign", "专项行动") == "Campaign"
+
+
+def test_the_ledger_list_in_english(world, client_for):
+    client = client_for(world.nanxian)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("ledger:list")).content.decode()
+    assert_english(html, ["Ledger", "Filters", "Keyword", "Status", "Severity"])
+
+
+def test_the_audit_log_with_changes_in_english(world, client_for):
+    from tongxin.units import services
+
+    services.update_unit(world.nanxian, world.nanxian_home, beds=150, is_active=False)
+    client = client_for(world.auditor)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("audit:list"), {"action": "update"}).content.decode()
+    assert "Beds" in html and "Operating" in html and "Yes" in html and "No" in html
+    assert_english(html, ["Update", "<span class=\"text-secondary\">Unit</span> 南县福利院"])

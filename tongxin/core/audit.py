@@ -3,6 +3,8 @@
 Service functions call `record` (or `record_change` with before/after snapshots) inside
 their own transaction, so a write and its audit record commit or roll back together.
 The current request, if any, supplies the IP address and client via `core.middleware`.
+Reading it (`describe`) turns events into words for auditors: people and objects by name, local
+time, labels instead of codes, each change as "field: old → new", a person's numbers masked.
 Every event is filed under a region code (`region_code`), so an auditor reads only their own
 bureau's subtree: core knows no units, so the units app registers the function that finds the
 region (from the unit, the object, or else the actor) with `set_region_resolver`.
@@ -10,14 +12,21 @@ region (from the unit, the object, or else the actor) with `set_region_resolver`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
+import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.core.middleware import current_request
 from tongxin.core.models import AuditEvent
@@ -150,3 +159,188 @@ def readable_changes(event: AuditEvent) -> dict[str, Any]:
             pair = [mask(v) if isinstance(v, str) and v else v for v in pair]
         out[name] = pair
     return out
+
+
+# --- the trail in words --------------------------------------------------------------------------------
+
+# Keys that are not model fields: the summaries that imports, exports and reminders record.
+SUMMARY_LABELS: dict[str, Any] = {
+    "file": gettext_lazy("文件"), "rows": gettext_lazy("行数"), "created": gettext_lazy("新增"),
+    "updated": gettext_lazy("更新"), "unchanged": gettext_lazy("未变"), "filed": gettext_lazy("报送"),
+    "corrected": gettext_lazy("更正"), "late": gettext_lazy("迟报"), "units": pgettext_lazy("organisation", "单位"),
+    "effective_day": gettext_lazy("生效日期"), "errors": gettext_lazy("错误"), "rejected": gettext_lazy("拒绝"),
+    "reason": gettext_lazy("原因"), "sheet": gettext_lazy("工作表"),
+}
+EMPTY = "∅"
+MAX_WORDS = 300  # a long text or list is cut for the log's page; the stored trail keeps it whole
+
+
+@dataclass
+class Change:
+    """One field of one event: its label and the old and new values in words."""
+
+    field: str
+    label: str
+    old: str
+    new: str
+    pair: bool = True  # False for a summary value (an import's row counts): shown as "label: new"
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.old} → {self.new}" if self.pair else f"{self.label}: {self.new}"
+
+
+@dataclass
+class EventView:
+    """An audit event as its reader sees it."""
+
+    event: AuditEvent
+    at: dt.datetime  # local time (Asia/Shanghai)
+    action: str
+    actor: str
+    object_type: str  # the model's verbose name
+    object: str
+    unit: str
+    changes: list[Change] = dataclasses.field(default_factory=list)
+
+    @property
+    def changes_text(self) -> str:
+        return "; ".join(str(c) for c in self.changes)
+
+
+def _model(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type) if object_type else None
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model: type[models.Model] | None, name: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    found: Any
+    try:
+        found = model._meta.get_field(name)
+    except Exception:  # FieldDoesNotExist, or a key like "unit_id" that names the column
+        found = next((f for f in model._meta.concrete_fields if f.attname == name), None)
+    return found if isinstance(found, models.Field) else None
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_WORDS else text[:MAX_WORDS] + "…"
+
+
+def _datetime_words(value: str) -> str:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _words(value: Any, model_field: models.Field[Any, Any] | None, names: dict[tuple[str, Any], str],
+           model: type[models.Model] | None = None) -> str:
+    """One stored value in words: choice labels, 是/否, a related row's name, local time.
+
+    A model words the values its fields' choices cannot (kinds registered at run time) with a
+    classmethod `audit_value(field_name, value) -> str | None`."""
+    if value is None or value == "":
+        return EMPTY
+    hook = getattr(model, "audit_value", None)
+    if model_field is not None and hook is not None:
+        worded = hook(model_field.name, value)
+        if worded is not None:
+            return str(worded)
+    if model_field is not None:
+        if model_field.is_relation and model_field.related_model is not None:
+            key = (model_field.related_model._meta.label_lower, value)
+            return names.get(key, str(value))
+        if model_field.choices:
+            labels = {str(k): v for k, v in model_field.flatchoices}
+            return str(labels.get(str(value), value))
+        if isinstance(model_field, models.DateTimeField) and isinstance(value, str):
+            return _datetime_words(value)
+    if value is True:
+        return _("是")
+    if value is False:
+        return _("否")
+    if isinstance(value, list):
+        return _cut("、".join(_words(v, None, names) for v in value))
+    if isinstance(value, dict):
+        return _cut(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    return _cut(str(value))
+
+
+def _related_names(events: list[AuditEvent]) -> dict[tuple[str, Any], str]:
+    """The names of every row the changes of `events` point at, one query per related model."""
+    wanted: dict[type[models.Model], set[Any]] = {}
+    for event in events:
+        model = _model(event.object_type)
+        if model is None or not isinstance(event.changes, dict):
+            continue
+        for name, pair in event.changes.items():
+            f = _field(model, name)
+            if f is None or not f.is_relation or f.related_model is None or not isinstance(pair, list | tuple):
+                continue
+            wanted.setdefault(f.related_model, set()).update(v for v in pair if v not in (None, ""))
+    names: dict[tuple[str, Any], str] = {}
+    for related, pks in wanted.items():
+        # select_related(): the str() of a row often names its unit or form (Report, FormVersion)
+        for pk, row in related._default_manager.select_related().in_bulk(list(pks)).items():
+            names[(related._meta.label_lower, pk)] = str(row)
+            names[(related._meta.label_lower, str(pk))] = str(row)
+    return names
+
+
+def _actor_names(events: list[AuditEvent]) -> dict[int, str]:
+    """"name (login)" for each actor still on record, in one query."""
+    ids = {e.actor_id for e in events if e.actor_id is not None}
+    if not ids:
+        return {}
+    out = {}
+    for user in get_user_model()._default_manager.filter(pk__in=ids):
+        full = str(user)
+        login = user.get_username()
+        out[user.pk] = login if full == login else _("%(name)s（%(login)s）") % {"name": full, "login": login}
+    return out
+
+
+def describe(events: list[AuditEvent]) -> list[EventView]:
+    """`events` in words, for the audit log's page and its CSV export.
+
+    Guarantees: a person is shown by name (and login), an object by its model's name and the
+    name it had when written, times in local time, every code as its label (actions, choices,
+    yes/no), each change as "field: old → new", and a person's numbers masked
+    (`readable_changes`). A fixed number of queries whatever the number of events."""
+    names = _related_names(events)
+    actors = _actor_names(events)
+    actions = dict(AuditEvent.Action.choices)
+    views = []
+    for event in events:
+        model = _model(event.object_type)
+        changes = []
+        shown = readable_changes(event)
+        for name, value in (shown.items() if isinstance(shown, dict) else []):
+            f = _field(model, name)
+            if f is not None and f.primary_key:
+                continue  # the object's own id: shown beside the object, not as a change
+            label = str(f.verbose_name) if f is not None else str(SUMMARY_LABELS.get(name, name))
+            if model is not None and isinstance(value, list | tuple) and len(value) == 2:  # [before, after]
+                old, new = _words(value[0], f, names, model), _words(value[1], f, names, model)
+                # a creation has no "before": its values read as "field: value"
+                changes.append(Change(name, label, old, new, pair=event.action != AuditEvent.Action.CREATE))
+            else:
+                changes.append(Change(name, label, "", _words(value, f, names, model), pair=False))
+        actor = actors.get(event.actor_id, event.actor_name) if event.actor_id is not None else event.actor_name
+        views.append(EventView(
+            event=event, at=timezone.localtime(event.at), action=str(actions.get(event.action, event.action)),
+            actor=actor or _("系统"), object=event.object_repr, unit=event.unit_name, changes=changes,
+            object_type=str(model._meta.verbose_name) if model is not None else event.object_type))
+    return views
+
+
+def audited_models() -> list[tuple[str, str]]:
+    """(object_type, verbose name) of every model of ours, for the log's filter."""
+    return sorted(((m._meta.label_lower, str(m._meta.verbose_name)) for m in apps.get_models()
+                   if m.__module__.startswith("tongxin.") and m is not AuditEvent), key=lambda pair: pair[1])

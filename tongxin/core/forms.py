@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.audit import audited_models
 from tongxin.core.models import AuditEvent
 
 
@@ -11,12 +12,15 @@ class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
     action = forms.ChoiceField(label=_("操作"), required=False,
                                choices=[("", _("全部"))] + list(AuditEvent.Action.choices))
-    object_type = forms.CharField(label=_("对象类型"), required=False, max_length=100)
+    object_type = forms.ChoiceField(label=_("对象类型"), required=False, choices=())
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        object_type = self.fields["object_type"]
+        assert isinstance(object_type, forms.ChoiceField)
+        object_type.choices = [("", _("全部")), *audited_models()]
         for field in self.fields.values():
             cls = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", cls)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.querysets import ScopedQuerySet
 
@@ -50,7 +51,7 @@ class AuditEvent(models.Model):
     actor_id = models.BigIntegerField(_("操作人编号"), null=True, blank=True, db_index=True)
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     unit_id = models.BigIntegerField(_("单位编号"), null=True, blank=True, db_index=True)
-    unit_name = models.CharField(_("单位"), max_length=200, blank=True)
+    unit_name = models.CharField(pgettext_lazy("organisation", "单位"), max_length=200, blank=True)
     object_type = models.CharField(_("对象类型"), max_length=100, blank=True, db_index=True)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)

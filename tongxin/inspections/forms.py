@@ -20,7 +20,7 @@ from django.db.models import Model, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.accounts.models import User
 from tongxin.core.models import Attachment
@@ -155,8 +155,8 @@ class InspectionFilterForm(forms.Form):
     status = forms.ChoiceField(label=gettext_lazy("状态"), required=False,
                                choices=[("", ALL), *Inspection.Status.choices])
     campaign: forms.ModelChoiceField[Campaign] = forms.ModelChoiceField(
-        label=gettext_lazy("专项行动"), required=False, queryset=None, empty_label=ALL)
-    q = forms.CharField(label=gettext_lazy("单位"), required=False, max_length=50)
+        label=pgettext_lazy("campaign", "专项行动"), required=False, queryset=None, empty_label=ALL)
+    q = forms.CharField(label=pgettext_lazy("organisation", "单位"), required=False, max_length=50)
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, user: Actor, *args: Any, **kwargs: Any) -> None:
@@ -221,7 +221,8 @@ class StartForm(forms.Form):
     template: forms.ModelChoiceField[ChecklistTemplate] = forms.ModelChoiceField(
         label=gettext_lazy("检查表"), queryset=None, empty_label=None, help_text=gettext_lazy("使用该检查表的最新版本"))
     campaign: forms.ModelChoiceField[Campaign] = forms.ModelChoiceField(
-        label=gettext_lazy("专项行动"), queryset=None, required=False, empty_label=gettext_lazy("（不属于专项行动）"))
+        label=pgettext_lazy("campaign", "专项行动"), queryset=None, required=False,
+        empty_label=gettext_lazy("（不属于专项行动）"))
     day = forms.DateField(label=gettext_lazy("检查日期"), widget=date_input())
 
     def __init__(self, user: Actor, kind: str, *args: Any, **kwargs: Any) -> None:
@@ -321,7 +322,8 @@ class TeamForm(forms.Form):
     bureau: forms.ModelChoiceField[Unit] = forms.ModelChoiceField(
         label=gettext_lazy("牵头单位"), queryset=None, empty_label=None)
     campaign: forms.ModelChoiceField[Campaign] = forms.ModelChoiceField(
-        label=gettext_lazy("专项行动"), queryset=None, required=False, empty_label=gettext_lazy("（不属于专项行动）"))
+        label=pgettext_lazy("campaign", "专项行动"), queryset=None, required=False,
+        empty_label=gettext_lazy("（不属于专项行动）"))
     members = MemberChoiceField(label=gettext_lazy("成员"), queryset=None, required=False,
                                 widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
                                 help_text=gettext_lazy("您本人自动成为成员"))

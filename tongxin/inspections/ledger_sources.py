@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.core.types import Actor
 from tongxin.inspections.models import Campaign, Inspection
@@ -65,5 +65,5 @@ def campaign_summary_url(user: Actor, pk: int, region_code: str) -> str | None:
 def register() -> None:
     sources.register_source(SELF, label=gettext_lazy("自查"), link=inspection_link)
     sources.register_source(SUPERVISION, label=gettext_lazy("督导检查"), link=inspection_link)
-    sources.register_context(sources.CAMPAIGN, label=gettext_lazy("专项行动"), link=campaign_link,
+    sources.register_context(sources.CAMPAIGN, label=pgettext_lazy("campaign", "专项行动"), link=campaign_link,
                              choices=campaign_choices, check=campaign_check, summary_url=campaign_summary_url)

@@ -11,6 +11,7 @@ Inspection of one unit.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.querysets import ScopedQuerySet
 from tongxin.core.versioning import DefinitionVersion, VersionedDefinition
@@ -27,7 +28,8 @@ class ChecklistTemplate(VersionedDefinition):
 
 
 class ChecklistVersion(DefinitionVersion):
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="versions")
+    template = models.ForeignKey(ChecklistTemplate, verbose_name=pgettext_lazy("checklist", "检查表"),
+                                 on_delete=models.PROTECT, related_name="versions")
 
     class Meta:
         ordering = ["template", "-number"]
@@ -67,7 +69,7 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-start_date", "name"]
-        verbose_name = _("专项行动")
+        verbose_name = pgettext_lazy("campaign", "专项行动")
         verbose_name_plural = _("专项行动")
 
     def __str__(self) -> str:
@@ -79,7 +81,7 @@ class Team(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     bureau = models.ForeignKey(Unit, verbose_name=_("牵头单位"), on_delete=models.PROTECT, related_name="teams")
-    campaign = models.ForeignKey(Campaign, verbose_name=_("专项行动"), null=True, blank=True,
+    campaign = models.ForeignKey(Campaign, verbose_name=pgettext_lazy("campaign", "专项行动"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="teams")
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("成员"), related_name="teams")
     outside_members = models.TextField(_("其他成员"), blank=True,
@@ -111,7 +113,7 @@ class Inspection(models.Model):
 
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     unit = models.ForeignKey(Unit, verbose_name=_("被检查单位"), on_delete=models.PROTECT, related_name="inspections")
-    campaign = models.ForeignKey(Campaign, verbose_name=_("专项行动"), null=True, blank=True,
+    campaign = models.ForeignKey(Campaign, verbose_name=pgettext_lazy("campaign", "专项行动"), null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="inspections")
     team = models.ForeignKey(Team, verbose_name=_("督导组"), null=True, blank=True, on_delete=models.PROTECT,
                              related_name="inspections")
@@ -144,8 +146,8 @@ class Answer(models.Model):
         FAIL = "fail", _("不符合")
         NA = "na", _("不适用")
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="answers")
-    item_key = models.CharField(max_length=50)
+    inspection = models.ForeignKey(Inspection, verbose_name=_("检查"), on_delete=models.CASCADE, related_name="answers")
+    item_key = models.CharField(_("检查项"), max_length=50)
     result = models.CharField(_("结果"), max_length=10, choices=Result.choices)
     value = models.CharField(_("填写值"), max_length=500, blank=True)
     note = models.TextField(_("说明"), blank=True)
@@ -162,8 +164,9 @@ class Answer(models.Model):
 class Finding(models.Model):
     """A failed item as the inspector will put it on the ledger; merged or dropped before finishing."""
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
-    item_keys = models.JSONField(default=list)
+    inspection = models.ForeignKey(Inspection, verbose_name=_("检查"), on_delete=models.CASCADE,
+                                   related_name="findings")
+    item_keys = models.JSONField(_("检查项"), default=list)
     description = models.TextField(_("问题描述"))
     severity = models.CharField(_("严重程度"), max_length=20)
     category = models.CharField(_("类别"), max_length=20)
@@ -172,9 +175,10 @@ class Finding(models.Model):
     fixed_on_spot = models.BooleanField(_("立查立改"), default=False)
     attachments = models.ManyToManyField("core.Attachment", blank=True, related_name="+")
     dropped = models.BooleanField(_("已删除"), default=False)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
-    entry = models.OneToOneField("ledger.LedgerEntry", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="finding")
+    merged_into = models.ForeignKey("self", verbose_name=_("合并到"), null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="merged")
+    entry = models.OneToOneField("ledger.LedgerEntry", verbose_name=_("台账"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="finding")
 
     objects = ScopedQuerySet.as_manager()
     scope_unit_path = "inspection__unit"

@@ -14,6 +14,7 @@ from typing import Any
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from tongxin.core.xlsx import stream_xlsx
 from tongxin.ledger.models import LedgerEntry
@@ -25,9 +26,9 @@ DATETIME = "yyyy-mm-dd hh:mm"
 
 
 def ledger_headers() -> list[str]:
-    return [_("序号"), _("台账编号"), _("单位"), _("问题来源"), _("问题类别"), _("严重程度"), _("问题描述"),
-            _("整改措施"), _("责任人"), _("联系电话"), _("发现日期"), _("整改时限"), _("整改状态"), _("是否逾期"),
-            _("销号时间")]
+    return [_("序号"), _("台账编号"), pgettext("organisation", "单位"), _("问题来源"), _("问题类别"), _("严重程度"),
+            _("问题描述"), _("整改措施"), _("责任人"), _("联系电话"), _("发现日期"), _("整改时限"), _("整改状态"),
+            _("是否逾期"), _("销号时间")]
 
 
 LEDGER_WIDTHS = [6, 18, 24, 10, 10, 9, 40, 30, 10, 14, 12, 12, 10, 12, 17]

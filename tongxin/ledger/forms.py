@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.core.types import Actor
 from tongxin.ledger import sources
@@ -44,13 +44,14 @@ def region_choices(user: Actor) -> list[tuple[str, str]]:
 class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("关键词"), required=False, max_length=100)
     region = forms.ChoiceField(label=gettext_lazy("区划"), required=False)
-    unit = forms.IntegerField(label=gettext_lazy("单位"), required=False, min_value=1)
+    unit = forms.IntegerField(label=pgettext_lazy("organisation", "单位"), required=False, min_value=1)
     status = forms.ChoiceField(label=gettext_lazy("整改状态"), required=False)
     severity = forms.ChoiceField(label=gettext_lazy("严重程度"), required=False,
                                  choices=[("", gettext_lazy("全部"))] + list(Severity.choices))
     category = forms.ChoiceField(label=gettext_lazy("问题类别"), required=False,
                                  choices=[("", gettext_lazy("全部"))] + list(Category.choices))
-    campaign = forms.TypedChoiceField(label=gettext_lazy("专项行动"), required=False, coerce=int, empty_value=None)
+    campaign = forms.TypedChoiceField(label=pgettext_lazy("campaign", "专项行动"),
+                                      required=False, coerce=int, empty_value=None)
     overdue = forms.BooleanField(label=gettext_lazy("只看逾期"), required=False)
 
     def __init__(self, data: Any, *, user: Actor, **kwargs: Any) -> None:
@@ -80,7 +81,7 @@ def filing_units(user: Actor) -> QuerySet[Unit]:
 
 
 class EntryForm(forms.Form):
-    unit = forms.ModelChoiceField(label=gettext_lazy("单位"), queryset=Unit.objects.none())
+    unit = forms.ModelChoiceField(label=pgettext_lazy("organisation", "单位"), queryset=Unit.objects.none())
     # A problem put on the ledger by hand: the kinds registered as pickable by hand (其他, 日报 …).
     source = forms.ChoiceField(label=gettext_lazy("问题来源"), choices=lambda: sources.source_choices(manual_only=True))
     category = forms.ChoiceField(label=gettext_lazy("问题类别"), choices=Category.choices)

@@ -13,9 +13,12 @@ another (`context_kind`, `context_id`: a campaign) — see `ledger.sources`: the
 app that raises entries.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.querysets import ScopedQuerySet
 from tongxin.ledger import sources
@@ -51,7 +54,8 @@ class Category(models.TextChoices):
 
 class LedgerEntry(models.Model):
     number = models.CharField(_("台账编号"), max_length=30, unique=True)
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="ledger_entries")
+    unit = models.ForeignKey(Unit, verbose_name=pgettext_lazy("organisation", "单位"),
+                             on_delete=models.PROTECT, related_name="ledger_entries")
     region_code = models.CharField(_("区划代码"), max_length=6)
     source = models.CharField(_("来源"), max_length=20, help_text=_("来源类别，见 ledger.sources"))
     source_id = models.PositiveBigIntegerField(_("来源记录"), null=True, blank=True)
@@ -68,7 +72,7 @@ class LedgerEntry(models.Model):
     status = models.CharField(_("整改状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     fixed_on_spot = models.BooleanField(_("立查立改"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("登记人"))
     fixed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                  related_name="+", verbose_name=_("整改人"))
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -101,6 +105,15 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @classmethod
+    def audit_value(cls, field_name: str, value: Any) -> str | None:
+        """The audit log's words for a source or context kind (registered by other apps, so no choices)."""
+        if field_name == "source" and isinstance(value, str):
+            return sources.source_label(value)
+        if field_name == "context_kind" and isinstance(value, str):
+            return sources.context_label(value)
+        return None
 
     @property
     def source_label(self) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 
 from tongxin.core import versioning
 from tongxin.reports import rules as rule_lang
@@ -44,6 +44,34 @@ def label(item: dict, key: str = "label") -> str:
     if translation.get_language() == "en" and item.get(f"{key}_en"):
         return item[f"{key}_en"]
     return item.get(key, "")
+
+
+# The units of measure forms commonly use, in words for a reader of another language. A form's
+# definition keeps the unit as written (Chinese); it is translated when shown, and a unit not
+# listed here is shown as written.
+UNITS_OF_MEASURE = {
+    "人": pgettext_lazy("unit of measure", "人"), "人次": pgettext_lazy("unit of measure", "人次"),
+    "名": pgettext_lazy("unit of measure", "名"), "户": pgettext_lazy("unit of measure", "户"),
+    "天": pgettext_lazy("unit of measure", "天"), "日": pgettext_lazy("unit of measure", "日"),
+    "小时": pgettext_lazy("unit of measure", "小时"), "次": pgettext_lazy("unit of measure", "次"),
+    "件": pgettext_lazy("unit of measure", "件"), "个": pgettext_lazy("unit of measure", "个"),
+    "张": pgettext_lazy("unit of measure", "张"), "床": pgettext_lazy("unit of measure", "床"),
+    "瓶": pgettext_lazy("unit of measure", "瓶"), "箱": pgettext_lazy("unit of measure", "箱"),
+    "只": pgettext_lazy("unit of measure", "只"), "台": pgettext_lazy("unit of measure", "台"),
+    "套": pgettext_lazy("unit of measure", "套"), "份": pgettext_lazy("unit of measure", "份"),
+    "处": pgettext_lazy("unit of measure", "处"), "家": pgettext_lazy("unit of measure", "家"),
+    "项": pgettext_lazy("unit of measure", "项"), "辆": pgettext_lazy("unit of measure", "辆"),
+    "元": pgettext_lazy("unit of measure", "元"), "万元": pgettext_lazy("unit of measure", "万元"),
+    "千克": pgettext_lazy("unit of measure", "千克"), "公斤": pgettext_lazy("unit of measure", "公斤"),
+    "吨": pgettext_lazy("unit of measure", "吨"), "升": pgettext_lazy("unit of measure", "升"),
+}
+
+
+def unit_label(item: dict) -> str:
+    """A field's unit of measure in the user's language ("" when it has none); the definition stays as written."""
+    unit = str(item.get("unit") or "")
+    word = UNITS_OF_MEASURE.get(unit.strip())
+    return str(word) if word is not None else unit
 
 
 def validate_definition(definition: Any) -> dict:

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.reports.definition import label
+from tongxin.reports.definition import label, unit_label
 from tongxin.reports.models import REASON_MAX_LENGTH
 
 # Names that can never collide with a field key (keys are [a-z0-9_] only).
@@ -95,7 +95,7 @@ class ReportForm(forms.Form):
                 attrs["aria-invalid"] = "true"
                 attrs["aria-describedby"] = f"err-{key}"
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
-            out.append({"field": bound, "spec": spec, "type": spec["type"], "unit": spec.get("unit", ""),
+            out.append({"field": bound, "spec": spec, "type": spec["type"], "unit": unit_label(spec),
                         "required": bool(spec.get("required")), "value": as_value(bound.value())})
         return out
 

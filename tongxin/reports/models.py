@@ -14,6 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.querysets import ScopedQuerySet
 from tongxin.core.versioning import DefinitionVersion, VersionedDefinition
@@ -97,7 +98,8 @@ class Report(models.Model):
 
     assignment = models.ForeignKey(Assignment, verbose_name=_("报送任务"), on_delete=models.PROTECT,
                                    related_name="reports")
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="reports")
+    unit = models.ForeignKey(Unit, verbose_name=pgettext_lazy("organisation", "单位"),
+                             on_delete=models.PROTECT, related_name="reports")
     day = models.DateField(_("报送日期"))
     form_version = models.ForeignKey(FormVersion, verbose_name=_("报表版本"), on_delete=models.PROTECT)
     values = models.JSONField(_("数据"), default=dict)

@@ -23,7 +23,7 @@ from django.db.models import Case, Count, Exists, IntegerField, Max, OuterRef, Q
 from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
-from tongxin.reports.definition import aggregates, label
+from tongxin.reports.definition import aggregates, label, unit_label
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Reminder, Report
 from tongxin.reports.rollups import region_chain
 from tongxin.reports.services import expected_units_on_q, is_due
@@ -302,7 +302,7 @@ def key_figures(definition: dict[str, Any], series: Series, day: dt.date) -> lis
         primary, *rest = field_aggregates(f)
         per_day = series.get(key, {})
         now, before = per_day.get(day), per_day.get(yesterday)
-        out.append(KeyFigure(key, label(f), f.get("unit", ""), aggregate_of(now, primary),
+        out.append(KeyFigure(key, label(f), unit_label(f), aggregate_of(now, primary),
                              aggregate_of(before, primary), now[1] if now else 0, before[1] if before else 0,
                              primary, [(a, aggregate_of(now, a)) for a in rest]))
     return out

@@ -14,6 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tongxin.core.querysets import ScopedQuerySet
 from tongxin.core.validators import validate_credit_code, validate_phone
@@ -96,7 +97,7 @@ class Unit(models.Model):
 
     class Meta:
         ordering = ["region_id", "kind", "name"]
-        verbose_name = _("单位")
+        verbose_name = pgettext_lazy("organisation", "单位")
         verbose_name_plural = _("单位")
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="unit_name_unique_in_region"),
@@ -120,7 +121,8 @@ class UnitPeriod(models.Model):
     most one period of a unit is open, and a unit's periods never overlap.
     """
 
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="periods")
+    unit = models.ForeignKey(Unit, verbose_name=pgettext_lazy("organisation", "单位"),
+                             on_delete=models.CASCADE, related_name="periods")
     region_code = models.CharField(_("所在区划"), max_length=6)
     kind = models.CharField(_("单位类型"), max_length=30, choices=Kind.choices)
     valid_from = models.DateField(_("起始日期"))
@@ -185,7 +187,8 @@ ROLE_CATEGORIES: dict[str, set[str]] = {
 class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE,
                              related_name="memberships")
-    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, verbose_name=pgettext_lazy("organisation", "单位"),
+                             on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 

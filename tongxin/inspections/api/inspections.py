@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -34,7 +34,7 @@ from tongxin.units.models import Unit
 
 
 class InspectionFilter(django_filters.FilterSet):
-    campaign = IdFilter(field_name="campaign_id", label=gettext_lazy("专项行动"))
+    campaign = IdFilter(field_name="campaign_id", label=pgettext_lazy("campaign", "专项行动"))
     unit = IdFilter(field_name="unit_id", label=gettext_lazy("被检查单位"))
     team = IdFilter(field_name="team_id", label=gettext_lazy("督导组"))
     kind = django_filters.ChoiceFilter(choices=Inspection.Kind.choices, label=gettext_lazy("类型"))

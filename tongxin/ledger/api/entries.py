@@ -11,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -47,12 +47,12 @@ def _known_region(code: str) -> None:
 class LedgerFilter(django_filters.FilterSet):
     region = django_filters.CharFilter(label=gettext_lazy("区划代码（含下级）"), validators=[_known_region],
                                        method="keep")
-    unit = IdFilter(label=gettext_lazy("单位"), method="keep")
+    unit = IdFilter(label=pgettext_lazy("organisation", "单位"), method="keep")
     status = django_filters.ChoiceFilter(label=gettext_lazy("整改状态（unclosed：所有未销号的）"), method="keep",
                                          choices=[*Status.choices, (queries.UNCLOSED, gettext_lazy("未销号"))])
     severity = django_filters.ChoiceFilter(label=gettext_lazy("严重程度"), choices=Severity.choices, method="keep")
     category = django_filters.ChoiceFilter(label=gettext_lazy("类别"), choices=Category.choices, method="keep")
-    campaign = IdFilter(label=gettext_lazy("专项行动"), method="keep")
+    campaign = IdFilter(label=pgettext_lazy("campaign", "专项行动"), method="keep")
     overdue = django_filters.BooleanFilter(label=gettext_lazy("只看逾期（true）"), method="keep")
     q = django_filters.CharFilter(label=gettext_lazy("关键词（编号、问题描述、单位名称）"), method="keep")
 

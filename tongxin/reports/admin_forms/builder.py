@@ -118,7 +118,7 @@ class FieldRowForm(forms.Form):
         widget=small(forms.Select(attrs={"data-tx-type": ""})),
     )
     unit = forms.CharField(
-        label=gettext_lazy("单位"),
+        label=pgettext_lazy("unit of measure", "单位"),
         max_length=20,
         required=False,
         widget=small(forms.TextInput(attrs={"placeholder": gettext_lazy("如：人")})),

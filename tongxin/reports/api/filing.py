@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 class ReportFilter(django_filters.FilterSet):
     assignment = IdFilter(field_name="assignment_id", label=gettext_lazy("报送任务"))
-    unit = IdFilter(field_name="unit_id", label=gettext_lazy("单位"))
+    unit = IdFilter(field_name="unit_id", label=pgettext_lazy("organisation", "单位"))
     day = django_filters.DateFilter(label=gettext_lazy("报送日期"))
     region = django_filters.CharFilter(label=gettext_lazy("区划代码（含下级）"), method="filter_region")
     is_late = django_filters.BooleanFilter(label=gettext_lazy("迟报"))

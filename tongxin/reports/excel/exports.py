@@ -27,7 +27,7 @@ from tongxin.core import xlsx
 from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.reports import queries, rollups, services
-from tongxin.reports.definition import aggregate_label, aggregates, label
+from tongxin.reports.definition import aggregate_label, aggregates, label, unit_label
 from tongxin.reports.excel.common import CHUNK, chunked, expected_units, shown
 from tongxin.reports.models import Assignment, FieldRollup, Report
 from tongxin.units.models import Unit
@@ -57,9 +57,9 @@ def _field_header(f: dict, aggregate: str | None = None) -> str:
     if aggregate:
         if f.get("unit"):
             return _("%(label)s（%(aggregate)s，%(unit)s）") % {
-                "label": label(f), "aggregate": aggregate_label(aggregate), "unit": f["unit"]}
+                "label": label(f), "aggregate": aggregate_label(aggregate), "unit": unit_label(f)}
         return _("%(label)s（%(aggregate)s）") % {"label": label(f), "aggregate": aggregate_label(aggregate)}
-    return f"{label(f)}（{f['unit']}）" if f.get("unit") else label(f)
+    return _("%(label)s（%(unit)s）") % {"label": label(f), "unit": unit_label(f)} if f.get("unit") else label(f)
 
 
 def _number(f: dict, value: Decimal | None, aggregate: str = "sum") -> Decimal | int | None:

@@ -208,6 +208,26 @@ def _builder_forms(request: HttpRequest, form: Form | None, version: FormVersion
             af.RuleFormSet(prefix="rules", initial=[af.rule_initial(r) for r in version.rules]))
 
 
+ADD_ROW = "tx-add-row"  # the no-JavaScript "add a row" button's name; its value names the formset
+
+
+def _posted_rows(formset_class: Any, request: HttpRequest, prefix: str, add: bool) -> BaseFormSet[Any]:
+    """An unbound formset showing the rows as posted (not validated), plus an empty one when `add`."""
+    bound = formset_class(request.POST, prefix=prefix)
+    rows = [{name: field.widget.value_from_datadict(request.POST, request.FILES, form.add_prefix(name))
+             for name, field in form.fields.items()} for form in bound.forms]
+    return formset_class(prefix=prefix, initial=[*rows, *([{}] if add else [])])
+
+
+def _with_added_row(request: HttpRequest, form: Form | None, kind: str
+                    ) -> tuple[af.FormMetaForm, BaseFormSet[af.FieldRowForm], BaseFormSet[af.RuleRowForm]]:
+    """The builder's forms as posted, with one more empty row in `kind`'s formset; nothing is validated."""
+    posted = {k: request.POST.get(k, "") for k in ("code", "name", "name_en", "description") if k in request.POST}
+    meta = af.FormMetaForm(editing=form, initial={**({"code": form.code} if form else {}), **posted})
+    return (meta, _posted_rows(af.FieldFormSet, request, "fields", kind == "fields"),
+            _posted_rows(af.RuleFormSet, request, "rules", kind == "rules"))
+
+
 @as_scoped_view(methods=("get", "post"))
 def form_builder(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     _require_form_admin(request.user)
@@ -217,6 +237,12 @@ def form_builder(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     errors: list[str] = []
     syntax: list[dict] = []
     status = 200
+    if request.method == "POST" and request.POST.get(ADD_ROW) in ("fields", "rules"):
+        # Without JavaScript, "add a field / rule" sends the form: show it again with one more
+        # empty row, nothing saved (an empty row is skipped when the form is saved).
+        meta, fields, rule_rows = _with_added_row(request, form, request.POST[ADD_ROW])
+        return render(request, "reports/form_builder.html", {
+            "form_obj": form, "latest": latest, "meta": meta, "fields": fields, "rules": rule_rows, "errors": []})
     if request.method == "POST":
         valid = all([meta.is_valid(), fields.is_valid(), rule_rows.is_valid()])
         field_rows = [f for f in fields.forms if f.has_changed() and f.is_valid()]

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedUpdateView, ScopedView
 from tongxin.reports import services
-from tongxin.reports.definition import clean_values, label
+from tongxin.reports.definition import clean_values, label, unit_label
 from tongxin.reports.forms import REASON, ZERO, CorrectionForm, ReportForm, display
 from tongxin.reports.models import Assignment, Report
 from tongxin.reports.queries import visible_assignments
@@ -349,7 +349,7 @@ def render_report(request: HttpRequest, report: Report, form: CorrectionForm | N
         "report": report, "can_correct": can_correct, "form": form,
         "rows": form.rows() if form is not None else [], "correcting": status != 200 and raise_form is None,
         "reason_field": form[REASON] if form is not None else None,
-        "values": [{"label": label(f), "value": display(f, report.values.get(f["key"])), "unit": f.get("unit", ""),
+        "values": [{"label": label(f), "value": display(f, report.values.get(f["key"])), "unit": unit_label(f),
                     "type": f["type"]} for f in report.form_version.fields],
         "revisions": revision_rows(report), "deadline": deadline_text(deadline, report.day),
         **raise_context(user, report, raise_form),
