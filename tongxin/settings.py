@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tongxin.core.middleware.LoginRequiredMiddleware",  # closed by default: pages opt out
+    "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",  # first sign-in, after a reset
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongxin.core.middleware.RequestContextMiddleware",
@@ -158,8 +159,9 @@ TONGXIN_NOTIFY_BACKENDS = envlist("TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.noti
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's own, refusing locked accounts and (403) one that must change its password first.
+        "tongxin.accounts.authentication.TokenAuthentication",
+        "tongxin.accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -205,6 +207,6 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "tongxin.accounts.backends.AccountBackend",  # Django's, refusing locked accounts too
     "tongxin.units.backends.RolePermissionBackend",
 ]

@@ -15,7 +15,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from tongxin.accounts.views import TokenView
+from tongxin.accounts.views import PasswordChangeAPI, TokenView
 from tongxin.core import notify_views
 from tongxin.core.views import healthz
 from tongxin.inspections import api as inspections_api
@@ -45,6 +45,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/auth/password/", PasswordChangeAPI.as_view(), name="api-password"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(router.urls)),
