@@ -36,6 +36,7 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/", include("tongxin.accounts.urls")),
     path("units/", include("tongxin.units.urls")),
+    path("users/", include("tongxin.units.account_urls")),
     path("reports/", include("tongxin.reports.urls")),
     path("inspections/", include("tongxin.inspections.urls")),
     path("ledger/", include("tongxin.ledger.urls")),

@@ -34,7 +34,6 @@ from tongxin.core.types import Actor
 from tongxin.units import scope, services
 from tongxin.units.models import Membership, Role, Unit
 
-NOT_FOUND = "找不到该记录，或您无权查看"
 
 
 def is_account_admin(actor: Actor) -> bool:
@@ -58,7 +57,7 @@ def _require_other(actor: Actor, user: User) -> None:
     if getattr(actor, "pk", None) == user.pk:
         raise PermissionDenied(_("不能对自己的账号执行此操作；修改本人密码请使用“修改密码”"))
     if not administered(actor).filter(pk=user.pk).exists():
-        raise Http404(_(NOT_FOUND))
+        raise Http404(_("找不到该记录，或您无权查看"))
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,7 @@ def create_account(actor: Actor, *, username: str, unit: Unit, role: str, full_n
     (`password`, checked against the policy, or a random one), which must be changed at first sign-in."""
     require_account_admin(actor)
     if not scope.scope_of(actor).covers(unit, mode=scope.ACCOUNTS):
-        raise Http404(_(NOT_FOUND))
+        raise Http404(_("找不到该记录，或您无权查看"))
     temporary = password or accounts.temporary_password()
     user = accounts.create_user(actor, username=username, password=temporary, full_name=full_name, phone=phone,
                                 must_change_password=True)  # type: ignore[arg-type]
@@ -115,3 +114,38 @@ def change_state(actor: Actor, user: User, action: str, *, reason: str = "") -> 
     if action == "reactivate":
         return accounts.reactivate(actor, user)
     raise ValidationError({"action": [_("未知的操作")]})
+
+
+def account_list(actor: Actor, *, q: str = "", region_code: str = "", unit: Unit | None = None, role: str = "",
+                 status: str = "") -> Any:
+    """The accounts the actor administers, filtered: name or username (`q`), a role at a unit inside
+    a region (`region_code`, a code the actor reaches), at `unit`, of `role`, in a `status`
+    (active, locked, inactive, must_change); each with its roles at hand, newest first."""
+    from django.db.models import Prefetch, Q
+
+    from tongxin.regions.queries import in_subtree
+
+    qs = administered(actor)
+    if q:
+        qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q))
+    held = Membership.objects.all()
+    narrowed = False
+    if region_code:
+        region = scope.resolve_region(actor, region_code, mode=scope.ACCOUNTS)
+        held, narrowed = held.filter(in_subtree("unit__region_id", region.prefix)), True
+    if unit is not None:
+        held, narrowed = held.filter(unit=unit), True
+    if role:
+        held, narrowed = held.filter(role=role), True
+    if narrowed:
+        qs = qs.filter(pk__in=held.values("user_id"))
+    if status == "active":
+        qs = qs.filter(is_active=True, is_locked=False)
+    elif status == "locked":
+        qs = qs.filter(is_locked=True)
+    elif status == "inactive":
+        qs = qs.filter(is_active=False)
+    elif status == "must_change":
+        qs = qs.filter(must_change_password=True)
+    roles = Membership.objects.select_related("unit__region").order_by("unit__region_id", "unit__name", "role")
+    return qs.prefetch_related(Prefetch("memberships", queryset=roles)).order_by("-date_joined", "-pk")
