@@ -16,7 +16,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from tongxin.accounts.views import PasswordChangeAPI, TokenView
-from tongxin.core import notify_views
+from tongxin.core import notify_views, settings_views
 from tongxin.core.views import healthz
 from tongxin.inspections import api as inspections_api
 from tongxin.ledger import api as ledger_api
@@ -43,6 +43,7 @@ urlpatterns = [
     path("files/", include("tongxin.units.attachments")),
     path("audit/", include("tongxin.core.urls")),
     path("notifications/", include((notify_views.urlpatterns, "notifications"))),
+    path("system/", include((settings_views.urlpatterns, "system"))),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),

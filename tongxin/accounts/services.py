@@ -29,7 +29,6 @@ from tongxin.core.validators import normalize_phone
 
 # In the audit trail a password is only ever shown as this: never a hash, never the text.
 HIDDEN = "******"
-TEMPORARY_PASSWORD_LENGTH = 12
 _ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "Il1O0o")
 
 
@@ -75,8 +74,13 @@ def create_user(actor: User | None, *, username: str, password: str, full_name: 
     return user
 
 
-def temporary_password(length: int = TEMPORARY_PASSWORD_LENGTH) -> str:
-    """A random password with upper and lower letters and digits, no look-alike characters."""
+def temporary_password(length: int | None = None) -> str:
+    """A random password with upper and lower letters and digits, no look-alike characters, as long
+    as the system setting `accounts.temporary_password_length` says (unless told)."""
+    if length is None:
+        from tongxin.core import system_settings
+
+        length = int(system_settings.get("accounts.temporary_password_length"))
     while True:
         value = "".join(secrets.choice(_ALPHABET) for _i in range(length))
         if any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value):

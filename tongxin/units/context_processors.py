@@ -41,6 +41,8 @@ def navigation(request):
         items.append({"key": "forms", "label": _("报表与任务"), "url": reverse("reports:forms")})
     if scope.has_role(user, Role.SECURITY_ADMIN):
         items.append({"key": "users", "label": _("账号管理"), "url": reverse("users:list")})
+    if user.has_perm("core.change_settings"):
+        items.append({"key": "system", "label": _("系统设置"), "url": reverse("system:settings")})
     if user.has_perm("core.view_auditevent"):
         items.append({"key": "audit", "label": _("审计日志"), "url": reverse("audit:list")})
     items.append({"key": "api", "label": _("接口文档"), "url": reverse("api-docs")})
