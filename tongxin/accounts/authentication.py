@@ -36,7 +36,7 @@ class TokenAuthentication(authentication.TokenAuthentication):
         try:
             return super().authenticate_credentials(key)
         except exceptions.AuthenticationFailed:
-            user = self.get_model().objects.filter(key=key).values_list("user__is_active", flat=True).first()
+            user = self.get_model()._default_manager.filter(key=key).values_list("user__is_active", flat=True).first()
             if user is False:
                 raise exceptions.AuthenticationFailed(_("该账号已停用，请联系安全管理员")) from None
             raise

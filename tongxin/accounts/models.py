@@ -29,7 +29,7 @@ class User(AbstractUser):
     is_locked = models.BooleanField(_("已锁定"), default=False)
     locked_reason = models.CharField(_("锁定原因"), max_length=200, blank=True)
 
-    objects = AccountManager()
+    objects = AccountManager()  # type: ignore[misc]  # django-stubs types AbstractUser.objects as a ClassVar
     personal_fields = {"phone": "phone"}  # masked in the audit trail (core.audit.readable_changes)
     # An account is administered where its roles are: see units.scope (scope_members_path).
     scope_members_path = "memberships"

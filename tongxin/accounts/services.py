@@ -99,7 +99,7 @@ def change_password(user: User, *, old_password: str, new_password: str) -> User
     """The person changes their own password: the old one must match and the new one pass the policy
     and differ from the old. Clears the must-change flag; other sessions of the account end (the
     session hash changes with the password) and its API token is replaced."""
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked: User = User.objects.select_for_update().get(pk=user.pk)
     errors: dict[str, list[str]] = {}
     if not locked.check_password(old_password or ""):
         errors["old_password"] = [_("原密码不正确")]
@@ -123,7 +123,7 @@ def reset_password(actor: Any, user: User, *, password: str | None = None) -> st
     """Give the account a temporary password (`password`, checked against the policy, or a random
     one) and return it, to be shown once. The person must change it at next sign-in; their open
     sessions end and their API token is revoked."""
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked: User = User.objects.select_for_update().get(pk=user.pk)
     if password:
         _check_password(password, locked)
     else:
@@ -138,7 +138,7 @@ def reset_password(actor: Any, user: User, *, password: str | None = None) -> st
 
 
 def _set_state(actor: Any, user: User, **values: Any) -> User:
-    locked = User.objects.select_for_update().get(pk=user.pk)
+    locked: User = User.objects.select_for_update().get(pk=user.pk)
     before = audit.snapshot(locked)
     for key, value in values.items():
         setattr(locked, key, value)

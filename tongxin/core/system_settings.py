@@ -108,7 +108,11 @@ def current() -> list[tuple[Definition, Any, bool]]:
 
 
 def may_change(actor: Actor) -> bool:
-    return actor is None or bool(getattr(actor, "is_active", False) and actor.has_perm(PERMISSION))
+    """The system itself, or an active user with `core.change_settings` (the system administrator)."""
+    if actor is None:
+        return True
+    has_perm = getattr(actor, "has_perm", None)
+    return bool(getattr(actor, "is_active", False) and has_perm is not None and has_perm(PERMISSION))
 
 
 @transaction.atomic

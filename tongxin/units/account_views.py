@@ -154,7 +154,7 @@ class GrantView(AccountDetailView, ScopedUpdateView):
 class RevokeView(AccountDetailView, ScopedUpdateView):
     http_method_names = ["post"]
 
-    def post(self, request: HttpRequest, pk: int, membership: int) -> HttpResponse:  # type: ignore[override]
+    def post(self, request: HttpRequest, pk: int, membership: int) -> HttpResponse:
         account = self.get_object()
         held = self.get_object(Membership.objects.filter(user=account).select_related("unit", "user"),
                                pk=membership)

@@ -35,7 +35,6 @@ from tongxin.units import scope, services
 from tongxin.units.models import Membership, Role, Unit
 
 
-
 def is_account_admin(actor: Actor) -> bool:
     return actor is not None and getattr(actor, "is_authenticated", False) and scope.has_role(
         actor, Role.SECURITY_ADMIN)
@@ -76,8 +75,8 @@ def create_account(actor: Actor, *, username: str, unit: Unit, role: str, full_n
     if not scope.scope_of(actor).covers(unit, mode=scope.ACCOUNTS):
         raise Http404(_("找不到该记录，或您无权查看"))
     temporary = password or accounts.temporary_password()
-    user = accounts.create_user(actor, username=username, password=temporary, full_name=full_name, phone=phone,
-                                must_change_password=True)  # type: ignore[arg-type]
+    user = accounts.create_user(actor, username=username, password=temporary,  # type: ignore[arg-type]
+                                full_name=full_name, phone=phone, must_change_password=True)
     membership = services.grant_role(actor, user, unit, role)
     return NewAccount(user, membership, temporary)
 

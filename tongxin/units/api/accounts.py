@@ -105,12 +105,12 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
 
     def get_queryset(self) -> QuerySet[User]:
         if self.action != "list":
-            return administration.account_list(self.request.user)  # type: ignore[no-any-return]
+            return administration.account_list(self.request.user)
         params = self.request.query_params
         unit = None
         if params.get("unit"):
             unit = resolve_unit(self.request.user, params["unit"])
-        return administration.account_list(  # type: ignore[no-any-return]
+        return administration.account_list(
             self.request.user, q=params.get("q", "")[:100], region_code=params.get("region", ""), unit=unit,
             role=params.get("role", ""), status=params.get("status", ""))
 
