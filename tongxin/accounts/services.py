@@ -42,10 +42,14 @@ def _clean_username(username: str) -> str:
 
 
 def _check_password(password: str, user: User, field: str = "password") -> None:
+    """The password policy's verdict, under `field`; "too short" in our own words (Django's Chinese
+    catalogue lacks its current wording)."""
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationError({field: exc.messages}) from None
+        messages = [_("密码太短，至少需要 %(n)s 个字符") % {"n": (e.params or {}).get("min_length", 10)}
+                    if e.code == "password_too_short" else str(e.messages[0]) for e in exc.error_list]
+        raise ValidationError({field: messages}) from None
 
 
 @transaction.atomic

@@ -38,7 +38,7 @@ def resolve_unit(actor: Any, raw: str, field: str = "unit") -> Unit:
 
 class UnitField(forms.CharField):
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", gettext_lazy("单位"))
+        kwargs.setdefault("label", gettext_lazy("所在单位"))
         kwargs.setdefault("max_length", 100)
         kwargs.setdefault("help_text", gettext_lazy("填写单位全称或单位编号"))
         super().__init__(**kwargs)
