@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from drf_spectacular.authentication import SessionScheme as OpenApiSessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
@@ -54,3 +55,9 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if result is not None:
             check_account(request, result[0])
         return result
+
+
+class SessionScheme(OpenApiSessionScheme):
+    """The API schema describes our session authentication as DRF's (drf-spectacular matches by class)."""
+
+    target_class = "tongxin.accounts.authentication.SessionAuthentication"
