@@ -119,6 +119,7 @@ MIDDLEWARE = [
     "tongxin.core.middleware.SafeInputMiddleware",  # NUL in a query string or a web form: 400, not 500
     "tongxin.core.errors.DatabaseUnavailableMiddleware",  # a database outage is a 503, not a 500
     "tongxin.core.middleware.LoginRequiredMiddleware",  # closed by default: pages opt out
+    "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",  # first sign-in, after a reset
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongxin.core.middleware.RequestContextMiddleware",
@@ -199,8 +200,9 @@ TONGXIN_NOTIFY_BACKENDS = envlist("TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.noti
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated call gets 401 with a WWW-Authenticate header.
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's own, refusing locked accounts and (403) one that must change its password first.
+        "tongxin.accounts.authentication.TokenAuthentication",
+        "tongxin.accounts.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -258,6 +260,6 @@ LOGGING = {
 }
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "tongxin.accounts.backends.AccountBackend",  # Django's, refusing locked accounts too
     "tongxin.units.backends.RolePermissionBackend",
 ]

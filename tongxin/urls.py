@@ -13,8 +13,8 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from tongxin.accounts.views import TokenView
-from tongxin.core import notify_views
+from tongxin.accounts.views import PasswordChangeAPI, TokenView
+from tongxin.core import notify_views, settings_views
 from tongxin.core.views import healthz
 from tongxin.inspections import api as inspections_api
 from tongxin.ledger import api as ledger_api
@@ -34,15 +34,18 @@ urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("accounts/", include("tongxin.accounts.urls")),
     path("units/", include("tongxin.units.urls")),
+    path("users/", include("tongxin.units.account_urls")),
     path("reports/", include("tongxin.reports.urls")),
     path("inspections/", include("tongxin.inspections.urls")),
     path("ledger/", include("tongxin.ledger.urls")),
     path("files/", include("tongxin.units.attachments")),
     path("audit/", include("tongxin.core.urls")),
     path("notifications/", include((notify_views.urlpatterns, "notifications"))),
+    path("system/", include((settings_views.urlpatterns, "system"))),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
+    path("api/auth/password/", PasswordChangeAPI.as_view(), name="api-password"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(router.urls)),

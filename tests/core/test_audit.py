@@ -43,9 +43,9 @@ def test_a_refused_write_leaves_no_audit_record(world):
 
 
 def test_granting_a_role_is_audited(world):
-    services.grant_role(world.nanxian, world.leshan_staff, world.nanxian_home_2, "reporter")
+    services.grant_role(world.secadmin, world.leshan_staff, world.nanxian_home_2, "reporter")
     assert AuditEvent.objects.filter(object_type="units.membership", action="create",
-                                     actor_name="nanxian").exists()
+                                     actor_name="secadmin").exists()
 
 
 def test_login_logout_and_failed_login_are_audited(world, client):

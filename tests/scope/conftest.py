@@ -15,7 +15,8 @@ DAY = dt.date(2021, 8, 2)
 @pytest.fixture
 def nanxian_objects(world, settings, tmp_path):
     """{name: object}: a 南县 assignment and report, campaign, team, draft inspection with a finding,
-    ledger entry with a photo, a notification to the 南县 officer; plus shared forms and checklists."""
+    ledger entry with a photo, a notification to the 南县 officer; plus shared forms and checklists;
+    and the account of 南县福利院's reporter with its role (account administration)."""
     from tests.reports.conftest import at, good_values
     from tongxin.core.notify import notify
     from tongxin.core.uploads import store_attachment
@@ -55,4 +56,5 @@ def nanxian_objects(world, settings, tmp_path):
         "form": version.form, "checklist": five.template, "campaign": campaign, "team": team,
         "inspection": inspection, "finding": inspection.findings.get(), "entry": entry, "attachment": attachment,
         "notification": note,
+        "account": world.home_reporter, "role": world.home_reporter.memberships.get(),
     }

@@ -81,6 +81,8 @@ def filing(o):
 
 CORRECTION = {"reason": "改", "residents_in_care": "80"}
 RAISE = {"category": "fire", "severity": "general", "deadline": "2021-08-09"}
+NEW_ACCOUNT = {"username": "nanxian-home-99", "full_name": "新填报员", "unit": "南县福利院", "role": "reporter"}
+GRANT = {"unit": "南县南洲镇敬老院", "role": "reporter"}
 UNIT_EDIT = {"name": "南县福利院", "kind": "elderly_care", "region": "430921", "beds": "130"}
 
 ROWS: list[Row] = [
@@ -228,6 +230,33 @@ ROWS: list[Row] = [
     row("notifications:list", ok=SIGNED_IN, hidden="南县专用日报", sees={"nanxian"}),
     row("notifications:read", "post", args=["notification"], ok={"nanxian"}),
     row("notifications:read-all", "post", ok=SIGNED_IN),
+    # --- accounts: one's own password; account administration (the security administrator's) ----------
+    row("accounts:password", ok=SIGNED_IN),
+    row("accounts:password", "post", body={}, ok=SIGNED_IN, ok_status=400),  # reached: the form is empty
+    row("api-password", "post", body={}, ok=SIGNED_IN, ok_status=400, api=True),
+    row("users:list", ok={"secadmin"}, other=403),
+    row("users:create", ok={"secadmin"}, other=403),
+    row("users:create", "post", body=NEW_ACCOUNT, ok={"secadmin"}, ok_status=200, other=403),
+    row("users:detail", args=["account"], ok={"secadmin"}, other=403),
+    row("users:grant", "post", args=["account"], body=GRANT, ok={"secadmin"}, other=403),
+    row("users:revoke", "post", args=["account", "role"], ok={"secadmin"}, other=403),
+    row("users:reset", "post", args=["account"], ok={"secadmin"}, ok_status=200, other=403),
+    row("users:state", "post", args=["account"], body={"action": "lock"}, ok={"secadmin"}, other=403),
+    row("account-list", ok={"secadmin"}, other=403),
+    row("account-list", "post", body=NEW_ACCOUNT, ok={"secadmin"}, ok_status=201, other=403),
+    row("account-detail", args=["account"], ok={"secadmin"}, other=403),
+    row("account-reset-password", "post", args=["account"], ok={"secadmin"}, other=403),
+    row("account-lock", "post", args=["account"], ok={"secadmin"}, other=403),
+    row("account-unlock", "post", args=["account"], ok={"secadmin"}, other=403),
+    row("account-deactivate", "post", args=["account"], ok={"secadmin"}, other=403),
+    row("account-reactivate", "post", args=["account"], ok={"secadmin"}, other=403),
+    row("account-roles", "post", args=["account"], body=GRANT, ok={"secadmin"}, ok_status=201, other=403),
+    row("system:settings", ok={"sysadmin"}, other=403),
+    row("system:settings", "post", body={"key": "reports.reminder_dedupe_minutes", "value": "45"},
+        ok={"sysadmin"}, other=403),
+    row("membership-list", ok={"secadmin"}, other=403),
+    row("membership-detail", args=["role"], ok={"secadmin"}, other=403),
+    row("membership-detail", "delete", args=["role"], ok={"secadmin"}, ok_status=204, other=403),
     # --- the API's own pages -------------------------------------------------------------------------
     row("api-root", ok=SIGNED_IN),
     row("api-schema", ok=SIGNED_IN, anonymous=200),

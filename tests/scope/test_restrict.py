@@ -14,7 +14,8 @@ from tongxin.reports.models import Assignment, Form, Report, Revision
 from tongxin.units import scope
 from tongxin.units.models import Membership, Unit
 
-DECLARATIONS = ("scope_unit_path", "scope_unit_field", "scope_region_field", "scope_owner_field", "scope_shared")
+DECLARATIONS = ("scope_unit_path", "scope_unit_field", "scope_region_field", "scope_owner_field", "scope_shared",
+                "scope_members_path")
 
 
 def test_every_model_that_declares_a_scope_has_restrict_and_every_restrict_has_a_declaration():

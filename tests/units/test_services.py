@@ -86,10 +86,20 @@ def test_no_account_holds_two_administrator_roles(world, second):
 
 
 def test_only_the_security_admin_grants_administrator_roles(world):
+    from tongxin.accounts.services import create_user
+
+    newcomer = create_user(None, username="auditor-2", password="x" * 12, check_password=False)
     with pytest.raises(PermissionDenied):
-        services.grant_role(world.sysadmin, world.nanxian, world.province, Role.AUDITOR)
-    membership = services.grant_role(world.secadmin, world.hunan, world.province, Role.AUDITOR)
+        services.grant_role(world.sysadmin, newcomer, world.province, Role.AUDITOR)
+    membership = services.grant_role(world.secadmin, newcomer, world.province, Role.AUDITOR)
     assert membership.role == Role.AUDITOR
+
+
+def test_an_officer_cannot_also_be_an_administrator(world):
+    with pytest.raises(ValidationError) as exc:
+        services.grant_role(world.secadmin, world.hunan, world.province, Role.AUDITOR)
+    assert "role" in exc.value.message_dict
+    assert not Membership.objects.filter(user=world.hunan, role=Role.AUDITOR).exists()
 
 
 def test_a_role_must_fit_the_unit(world):

@@ -1,33 +1,115 @@
-"""Sign-in and sign-out pages, and the API token endpoint."""
+"""Sign-in and sign-out pages, the own-password change (page and API), and the API token endpoint."""
 
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from tongxin.accounts import services
+from tongxin.accounts.forms import LoginForm, PasswordChangeForm, refusal_for
+from tongxin.accounts.models import User
 from tongxin.core import audit
 from tongxin.core.api import JSONParser, JSONRenderer
+from tongxin.core.views_base import ScopedMixin, ScopedView
+
+
+def _own(request: Any) -> User:
+    """The signed-in user of a page or API call that requires one (the login middleware or DRF saw to it)."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
+    authentication_form = LoginForm
     redirect_authenticated_user = True
-    extra_context = {"title": _("登录")}
+    extra_context = {"title": gettext_lazy("登录")}
 
 
 class LogoutView(auth_views.LogoutView):
     pass
 
 
+class PasswordChangeView(ScopedView):
+    """Anyone changes their own password here; the only page open to an account that must change it."""
+
+    template_name = "accounts/password_change.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {"form": PasswordChangeForm(), "title": _("修改密码")})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = PasswordChangeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.change_password(_own(request), old_password=form.cleaned_data["old_password"],
+                                         new_password=form.cleaned_data["new_password"])
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                update_session_auth_hash(request, _own(request))  # this session stays signed in
+                messages.success(request, _("密码已修改"))
+                return redirect("home")
+        return render(request, self.template_name, {"form": form, "title": _("修改密码")}, status=400)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordChangeAPI(ScopedMixin, APIView):
+    """POST {"old_password", "new_password"}: change your own password (also when it must be changed).
+    The API token is replaced: the answer carries the new one."""
+
+    @extend_schema(request=PasswordChangeSerializer,
+                   responses=inline_serializer("PasswordChanged", {"detail": serializers.CharField(),
+                                                                   "token": serializers.CharField()}))
+    def post(self, request: Request) -> Response:
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            user = services.change_password(_own(request), **data.validated_data)
+        except ValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
+        token = Token.objects.create(user=user)
+        return Response({"detail": _("密码已修改"), "token": token.key})
+
+
+class TokenSerializer(AuthTokenSerializer):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return super().validate(attrs)
+        except serializers.ValidationError:
+            refusal = refusal_for(attrs.get("username") or "", attrs.get("password") or "")
+            if refusal:
+                raise serializers.ValidationError({"non_field_errors": [refusal]}) from None
+            raise
+
+
 class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} → {"token"}; send it back as `Authorization: Token …`."""
+    """POST {"username", "password"} → {"token"}; send it back as `Authorization: Token …`.
+
+    `must_change_password` true: the token works only for /api/auth/password/ until the password is changed."""
+
+    serializer_class = TokenSerializer
 
     # ObtainAuthToken names DRF's stock parsers and renderer: ours bound the JSON and its text.
     parser_classes = [JSONParser, FormParser, MultiPartParser]
@@ -36,7 +118,8 @@ class TokenView(ObtainAuthToken):
     @extend_schema(
         request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
                                                    "password": serializers.CharField()}),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField(),
+                                                      "must_change_password": serializers.BooleanField()}),
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
@@ -44,4 +127,4 @@ class TokenView(ObtainAuthToken):
         user = serializer.validated_data["user"]
         token, _created = Token.objects.get_or_create(user=user)
         audit.record(audit.Action.LOGIN, actor=user, object_repr=f"{user.get_username()} (API token)")
-        return Response({"token": token.key})
+        return Response({"token": token.key, "must_change_password": user.must_change_password})

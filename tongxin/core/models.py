@@ -171,3 +171,24 @@ class Attachment(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class SystemSetting(models.Model):
+    """One stored value of a system setting; the keys, their types and defaults are declared in code
+    (`core.system_settings.register`), so a key nobody declared cannot be stored."""
+
+    key = models.CharField(_("设置项"), max_length=100, unique=True)
+    value = models.JSONField(_("取值"))
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_shared = True  # read by everyone (units.scope); only the system administrator changes it
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("系统设置")
+        verbose_name_plural = _("系统设置")
+        permissions = [("change_settings", "Change the system settings")]
+
+    def __str__(self) -> str:
+        return self.key

@@ -19,3 +19,9 @@ class ReportsConfig(AppConfig):
                         body=_("请于今日尽快报送；如无情况，请提交零报告。"))
 
         ledger_sources.register()
+
+        from tongxin.core import system_settings
+
+        system_settings.register(
+            "reports.reminder_dedupe_minutes", kind="int", default=30, minimum=0, maximum=1440,
+            label=_("催报间隔（分钟）"), help=_("同一天同一批单位的催报，在此时间内不再重复发送"))

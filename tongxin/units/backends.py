@@ -5,6 +5,7 @@ from tongxin.units.models import Role
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset({"core.view_auditevent", "core.export_auditevent"}),
+    Role.SYSTEM_ADMIN: frozenset({"core.change_settings"}),
 }
 
 

@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.units import scope
+from tongxin.units.models import Role
 
 # Which navigation item a page of the reports namespace belongs to.
 REPORT_SECTIONS = {"overview": "overview", "remind": "overview", "batch-template": "overview",
@@ -39,6 +40,10 @@ def navigation(request):
     items.append({"key": "units", "label": _("单位"), "url": reverse("units:list")})
     if scope.has_role(user, *scope.BUREAU_OFFICERS) and s.read_prefixes:
         items.append({"key": "forms", "label": _("报表与任务"), "url": reverse("reports:forms")})
+    if scope.has_role(user, Role.SECURITY_ADMIN):
+        items.append({"key": "users", "label": _("账号管理"), "url": reverse("users:list")})
+    if user.has_perm("core.change_settings"):
+        items.append({"key": "system", "label": _("系统设置"), "url": reverse("system:settings")})
     if user.has_perm("core.view_auditevent"):
         items.append({"key": "audit", "label": _("审计日志"), "url": reverse("audit:list")})
     items.append({"key": "api", "label": _("接口文档"), "url": reverse("api-docs")})

@@ -12,8 +12,8 @@ issue forms, checklists, assignments and campaigns), WRITE (change the unit regi
 The three separated administrators run the system, not the response (DESIGN.md §4): their
 memberships grant no READ and no FILE. A system administrator keeps the unit registry
 (REGISTRY and WRITE in the bureau's subtree); an auditor reads the audit trail of the bureau's
-subtree (AUDIT); a security administrator sees the registry (REGISTRY) to grant roles at its units
-(account administration proper is issue #8).
+subtree (AUDIT); a security administrator sees the registry (REGISTRY) and administers the accounts
+and roles of the bureau's subtree (ACCOUNTS; see `units.administration`).
 
 Every scoped model says how it is scoped, with one declaration:
 - `scope_unit_path`: the path from it to its unit ("" for Unit itself, "unit" for a model with a
@@ -24,6 +24,8 @@ Every scoped model says how it is scoped, with one declaration:
 - `scope_unit_field`: a plain unit id column (core models, which cannot point at units);
 - `scope_region_field`: a plain region-code column (audit events, by AUDIT);
 - `scope_owner_field`: a user foreign key: only the owner's own rows (notifications);
+- `scope_members_path`: the user model: an account lies in a scope when it holds a role there and
+  none outside it (an account with no role at all lies only in a province-wide scope);
 - `scope_shared = True`: shared configuration (forms, checklists), read by every signed-in user;
   changing it is the service's decision (`may_version`).
 `restrict` (and `Model.objects.restrict(user, mode)`, which calls it) filters any queryset of such
@@ -54,8 +56,8 @@ if TYPE_CHECKING:
 
 _M = TypeVar("_M", bound=Model)
 
-READ, WRITE, FILE, REGISTRY, AUDIT = "read", "write", "file", "registry", "audit"
-MODES = (READ, WRITE, FILE, REGISTRY, AUDIT)
+READ, WRITE, FILE, REGISTRY, AUDIT, ACCOUNTS = "read", "write", "file", "registry", "audit", "accounts"
+MODES = (READ, WRITE, FILE, REGISTRY, AUDIT, ACCOUNTS)
 
 # What each role may do where it sits. READ and REGISTRY come with every business role; the three
 # separated administrators get only what their job needs (see the module docstring).
@@ -68,7 +70,7 @@ UNIT_FILERS = frozenset({Role.REPORTER, Role.MANAGER, Role.SOCIAL_STAFF})
 BUSINESS_ROLES = frozenset({Role.REPORTER, Role.MANAGER, Role.OFFICER, Role.LEADER, Role.SOCIAL_STAFF})
 ADMIN_GRANTS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset({REGISTRY, WRITE}),
-    Role.SECURITY_ADMIN: frozenset({REGISTRY}),  # to find the units whose accounts it administers
+    Role.SECURITY_ADMIN: frozenset({REGISTRY, ACCOUNTS}),  # the accounts and roles of its bureau's subtree
     Role.AUDITOR: frozenset({AUDIT}),
 }
 
@@ -208,12 +210,13 @@ def may_version(actor: Actor, first_version: DefinitionVersion | None, issuers: 
 
 
 def _declared(model: type[Model]) -> tuple[str, str]:
-    for attr in ("scope_unit_path", "scope_unit_field", "scope_region_field", "scope_owner_field", "scope_shared"):
+    for attr in ("scope_unit_path", "scope_unit_field", "scope_region_field", "scope_owner_field", "scope_shared",
+                 "scope_members_path"):
         if hasattr(model, attr):
             return attr, getattr(model, attr)
     raise ImproperlyConfigured(
         f"{model.__name__} declares no scope (scope_unit_path, scope_unit_field, scope_region_field, "
-        "scope_owner_field or scope_shared): every scoped model must say how it reaches its unit"
+        "scope_owner_field, scope_shared or scope_members_path): every scoped model must say how it reaches its unit"
     )
 
 
@@ -242,6 +245,13 @@ def scope_q(model: type[Model], user: Actor, mode: str = READ) -> Q:
         return Q(**{f"{value}__in": Unit.objects.filter(s.q(mode=mode)).values("pk")})
     if kind == "scope_region_field":
         return region_q(value, s.prefixes.get(mode, ()))
+    if kind == "scope_members_path":
+        inside = s.q("unit", mode=mode)
+        q = Q(pk__in=Membership.objects.filter(inside).values("user_id")) & ~Q(
+            pk__in=Membership.objects.exclude(inside).values("user_id"))
+        if any(len(p) <= 2 for p in s.prefixes.get(mode, ())):
+            q |= ~Q(pk__in=Membership.objects.values("user_id"))
+        return q
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Q(pk__in=[])
     if kind == "scope_shared":

@@ -292,27 +292,48 @@ def _check_links(actor: Actor, unit: Unit, *, supervisor: bool = True, member_of
         raise ValidationError(errors)
 
 
+def _check_role_manager(actor: Actor, user: User, unit: Unit, refusal_self: str) -> None:
+    """Only a security administrator manages roles, only at units of their bureau's subtree, only for
+    accounts they administer, and never their own (see units.administration for the whole policy)."""
+    s = scope.scope_of(actor)
+    if not s.covers(unit, mode=scope.REGISTRY) and not s.covers(unit, mode=scope.ACCOUNTS):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    if not scope.has_role(actor, Role.SECURITY_ADMIN):
+        raise PermissionDenied(_("只有安全管理员可以授予和撤销角色"))
+    if not s.covers(unit, mode=scope.ACCOUNTS):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    if getattr(actor, "pk", None) == user.pk:
+        raise PermissionDenied(refusal_self)
+    holds_any = Membership.objects.filter(user=user).exists()
+    if holds_any and not User.objects.restrict(actor, scope.ACCOUNTS).filter(pk=user.pk).exists():
+        raise Http404(_("找不到该记录，或您无权查看"))
+
+
 @transaction.atomic
 def grant_role(actor: Actor, user: User, unit: Unit, role: str) -> Membership:
-    """Give `user` a role at `unit`; keeps the three administrator roles on separate accounts."""
+    """Give `user` a role at `unit`. Guarantees, for a person acting (the system, actor None, is
+    trusted with the first two only):
+
+    - the role fits the unit's category (an officer at a bureau, a reporter at a home);
+    - the three administrator roles are held by three different accounts, and an account holding one
+      of them holds no business role (and the reverse): administrators see no business data;
+    - only a security administrator grants, at units of their bureau's subtree, to an account they
+      administer (one whose roles all lie there, or a new one with none), and never to themselves.
+    """
     if role not in Role.values:
         raise ValidationError({"role": [_("未知的角色")]})
     if unit.category not in ROLE_CATEGORIES[Role(role)]:
         raise ValidationError({"role": [_("该角色不适用于此类单位")]})
     if actor is not None:
-        if role in SEPARATED_ROLES:
-            if not scope.scope_of(actor).covers(unit, mode=scope.REGISTRY):
-                raise Http404(_("找不到该记录，或您无权查看"))
-            if not scope.has_role(actor, Role.SECURITY_ADMIN):
-                raise PermissionDenied(_("只有安全管理员可以授予管理员和审计员角色"))
-        else:
-            scope.require_write(actor, unit)
+        _check_role_manager(actor, user, unit, _("不能给自己授予角色"))
     # Lock the user's memberships so two concurrent grants cannot both pass the separation check.
     held = set(Membership.objects.select_for_update().filter(user=user).values_list("role", flat=True))
     if role in SEPARATED_ROLES and (held & SEPARATED_ROLES) - {role}:
         raise ValidationError(
             {"role": [_("系统管理员、安全管理员和审计员必须由不同账号担任")]}
         )
+    if (role in SEPARATED_ROLES and held - SEPARATED_ROLES) or (role not in SEPARATED_ROLES and held & SEPARATED_ROLES):
+        raise ValidationError({"role": [_("管理员角色不能与业务角色由同一账号担任")]})
     membership, created = Membership.objects.get_or_create(user=user, unit=unit, role=role)
     if created:
         audit.record_change(actor, membership, None, unit=unit)
@@ -322,8 +343,10 @@ def grant_role(actor: Actor, user: User, unit: Unit, role: str) -> Membership:
 
 @transaction.atomic
 def revoke_role(actor: Actor, membership: Membership) -> None:
+    """Take a role away: for a person acting, only a security administrator, at units of their
+    bureau's subtree, for an account they administer, never their own."""
     if actor is not None:
-        scope.require_write(actor, membership.unit)
+        _check_role_manager(actor, membership.user, membership.unit, _("不能撤销自己的角色"))
     audit.record_delete(actor, membership, unit=membership.unit)
     membership.delete()
     scope.forget(membership.user)

@@ -68,3 +68,6 @@ class UnitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOn
 def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
     router.register("units", UnitViewSet, basename="unit")
+    from tongxin.units.api import accounts
+
+    accounts.register(router)

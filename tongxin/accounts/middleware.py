@@ -1,0 +1,38 @@
+"""Pages for an account that must change its password: every page sends it to the change page.
+
+Set at first sign-in of an account an administrator created, and after an administrator's reset
+(`User.must_change_password`). Left open: the change page itself, signing out, the language switch,
+health, static files; the API answers for itself in JSON (`accounts.authentication`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect
+
+OPEN_ROUTES = frozenset({"accounts:password", "accounts:logout", "accounts:login", "set_language", "healthz"})
+
+
+class PasswordChangeRequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable[..., HttpResponseBase],
+                     view_args: tuple[Any, ...], view_kwargs: dict[Any, Any]) -> HttpResponseBase | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not getattr(user, "must_change_password", False):
+            return None
+        if request.path.startswith(("/api/", settings.STATIC_URL or "/static/")):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in OPEN_ROUTES:
+            return None
+        return redirect("accounts:password")
