@@ -3,6 +3,10 @@
 Service functions call `record` (or `record_change` with before/after snapshots) inside
 their own transaction, so a write and its audit record commit or roll back together.
 The current request, if any, supplies the IP address and client via `core.middleware`.
+`record_refusal` is the exception: the refusal of a file (an upload, an import) must stay on
+record although the write it belonged to rolls back, so during a request it is written when
+the view has returned (by `core.middleware.RequestContextMiddleware`), outside the view's
+transactions; outside a request it is written at once.
 Every event is filed under a region code (`region_code`), so an auditor reads only their own
 bureau's subtree: core knows no units, so the units app registers the function that finds the
 region (from the unit, the object, or else the actor) with `set_region_resolver`.
@@ -97,6 +101,28 @@ def record(
         user_agent=agent,
         region_code=region_code[:12],
     )
+
+
+def record_refusal(*, actor: Any, object_repr: str, changes: dict[str, Any]) -> None:
+    """Record a REJECTED event (a refused upload or import) that outlives the rollback of the write
+    it was refused for; see the module docstring."""
+    request = current_request()
+    if request is None:
+        record(Action.REJECTED, actor=actor, object_repr=object_repr, changes=changes)
+        return
+    pending = getattr(request, "_tongxin_refusals", None)
+    if pending is None:
+        pending = []
+        request._tongxin_refusals = pending  # type: ignore[attr-defined]
+    pending.append({"actor": actor, "object_repr": object_repr, "changes": changes})
+
+
+def flush_refusals(request: Any) -> None:
+    """Write the refusals `record_refusal` kept for `request` (called once the view has returned)."""
+    for item in getattr(request, "_tongxin_refusals", None) or ():
+        record(Action.REJECTED, **item)
+    if hasattr(request, "_tongxin_refusals"):
+        request._tongxin_refusals = []
 
 
 def record_change(

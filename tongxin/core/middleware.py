@@ -1,4 +1,5 @@
-"""Request plumbing: the current request for the service layer (the audit trail's IP and client),
+"""Request plumbing: the current request for the service layer (the audit trail's IP and client, and
+the refusals of files it records once the view has returned),
 closed-by-default pages, and words instead of a 500 for a number out of range or a bad parameter."""
 
 from __future__ import annotations
@@ -31,7 +32,12 @@ class RequestContextMiddleware:
         try:
             return self.get_response(request)
         finally:
-            _request.reset(token)
+            try:
+                from tongxin.core import audit  # the audit trail needs the models; the middleware loads first
+
+                audit.flush_refusals(request)  # refused files stay on record whatever the view rolled back
+            finally:
+                _request.reset(token)
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
