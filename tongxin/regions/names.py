@@ -17,15 +17,17 @@ from itertools import product
 
 from tongxin.regions.models import Region
 
-# Longest first: 土家族苗族自治州 before 自治州 before 州.
-_SUFFIX = re.compile(r"(?:(?:[\u4e00-\u9fff]{1,3}族)+自治(?:州|县|旗)|自治区|特别行政区|地区|林区|[省市县区旗盟])$")
+# What a region's name ends in: its level, with the nationalities of an autonomous one.
+_SUFFIX = re.compile(r"(?:[\u4e00-\u9fff]{1,3}族)*自治(?:州|县|旗|区)|特别行政区|地区|林区|[省市县区旗盟]")
 _SEPARATORS = re.compile(r"[\s/\\|·•,，、\-—_]+")
 
 
 def short_name(name: str) -> str:
     """城步苗族自治县 → 城步, 益阳市 → 益阳; kept as is when that would leave one character (南县)."""
-    short = _SUFFIX.sub("", name)
-    return short if len(short) >= 2 else name
+    for cut in range(2, len(name)):
+        if _SUFFIX.fullmatch(name[cut:]):
+            return name[:cut]
+    return name
 
 
 def _clean(text: str) -> str:

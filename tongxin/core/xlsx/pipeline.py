@@ -267,8 +267,8 @@ def _parse(spec: ImportSpec, handler: RowHandler[Any], sheet: SheetData, sheet_r
 
 
 def _split(result: ImportResult, messages: list[CellMessage]) -> None:
-    headers = result.headers
-    ordered = sorted(messages, key=lambda m: (m.row or 0, headers.index(m.header) if m.header in headers else -1))
+    # As the reader scans the sheet: by row, then left to right (a whole-row message first).
+    ordered = sorted(messages, key=lambda m: (m.row or 0, len(m.column), m.column))
     result.errors = [m for m in ordered if m.is_error]
     result.notices += _merged([m for m in ordered if not m.is_error])
 
