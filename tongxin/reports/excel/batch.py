@@ -162,6 +162,21 @@ def _same(f: dict, old: Any, new: Any) -> bool:
     return old == new
 
 
+def _as_prefilled(f: dict, stored: Any, cell: Any) -> bool:
+    """Whether a cell still holds what the template wrote for the stored value (是 for True, 12 for 12.0)."""
+    written = shown(f, stored)
+    if written is None:
+        return False
+    if f["type"] in ("int", "decimal"):
+        try:
+            return Decimal(str(written)) == Decimal(str(cells.number_text(cell)))
+        except (ArithmeticError, ValueError, ValidationError):
+            return False
+    if isinstance(written, dt.date) and isinstance(cell, dt.datetime | dt.date):
+        return written == (cell.date() if isinstance(cell, dt.datetime) else cell)
+    return str(written).strip() == str(cell).strip()
+
+
 def _raw(f: dict, value: Any) -> Any:
     """A cell as clean_values expects it: a whole float from Excel is a whole number."""
     if isinstance(value, float) and value.is_integer() and f["type"] in ("int", "text", "choice"):
@@ -273,10 +288,7 @@ class BatchRows(RowHandler[_Plan]):
                 continue
             if c.key not in known or c.key in row.refused:
                 return False
-            try:
-                if not _same(c.field, known[c.key], _raw(c.field, cells.number_text(value))):
-                    return False
-            except (ValueError, ArithmeticError, ValidationError):
+            if not _as_prefilled(c.field, known[c.key], value):
                 return False
         return True
 
