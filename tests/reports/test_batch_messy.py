@@ -63,7 +63,8 @@ def test_full_width_digits_are_read_and_numbers_in_words_refused_with_words(worl
     client = client_for(world.nanxian)
     wb = download(client, daily)
     header = headers_of(daily)
-    fill(wb, daily, "南县福利院", good_values(), **{header["residents_in_care"]: "８６", header["visits_refused"]: "３"})
+    typed = {header["residents_in_care"]: "８６", header["visits_refused"]: "３"}
+    fill(wb, daily, "南县福利院", good_values(), **typed)
     fill(wb, daily, "南县南洲镇敬老院", good_values(), **{header["mask_days"]: "三十"})
     errors = problems(upload(client, daily, saved(wb)))
     assert [(e.row, e.header) for e in errors] == [(row_of(wb, "南县南洲镇敬老院"), header["mask_days"])]

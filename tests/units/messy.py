@@ -14,8 +14,8 @@ import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl.styles import Alignment, Font
 
-NOTES = [("填表人：张敏",), ("审核人：刘建国", None, None, "填表日期：2021年7月28日"), ("备注：本表由各乡镇民政办填报，县民政局汇总。",),
-         ("1. 床位数按核定床位填写",)]
+NOTES = [("填表人：张敏",), ("审核人：刘建国", None, None, "填表日期：2021年7月28日"),
+         ("备注：本表由各乡镇民政办填报，县民政局汇总。",), ("1. 床位数按核定床位填写",)]
 
 
 def workbook(rows: Sequence[Sequence[Any]], *, title: str | None = "南县养老服务机构基本情况统计表",
@@ -43,7 +43,8 @@ def workbook(rows: Sequence[Sequence[Any]], *, title: str | None = "南县养老
 # 1. The county's own register: merged title and subtitle, 序号 and 备注 columns, alias headers,
 #    regions as names, a kind by its common name, a blank row, a total row with formulas, notes.
 def county_register() -> SimpleUploadedFile:
-    header = ("序号", "机构名称", "机构类型", "所在区划", "地址", "负责人", "联系电话", "床位（张）", "在院人数", "备注")
+    header = ("序号", "机构名称", "机构类型", "所在区划", "地址", "负责人", "联系电话", "床位（张）", "在院人数",
+              "备注")
     return workbook([
         header,                                                                                         # row 3
         (1, "南县德昌养老院", "养老机构", "南县", "南洲镇德昌路 8 号", "周红", "13807370011", 60, 41, None),  # 4

@@ -104,8 +104,8 @@ def test_the_same_names_resolve_when_written_unambiguously(world):
                             ("湘潭县中心敬老院", "敬老院", "湘潭市湘潭县")])
     result = import_units(world.hunan, fixed)
     assert result.ok, [str(e) for e in result.errors]
-    assert dict(Unit.objects.filter(name__in=["城步县社会福利院", "湘潭县中心敬老院"]).values_list("name", "region_id")) \
-        == {"城步县社会福利院": "430529", "湘潭县中心敬老院": "430321"}
+    units = Unit.objects.filter(name__in=["城步县社会福利院", "湘潭县中心敬老院"])
+    assert dict(units.values_list("name", "region_id")) == {"城步县社会福利院": "430529", "湘潭县中心敬老院": "430321"}
 
 
 def test_kinds_by_their_common_names_map_to_kinds_each_said_once(world):

@@ -46,7 +46,9 @@ class RegionNames:
                 self.by_name.setdefault(key, set()).add(code)
 
     def _chain(self, code: str) -> list[str]:
-        names, node, guard = [], code, 0
+        names: list[str] = []
+        node: str | None = code
+        guard = 0
         while node is not None and node in self.by_code and guard < 5:
             name, parent = self.by_code[node]
             names.append(name)

@@ -200,7 +200,8 @@ COLUMNS = (
     _column("统一社会信用代码", "credit_code", 22, _credit_code, "社会信用代码", "信用代码", "统一代码"),
     _column("地址", "address", 36, _limited(200), "详细地址", "单位地址", "机构地址", "所在地址"),
     _column("联系人", "contact_person", 10, _limited(50), "负责人", "联系人姓名"),
-    _column("联系电话", "phone", 16, _phone, "电话", "联系方式", "手机", "手机号", "手机号码", "电话号码", "负责人电话"),
+    _column("联系电话", "phone", 16, _phone, "电话", "联系方式", "手机", "手机号", "手机号码", "电话号码",
+            "负责人电话"),
     _column("床位数", "beds", 9, _count, "床位", "床位总数", "核定床位", "床位数量"),
     _column("在院人数", "residents", 10, _count, "入住人数", "在住人数", "在院老人", "入住老人数"),
     _column("工作人员数", "staff", 12, _count, "工作人员", "员工人数", "职工人数", "从业人员数"),
@@ -374,8 +375,9 @@ class UnitRows(RowHandler[_Plan]):
         key = (region_id, self._core(region_id, name))
         registered = [n for n in self.cores.get(key, []) if n != name]
         if registered:
-            row.notice("name", _("可能与已登记的“%(name)s”是同一单位（同一区划，去掉区划名后同名）：如是，请改用已登记的"
-                                 "名称或填写统一社会信用代码，以免重复登记") % {"name": registered[0]}, rule=Rule.DUPLICATE)
+            row.notice("name", _(
+                "可能与已登记的“%(name)s”是同一单位（同一区划，去掉区划名后同名）：如是，请改用已登记的"
+                "名称或填写统一社会信用代码，以免重复登记") % {"name": registered[0]}, rule=Rule.DUPLICATE)
         earlier = self.file_cores.get(key)
         if earlier is not None and earlier[1] != name:
             row.notice("name", _("可能与第 %(row)s 行的“%(name)s”是同一单位（同一区划，去掉区划名后同名）")

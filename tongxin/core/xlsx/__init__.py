@@ -48,7 +48,8 @@ from tongxin.core.xlsx.writing import (
 )
 
 __all__ = [
-    "SKIPPED", "cells", "record_rejection", "ERROR", "HEADER_ROW", "HEADER_SEARCH_ROWS", "NOTICE", "PLAIN_TYPES", "TITLE_ROW", "XLSX_CONTENT_TYPE",
+    "SKIPPED", "cells", "record_rejection",
+    "ERROR", "HEADER_ROW", "HEADER_SEARCH_ROWS", "NOTICE", "PLAIN_TYPES", "TITLE_ROW", "XLSX_CONTENT_TYPE",
     "CellError", "CellMessage", "Column", "ImportResult", "ImportSpec", "Level", "PreviewRow", "Row", "RowHandler",
     "Rule", "SheetData", "SheetRow", "WorkbookRejected", "display_width", "iter_chunks", "normalize_header",
     "read_sheet", "run_import", "stream_xlsx", "write_xlsx",

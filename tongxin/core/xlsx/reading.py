@@ -206,8 +206,8 @@ def _header_keys(value: Any) -> tuple[str, ...]:
 NOTES_WORDS = ("填表人", "填报人", "填表日期", "填报日期", "制表人", "制表日期", "制表", "审核人", "审核", "审批人",
                "负责人", "单位负责人", "分管领导", "统计人", "经办人", "备注", "说明", "注", "联系电话", "联系人",
                "填表说明", "报送单位", "填报单位", "签字", "盖章", "签名")
-NOTES_RE = re.compile(r"^(?:%s)\s*(?:[:：]|$)|^注\s*\d+\s*[:：、.]" % "|".join(
-    sorted(NOTES_WORDS, key=len, reverse=True)))
+_NOTES_ALTERNATIVES = "|".join(sorted(NOTES_WORDS, key=len, reverse=True))
+NOTES_RE = re.compile(rf"^(?:{_NOTES_ALTERNATIVES})\s*(?:[:：]|$)|^注\s*\d+\s*[:：、.]")
 TOTAL_WORDS = frozenset({"合计", "总计", "小计", "全县合计", "全市合计", "总数"})
 
 
