@@ -70,6 +70,12 @@ def _outcomes() -> dict[str, str]:
     return {excel.CREATED: _("新增"), excel.UPDATED: _("更新"), excel.UNCHANGED: _("无变化"), excel.SKIPPED: _("跳过")}
 
 
+def _file_notices(result: ImportResult) -> list[Any]:
+    """The notices not shown on a previewed row: about the file, its header row and the rows not read."""
+    shown = {row.number for row in result.preview[:MAX_PREVIEW_SHOWN]}
+    return [n for n in result.notices if not set(n.rows) & shown]
+
+
 def _preview_rows(result: ImportResult) -> list[dict[str, Any]]:
     """Each previewed row with its outcome, its values by header and the notices about it."""
     labels = _outcomes()
@@ -147,7 +153,7 @@ class UnitImportView(ScopedCreateView):
             "error_count": len(errors),
             "hidden_errors": max(len(errors) - MAX_ERRORS_SHOWN, 0),
             # Notices about the file and its columns stand apart; those about a row are also shown on it.
-            "notices": notices[:MAX_ERRORS_SHOWN],
+            "notices": (_file_notices(result) if token and result else notices)[:MAX_ERRORS_SHOWN],
             "notice_count": len(notices),
             "token": token,
             "preview": _preview_rows(result) if result and result.ok else [],
