@@ -339,7 +339,7 @@ def test_import_page_answers_400_with_the_error_table(world, client_for):
     assert response.status_code == 400
     page = response.content.decode()
     assert 'id="import-errors"' in page and 'data-label="行"' in page
-    assert "H（联系电话）" in page and "<td data-label=\"行\">4</td>" in page
+    assert "H（联系电话）" in page and "<td data-label=\"行\" class=\"text-nowrap\">4</td>" in page
     assert not Unit.objects.filter(credit_code=CODE_A).exists()
 
 

@@ -9,8 +9,10 @@ previous report, and an “说明” sheet. The upload is a column spec (the for
   (definition.clean_values); the unit (known, one the user may file for, expected by the
   assignment, not twice in the file); a changed report that was already filed needs a reason;
   and the answer lists every problem with its sheet, row, column (letter and header) and rule;
-- a pre-filled row left blank (every field blank, or as pre-filled) means "not filing for this
-  unit today": it is skipped and counted ("skipped"), never a list of required values; numbers
+- a pre-filled row left blank (every field blank or, for a unit not yet filed that day, as the
+  template pre-filled it) means "not filing for this unit today": it is skipped and counted
+  ("skipped"), never a list of required values (a filed unit's row left as it was is
+  "unchanged"); numbers
   may be typed with full-width digits, and a number in words (五十) is refused with words;
 - every cell's problem is reported at once, with header problems (a missing, doubled or
   unknown column) and a template of another day beside them, not instead of them;
@@ -281,7 +283,8 @@ class BatchRows(RowHandler[_Plan]):
         if row.raw[REASON] is not None:
             return False
         pk = _unit_id(row.raw[KEY]) if row.raw[KEY] is not None else None
-        known = self.prefilled.get(pk, {}) if pk is not None else {}
+        # A unit filed today was pre-filled with its report: left as it is, that row is "unchanged".
+        known = self.prefilled.get(pk, {}) if pk is not None and pk not in self.reports else {}
         for c in self.columns:
             value = row.raw[c.key]
             if value is None:
