@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
-from django.db import models
+from django.db import DatabaseError, models
 
 from tongxin.core.middleware import current_request
 from tongxin.core.models import AuditEvent
 from tongxin.core.validators import mask_id_number, mask_phone
 
+logger = logging.getLogger(__name__)
 Action = AuditEvent.Action
 RegionResolver = Callable[[Any, "models.Model | None", Any], str]
 _region_of: RegionResolver | None = None
@@ -119,10 +121,13 @@ def record_refusal(*, actor: Any, object_repr: str, changes: dict[str, Any]) -> 
 
 def flush_refusals(request: Any) -> None:
     """Write the refusals `record_refusal` kept for `request` (called once the view has returned)."""
-    for item in getattr(request, "_tongxin_refusals", None) or ():
-        record(Action.REJECTED, **item)
-    if hasattr(request, "_tongxin_refusals"):
-        request._tongxin_refusals = []
+    pending = getattr(request, "_tongxin_refusals", None) or []
+    request._tongxin_refusals = []
+    for item in pending:
+        try:
+            record(Action.REJECTED, **item)
+        except DatabaseError:  # the answer to the user matters more than this record; say so in the log
+            logger.exception("could not record a refused file in the audit trail: %s", item.get("object_repr"))
 
 
 def record_change(
