@@ -183,7 +183,7 @@ BAD_VALUES = [  # (values, the column named, the rule named)
     (good_values(visits_refused=-1), "今日劝返探视人次（人次）", "不能小于 0"),
     (good_values(residents_vaccinated=99), "老人全程接种人数（人）", "不符合规则：老人全程接种人数不能多于在院老人数"),
     (good_values(closed_management=False), "实行封闭管理", "不符合规则：未实行封闭管理时须说明原因"),
-    (good_values(staff_on_site="二十"), "在岗工作人员数（人）", "应为整数"),
+    (good_values(staff_on_site="二十"), "在岗工作人员数（人）", "阿拉伯数字"),
     (good_values(temperature_checks_done="也许"), "今日已开展体温检测", "应为“是”或“否”"),
     (good_values(staff_on_site=10**22), "在岗工作人员数（人）", "数值过大"),
 ]

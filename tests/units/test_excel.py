@@ -129,7 +129,9 @@ def test_one_bad_row_among_good_ones_saves_nothing_and_names_sheet_row_column_ru
     assert not result.ok
     assert located(result) == [("单位名录", 4, "I", "床位数")]
     assert "负数" in result.errors[0].message
-    assert Unit.objects.count() == before and AuditEvent.objects.count() == audit_before
+    assert Unit.objects.count() == before
+    assert AuditEvent.objects.exclude(action=AuditEvent.Action.REJECTED).count() == audit_before
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.REJECTED).count() == 1
     assert not Unit.objects.filter(credit_code=CODE_A).exists()
 
 
@@ -140,8 +142,9 @@ def test_one_bad_row_among_good_ones_saves_nothing_and_names_sheet_row_column_ru
         ({"统一社会信用代码": "12345"}, "E", "统一社会信用代码", "18 位"),
         ({"联系电话": "12345"}, "H", "联系电话", "电话"),
         ({"区划代码": "439999"}, "C", "区划代码", "不存在"),
-        ({"区划代码": "南县"}, "C", "区划代码", "6 位数字"),
-        ({"单位类型": "养老院"}, "B", "单位类型", "未知的单位类型"),
+        ({"区划代码": "43092"}, "C", "区划代码", "6 位数字"),
+        ({"区划代码": "北县"}, "C", "区划代码", "找不到名为“北县”的行政区划"),
+        ({"单位类型": "养猪场"}, "B", "单位类型", "未知的单位类型"),
         ({"床位数": -1}, "I", "床位数", "负数"),
         ({"在院人数": 2.5}, "J", "在院人数", "整数"),
         ({"工作人员数": "许多"}, "K", "工作人员数", "整数"),
@@ -181,8 +184,16 @@ def test_province_officer_imports_across_counties(world):
     assert result.ok and result.counts["created"] == 2
 
 
-def test_duplicate_rows_in_the_file_are_refused(world):
+def test_a_row_repeated_in_the_file_is_skipped_with_a_notice(world):
     result = import_units(world.nanxian, units_file(row("南县德昌养老院"), row("南县德昌养老院")))
+    assert result.ok and result.counts["created"] == 1 and result.counts["skipped"] == 1
+    (notice,) = [n for n in result.notices if n.rule == "skipped"]
+    assert notice.row == 4 and "第 3 行" in notice.message
+    assert Unit.objects.filter(name="南县德昌养老院").count() == 1
+
+
+def test_the_same_unit_twice_with_different_values_is_refused(world):
+    result = import_units(world.nanxian, units_file(row("南县德昌养老院"), row("南县德昌养老院", **{"床位数": 9})))
     assert located(result) == [("单位名录", 4, "A", "单位名称")]
     assert "第 3 行" in result.errors[0].message
     assert not Unit.objects.filter(name="南县德昌养老院").exists()
@@ -210,17 +221,18 @@ def test_formula_is_refused_and_not_evaluated(world):
     assert not Unit.objects.filter(name="南县德昌养老院").exists()
 
 
-def test_extra_column_is_named(world):
+def test_extra_column_is_ignored_with_a_notice(world):
     result = import_units(world.nanxian, units_file(row() + ["x"], headers=(*HEADERS, "备注")))
-    assert located(result) == [("单位名录", 2, "M", "备注")]
+    assert result.ok
+    assert [(n.row, n.column, n.header) for n in result.notices] == [(2, "M", "备注")]
 
 
 def test_wrong_headers_are_refused(world):
     headers = list(HEADERS)
-    headers[1], headers[2] = "类别", "区号"
+    headers[1], headers[2] = "种类", "区号"
     result = import_units(world.nanxian, units_file(row(), headers=headers))
     assert [(e.column, e.header) for e in result.errors] == [("B", "单位类型"), ("C", "区划代码")]
-    assert "表头应为“单位类型”，实际为“类别”" in result.errors[0].message
+    assert "表头应为“单位类型”，实际为“种类”" in result.errors[0].message
 
 
 @pytest.mark.parametrize(
@@ -327,7 +339,7 @@ def test_import_page_answers_400_with_the_error_table(world, client_for):
     assert response.status_code == 400
     page = response.content.decode()
     assert 'id="import-errors"' in page and 'data-label="行"' in page
-    assert "H（联系电话）" in page and "<td data-label=\"行\">4</td>" in page
+    assert "H（联系电话）" in page and "<td data-label=\"行\" class=\"text-nowrap\">4</td>" in page
     assert not Unit.objects.filter(credit_code=CODE_A).exists()
 
 
@@ -421,7 +433,8 @@ def test_dry_run_of_a_bad_file_gives_the_same_errors_as_the_import(world):
 
 
 def test_every_error_names_its_rule(world):
-    result = import_units(world.nanxian, units_file(row(None, **{"床位数": -1}), row("甲院"), row("甲院")))
+    result = import_units(world.nanxian, units_file(row(None, **{"床位数": -1}), row("甲院"),
+                                                    row("甲院", **{"床位数": 3})))
     assert [(e.row, e.column, e.rule) for e in result.errors] == [
         (3, "A", "required"), (3, "I", "format"), (5, "A", "duplicate")]
 

@@ -5,6 +5,12 @@ their own transaction, so a write and its audit record commit or roll back toget
 The current request, if any, supplies the IP address and client via `core.middleware`.
 Reading it (`describe`) turns events into words for auditors: people and objects by name, local
 time, labels instead of codes, each change as "field: old → new", a person's numbers masked.
+
+`record_refusal` is the exception: the refusal of a file (an upload, an import) must stay on
+record although the write it belonged to rolls back, so during a request it is written when
+the view has returned (by `core.middleware.RequestContextMiddleware`), outside the view's
+transactions; outside a request it is written at once.
+
 Every event is filed under a region code (`region_code`), so an auditor reads only their own
 bureau's subtree: core knows no units, so the units app registers the function that finds the
 region (from the unit, the object, or else the actor) with `set_region_resolver`.
@@ -16,6 +22,7 @@ import dataclasses
 import datetime as dt
 import decimal
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +30,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import DatabaseError, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
@@ -32,6 +39,7 @@ from tongxin.core.middleware import current_request
 from tongxin.core.models import AuditEvent
 from tongxin.core.validators import mask_id_number, mask_phone
 
+logger = logging.getLogger(__name__)
 Action = AuditEvent.Action
 RegionResolver = Callable[[Any, "models.Model | None", Any], str]
 _region_of: RegionResolver | None = None
@@ -106,6 +114,31 @@ def record(
         user_agent=agent,
         region_code=region_code[:12],
     )
+
+
+def record_refusal(*, actor: Any, object_repr: str, changes: dict[str, Any]) -> None:
+    """Record a REJECTED event (a refused upload or import) that outlives the rollback of the write
+    it was refused for; see the module docstring."""
+    request = current_request()
+    if request is None:
+        record(Action.REJECTED, actor=actor, object_repr=object_repr, changes=changes)
+        return
+    pending = getattr(request, "_tongxin_refusals", None)
+    if pending is None:
+        pending = []
+        request._tongxin_refusals = pending  # type: ignore[attr-defined]
+    pending.append({"actor": actor, "object_repr": object_repr, "changes": changes})
+
+
+def flush_refusals(request: Any) -> None:
+    """Write the refusals `record_refusal` kept for `request` (called once the view has returned)."""
+    pending = getattr(request, "_tongxin_refusals", None) or []
+    request._tongxin_refusals = []
+    for item in pending:
+        try:
+            record(Action.REJECTED, **item)
+        except DatabaseError:  # the answer to the user matters more than this record; say so in the log
+            logger.exception("could not record a refused file in the audit trail: %s", item.get("object_repr"))
 
 
 def record_change(

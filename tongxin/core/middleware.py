@@ -1,6 +1,7 @@
-"""Request plumbing: the current request for the service layer (the audit trail's IP and client),
-closed-by-default pages, and words instead of a 500 for a number out of range, a bad parameter, or
-text no database can store (a NUL character) in a query string or a web form."""
+"""Request plumbing: the current request for the service layer (the audit trail's IP and client, and
+the refusals of files it records once the view has returned), closed-by-default pages, and words
+instead of a 500 for a number out of range, a bad parameter, or text no database can store (a NUL
+character) in a query string or a web form."""
 
 from __future__ import annotations
 
@@ -34,7 +35,12 @@ class RequestContextMiddleware:
         try:
             return self.get_response(request)
         finally:
-            _request.reset(token)
+            try:
+                from tongxin.core import audit  # the audit trail needs the models; the middleware loads first
+
+                audit.flush_refusals(request)  # refused files stay on record whatever the view rolled back
+            finally:
+                _request.reset(token)
 
 
 class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):

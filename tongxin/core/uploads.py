@@ -18,6 +18,8 @@ in without trusting them, hand them out only through a response that cannot be m
 - the stored file gets a random name under a date-based path (see `Attachment.file`), goes
   through Django's default storage (a local folder or an S3-compatible store, as STORAGES says),
   and `sha256`/`size` describe the bytes actually stored;
+- a refused file leaves one REJECTED audit event (who, the file's name, why), kept even when the
+  caller's transaction rolls back (`audit.record_refusal`);
 - the record and its audit event are written in one transaction, and the stored files are
   deleted again if that fails. Should a caller's surrounding transaction roll back later, the
   files stay behind unreferenced: `delete_orphan_files` removes them (run it from a nightly job).
@@ -250,11 +252,18 @@ def sanitise_name(name: str | None, max_length: int = 255) -> str:
 def store_attachment(uploaded_file: IO[bytes], *, uploaded_by: Any, unit_id: int) -> Attachment:
     """Check, clean and store one uploaded evidence file; return its saved record.
 
-    Raises ValidationError({"file": [message]}) when the file is refused; nothing is stored then.
+    Raises ValidationError({"file": [message]}) when the file is refused; nothing is stored then, and the
+    refusal is in the audit trail.
     On success the file (and a thumbnail for an image) is in default storage, the record is
     saved and the upload is in the audit trail, all or nothing (see the module docstring).
     """
-    prepared = _prepare(_read_limited(uploaded_file, _max_bytes()))
+    try:
+        prepared = _prepare(_read_limited(uploaded_file, _max_bytes()))
+    except ValidationError as exc:
+        audit.record_refusal(actor=uploaded_by, object_repr=_("证明材料上传"), changes={
+            "file": sanitise_name(getattr(uploaded_file, "name", "")), "errors": len(exc.messages),
+            "first_errors": exc.messages[:5], "unit_id": unit_id})
+        raise
     ext = EXTENSIONS[prepared.content_type]
     attachment = Attachment(
         content_type=prepared.content_type,

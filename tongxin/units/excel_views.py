@@ -2,7 +2,9 @@
 
 The export holds exactly the units of the list page for the same query (same scope, same
 filter). The import is two steps: an upload is checked in full and shown as a preview (every
-row as it would be saved, and whether it adds, changes or leaves a unit), with nothing saved;
+row as it would be saved, whether it adds, changes, leaves or skips a unit, and the notices
+about it), with nothing saved; errors (which stop the import) and notices (which do not) are
+shown apart;
 the user then confirms, and the same file is imported for real (checked again, all or nothing).
 Any bad file answers 400 with the full error table, never a 500; a user who may not create
 units gets 403.
@@ -65,7 +67,26 @@ def _owner(request: HttpRequest) -> int:
 
 
 def _outcomes() -> dict[str, str]:
-    return {excel.CREATED: _("新增"), excel.UPDATED: _("更新"), excel.UNCHANGED: _("无变化")}
+    return {excel.CREATED: _("新增"), excel.UPDATED: _("更新"), excel.UNCHANGED: _("无变化"), excel.SKIPPED: _("跳过")}
+
+
+def _file_notices(result: ImportResult) -> list[Any]:
+    """The notices not shown on a previewed row: about the file, its header row and the rows not read."""
+    shown = {row.number for row in result.preview[:MAX_PREVIEW_SHOWN]}
+    return [n for n in result.notices if not set(n.rows) & shown]
+
+
+def _preview_rows(result: ImportResult) -> list[dict[str, Any]]:
+    """Each previewed row with its outcome, its values by header and the notices about it."""
+    labels = _outcomes()
+    notes: dict[int, list[str]] = {}
+    for n in result.notices:
+        for number in n.rows:
+            notes.setdefault(number, []).append(f"{n.header}：{n.message}" if n.header else n.message)
+    return [{"number": row.number, "outcome": row.outcome, "label": labels.get(row.outcome, row.outcome),
+             "cells": list(zip(excel.HEADERS, row.values, strict=True)),
+             "notes": [] if row.outcome == excel.SKIPPED else notes.get(row.number, []), "note": row.note}
+            for row in result.preview[:MAX_PREVIEW_SHOWN]]
 
 
 class UnitImportView(ScopedCreateView):
@@ -108,9 +129,9 @@ class UnitImportView(ScopedCreateView):
         if not result.ok:
             return self._page(request, UnitImportForm(), result=result, status=400)
         messages.success(request, _("导入完成：共 %(rows)s 行，新增 %(created)s 个单位，更新 %(updated)s 个，"
-                                    "%(unchanged)s 个无变化") % {
+                                    "%(unchanged)s 个无变化，跳过 %(skipped)s 行") % {
             "rows": result.rows, "created": result.counts[excel.CREATED], "updated": result.counts[excel.UPDATED],
-            "unchanged": result.counts[excel.UNCHANGED],
+            "unchanged": result.counts[excel.UNCHANGED], "skipped": result.counts[excel.SKIPPED],
         })
         return redirect("units:list")
 
@@ -124,15 +145,18 @@ class UnitImportView(ScopedCreateView):
         errors = result.errors if result else []
         preview = result.preview if result and result.ok else []
         labels = _outcomes()
+        notices = result.notices if result else []
         return render(request, self.template_name, {
             "form": form,
             "problem": problem,
             "errors": errors[:MAX_ERRORS_SHOWN],
             "error_count": len(errors),
             "hidden_errors": max(len(errors) - MAX_ERRORS_SHOWN, 0),
-            "notices": result.notices[:MAX_ERRORS_SHOWN] if result else [],
+            # Notices about the file and its columns stand apart; those about a row are also shown on it.
+            "notices": (_file_notices(result) if token and result else notices)[:MAX_ERRORS_SHOWN],
+            "notice_count": len(notices),
             "token": token,
-            "preview": [(row, labels.get(row.outcome, row.outcome)) for row in preview[:MAX_PREVIEW_SHOWN]],
+            "preview": _preview_rows(result) if result and result.ok else [],
             "preview_count": len(preview),
             "hidden_preview": max(len(preview) - MAX_PREVIEW_SHOWN, 0),
             "counts": {key: result.counts[key] for key in labels} if result else {},

@@ -7,18 +7,24 @@
 `run_import` guarantees that
 - the file is read safely (see `reading.read_sheet`): never a formula evaluated, sizes, zip
   bombs and row counts capped, the header row found below any title rows, columns matched by
-  header or alias, blank rows skipped;
+  header or alias, blank rows and the notes and totals under the table skipped;
+- a row that repeats an earlier row cell for cell is skipped with a notice (not saved twice),
+  and a handler may skip a row too (`Row.skip`, e.g. a pre-filled row left blank); skipped
+  rows are counted (`counts["skipped"]`) and shown in the preview with their reason;
 - every cell is parsed by its column (`Column.parse`), then every row is checked by the
   handler (`RowHandler.check`), and ALL problems are collected — each naming sheet, row,
-  column and rule — not only the first; notices (remarks that do not stop the import) are
-  collected next to them;
+  column and rule — not only the first, header problems beside the rows' own; notices
+  (remarks that do not stop the import) are collected next to them, one notice naming all
+  the rows it is about when several rows get the same remark;
 - nothing is written unless the whole file is free of errors, and then every row is saved
   (`RowHandler.save`, which calls the app's services) and the handler's `finish` runs (the
   import's audit event) in ONE transaction: a row the service refuses rolls all of it back,
   and its refusal is reported at its row;
 - with `dry_run=True` the same saves run and are rolled back, so the preview (`result.preview`,
   the rows as they would be saved and what each would do) and the errors are exactly those
-  of a real import, and nothing is kept.
+  of a real import, and nothing is kept;
+- a file with any error is refused, and the handler's `rejected` runs after everything was
+  rolled back (the refusal's audit event: `record_rejection`), on a dry run too.
 
 This module imports no app of ours.
 """
@@ -27,7 +33,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import IO, Any, Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +41,7 @@ from django.db import DatabaseError, transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from tongxin.core import audit
 from tongxin.core.xlsx.reading import (
     ERROR,
     NOTICE,
@@ -61,6 +68,7 @@ class ImportSpec:
     sheet_name: str | None = None
     unknown_columns: Level = ERROR
     max_rows: int | None = None  # default: settings.TONGXIN_IMPORT_MAX_ROWS
+    skip_repeated_rows: bool = True  # a row equal cell for cell to an earlier one: skipped with a notice
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -86,6 +94,7 @@ class Row:
     _sheet: SheetData
     _messages: list[CellMessage]
     _errors: int = 0
+    skipped: str = ""  # why the row is not imported ("" when it is)
 
     def error(self, key: str, message: str, *, rule: str = Rule.CHECK) -> None:
         self._messages.append(self._sheet.message(self.number, key, message, rule=rule))
@@ -95,6 +104,11 @@ class Row:
 
     def notice(self, key: str, message: str, *, rule: str = Rule.CHECK) -> None:
         self._messages.append(self._sheet.message(self.number, key, message, rule=rule, level=NOTICE))
+
+    def skip(self, reason: str) -> None:
+        """Leave this row out of the import (not an error): said as a notice, counted as "skipped"."""
+        self.skipped = reason
+        self.notice("", reason, rule=Rule.SKIPPED)
 
     @property
     def ok(self) -> bool:
@@ -110,6 +124,7 @@ class PreviewRow:
     number: int
     values: tuple[Any, ...]
     outcome: str
+    note: str = ""  # why a skipped row is skipped
 
 
 @dataclass
@@ -161,6 +176,20 @@ class RowHandler(Generic[P]):
     def finish(self, result: ImportResult) -> None:
         """Runs after the last save, in the same transaction (record the import's audit event here)."""
 
+    def rejected(self, result: ImportResult) -> None:
+        """Runs when the file is refused (it has errors), after the rollback (record the refusal here)."""
+
+
+SKIPPED = "skipped"  # the outcome counted for a skipped row
+
+
+def record_rejection(actor: Any, *, what: str, filename: str, result: ImportResult) -> None:
+    """One REJECTED audit event for a refused file: who, which file, how many errors (and the first few),
+    kept even when the caller's transaction rolls back (`audit.record_refusal`)."""
+    audit.record_refusal(actor=actor, object_repr=what, changes={
+        "file": filename, "rows": result.rows, "errors": len(result.errors),
+        "first_errors": [str(e) for e in result.errors[:5]], "preview": result.dry_run})
+
 
 def run_import(uploaded_file: IO[bytes], spec: ImportSpec, handler: RowHandler[P], *,
                dry_run: bool = False) -> ImportResult:
@@ -171,26 +200,48 @@ def run_import(uploaded_file: IO[bytes], spec: ImportSpec, handler: RowHandler[P
                            unknown_columns=spec.unknown_columns, max_rows=spec.max_rows)
     except WorkbookRejected as exc:
         result.errors = exc.errors
-        return result
+        return _rejected(result, handler)
     result.rows = len(sheet.rows)
-    result.notices = list(sheet.notices)
-    messages: list[CellMessage] = list(sheet.errors)
     try:
-        handler.prepare(sheet)
+        handler.prepare(sheet)  # may add its own sheet-wide errors and notices
     except WorkbookRejected as exc:
-        result.errors = exc.errors + [m for m in messages if m.is_error]
-        return result
+        result.errors = exc.errors + [m for m in sheet.errors if m.is_error]
+        return _rejected(result, handler)
+    messages: list[CellMessage] = list(sheet.errors) + list(sheet.notices)
     planned: list[tuple[Row, P]] = []
+    skipped: list[PreviewRow] = []
     read_errors = Counter(m.row for m in sheet.errors)
+    seen: dict[tuple[Any, ...], int] = {}
+    keys = [c.key for c in spec.columns]
     for sheet_row in sheet.rows:
         row = _parse(spec, handler, sheet, sheet_row, messages, read_errors[sheet_row.number])
-        plan = handler.check(row)
-        if plan is not None and row.ok:
+        same = tuple(_comparable(sheet_row.values.get(k)) for k in keys)
+        plan: P | None = None
+        if spec.skip_repeated_rows and same in seen:
+            row.skip(_("与第 %(row)s 行完全相同，已跳过（不会重复导入）") % {"row": seen[same]})
+        else:
+            seen.setdefault(same, row.number)
+            plan = handler.check(row)
+        if row.skipped:
+            skipped.append(PreviewRow(row.number, tuple(sheet_row.values.get(k) for k in keys), SKIPPED,
+                                      row.skipped))
+        elif plan is not None and row.ok:
             planned.append((row, plan))
     _split(result, messages)
     if result.errors:
-        return result
-    _save(result, spec, handler, sheet, planned)
+        return _rejected(result, handler)
+    _save(result, spec, handler, sheet, planned, skipped)
+    if result.errors:
+        return _rejected(result, handler)
+    return result
+
+
+def _comparable(value: Any) -> Any:
+    return str(value) if not isinstance(value, str | int | float | bool | type(None)) else value
+
+
+def _rejected(result: ImportResult, handler: RowHandler[Any]) -> ImportResult:
+    handler.rejected(result)
     return result
 
 
@@ -216,14 +267,30 @@ def _parse(spec: ImportSpec, handler: RowHandler[Any], sheet: SheetData, sheet_r
 
 
 def _split(result: ImportResult, messages: list[CellMessage]) -> None:
-    headers = result.headers
-    ordered = sorted(messages, key=lambda m: (m.row or 0, headers.index(m.header) if m.header in headers else -1))
+    # As the reader scans the sheet: by row, then left to right (a whole-row message first).
+    ordered = sorted(messages, key=lambda m: (m.row or 0, len(m.column), m.column))
     result.errors = [m for m in ordered if m.is_error]
-    result.notices += [m for m in ordered if not m.is_error]
+    result.notices += _merged([m for m in ordered if not m.is_error])
+
+
+def _merged(notices: list[CellMessage]) -> list[CellMessage]:
+    """One notice per remark: the same words about the same column in several rows name all those rows."""
+    first: dict[tuple[str, str, str, str], int] = {}
+    out: list[CellMessage] = []
+    for m in notices:
+        key = (m.sheet, m.column, m.message, m.rule)
+        if key in first and m.row:
+            at = first[key]
+            out[at] = replace(out[at], more_rows=out[at].more_rows + m.rows)
+            continue
+        if m.row:
+            first[key] = len(out)
+        out.append(m)
+    return out
 
 
 def _save(result: ImportResult, spec: ImportSpec, handler: RowHandler[P], sheet: SheetData,
-          planned: list[tuple[Row, P]]) -> None:
+          planned: list[tuple[Row, P]], skipped: list[PreviewRow]) -> None:
     keys = [c.key for c in spec.columns]
     with transaction.atomic():
         for row, plan in planned:
@@ -249,6 +316,9 @@ def _save(result: ImportResult, spec: ImportSpec, handler: RowHandler[P], sheet:
             result.counts.clear()
             result.preview.clear()
             return
+        if skipped:
+            result.counts[SKIPPED] += len(skipped)
+            result.preview = sorted(result.preview + skipped, key=lambda p: p.number)
         handler.finish(result)
         if result.dry_run:
             transaction.set_rollback(True)

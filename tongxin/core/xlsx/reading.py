@@ -6,11 +6,17 @@
   encrypted or corrupt file, a zip bomb are refused with words, never a 500);
 - openpyxl parses the XML through defusedxml (refused loudly if it is missing), read-only and
   with `data_only=False`, so a formula is seen as a formula and refused, never evaluated;
-- the header row is found among the first HEADER_SEARCH_ROWS rows (titles may sit above it) as
-  the row naming most of the expected columns; each column is matched by its header or one of
-  its aliases, in any order; a missing column, a column named twice and an unknown column are
-  named (an unknown column is an error, or only a notice when the spec says so);
-- the number of data rows is capped (TONGXIN_IMPORT_MAX_ROWS) and blank rows are skipped;
+- the header row is found among the first HEADER_SEARCH_ROWS rows (titles, merged or not, may
+  sit above it) as the row naming most of the expected columns; each column is matched by its
+  header or one of its aliases, in any order, compared without width, spaces, case or a unit in
+  brackets (床位（张） is 床位); a missing column, a column named twice and an unknown column
+  are named (an unknown column is an error, or only a notice when the spec says so), and these
+  header problems are reported beside the rows' own problems, not instead of them: only a sheet
+  in which no expected column is found at all is refused on its header alone;
+- the number of data rows is capped (TONGXIN_IMPORT_MAX_ROWS); blank rows are skipped, and so
+  are the notes under a table (a row starting with 填表人, 填表日期, 审核人, 制表人, 备注,
+  联系电话：…, and the one-cell lines that follow it) and its total rows (合计, 总计, 小计), each
+  with a notice (`SheetData.skipped` has their numbers);
 - every problem is a `CellMessage` (sheet, row, column letter, header, rule, message in the
   user's language), and the caller gets either the rows or a `WorkbookRejected` with all of them.
 """
@@ -55,6 +61,7 @@ class Rule:
     REQUIRED = "required"
     FORMAT = "format"  # the cell's value cannot be read as the column's type
     DUPLICATE = "duplicate"
+    SKIPPED = "skipped"  # a row read but not imported (notes under the table, a total, a repeat)
     SCOPE = "scope"  # outside what the user may touch
     CHECK = "check"  # any other rule of the handler's
     SAVE = "save"  # refused by the service when written
@@ -71,15 +78,32 @@ class CellMessage:
     message: str
     rule: str = Rule.CHECK
     level: Level = ERROR
+    more_rows: tuple[int, ...] = ()  # further rows the same remark is about (notices are merged so)
 
     @property
     def is_error(self) -> bool:
         return self.level == ERROR
 
+    @property
+    def rows(self) -> tuple[int, ...]:
+        return ((self.row,) if self.row else ()) + self.more_rows
+
+    @property
+    def row_label(self) -> str:
+        """The rows as a reader scans them: "3", "3、5", "3–9、12"."""
+        numbers = sorted(set(self.rows))
+        runs: list[list[int]] = []
+        for n in numbers:
+            if runs and n == runs[-1][-1] + 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+        return "、".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
     def __str__(self) -> str:
         where = [self.sheet] if self.sheet else []
         if self.row:
-            where.append(_("第 %(row)s 行") % {"row": self.row})
+            where.append(_("第 %(row)s 行") % {"row": self.row_label})
         if self.column:
             header = f"（{self.header}）" if self.header else ""
             where.append(_("%(column)s列") % {"column": self.column} + header)
@@ -143,6 +167,8 @@ class SheetData:
     letters: dict[str, str]  # column key -> the letter it was found under
     above: list[tuple[Any, ...]] = field(default_factory=list)  # the values of the rows above the header
     rows: list[SheetRow] = field(default_factory=list)
+    missing: set[str] = field(default_factory=set)  # keys of columns the header row lacks (already reported)
+    skipped: list[int] = field(default_factory=list)  # notes and total rows under the table, not read
     errors: list[CellMessage] = field(default_factory=list)
     notices: list[CellMessage] = field(default_factory=list)
 
@@ -163,6 +189,26 @@ def normalize_header(value: Any) -> str:
     """A header as compared: width-folded (NFKC), without spaces, a required-mark or case."""
     text = unicodedata.normalize("NFKC", "" if value is None else str(value))
     return re.sub(r"\s+", "", text).strip("*").casefold()
+
+
+UNIT_SUFFIX = re.compile(r"\([^()]{1,8}\)$")  # 床位(张), 面积(平方米): a unit of measure after the name
+
+
+def _header_keys(value: Any) -> tuple[str, ...]:
+    """The forms a header is looked up by: as written, then without a trailing unit in brackets."""
+    exact = normalize_header(value)
+    bare = UNIT_SUFFIX.sub("", exact).strip("*")
+    return (exact, bare) if bare and bare != exact else (exact,)
+
+
+# The notes people write under a table, and its totals: never data. A notes word must stand alone
+# or be followed by a colon ("备注：…", "填表人 张三" is not enough to tell it from a name).
+NOTES_WORDS = ("填表人", "填报人", "填表日期", "填报日期", "制表人", "制表日期", "制表", "审核人", "审核", "审批人",
+               "负责人", "单位负责人", "分管领导", "统计人", "经办人", "备注", "说明", "注", "联系电话", "联系人",
+               "填表说明", "报送单位", "填报单位", "签字", "盖章", "签名")
+_NOTES_ALTERNATIVES = "|".join(sorted(NOTES_WORDS, key=len, reverse=True))
+NOTES_RE = re.compile(rf"^(?:{_NOTES_ALTERNATIVES})\s*(?:[:：]|$)|^注\s*\d+\s*[:：、.]")
+TOTAL_WORDS = frozenset({"合计", "总计", "小计", "全县合计", "全市合计", "总数"})
 
 
 def _shown_header(value: Any) -> str:
@@ -266,9 +312,17 @@ def _read(workbook: Any, columns: tuple[Column, ...], sheet_name: str | None, un
                       above=[tuple(c.value for c in cells) for cells in top[:header_number - 1]])
     positions = _map_columns(sheet, top[header_number - 1], unknown)
     physical_limit = 2 * max_rows + 100  # blank rows are skipped, but not without end
+    in_notes = False
     for number, cells in enumerate(chain(top[header_number:], rows), start=header_number + 1):
         if number - header_number > physical_limit:
             raise _too_many(max_rows)
+        kind = _notes_kind(cells, in_notes)
+        if kind:
+            in_notes = in_notes or kind == "notes"
+            sheet.skipped.append(number)
+            sheet.notices.append(CellMessage(ws.title, number, "", "", _("表格下方的说明（填表人、备注等），已跳过")
+                                             if kind == "notes" else _("合计行，已跳过"), Rule.SKIPPED, NOTICE))
+            continue
         row = _read_row(sheet, positions, number, cells)
         if row is not None:
             sheet.rows.append(row)
@@ -284,7 +338,13 @@ def _too_many(max_rows: int) -> WorkbookRejected:
 
 
 def _lookup(columns: tuple[Column, ...]) -> dict[str, Column]:
-    return {normalize_header(name): c for c in columns for name in c.names}
+    exact = {normalize_header(name): c for c in columns for name in c.names}
+    bare = {key: c for c in columns for name in c.names for key in _header_keys(name)}
+    return bare | exact  # a name as written wins over one that matches only without its unit
+
+
+def _column_of(names: dict[str, Column], value: Any) -> Column | None:
+    return next((names[k] for k in _header_keys(value) if k in names), None)
 
 
 def _find_header(title: str, top: list[tuple[Any, ...]], columns: tuple[Column, ...]) -> int:
@@ -292,7 +352,7 @@ def _find_header(title: str, top: list[tuple[Any, ...]], columns: tuple[Column, 
     names = _lookup(columns)
     best, best_count, first = 0, 0, 0
     for number, cells in enumerate(top, start=1):
-        found = {names[n].key for n in (normalize_header(c.value) for c in cells) if n in names}
+        found = {column.key for column in (_column_of(names, c.value) for c in cells) if column is not None}
         if not first and any(_shown_header(c.value) for c in cells):
             first = number
         if len(found) > best_count:
@@ -303,8 +363,9 @@ def _find_header(title: str, top: list[tuple[Any, ...]], columns: tuple[Column, 
 
 
 def _map_columns(sheet: SheetData, cells: tuple[Any, ...], unknown: Level) -> dict[int, str]:
-    """Column position (1-based) -> key ("" for an ignored column); records the letters; refuses the
-    header row's problems."""
+    """Column position (1-based) -> key ("" for an ignored column); records the letters and the missing
+    columns; the header row's problems go to `sheet.errors` (the file is refused outright only when
+    not one expected column is found)."""
     names = _lookup(sheet.columns)
     at = sheet.header_row
     positions: dict[int, str] = {}
@@ -315,7 +376,7 @@ def _map_columns(sheet: SheetData, cells: tuple[Any, ...], unknown: Level) -> di
         if not shown:
             continue
         found[index] = shown
-        column = names.get(normalize_header(shown))
+        column = _column_of(names, shown)
         if column is None:
             continue
         letter = get_column_letter(index)
@@ -338,6 +399,7 @@ def _map_columns(sheet: SheetData, cells: tuple[Any, ...], unknown: Level) -> di
         letter = get_column_letter(place)
         if place in strays:  # the template's place for it holds something else: say what it should be
             strays.discard(place)
+            positions[place] = ""
             message = _("表头应为“%(wanted)s”，实际为“%(found)s”") % {"wanted": column.header, "found": found[place]}
         elif place in found:
             message = _("缺少“%(wanted)s”列：请使用导入模板") % {"wanted": column.header}
@@ -355,10 +417,28 @@ def _map_columns(sheet: SheetData, cells: tuple[Any, ...], unknown: Level) -> di
         target = errors if unknown == ERROR else sheet.notices
         target.append(CellMessage(sheet.name, at, get_column_letter(index), found[index], message, Rule.HEADER,
                                   unknown))
-    if errors:
-        errors.sort(key=lambda e: (len(e.column) or 9, e.column))
-        raise WorkbookRejected(errors)
+    errors.sort(key=lambda e: (len(e.column) or 9, e.column))
+    if not sheet.letters:
+        raise WorkbookRejected(errors or [CellMessage(sheet.name, at, "", "", _("找不到表头：请使用导入模板"),
+                                                      Rule.HEADER)])
+    sheet.missing = {c.key for c in sheet.columns if c.key not in sheet.letters}
+    sheet.errors.extend(errors)
     return positions
+
+
+def _notes_kind(cells: tuple[Any, ...], in_notes: bool) -> str:
+    """"notes" for a notes row under the table, "total" for a total row, "" for anything else."""
+    filled = [c.value for c in cells if c.value is not None and str(c.value).strip()]
+    if not filled:
+        return ""
+    first = unicodedata.normalize("NFKC", str(filled[0])).strip()
+    if isinstance(filled[0], str) and NOTES_RE.match(first):
+        return "notes"
+    if re.sub(r"\s+", "", first) in TOTAL_WORDS:
+        return "total"
+    if in_notes and len(filled) == 1 and isinstance(filled[0], str):
+        return "notes"  # a further line of the notes ("1. 本表由……填报")
+    return ""
 
 
 def _read_row(sheet: SheetData, positions: dict[int, str], number: int, cells: tuple[Any, ...]) -> SheetRow | None:
@@ -391,7 +471,13 @@ def _read_row(sheet: SheetData, positions: dict[int, str], number: int, cells: t
         values[key] = value
     if blank:
         return None
-    return SheetRow(number, {c.key: values.get(c.key) for c in sheet.columns}, frozenset(rejected))
+    return SheetRow(number, {c.key: values.get(c.key) for c in sheet.columns}, frozenset(rejected | sheet.missing
+                                                                                            & _required(sheet)))
+
+
+def _required(sheet: SheetData) -> set[str]:
+    """The keys whose missing column is a reported header problem (a cell of it must not be reported too)."""
+    return {c.key for c in sheet.columns if c.header_required}
 
 
 def iter_chunks(items: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:

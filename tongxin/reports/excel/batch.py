@@ -9,11 +9,19 @@ previous report, and an “说明” sheet. The upload is a column spec (the for
   (definition.clean_values); the unit (known, one the user may file for, expected by the
   assignment, not twice in the file); a changed report that was already filed needs a reason;
   and the answer lists every problem with its sheet, row, column (letter and header) and rule;
+- a pre-filled row left blank (every field blank or, for a unit not yet filed that day, as the
+  template pre-filled it) means "not filing for this unit today": it is skipped and counted
+  ("skipped"), never a list of required values (a filed unit's row left as it was is
+  "unchanged"); numbers
+  may be typed with full-width digits, and a number in words (五十) is refused with words;
+- every cell's problem is reported at once, with header problems (a missing, doubled or
+  unknown column) and a template of another day beside them, not instead of them;
 - only a file without any problem is written, in ONE transaction: units without a report that
   day through services.submit_report (source Excel), changed filed reports through
-  services.correct_report; unchanged rows are skipped; any error rolls all of it back;
+  services.correct_report; unchanged rows are skipped; any error rolls all of it back, and the
+  refused file is recorded in the audit trail (one REJECTED event);
 - `dry_run=True` checks and writes the same way, then rolls back: the preview and nothing saved.
-`result.counts` has "filed", "late" (among the filed), "corrected" and "unchanged".
+`result.counts` has "filed", "late" (among the filed), "corrected", "unchanged" and "skipped".
 The key column is 单位编号, the unit's id in Tongxin: every unit has one, whereas the credit
 code is optional in the registry. 单位名称 is for people; when filled it must match the id.
 The headers are Chinese whatever the user's language: they are the file format.
@@ -28,6 +36,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.http import FileResponse
 from django.utils import timezone
@@ -43,7 +52,8 @@ from tongxin.core.xlsx import (
     RowHandler,
     Rule,
     SheetData,
-    WorkbookRejected,
+    cells,
+    record_rejection,
     run_import,
 )
 from tongxin.core.xlsx import Column as SheetColumn
@@ -138,7 +148,8 @@ def _instructions(version: FormVersion, columns: list[Column]) -> list[list[Any]
     notes.append([REASON, "", _("修改已报送单位的数据时必填")])
     notes += [[], [_("校验规则")], *([label(r, "message")] for r in version.rules), [], [_("说明")],
               [_("每行一个单位。已报送的单位预填了当日数据，未报送的单位预填了上次报告中沿用的数据，其余项请填写。")],
-              [_("暂不为某个单位报送的，请删除该行；不要增删列，不要修改表头、单位编号和第一行的日期。")],
+              [_("暂不为某个单位报送的，保持该行空白（预填的数据不用删）即可，导入时跳过；不要增删列，"
+                 "不要修改表头、单位编号和第一行的日期。")],
               [_("修改已报送单位的数据时，须在“更正原因”列说明原因；数据未改动的行不会重复报送。")],
               [_("请填写数值，不要使用公式。整个文件无误才会保存；有任何错误都不会保存，并列出每个错误的行和列。")]]
     return notes
@@ -153,6 +164,21 @@ def _same(f: dict, old: Any, new: Any) -> bool:
     return old == new
 
 
+def _as_prefilled(f: dict, stored: Any, cell: Any) -> bool:
+    """Whether a cell still holds what the template wrote for the stored value (是 for True, 12 for 12.0)."""
+    written = shown(f, stored)
+    if written is None:
+        return False
+    if f["type"] in ("int", "decimal"):
+        try:
+            return Decimal(str(written)) == Decimal(str(cells.number_text(cell)))
+        except (ArithmeticError, ValueError, ValidationError):
+            return False
+    if isinstance(written, dt.date) and isinstance(cell, dt.datetime | dt.date):
+        return written == (cell.date() if isinstance(cell, dt.datetime) else cell)
+    return str(written).strip() == str(cell).strip()
+
+
 def _raw(f: dict, value: Any) -> Any:
     """A cell as clean_values expects it: a whole float from Excel is a whole number."""
     if isinstance(value, float) and value.is_integer() and f["type"] in ("int", "text", "choice"):
@@ -165,7 +191,7 @@ MAX_FIGURE = Decimal(10) ** 12
 
 # --- the batch upload ------------------------------------------------------------------------------
 
-FILED, LATE, CORRECTED, UNCHANGED = "filed", "late", "corrected", "unchanged"
+FILED, LATE, CORRECTED, UNCHANGED, SKIPPED = "filed", "late", "corrected", "unchanged", "skipped"
 
 
 @dataclass
@@ -231,13 +257,14 @@ class BatchRows(RowHandler[_Plan]):
         self.expected: set[int] = set()
         self.reports: dict[int, Report] = {}
         self.duplicates: dict[int, int] = {}
+        self.prefilled: dict[int, dict] = {}
 
     def prepare(self, sheet: SheetData) -> None:
         written_day = _title_day(sheet.above)
-        if written_day is not None and written_day != self.day:
-            raise WorkbookRejected([CellMessage(sheet.name, 1, "A", "", _(
+        if written_day is not None and written_day != self.day:  # said beside the rows' own problems
+            sheet.errors.insert(0, CellMessage(sheet.name, 1, "A", "", _(
                 "这是 %(file)s 的模板，而您正在报送 %(day)s 的数据：请下载当日的模板，或切换到 %(file)s 再上传")
-                % {"file": written_day.isoformat(), "day": self.day.isoformat()}, Rule.CHECK)])
+                % {"file": written_day.isoformat(), "day": self.day.isoformat()}, Rule.CHECK))
         ids = sorted({pk for pk in (_unit_id(row.values[KEY]) for row in sheet.rows) if pk is not None})
         for chunk in chunked(ids):
             self.seen |= {u.pk: u for u in scope.restrict(Unit.objects.filter(pk__in=chunk), self.user)}
@@ -245,11 +272,33 @@ class BatchRows(RowHandler[_Plan]):
                                .values_list("pk", flat=True))
             owed = services.expected_units_on_q(self.assignment, self.day)
             self.expected |= set(Unit.objects.filter(owed, pk__in=chunk).values_list("pk", flat=True))
+        carry = {c.key for c in self.columns if c.field.get("carry")}
         for chunk in chunked(sorted(self.seen)):
             self.reports |= {r.unit_id: r for r in Report.objects.filter(
                 assignment=self.assignment, day=self.day, unit_id__in=chunk).select_related("form_version")}
+            self.prefilled |= _prefill(self.assignment, self.day, [self.seen[pk] for pk in chunk], carry)
+
+    def _left_blank(self, row: Row) -> bool:
+        """Whether every field of the row is blank or as the template pre-filled it, with no reason given."""
+        if row.raw[REASON] is not None:
+            return False
+        pk = _unit_id(row.raw[KEY]) if row.raw[KEY] is not None else None
+        # A unit filed today was pre-filled with its report: left as it is, that row is "unchanged".
+        known = self.prefilled.get(pk, {}) if pk is not None and pk not in self.reports else {}
+        for c in self.columns:
+            value = row.raw[c.key]
+            if value is None:
+                continue
+            if c.key not in known or c.key in row.refused:
+                return False
+            if not _as_prefilled(c.field, known[c.key], value):
+                return False
+        return True
 
     def check(self, row: Row) -> _Plan | None:
+        if self._left_blank(row):
+            row.skip(_("未填写：今日不为该单位报送，已跳过"))
+            return None
         unit = self._unit_of(row)
         report = self.reports.get(unit.pk) if unit else None
         clean = self._check_values(row, report.form_version if report else self.version,
@@ -304,20 +353,24 @@ class BatchRows(RowHandler[_Plan]):
         """The row's clean values against the version the report is (or will be) filed on; errors located per cell."""
         known = {f["key"]: f for f in version.fields}
         raw: dict[str, Any] = {}
-        refused = False
+        refused = set(row.refused)
         for c in self.columns:
             value = row.raw[c.key]
-            if c.key in row.refused:
-                refused = True
+            if c.key in refused:
                 continue
             if c.key not in known:  # a report filed on an older version of the form
                 if value is not None:
                     row.error(c.key, _("该单位当日报告所用的报表版本没有此项，请留空"))
-                    refused = True
+                    refused.add(c.key)
                 continue
+            if known[c.key]["type"] in ("int", "decimal"):
+                try:
+                    value = cells.number_text(value)
+                except ValidationError as exc:
+                    row.error(c.key, exc.messages[0], rule=Rule.FORMAT)
+                    refused.add(c.key)
+                    continue
             raw[c.key] = _raw(known[c.key], value)
-        if refused:
-            return None
         for key in known:
             if key not in self.by_key and old is not None:
                 raw[key] = old.get(key)  # a field the template no longer has keeps its filed value
@@ -326,6 +379,8 @@ class BatchRows(RowHandler[_Plan]):
             if key in self.by_key and known[key]["type"] in ("int", "decimal") and value is not None \
                     and abs(Decimal(str(value))) >= MAX_FIGURE and key not in problems:
                 problems[key] = [_("数值过大")]
+        # Every other cell's problem is reported too; a rule across fields waits for the refused cells.
+        problems = {k: v for k, v in problems.items() if k not in refused and not (refused and k == "__all__")}
         for key, messages in problems.items():
             if key == "__all__":
                 for message in messages:
@@ -337,7 +392,7 @@ class BatchRows(RowHandler[_Plan]):
             for message in messages:
                 text = message[len(prefix):] if prefix and message.startswith(prefix) else message
                 row.error(key if key in self.by_key else "", text, rule=Rule.FORMAT)
-        return None if problems else clean
+        return None if problems or refused else clean
 
     def save(self, plan: _Plan) -> str | tuple[str, ...]:
         if plan.unchanged:
@@ -359,7 +414,11 @@ class BatchRows(RowHandler[_Plan]):
         audit.record(audit.Action.IMPORT, actor=self.user, object_repr=_("批量报送：%(name)s %(day)s") % {
             "name": self.assignment.name, "day": self.day.isoformat()}, changes={
             "file": self.filename, "rows": result.rows, **{k: result.counts[k] for k in
-                                                           (FILED, CORRECTED, UNCHANGED, LATE)}})
+                                                           (FILED, CORRECTED, UNCHANGED, LATE, SKIPPED)}})
+
+    def rejected(self, result: ImportResult) -> None:
+        record_rejection(self.user, what=_("批量报送：%(name)s %(day)s") % {
+            "name": self.assignment.name, "day": self.day.isoformat()}, filename=self.filename, result=result)
 
 
 def import_batch(user: Actor, assignment: Assignment, day: dt.date, uploaded_file: IO[bytes],

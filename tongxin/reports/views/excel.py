@@ -124,10 +124,13 @@ class BatchUploadView(ScopedRegionView):
         if not result.ok:
             return self.page(request, assignment=assignment, region=region, day=day, form=form, result=result,
                              status=400)
-        messages.success(request, _("批量报送完成：新报 %(filed)s 家（其中迟报 %(late)s 家），更正 %(corrected)s 家，"
-                                    "%(unchanged)s 家数据无变化") % {
+        done = _("批量报送完成：新报 %(filed)s 家（其中迟报 %(late)s 家），更正 %(corrected)s 家，"
+                 "%(unchanged)s 家数据无变化") % {
             "filed": result.counts["filed"], "late": result.counts["late"], "corrected": result.counts["corrected"],
-            "unchanged": result.counts["unchanged"]})
+            "unchanged": result.counts["unchanged"]}
+        if result.counts["skipped"]:
+            done += _("；%(skipped)s 行留空，今日未报送") % {"skipped": result.counts["skipped"]}
+        messages.success(request, done)
         query = _query(assignment, day, request.GET.get("region") or region.code)
         try:
             return redirect(f"{reverse('reports:overview')}?{query}")
