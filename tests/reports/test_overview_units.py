@@ -123,6 +123,17 @@ def test_a_county_officer_opens_on_the_assignment_issued_at_the_county(world, da
     assert client_for(world.cili).get(URL).context["assignment"] == daily  # not issued for 慈利: the province's
 
 
+def test_a_response_running_today_comes_before_an_ended_one_issued_at_the_users_level(world, daily, client_for):
+    county_assignment(world, daily, start=dt.date(2021, 7, 1))  # the county's own, long over
+    today = dt.date.today()
+    live = services.create_assignment(
+        world.hunan, form=daily.form, issuer=daily.issuer, region=daily.region, name="冬季安全生产日报",
+        deadline=dt.time(18, 0), start_date=today - dt.timedelta(days=7), end_date=today + dt.timedelta(days=30),
+        unit_kinds=[Kind.ELDERLY_CARE])
+    for officer in (world.nanxian, world.hunan, world.cili):
+        assert client_for(officer).get(URL).context["assignment"] == live
+
+
 def test_the_day_picker_carries_each_assignments_period_for_the_script(world, daily, client_for):
     county = county_assignment(world, daily)
     html = client_for(world.nanxian).get(URL, {"assignment": daily.pk}).content.decode()

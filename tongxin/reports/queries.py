@@ -194,10 +194,11 @@ def last_case_day(assignment: Assignment, region: Region, day: dt.date, keys: li
 # --- the overview ------------------------------------------------------------------------------
 
 def default_assignment(user: Actor, today: dt.date) -> Assignment | None:
-    """The assignment the user's overview opens on: among the active ones (else any visible), the
-    ones issued at the user's own level first (by a bureau of the user's top region: the province
-    officer's is the province's, not a county's), then those issued above and aimed at the user's
-    area, then those issued below; within each, one running today first, then the latest started."""
+    """The assignment the user's overview opens on: among the active ones (else any visible), one
+    running today first (a live response beats last month's, whoever issued it); then the ones
+    issued at the user's own level (by a bureau of the user's top region: the province officer's is
+    the province's, not a county's), then those issued above and aimed at the user's area, then
+    those issued below; within each, the latest started."""
     tops = [r.code for r in scope.top_regions(user)]
 
     def level(a: Assignment) -> int:
@@ -211,7 +212,7 @@ def default_assignment(user: Actor, today: dt.date) -> Assignment | None:
     candidates = list(visible.filter(is_active=True)) or list(visible)
     if not candidates:
         return None
-    return min(candidates, key=lambda a: (level(a), not (a.start_date <= today <= a.end_date),
+    return min(candidates, key=lambda a: (not (a.start_date <= today <= a.end_date), level(a),
                                           -a.start_date.toordinal(), -a.pk))
 
 
