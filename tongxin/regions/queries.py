@@ -137,7 +137,7 @@ def search(term: str, limit: int = 20, within: Q | None = None) -> list[Region]:
         match = Q(name__contains=text)
         rank = Case(When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)), default=Value(2),
                     output_field=IntegerField())
-    found = list(base.filter(match).annotate(rank=rank).order_by("rank", "level", "code")[:limit])
+    found: list[Region] = list(base.filter(match).annotate(rank=rank).order_by("rank", "level", "code")[:limit])
     if not found and not key:  # a path of names (益阳市南县): the tiers of `lookup`
         candidates = list(dict.fromkeys(r for tier in lookup(text) for r in tier))
         allowed = set(base.filter(code__in=[r.code for r in candidates]).values_list("code", flat=True))

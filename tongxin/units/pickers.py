@@ -106,13 +106,14 @@ class UnitPickView(ScopedView):
 
 class RegionSerializer(serializers.ModelSerializer):
     full_name = serializers.CharField(read_only=True)
-    value = serializers.SerializerMethodField(help_text="a name the region filters read back to this region")
+    value = serializers.SerializerMethodField(method_name="value_of",
+                                              help_text="a name the region filters read back to this region")
 
     class Meta:
         model = Region
         fields = ["code", "name", "level", "parent", "full_name", "value"]
 
-    def get_value(self, obj: Region) -> str:
+    def value_of(self, obj: Region) -> str:
         return pick_value(obj)
 
 
