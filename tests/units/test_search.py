@@ -81,6 +81,12 @@ def test_the_list_finds_a_unit_by_pinyin_initials_name_and_contact(world, jly, c
     assert "南县敬老院" in listed(client_for(world.nanxian), q=term)
 
 
+def test_initials_typed_with_some_left_out_find_the_unit_in_order(world, client_for):
+    html = listed(client_for(world.nanxian), q="nxjly")  # 南县南洲镇敬老院: nxnzzjly
+    assert "南县南洲镇敬老院" in html and "南县福利院" not in html
+    assert "南县南洲镇敬老院" not in listed(client_for(world.nanxian), q="jlyn")  # the order counts
+
+
 def test_the_list_finds_a_unit_by_its_credit_code(world, jly, client_for):
     html = listed(client_for(world.hunan), q=jly.credit_code.lower())
     assert "南县敬老院" in html and "南县福利院" not in html

@@ -55,10 +55,14 @@ class RegionFilterMixin:
                 self.region_candidates = exc.candidates
 
 
+SPREAD_INITIALS_FROM = 4  # shorter initials match only as typed: 'nx' is not every n…x
+
+
 def unit_search_q(term: str) -> Q:
     """Units matching a typed term: the name or contact person containing it, the credit code (whole,
-    or its start from 6 characters), or the name's stored pinyin keys containing it (南县敬老院 for
-    'nxjly', 'nanxian', 'jinglaoyuan'). No row's pinyin is computed here: the keys are columns."""
+    or its start from 6 characters), the name's stored pinyin keys containing it (南县敬老院 for
+    'nxjly', 'nanxian', 'jinglaoyuan'), or from four letters on initials with some left out, in
+    order ('nxjly' for 南县南洲镇敬老院). No row's pinyin is computed here: the keys are columns."""
     term = term.strip()
     if not term:
         return Q()
@@ -69,6 +73,9 @@ def unit_search_q(term: str) -> Q:
     key = search_term(term)
     if key:
         q |= Q(pinyin__contains=key) | Q(initials__contains=key)
+        if len(key) >= SPREAD_INITIALS_FROM and key.isalpha():
+            # Initials typed with some left out: 'nxjly' for 南县南洲镇敬老院 (nxnzzjly), in order.
+            q |= Q(initials__regex=".*".join(key))
     return q
 
 

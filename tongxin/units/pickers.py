@@ -65,7 +65,9 @@ def pick_units(user: Any, term: str, purpose: str = "registry", limit: int = PIC
         return []
     key = search_term(term)
     starts = Q(name__istartswith=term) | (Q(initials__startswith=key) | Q(pinyin__startswith=key) if key else Q())
-    rank = Case(When(starts, then=Value(0)), default=Value(1), output_field=IntegerField())
+    inside = Q(name__icontains=term) | (Q(initials__contains=key) | Q(pinyin__contains=key) if key else Q())
+    rank = Case(When(starts, then=Value(0)), When(inside, then=Value(1)), default=Value(2),
+                output_field=IntegerField())
     qs = pickable_units(user, purpose).filter(unit_search_q(term)).annotate(rank=rank)
     return list(qs.order_by("rank", "region_id", "name")[:limit])
 
