@@ -215,8 +215,11 @@ def test_the_unit_picker_finds_by_initials_in_scope_only(world, jly, client_for)
     html = client_for(world.nanxian).get(reverse("units:pick-units"), {"q": "jly"}).content.decode()
     assert "南县敬老院" in html and "慈利县零阳镇敬老院" not in html
     options = client_for(world.nanxian).get(reverse("units:pick-units"), {
-        "field": "unit-search", "unit-search": "nxjly", "purpose": "file", "as": "options"}).content.decode()
-    assert f'<option value="{jly.pk}"' in options
+        "field": "unit-search", "unit-search": "nanxianjing", "purpose": "file", "as": "options"}).content.decode()
+    assert f'<option value="{jly.pk}" selected' in options  # the one match is chosen
+    cleared = client_for(world.nanxian).get(reverse("units:pick-units"), {
+        "field": "unit-search", "unit-search": "", "purpose": "file", "as": "options"}).content.decode()
+    assert "南县福利院" in cleared and "南县敬老院" in cleared  # a cleared box offers every unit again
 
 
 def test_the_ledger_entry_form_has_a_searchable_unit_picker_that_works_without_it(world, client_for):

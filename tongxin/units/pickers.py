@@ -29,6 +29,7 @@ from tongxin.units.models import Unit
 from tongxin.units.queries import PURPOSES, pickable_units
 
 PICK_LIMIT = 12
+MAX_OPTIONS = 1000
 MODES = {"read": scope.READ, "registry": scope.REGISTRY, "file": scope.FILE}
 
 
@@ -98,7 +99,10 @@ class UnitPickView(ScopedView):
         purpose = purpose if purpose in PURPOSES else "registry"
         term = _term(request)
         as_options = request.GET.get("as") == "options"
-        units = pick_units(request.user, term, purpose, limit=50 if as_options else PICK_LIMIT)
+        if as_options and not term:  # the search box cleared: the select's options as they were
+            units = list(pickable_units(request.user, purpose).order_by("region_id", "name")[:MAX_OPTIONS])
+        else:
+            units = pick_units(request.user, term, purpose, limit=50 if as_options else PICK_LIMIT)
         template = "units/pick_unit_options.html" if as_options else "units/pick_units.html"
         selected = str(request.GET.get("selected", ""))
         return render(request, template, {"units": units, "term": term, "selected": selected})
