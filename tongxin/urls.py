@@ -20,7 +20,7 @@ from tongxin.inspections import api as inspections_api
 from tongxin.ledger import api as ledger_api
 from tongxin.reports import api as reports_api
 from tongxin.units import api as units_api
-from tongxin.units import attachments
+from tongxin.units import attachments, pickers
 from tongxin.units.home import HomeView
 
 router = DefaultRouter()
@@ -29,6 +29,7 @@ reports_api.register(router)
 inspections_api.register(router)
 ledger_api.register(router)
 attachments.register(router)
+pickers.register(router)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),

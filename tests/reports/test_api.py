@@ -266,7 +266,7 @@ def test_stranger_county_asking_completeness_for_nanxian_gets_404(world, daily, 
 
 @pytest.mark.parametrize(("params", "fields"), [
     ({}, {"assignment"}),  # region and day default to hunan's province and today; no assignment runs today
-    ({"region": "43", "day": "2021-08-02"}, {"region"}),
+    ({"region": "431", "day": "2021-08-02"}, {"assignment"}),  # the region is read once the rest is valid
     ({"region": "430921", "day": "2021-13-40"}, {"day"}),
     ({"assignment": "x", "region": "999999", "day": "2021-08-02"}, {"assignment"}),
 ])

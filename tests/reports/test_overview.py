@@ -253,7 +253,7 @@ def test_a_bad_assignment_falls_back_to_the_default(world, filed, client_for, ba
     assert "找不到报送任务" in response.content.decode()
 
 
-@pytest.mark.parametrize("bad", ["43", "abcdef", "999999"])
+@pytest.mark.parametrize("bad", ["431", "abcdef", "999999"])
 def test_a_malformed_or_unknown_region_is_400_with_words(world, filed, client_for, bad):
     response = view(client_for(world.hunan), filed, region=bad)
     assert response.status_code == 400

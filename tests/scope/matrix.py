@@ -114,6 +114,11 @@ ROWS: list[Row] = [
         forbidden={"home_reporter", "secadmin"}),
     row("unit-detail", "put", args=["home"], body={"name": "南县福利院", "kind": "elderly_care", "region": "430921"},
         ok=OWN | {"sysadmin"}, forbidden={"home_reporter", "secadmin"}),
+    # pickers that search as you type: everyone signed in asks; each gets only their own scope's matches
+    row("units:pick-regions", query=lambda o: {"field": "region", "region": "nx"}, ok=SIGNED_IN,
+        hidden="430921", sees=OWN_HOME),
+    row("units:pick-units", query=lambda o: {"q": "nxfly"}, ok=SIGNED_IN, hidden="南县福利院", sees=REGISTRY),
+    row("region-list", query=lambda o: {"q": "nx"}, ok=SIGNED_IN, hidden="430921", sees=OWN_HOME),
     # --- reports -----------------------------------------------------------------------------------
     row("reports:today", ok=SIGNED_IN),
     row("reports:file", args=["assignment", DAY], query=lambda o: {"unit": o["home_2"].pk}, ok=OWN),

@@ -87,7 +87,7 @@ def _get(world, nanxian_objects, client_for, api_for, name, args, api, region):
 
 
 @pytest.mark.parametrize(("name", "args", "api"), REGION_PAGES)
-@pytest.mark.parametrize("bad", ["43", "abcdef", "4309211", "999999"])
+@pytest.mark.parametrize("bad", ["431", "abcdef", "4309211", "999999"])
 def test_a_malformed_or_unknown_region_is_400_with_words(world, nanxian_objects, client_for, api_for,
                                                          name, args, api, bad):
     response = _get(world, nanxian_objects, client_for, api_for, name, args, api, bad)

@@ -21,29 +21,19 @@ from tongxin.core.types import Actor
 from tongxin.ledger import sources
 from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity, Status
 from tongxin.ledger.queries import UNCLOSED
-from tongxin.regions.models import Region
-from tongxin.regions.queries import in_subtree
 from tongxin.units import scope
-from tongxin.units.models import Kind, Unit
+from tongxin.units.models import Unit
+from tongxin.units.queries import pickable_units
+from tongxin.units.widgets import UnitPicker
 
 EVIDENCE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
-MAX_REGION_CHOICES = 400
 MAX_CAMPAIGN_CHOICES = 100
-
-
-def region_choices(user: Actor) -> list[tuple[str, str]]:
-    """The regions a user may filter by: each of their bureaus' regions and everything under it."""
-    choices: list[tuple[str, str]] = []
-    for top in scope.top_regions(user):
-        for r in Region.objects.filter(in_subtree("code", top.prefix)).order_by("code")[:MAX_REGION_CHOICES]:
-            indent = "\u3000" * (r.level - top.level)
-            choices.append((r.code, f"{indent}{r.name}"))
-    return choices
 
 
 class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("关键词"), required=False, max_length=100)
-    region = forms.ChoiceField(label=gettext_lazy("区划"), required=False)
+    # A code, a code prefix, a name, a path of names or a pinyin: read by the one resolver.
+    region = forms.CharField(label=gettext_lazy("区划"), required=False, max_length=50)
     unit = forms.IntegerField(label=pgettext_lazy("organisation", "单位"), required=False, min_value=1)
     status = forms.ChoiceField(label=gettext_lazy("整改状态"), required=False)
     severity = forms.ChoiceField(label=gettext_lazy("严重程度"), required=False,
@@ -56,13 +46,24 @@ class LedgerFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, user: Actor, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        # The form's own copies of its choice fields (the stubs type `self.fields` as plain Fields).
-        cast(forms.ChoiceField, self.fields["region"]).choices = [("", _("全部辖区"))] + region_choices(user)
+        self.user = user
+        # Only a bureau's people choose among regions; a home's staff see their own unit's entries.
+        self.show_region = bool(scope.top_regions(user))
         cast(forms.ChoiceField, self.fields["status"]).choices = [
             ("", _("全部")), (UNCLOSED, _("未销号"))] + list(Status.choices)
         kind = sources.context(sources.CAMPAIGN)
         campaigns = list(kind.choices(user))[:MAX_CAMPAIGN_CHOICES] if kind else []
         cast(forms.ChoiceField, self.fields["campaign"]).choices = [("", _("全部")), *campaigns]
+
+    def clean_region(self) -> str:
+        """The code of the region named (in the user's sight), for `queries.filter_entries`."""
+        raw = (self.cleaned_data.get("region") or "").strip()
+        if not raw:
+            return ""
+        try:
+            return scope.resolve_region_filter(self.user, raw, own_units=True).code
+        except scope.RegionCodeError as exc:
+            raise ValidationError(str(exc)) from None
 
     def filters(self) -> dict[str, Any]:
         """Keyword arguments for `queries.filter_entries` from the fields that are valid; a bad value
@@ -76,12 +77,12 @@ class LedgerFilterForm(forms.Form):
 
 def filing_units(user: Actor) -> QuerySet[Unit]:
     """Units the user may put a problem on the ledger for (their own unit, or those under their bureau)."""
-    qs = Unit.objects.filter(is_active=True).exclude(kind=Kind.BUREAU).select_related("region")
-    return scope.restrict(qs, user, mode=scope.FILE).order_by("region_id", "name")
+    return pickable_units(user, "file").order_by("region_id", "name")
 
 
 class EntryForm(forms.Form):
-    unit = forms.ModelChoiceField(label=pgettext_lazy("organisation", "单位"), queryset=Unit.objects.none())
+    unit = forms.ModelChoiceField(label=pgettext_lazy("organisation", "单位"), queryset=Unit.objects.none(),
+                                  widget=UnitPicker(purpose="file"))
     # A problem put on the ledger by hand: the kinds registered as pickable by hand (其他, 日报 …).
     source = forms.ChoiceField(label=gettext_lazy("问题来源"), choices=lambda: sources.source_choices(manual_only=True))
     category = forms.ChoiceField(label=gettext_lazy("问题类别"), choices=Category.choices)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import re
 
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+
+from tongxin.core.pinyin import search_term
 from tongxin.regions.models import Region
 
 
@@ -45,13 +48,98 @@ def ancestors(region: Region) -> list[Region]:
     return list(Region.objects.filter(code__in=codes, level__lt=region.level).order_by("level"))
 
 
-def search(term: str, limit: int = 20) -> QuerySet[Region]:
-    """Find a division by code, Chinese name, full pinyin or initials (南县: 'nx', 'nanxian')."""
-    term = term.strip().lower()
-    if not term:
-        return Region.objects.none()
-    if term.isdigit():
-        return Region.objects.filter(code__startswith=term)[:limit]
-    return Region.objects.filter(
-        Q(name__contains=term) | Q(pinyin__startswith=term) | Q(initials__startswith=term)
-    ).order_by("level", "code")[:limit]
+# The endings a division's name may be written without (益阳 for 益阳市, 湖南 for 湖南省).
+_SUFFIXES = ("土家族苗族自治州", "苗族侗族自治州", "自治州", "自治县", "地区", "省", "市", "县", "区")
+_SEPARATORS = re.compile(r"[\s·/,，、\-]+")
+MAX_CANDIDATES = 10
+
+
+def compact(term: str) -> str:
+    """A typed region term without spaces and separators: '益阳市 南县' → '益阳市南县'."""
+    return _SEPARATORS.sub("", term or "").strip()
+
+
+def code_of_prefix(digits: str) -> str | None:
+    """The code a string of digits names: six digits itself, or a 2- or 4-digit prefix padded with
+    zeros (43 → 430000 the province, 4309 → 430900 the city); None for other lengths."""
+    if not digits.isdigit():
+        return None
+    if len(digits) == 6:
+        return digits
+    if len(digits) in (2, 4):
+        return digits.ljust(6, "0")
+    return None
+
+
+def _short(name: str) -> str:
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+def _path_matches(region: Region, rest: str) -> bool:
+    """Whether `rest` (what precedes the region's own name) is made of its ancestors' names, top
+    down, each possibly shortened and any of them left out: '湖南省益阳市', '益阳', '湖南' for 南县."""
+    for ancestor in ancestors(region):
+        for form in (ancestor.name, _short(ancestor.name)):
+            if rest.startswith(form):
+                rest = rest[len(form):]
+                break
+    return rest == ""
+
+
+def lookup(term: str) -> list[list[Region]]:
+    """The divisions a person may mean by `term` (not a code), best guesses first, as tiers:
+    the exact name; a path of names (益阳市南县); the name without its ending (益阳, 慈利); the exact
+    full pinyin or initials (nanxian, nx); pinyin or initials that start so (nanx). The caller takes
+    the first tier with a match it may use; within a tier, more than one region is ambiguous."""
+    text = compact(term)
+    if not text:
+        return []
+    key = search_term(text)
+    order = ("level", "code")
+    if key:
+        return [
+            list(Region.objects.filter(Q(pinyin=key) | Q(initials=key)).order_by(*order)[:MAX_CANDIDATES]),
+            list(Region.objects.filter(Q(pinyin__startswith=key) | Q(initials__startswith=key))
+                 .order_by(*order)[:MAX_CANDIDATES]),
+        ]
+    suffixes = [text[i:] for i in range(1, len(text))]
+    by_path = [r for r in Region.objects.filter(name__in=suffixes).order_by(*order)
+               if _path_matches(r, text[: -len(r.name)])]
+    shortened = [r for r in Region.objects.filter(name__startswith=text).order_by(*order)[:50]
+                 if _short(r.name) == text or _short(r.name).endswith(text)]
+    return [
+        list(Region.objects.filter(name=text).order_by(*order)[:MAX_CANDIDATES]),
+        by_path[:MAX_CANDIDATES],
+        shortened[:MAX_CANDIDATES],
+        list(Region.objects.filter(name__startswith=text).order_by(*order)[:MAX_CANDIDATES]),
+    ]
+
+
+def search(term: str, limit: int = 20, within: Q | None = None) -> list[Region]:
+    """Find divisions as a person types: by code (or its start), Chinese name or a path of names,
+    full pinyin or initials (南县: '4309', '南县', '益阳市南县', 'nx', 'nanxian'); the closest matches
+    first; only those `within` keeps, when given."""
+    text = compact(term)
+    base = Region.objects.filter(within) if within is not None else Region.objects.all()
+    if not text:
+        return []
+    if text.isdigit():
+        return list(base.filter(code__startswith=text).order_by("code")[:limit])
+    key = search_term(text)
+    if key:
+        match = Q(pinyin__startswith=key) | Q(initials__startswith=key)
+        rank = Case(When(Q(pinyin=key) | Q(initials=key), then=Value(0)), default=Value(1),
+                    output_field=IntegerField())
+    else:
+        match = Q(name__contains=text)
+        rank = Case(When(name=text, then=Value(0)), When(name__startswith=text, then=Value(1)), default=Value(2),
+                    output_field=IntegerField())
+    found: list[Region] = list(base.filter(match).annotate(rank=rank).order_by("rank", "level", "code")[:limit])
+    if not found and not key:  # a path of names (益阳市南县): the tiers of `lookup`
+        candidates = list(dict.fromkeys(r for tier in lookup(text) for r in tier))
+        allowed = set(base.filter(code__in=[r.code for r in candidates]).values_list("code", flat=True))
+        found = [r for r in candidates if r.code in allowed][:limit]
+    return found

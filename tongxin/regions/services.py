@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
-from pypinyin import Style, lazy_pinyin
 
+from tongxin.core.pinyin import search_keys
 from tongxin.regions.models import Region
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "gbt2260.csv"
@@ -44,8 +44,8 @@ def load_divisions(provinces: list[str] | None = None, path: Path = DATA_FILE) -
                 "longitude": Decimal(row["longitude"]) if row["longitude"] else None,
                 "latitude": Decimal(row["latitude"]) if row["latitude"] else None,
                 "centroid_approximate": row["centroid_source"] == "parent",
-                "pinyin": "".join(lazy_pinyin(row["name"])).lower(),
-                "initials": "".join(lazy_pinyin(row["name"], style=Style.FIRST_LETTER)).lower(),
+                "pinyin": search_keys(row["name"])[0],
+                "initials": search_keys(row["name"])[1],
             }
             current = existing.get(row["code"])
             if current is None:

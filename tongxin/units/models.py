@@ -89,6 +89,9 @@ class Unit(models.Model):
     residents = models.PositiveIntegerField(_("在院人数"), null=True, blank=True)
     staff = models.PositiveIntegerField(_("工作人员数"), null=True, blank=True)
     is_active = models.BooleanField(_("运营中"), default=True, db_index=True)
+    # The name's pinyin keys (core.pinyin.search_keys), kept by the unit services on every save.
+    pinyin = models.CharField(_("拼音"), max_length=400, blank=True, editable=False, db_index=True)
+    initials = models.CharField(_("拼音首字母"), max_length=100, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

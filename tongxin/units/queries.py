@@ -19,6 +19,19 @@ def visible_units(user: Actor) -> QuerySet[Unit]:
     return scope.restrict(Unit.objects.select_related("region", "supervisor"), user)
 
 
+PURPOSES = ("registry", "file")
+
+
+def pickable_units(user: Actor, purpose: str = "registry") -> QuerySet[Unit]:
+    """The units a unit picker may offer: `registry`, every unit the user sees in the registry;
+    `file`, the active non-bureau units the user may file for (put a problem on the ledger, file a
+    report). A picker's endpoint and its form field read the same set."""
+    qs = Unit.objects.select_related("region")
+    if purpose == "file":
+        return scope.restrict(qs.filter(is_active=True).exclude(kind=Kind.BUREAU), user, mode=scope.FILE)
+    return scope.restrict(qs, user, mode=scope.REGISTRY)
+
+
 def unit_detail(user: Actor, pk: Any) -> Unit:
     return scope.get_visible(Unit.objects.select_related("region", "supervisor", "member_of"), user, pk=pk)
 

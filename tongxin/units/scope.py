@@ -48,7 +48,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core.types import Actor
 from tongxin.regions.models import Region
-from tongxin.regions.queries import chain, in_subtree
+from tongxin.regions.queries import chain, code_of_prefix, compact, in_subtree, lookup
 from tongxin.units.models import ROLE_CATEGORIES, Category, Membership, Role, Unit
 
 if TYPE_CHECKING:
@@ -304,20 +304,25 @@ def require_write_region(user: Actor, region_code: str) -> None:
 # --- a region code from a request ------------------------------------------------------------------
 
 class RegionCodeError(BadRequest):
-    """A region parameter that is not a GB/T 2260 code we know: 400, naming the parameter."""
+    """A region parameter we cannot resolve (malformed, unknown or ambiguous): 400, naming the
+    parameter. `candidates` holds the regions an ambiguous name may mean, for a page to offer."""
 
-    def __init__(self, message: str, field: str = "region") -> None:
+    def __init__(self, message: str, field: str = "region", candidates: list[Region] | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.candidates = candidates or []
 
 
 def parse_region_code(raw: str, field: str = "region") -> Region:
-    """The region with code `raw` (six digits), or RegionCodeError (a 400) naming `field`."""
-    if not (raw.isdigit() and len(raw) == 6):
-        raise RegionCodeError(_("区划代码“%(code)s”格式不正确，应为 6 位数字") % {"code": raw[:20]}, field)
-    region = Region.objects.filter(code=raw).first()
+    """The region with code `raw` (six digits, or a 2- or 4-digit prefix: 4309 is the city 430900),
+    or RegionCodeError (a 400) naming `field`."""
+    code = code_of_prefix(raw)
+    if code is None:
+        raise RegionCodeError(_("区划代码“%(code)s”格式不正确，应为 6 位数字（或 2、4 位前缀）") % {"code": raw[:20]},
+                              field)
+    region = Region.objects.filter(code=code).first()
     if region is None:
-        raise RegionCodeError(_("没有这个区划代码：%(code)s") % {"code": raw}, field)
+        raise RegionCodeError(_("没有这个区划代码：%(code)s") % {"code": raw[:20]}, field)
     return region
 
 
@@ -331,12 +336,14 @@ def region_from_request(
     own_units: bool = False,
     data: Mapping[str, Any] | None = None,
 ) -> Region | None:
-    """The ONE reader of a region code from a request (`param` in the query string, or in `data`).
+    """The ONE reader of a region from a request (`param` in the query string, or in `data`): a
+    code, a code prefix, a name, a path of names or a pinyin (see `resolve_region`).
 
-    Blank: `default` (a region, or a function giving one; None stays None). Malformed or unknown:
-    RegionCodeError, a 400 naming `param`. Outside the user's scope in `mode`, or outside `within`
-    (a campaign's region): 404. With `own_units`, a region also counts as covered when one of the
-    (non-bureau) units the user sits at lies inside it (a home's reporter may look at its county).
+    Blank: `default` (a region, or a function giving one; None stays None). Malformed, unknown or
+    ambiguous: RegionCodeError, a 400 naming `param`. A code outside the user's scope in `mode`, or
+    outside `within` (a campaign's region): 404. With `own_units`, a region also counts as covered
+    when one of the (non-bureau) units the user sits at lies inside it (a home's reporter may look
+    at its county).
     """
     source = request.GET if data is None else data
     raw = str(source.get(param, "") or "").strip()
@@ -347,13 +354,44 @@ def region_from_request(
 
 def resolve_region(user: Actor, raw: str, *, param: str = "region", mode: str = READ, within: Region | None = None,
                    own_units: bool = False) -> Region:
-    """The checks of `region_from_request` for a code already read (400 malformed, 404 outside)."""
-    region = parse_region_code(raw, param)
-    if within is not None and not region.code.startswith(within.prefix):
-        raise Http404(_("找不到该记录，或您无权查看"))
-    if not reaches_region(user, region, mode=mode, own_units=own_units):
-        raise Http404(_("找不到该记录，或您无权查看"))
-    return region
+    """The region `raw` names, for `user`: the checks of `region_from_request` for a value already read.
+
+    A code (430921) or a code prefix (4309 = 430900, the city, which covers its counties): 400 when
+    malformed or unknown, 404 outside the user's scope or `within`. Anything else is a name (南县), a
+    path of names (益阳市南县), a name without its ending (益阳) or a pinyin (nanxian, nx), looked up
+    among the regions the user reaches only (a name never widens scope): 400 with words when it
+    matches none of them, or more than one equally well (the error's `candidates` lists them).
+    """
+    text = compact(raw)
+    if text.isdigit():
+        region = parse_region_code(text, param)
+        if within is not None and not region.code.startswith(within.prefix):
+            raise Http404(_("找不到该记录，或您无权查看"))
+        if not reaches_region(user, region, mode=mode, own_units=own_units):
+            raise Http404(_("找不到该记录，或您无权查看"))
+        return region
+    for tier in lookup(text):
+        usable = [r for r in tier if (within is None or r.code.startswith(within.prefix))
+                  and reaches_region(user, r, mode=mode, own_units=own_units)]
+        if len(usable) == 1:
+            return usable[0]
+        if usable:
+            names = "、".join(f"{r.full_name()}（{r.code}）" for r in usable)
+            message = _("“%(term)s”可指多个区划：%(names)s。请选择其一，或填写区划代码。")
+            raise RegionCodeError(message % {"term": raw[:20], "names": names}, param, usable)
+    message = _("在您可查看的范围内找不到区划“%(term)s”。可填写名称（南县、益阳市南县）、拼音（nanxian、nx）"
+                "或区划代码（430921、4309）。")
+    raise RegionCodeError(message % {"term": raw[:20]}, param)
+
+
+def resolve_region_filter(user: Actor, raw: str, *, param: str = "region", mode: str = READ,
+                          own_units: bool = False) -> Region:
+    """`resolve_region` for a list's filter: a region outside the user's scope is a RegionCodeError
+    with words too (the list stays, with the message), not a 404 for the whole page."""
+    try:
+        return resolve_region(user, raw, param=param, mode=mode, own_units=own_units)
+    except Http404:
+        raise RegionCodeError(_("区划“%(term)s”不在您可查看的范围内") % {"term": raw[:20]}, param) from None
 
 
 def reaches_region(user: Actor, region: Region, *, mode: str = READ, own_units: bool = True) -> bool:
@@ -362,6 +400,19 @@ def reaches_region(user: Actor, region: Region, *, mode: str = READ, own_units: 
     s = scope_of(user)
     return s.covers_region(region.code, mode=mode) or (own_units and Unit.objects.filter(
         pk__in=s.units.get(mode, frozenset())).filter(in_subtree("region_id", region.prefix)).exists())
+
+
+def regions_q(user: Actor, mode: str = READ) -> Q:
+    """A Q on `Region` keeping the regions the user may pick in `mode`: their bureaus' subtrees and
+    the regions of the (non-bureau) units they sit at. Every region it keeps, `resolve_region` accepts."""
+    s = scope_of(user)
+    q = Q(pk__in=[])
+    for p in _outermost(s.prefixes.get(mode, ())):
+        q |= in_subtree("code", p)
+    units = s.units.get(mode, frozenset())
+    if units:
+        q |= Q(code__in=Unit.objects.filter(pk__in=sorted(units)).values("region_id"))
+    return q
 
 
 def default_region_within(user: Actor, area: Region, mode: str = READ) -> Region | None:

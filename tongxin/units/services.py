@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.accounts.models import User
 from tongxin.core import audit
+from tongxin.core.pinyin import search_keys
 from tongxin.core.types import Actor
 from tongxin.core.validators import normalize_credit_code, normalize_phone
 from tongxin.regions.models import Region
@@ -96,6 +97,7 @@ def default_supervisor(region: Region, kind: str) -> Unit | None:
 
 def _save(unit: Unit) -> None:
     unit.category = KIND_CATEGORY[Kind(unit.kind)] if unit.kind in Kind.values else ""
+    unit.pinyin, unit.initials = search_keys(unit.name or "")
     unit.full_clean()
     try:
         with transaction.atomic():

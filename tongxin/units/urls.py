@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tongxin.units import excel_views, views
+from tongxin.units import excel_views, pickers, views
 
 app_name = "units"
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("export.xlsx", excel_views.export_units, name="export"),
     path("import/", excel_views.UnitImportView.as_view(), name="import"),
     path("import/template.xlsx", excel_views.import_template, name="import-template"),
+    path("pick/regions/", pickers.RegionPickView.as_view(), name="pick-regions"),
+    path("pick/units/", pickers.UnitPickView.as_view(), name="pick-units"),
     path("<int:pk>/", views.UnitDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.UnitUpdateView.as_view(), name="edit"),
 ]

@@ -32,6 +32,8 @@ class UnitListView(ScopedFilterView):
         query = self.request.GET.copy()
         query.pop("page", None)
         ctx["query_string"] = query.urlencode()
+        query.pop("region", None)
+        ctx["query_string_without_region"] = query.urlencode()
         return ctx
 
 

@@ -45,9 +45,10 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class ProgressQuerySerializer(serializers.Serializer):
-    region = serializers.RegexField(r"^\d{6}$", required=False, help_text=gettext_lazy(
-        "区划代码，如 430921；默认为专项行动范围内您能看到的最高一级"),
-        error_messages={"invalid": gettext_lazy("区划代码应为 6 位数字")})
+    # Read by the one resolver (scope.resolve_region, through get_region): a code, a prefix, a name or a pinyin.
+    region = serializers.CharField(max_length=50, required=False, help_text=gettext_lazy(
+        "区划：代码（430921，或前缀 4309）、名称（南县、益阳市南县）或拼音（nanxian、nx）；"
+        "默认为专项行动范围内您能看到的最高一级"))
 
 
 class ProgressRowSerializer(serializers.Serializer):

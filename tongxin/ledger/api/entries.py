@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any, cast
 
 import django_filters
-from django import forms
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -25,7 +24,6 @@ from tongxin.core.models import Attachment
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.ledger import queries, services, sources
 from tongxin.ledger.models import MAX_DESCRIPTION, Category, LedgerEntry, Severity, Status, Transition
-from tongxin.units import scope
 from tongxin.units.api import visible_units
 from tongxin.units.attachments import (
     AttachmentSerializer,
@@ -33,20 +31,13 @@ from tongxin.units.attachments import (
     attachments_named_by_id,
     own_attachments,
 )
+from tongxin.units.filters import RegionFilterMixin
 from tongxin.units.models import Unit
 from tongxin.units.personal import PersonalField
 
 
-def _known_region(code: str) -> None:
-    try:
-        scope.parse_region_code(code)
-    except scope.RegionCodeError as exc:
-        raise forms.ValidationError(str(exc)) from None
-
-
-class LedgerFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(label=gettext_lazy("区划代码（含下级）"), validators=[_known_region],
-                                       method="keep")
+class LedgerFilter(RegionFilterMixin, django_filters.FilterSet):
+    region = django_filters.CharFilter(label=gettext_lazy("区划（代码、名称或拼音，含下级）"), method="keep")
     unit = IdFilter(label=pgettext_lazy("organisation", "单位"), method="keep")
     status = django_filters.ChoiceFilter(label=gettext_lazy("整改状态（unclosed：所有未销号的）"), method="keep",
                                          choices=[*Status.choices, (queries.UNCLOSED, gettext_lazy("未销号"))])
@@ -55,6 +46,8 @@ class LedgerFilter(django_filters.FilterSet):
     campaign = IdFilter(label=pgettext_lazy("campaign", "专项行动"), method="keep")
     overdue = django_filters.BooleanFilter(label=gettext_lazy("只看逾期（true）"), method="keep")
     q = django_filters.CharFilter(label=gettext_lazy("关键词（编号、问题描述、单位名称）"), method="keep")
+
+    region_params = {"region": {"own_units": True}}
 
     class Meta:
         model = LedgerEntry
@@ -65,8 +58,9 @@ class LedgerFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet[LedgerEntry]) -> QuerySet[LedgerEntry]:
         d = self.form.cleaned_data
+        region = self.regions.get("region")
         return queries.filter_entries(
-            queryset, region=d.get("region") or "", unit=d.get("unit"), status=d.get("status") or "",
+            queryset, region=region.code if region else "", unit=d.get("unit"), status=d.get("status") or "",
             severity=d.get("severity") or "", category=d.get("category") or "", campaign=d.get("campaign"),
             overdue=bool(d.get("overdue")), keyword=d.get("q") or "")
 

@@ -38,9 +38,9 @@ MAX_ROLLUP_DAYS = 366
 class RegionQuerySerializer(serializers.Serializer):
     assignment = serializers.IntegerField(min_value=1, required=False,
                                           help_text=gettext_lazy("报送任务 id；不填则为唯一进行中的报送任务"))
-    region = serializers.RegexField(r"^\d{6}$", required=False,
-                                    help_text=gettext_lazy("区划代码，如 430921；不填则为您所在部门的辖区"),
-                                    error_messages={"invalid": gettext_lazy("区划代码应为 6 位数字")})
+    # Read by the one resolver (scope.resolve_region, through get_region): a code, a prefix, a name or a pinyin.
+    region = serializers.CharField(max_length=50, required=False, help_text=gettext_lazy(
+        "区划：代码（430921，或前缀 4309）、名称（南县、益阳市南县）或拼音（nanxian、nx）；不填则为您所在部门的辖区"))
 
 
 class CompletenessQuerySerializer(RegionQuerySerializer):
