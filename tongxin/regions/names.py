@@ -30,7 +30,8 @@ def short_name(name: str) -> str:
     return name
 
 
-def _clean(text: str) -> str:
+def clean_name(text: str) -> str:
+    """A region as written, without spaces and separators and with full-width forms folded (NFKC)."""
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).strip()
 
 
@@ -64,7 +65,7 @@ class RegionNames:
             prefix = "".join(p for p in picks if p)
             if prefix:
                 keys |= {prefix + own, prefix + short_name(own)}
-        return {_clean(k) for k in keys if k}
+        return {clean_name(k) for k in keys if k}
 
     def label(self, code: str) -> str:
         """湖南省益阳市南县（430921）."""
@@ -72,7 +73,7 @@ class RegionNames:
 
     def match(self, text: str) -> list[str]:
         """The codes `text` may mean, by code first, then by name; [] when none."""
-        cleaned = _clean(str(text))
+        cleaned = clean_name(str(text))
         if re.fullmatch(r"\d{12}", cleaned) and cleaned.endswith("000000"):
             cleaned = cleaned[:6]
         if re.fullmatch(r"\d{6}", cleaned):

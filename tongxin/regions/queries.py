@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from tongxin.core.pinyin import search_term
 from tongxin.regions.models import Region
+from tongxin.regions.names import clean_name, short_name
 
 
 def subtree_bounds(prefix: str) -> tuple[str, str]:
@@ -49,14 +48,12 @@ def ancestors(region: Region) -> list[Region]:
 
 
 # The endings a division's name may be written without (益阳 for 益阳市, 湖南 for 湖南省).
-_SUFFIXES = ("土家族苗族自治州", "苗族侗族自治州", "自治州", "自治县", "地区", "省", "市", "县", "区")
-_SEPARATORS = re.compile(r"[\s·/,，、\-]+")
 MAX_CANDIDATES = 10
 
 
 def compact(term: str) -> str:
-    """A typed region term without spaces and separators: '益阳市 南县' → '益阳市南县'."""
-    return _SEPARATORS.sub("", term or "").strip()
+    """A typed region term without spaces and separators, full-width forms folded: '益阳市 南县' → '益阳市南县'."""
+    return clean_name(term or "")
 
 
 def code_of_prefix(digits: str) -> str | None:
@@ -71,18 +68,11 @@ def code_of_prefix(digits: str) -> str | None:
     return None
 
 
-def _short(name: str) -> str:
-    for suffix in _SUFFIXES:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
-
-
 def _path_matches(region: Region, rest: str) -> bool:
     """Whether `rest` (what precedes the region's own name) is made of its ancestors' names, top
     down, each possibly shortened and any of them left out: '湖南省益阳市', '益阳', '湖南' for 南县."""
     for ancestor in ancestors(region):
-        for form in (ancestor.name, _short(ancestor.name)):
+        for form in (ancestor.name, short_name(ancestor.name)):
             if rest.startswith(form):
                 rest = rest[len(form):]
                 break
@@ -109,7 +99,7 @@ def lookup(term: str) -> list[list[Region]]:
     by_path = [r for r in Region.objects.filter(name__in=suffixes).order_by(*order)
                if _path_matches(r, text[: -len(r.name)])]
     shortened = [r for r in Region.objects.filter(name__startswith=text).order_by(*order)[:50]
-                 if _short(r.name) == text or _short(r.name).endswith(text)]
+                 if short_name(r.name) == text or short_name(r.name).endswith(text)]
     return [
         list(Region.objects.filter(name=text).order_by(*order)[:MAX_CANDIDATES]),
         by_path[:MAX_CANDIDATES],
