@@ -140,6 +140,17 @@ def test_after_30_minutes_the_same_units_may_be_reminded_again(world, daily, mis
     assert len(told()) == 4 and Reminder.objects.count() == 2
 
 
+def test_the_system_administrators_window_replaces_the_30_minutes(world, daily, missing, client_for):
+    from tongxin.core import system_settings
+
+    system_settings.change(None, "reports.reminder_dedupe_minutes", "5")
+    remind(world, daily, now=at(DAY, 15))
+    assert remind(world, daily, now=at(DAY, 15, 4)).reminded == []
+    assert [u.name for u in remind(world, daily, now=at(DAY, 15, 6)).reminded] == ["南县南洲镇敬老院"]
+    remind(world, daily, now=timezone.now() - dt.timedelta(minutes=2))
+    assert "5 分钟内不重复发送" in client_for(world.nanxian).get(URL, params(daily)).content.decode()
+
+
 def test_units_reminded_recently_are_skipped_while_the_others_are_reminded(world, daily, missing, client_for):
     remind(world, daily, region="430921", now=timezone.now() - dt.timedelta(minutes=5))
     page = client_for(world.hunan).get(URL, params(daily, region="430000")).content.decode()

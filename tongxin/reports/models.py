@@ -9,7 +9,6 @@ count, lowest and highest over the latest revisions, plus per region and day how
 late; they are kept in the same transaction as the filing (see rollups.py).
 """
 
-import datetime as dt
 
 from django.conf import settings
 from django.db import models
@@ -208,11 +207,10 @@ class Reminder(models.Model):
     """One 催报 sent to one unit for one assignment and day: who sent it and when.
 
     What the overview's confirmation shows ("last reminded at 09:12") and what keeps a reminder
-    from repeating within REPEAT_AFTER (`services.remind_missing`). Append-only; read only by the
+    from repeating within `services.reminder_window()` (`services.remind_missing`). Append-only; read only by the
     reporting module's queries and services.
     """
 
-    REPEAT_AFTER = dt.timedelta(minutes=30)
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")

@@ -26,7 +26,7 @@ from tongxin.regions.queries import in_subtree
 from tongxin.reports.definition import aggregates, label, unit_label
 from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Reminder, Report
 from tongxin.reports.rollups import region_chain
-from tongxin.reports.services import expected_units_on_q, is_due
+from tongxin.reports.services import expected_units_on_q, is_due, reminder_window
 from tongxin.units import scope
 from tongxin.units.models import Kind, Unit, UnitPeriod, in_service_q
 
@@ -390,7 +390,8 @@ def reminder_preview(assignment: Assignment, region: Region, day: dt.date, now: 
     """The confirmation page's reading of a 催报 (`services.remind_missing` applies the same rule)."""
     missing = list(missing_units(assignment, region, day)[:limit])
     last = last_reminders(assignment, day, missing)
-    recent = [u for u in missing if u.pk in last and last[u.pk] > now - Reminder.REPEAT_AFTER]
+    window = reminder_window()
+    recent = [u for u in missing if u.pk in last and last[u.pk] > now - window]
     newest = max((last[u.pk] for u in recent), default=None)
     return ReminderPreview(missing, max(last.values(), default=None), recent,
-                           newest + Reminder.REPEAT_AFTER if newest else None)
+                           newest + window if newest else None)

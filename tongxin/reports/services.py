@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core import audit
+from tongxin.core import audit, system_settings
 from tongxin.core.types import Actor
 from tongxin.core.versioning import define_version
 from tongxin.ledger import queries as ledger_queries
@@ -302,10 +302,16 @@ def correct_report(actor: Actor, report: Report, *, values: dict[str, Any], reas
 
 # --- reminders ---------------------------------------------------------------------------------
 
+def reminder_window() -> dt.timedelta:
+    """How long a unit's 催报 for one assignment and day is not repeated: the system setting
+    `reports.reminder_dedupe_minutes` (30 minutes unless the system administrator changed it)."""
+    return dt.timedelta(minutes=system_settings.get("reports.reminder_dedupe_minutes"))
+
+
 @dataclass(frozen=True)
 class Reminding:
     """What one 催报 did: the units reminded now, and those skipped because they were reminded
-    less than `Reminder.REPEAT_AFTER` ago (with the latest of those earlier reminders)."""
+    less than `reminder_window()` ago (with the latest of those earlier reminders)."""
 
     reminded: list[Unit]
     skipped: list[Unit]
@@ -330,7 +336,7 @@ def remind_missing(actor: Actor, *, assignment: Assignment, region: Region, day:
     unit naming it; each reminder is recorded (`Reminder`) and audited.
 
     Refused for a day after today or outside the assignment's period (ValidationError on `day`).
-    A unit reminded for the same assignment and day less than `Reminder.REPEAT_AFTER` ago is
+    A unit reminded for the same assignment and day less than `reminder_window()` ago is
     skipped, not reminded twice: reminders of one assignment are serialised on its row
     (SELECT … FOR UPDATE on PostgreSQL; SQLite has one writer at a time), so a double click or two
     officers at once cannot both send. The officer must be able to file for the region.
@@ -351,7 +357,7 @@ def remind_missing(actor: Actor, *, assignment: Assignment, region: Region, day:
     Assignment.objects.select_for_update().filter(pk=assignment.pk).exists()  # serialise this assignment's 催报
     units = list(missing_units(assignment, region, day))
     last = last_reminders(assignment, day, units)
-    recent = {pk for pk, at in last.items() if at > now - Reminder.REPEAT_AFTER}
+    recent = {pk for pk, at in last.items() if at > now - reminder_window()}
     fresh = [u for u in units if u.pk not in recent]
     skipped = [u for u in units if u.pk in recent]
     last_at = max((last[u.pk] for u in skipped), default=None)

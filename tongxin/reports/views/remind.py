@@ -33,6 +33,10 @@ from tongxin.units import scope
 SHOWN_UNITS = 50  # the confirmation lists this many units by name, then "and n more"
 
 
+def _minutes() -> int:
+    return int(services.reminder_window().total_seconds() // 60)
+
+
 def _hhmm(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%H:%M")
 
@@ -93,10 +97,11 @@ def _tell(request: HttpRequest, done: services.Reminding, day: dt.date) -> None:
         messages.success(request, _("已向 %(n)s 个未报单位发出催报。") % {"n": len(done.reminded)})
     if done.skipped and done.last_at is not None:
         if done.reminded:
-            messages.info(request, _("另有 %(n)s 个单位已于 %(time)s 催报过，30 分钟内不重复发送。") % {
-                "n": len(done.skipped), "time": _hhmm(done.last_at)})
+            messages.info(request, _("另有 %(n)s 个单位已于 %(time)s 催报过，%(minutes)s 分钟内不重复发送。") % {
+                "n": len(done.skipped), "time": _hhmm(done.last_at), "minutes": _minutes()})
         else:
-            messages.warning(request, _("已于 %(time)s 催报过，30 分钟内不重复发送") % {"time": _hhmm(done.last_at)})
+            messages.warning(request, _("已于 %(time)s 催报过，%(minutes)s 分钟内不重复发送") % {
+                "time": _hhmm(done.last_at), "minutes": _minutes()})
     if not done.reminded and not done.skipped:
         messages.info(request, _("%(day)s 没有未报单位，无需催报。") % {"day": day.isoformat()})
 
@@ -108,6 +113,7 @@ def _confirmation(request: HttpRequest, assignment: Assignment, region: Region, 
         "assignment": assignment, "region": region, "day": day, "preview": preview, "due": due,
         "shown": due[:SHOWN_UNITS], "more": max(len(due) - SHOWN_UNITS, 0),
         "last_at": preview.last_at, "recent_count": len(preview.recent), "again_at": preview.again_at,
+        "minutes": _minutes(),
         "last_today": preview.last_at is not None and timezone.localdate(preview.last_at) == services.local_today(),
         "back_url": overview_url(assignment, region.code, day),
         "title": _("催报确认"),
