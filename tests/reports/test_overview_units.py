@@ -69,6 +69,7 @@ def test_a_missing_unit_in_the_list_shows_its_contact_and_the_remind_button_stay
     units_table = html[html.index('id="units-table"'):]
     assert "李敏" in units_table and 'href="tel:13807371234"' in units_table
     assert 'id="remind-form"' in html
+    assert 'id="missing-table"' not in html and "state=missing#units" in html  # listed once, in the unit list
 
 
 def test_the_unit_list_filters_by_state_and_pages_a_large_county(world, daily, client_for):
