@@ -242,6 +242,6 @@ def test_the_consolidated_table_on_screen_keeps_to_scope(world, daily, client_fo
     english = client_for(world.nanxian)
     english.cookies["django_language"] = "en"
     html = english.get(reverse("reports:table"), params).content.decode()
-    assert "Days of masks in stock (min, 天)" in html and "Residents in care (total, 人)" in html
+    assert "Days of masks in stock (min, days)" in html and "Residents in care (total, people)" in html
     bad = client_for(world.nanxian).get(reverse("reports:table"), {**params, "day": "2021-13-01"})
     assert bad.status_code == 200 and "报送日期" in bad.content.decode()

@@ -101,7 +101,7 @@ def test_headers_say_the_aggregate_in_english(world, filed, client_for):
     client = client_for(world.hunan)
     client.cookies["django_language"] = "en"
     header = [c.value for c in sheet(get(client, "regions", "xlsx", filed, region="430000"))[2]]
-    assert "Days of masks in stock (min, 天)" in header and "Residents in care (total, 人)" in header
+    assert "Days of masks in stock (min, days)" in header and "Residents in care (total, people)" in header
 
 
 def test_region_table_is_built_without_reading_reports(world, filed, client_for, django_assert_max_num_queries):

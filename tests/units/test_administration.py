@@ -255,7 +255,7 @@ def test_the_roles_api_lists_who_holds_what_where(world, api_for):
     rows = client.get("/api/memberships/", {"region": "430921"}).json()["results"]
     assert {(r["username"], r["unit_name"], r["role"]) for r in rows} == {
         ("nanxian", "南县民政局", "officer"), ("nanxian-home-01", "南县福利院", "reporter")}
-    assert client.get("/api/memberships/", {"region": "43"}).status_code == 400
+    assert client.get("/api/memberships/", {"region": "431"}).status_code == 400  # malformed
     account = client.get(reverse("account-detail", args=[world.home_reporter.pk])).json()
     assert account["roles"][0]["unit_name"] == "南县福利院"
 
