@@ -153,6 +153,16 @@ def test_a_name_is_resolved_within_the_users_scope_first(world):
         scope.resolve_region(world.nanxian, "慈利县")
 
 
+def test_regions_elsewhere_with_the_same_initials_do_not_crowd_out_the_users_own(world):
+    from tongxin.regions.models import Region
+
+    beijing = Region.objects.create(code="110000", name="北京市", level=Region.Level.PROVINCE)
+    for i in range(12):  # more than a tier holds, all sorted before 430921
+        Region.objects.create(code=f"1101{i:02d}", name=f"南乡{i}区", level=Region.Level.COUNTY, parent=beijing,
+                              pinyin=f"nanxiang{i}", initials="nx")
+    assert scope.resolve_region(world.nanxian, "nx").code == "430921"
+
+
 @pytest.mark.parametrize(("name", "args", "api"), [
     ("reports:overview", [], False), ("ledger:stats", [], False), ("completeness-list", [], True),
     ("campaign-progress", ["campaign"], True),

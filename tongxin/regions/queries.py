@@ -79,32 +79,35 @@ def _path_matches(region: Region, rest: str) -> bool:
     return rest == ""
 
 
-def lookup(term: str) -> list[list[Region]]:
+def lookup(term: str, within: Q | None = None) -> list[list[Region]]:
     """The divisions a person may mean by `term` (not a code), best guesses first, as tiers:
     the exact name; a path of names (益阳市南县); the name without its ending (益阳, 慈利); the exact
     full pinyin or initials (nanxian, nx); pinyin or initials that start so (nanx). The caller takes
-    the first tier with a match it may use; within a tier, more than one region is ambiguous."""
+    the first tier with a match it may use; within a tier, more than one region is ambiguous. With
+    `within`, only the regions it keeps are candidates (before each tier's limit, so the country's
+    other 南县-like names cannot crowd out the user's own)."""
     text = compact(term)
     if not text:
         return []
     key = search_term(text)
+    regions = Region.objects.filter(within) if within is not None else Region.objects.all()
     order = ("level", "code")
     if key:
         return [
-            list(Region.objects.filter(Q(pinyin=key) | Q(initials=key)).order_by(*order)[:MAX_CANDIDATES]),
-            list(Region.objects.filter(Q(pinyin__startswith=key) | Q(initials__startswith=key))
+            list(regions.filter(Q(pinyin=key) | Q(initials=key)).order_by(*order)[:MAX_CANDIDATES]),
+            list(regions.filter(Q(pinyin__startswith=key) | Q(initials__startswith=key))
                  .order_by(*order)[:MAX_CANDIDATES]),
         ]
     suffixes = [text[i:] for i in range(1, len(text))]
-    by_path = [r for r in Region.objects.filter(name__in=suffixes).order_by(*order)
+    by_path = [r for r in regions.filter(name__in=suffixes).order_by(*order)
                if _path_matches(r, text[: -len(r.name)])]
-    shortened = [r for r in Region.objects.filter(name__startswith=text).order_by(*order)[:50]
+    shortened = [r for r in regions.filter(name__startswith=text).order_by(*order)[:50]
                  if short_name(r.name) == text or short_name(r.name).endswith(text)]
     return [
-        list(Region.objects.filter(name=text).order_by(*order)[:MAX_CANDIDATES]),
+        list(regions.filter(name=text).order_by(*order)[:MAX_CANDIDATES]),
         by_path[:MAX_CANDIDATES],
         shortened[:MAX_CANDIDATES],
-        list(Region.objects.filter(name__startswith=text).order_by(*order)[:MAX_CANDIDATES]),
+        list(regions.filter(name__startswith=text).order_by(*order)[:MAX_CANDIDATES]),
     ]
 
 

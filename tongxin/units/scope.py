@@ -370,7 +370,8 @@ def resolve_region(user: Actor, raw: str, *, param: str = "region", mode: str = 
         if not reaches_region(user, region, mode=mode, own_units=own_units):
             raise Http404(_("找不到该记录，或您无权查看"))
         return region
-    for tier in lookup(text):
+    # Only what the user reaches is a candidate (with own_units, a region above one's unit counts too: checked below).
+    for tier in lookup(text, within=None if own_units else regions_q(user, mode)):
         usable = [r for r in tier if (within is None or r.code.startswith(within.prefix))
                   and reaches_region(user, r, mode=mode, own_units=own_units)]
         if len(usable) == 1:
