@@ -31,13 +31,19 @@ DAY = dt.date(2021, 8, 2)
 
 @pytest.fixture
 def divisions_back(django_db_blocker):
-    """Requested before transactional_db, so it tears down after the flush: reload the divisions."""
-    yield
+    """Hunan's divisions before the test and after it. Requested before transactional_db, so it tears
+    down after the flush. pytest-django runs transactional tests last, so another one (a browser test)
+    may have emptied the tables just before this one starts."""
     from tongxin.regions.services import load_divisions
 
-    with django_db_blocker.unblock():
-        if not Region.objects.filter(code="430921").exists():
-            load_divisions(["43"])
+    def ensure():
+        with django_db_blocker.unblock():
+            if not Region.objects.filter(code="430921").exists():
+                load_divisions(["43"])
+
+    ensure()
+    yield
+    ensure()
 
 
 def test_two_reminders_at_the_same_moment_send_once(divisions_back, transactional_db):
