@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "tongxin.reports",
     "tongxin.inspections",
     "tongxin.ledger",
+    "tongxin.command",
     "tongxin.demo",
 ]
 

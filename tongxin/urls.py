@@ -14,6 +14,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from tongxin.accounts.views import PasswordChangeAPI, TokenView
+from tongxin.command import api as command_api
 from tongxin.core import notify_views, settings_views
 from tongxin.core.views import healthz
 from tongxin.inspections import api as inspections_api
@@ -28,6 +29,7 @@ units_api.register(router)
 reports_api.register(router)
 inspections_api.register(router)
 ledger_api.register(router)
+command_api.register(router)
 attachments.register(router)
 pickers.register(router)
 
@@ -39,6 +41,7 @@ urlpatterns = [
     path("reports/", include("tongxin.reports.urls")),
     path("inspections/", include("tongxin.inspections.urls")),
     path("ledger/", include("tongxin.ledger.urls")),
+    path("command/", include("tongxin.command.urls")),
     path("files/", include("tongxin.units.attachments")),
     path("audit/", include("tongxin.core.urls")),
     path("notifications/", include((notify_views.urlpatterns, "notifications"))),

@@ -51,10 +51,16 @@ def nanxian_objects(world, settings, tmp_path):
                               attachments=[attachment])
     (note,) = notify([world.nanxian], key="reports.reminder",
                      params={"unit": "南县福利院", "form": "南县专用日报", "day": "2021-08-02"})
-    return {
+    objects = {
         "home": world.nanxian_home, "home_2": world.nanxian_home_2, "assignment": assignment, "report": report,
         "form": version.form, "checklist": five.template, "campaign": campaign, "team": team,
         "inspection": inspection, "finding": inspection.findings.get(), "entry": entry, "attachment": attachment,
         "notification": note,
         "account": world.home_reporter, "role": world.home_reporter.memberships.get(),
     }
+    from tests.scope.matrix import PARTS
+
+    for part in PARTS:  # the objects the rows of other modules (tests/scope/rows_*.py) aim at
+        if hasattr(part, "objects"):
+            objects.update(part.objects(world, objects))
+    return objects

@@ -13,7 +13,9 @@ pattern so a row only says what is particular to it:
   (lists answer 200 to everybody, but show only the scope).
 
 A new route adds its rows to ROWS; `test_matrix.test_every_route_has_rows` fails, naming it, until
-it does.
+it does. A module's rows may live in a file of their own, `tests/scope/rows_<part>.py`, with a
+`ROWS` list (and, if its routes need objects of their own, an `objects(world, objs)` function that
+returns more 南县 objects for `conftest.nanxian_objects`); they are added to ROWS here.
 """
 
 from __future__ import annotations
@@ -268,3 +270,19 @@ ROWS: list[Row] = [
     row("api-docs", ok=SIGNED_IN, anonymous=200),
     row("api-token", "post", body={"username": "nanxian", "password": "wrong"}, other=400, anonymous=400),
 ]
+
+
+def _part_modules():
+    """The `tests/scope/rows_*.py` modules, in name order."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    return [importlib.import_module(f"tests.scope.{m.name}")
+            for m in sorted(pkgutil.iter_modules([str(here)]), key=lambda m: m.name) if m.name.startswith("rows_")]
+
+
+PARTS = _part_modules()
+for _part in PARTS:
+    ROWS.extend(_part.ROWS)

@@ -1,0 +1,10 @@
+"""Models of command and dispatch, one module per part."""
+
+from tongxin.command.models.directives import Delivery, Directive, Urgency
+from tongxin.command.models.duty import CheckIn, DutyRole, DutyShift
+from tongxin.command.models.responses import Level, Response, ResponseEvent, ResponseKind
+
+__all__ = [
+    "CheckIn", "Delivery", "Directive", "DutyRole", "DutyShift", "Level", "Response", "ResponseEvent",
+    "ResponseKind", "Urgency",
+]

@@ -1,0 +1,1 @@
+"""Pages of command and dispatch, one module per part (responses, directives, duty, meetings)."""
