@@ -9,7 +9,8 @@ A bureau that received a directive forwards it (转发) to its own subtree as a 
 `forwarded_from` set and its own requirements; `root` is the directive the chain started from
 (itself for an original), so the issuer's board reads every delivery of the chain with one filter.
 A revision is a new directive that `replaces` the old one (CAP 1.2's references); `substantive`
-says whether units must sign again. Withdrawn and replaced directives keep their deliveries.
+says whether units must sign again. Withdrawn and replaced directives keep their deliveries. The
+issuer closes (办结) a directive when its work is done: no sign-off or feedback is taken after.
 """
 
 from django.conf import settings
@@ -36,6 +37,7 @@ class Directive(models.Model):
         DRAFT = "draft", _("草稿")
         PENDING = "pending", _("待签发")
         ISSUED = "issued", _("已下发")
+        CLOSED = "closed", _("已办结")
         REPLACED = "replaced", _("已修订")
         WITHDRAWN = "withdrawn", _("已撤回")
 
@@ -72,6 +74,7 @@ class Directive(models.Model):
                                     on_delete=models.PROTECT, related_name="+")
     approved_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
     issued_at = models.DateTimeField(_("下发时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     withdraw_reason = models.CharField(_("撤回原因"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
