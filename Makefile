@@ -1,6 +1,6 @@
 # Tongxin: the two commands that set everything up on a fresh machine.
 #   make demo   build the Hunan demo (SQLite, var/demo.sqlite3) and serve it on http://127.0.0.1:$(PORT)
-#   make test   run the whole suite on SQLite, then on PostgreSQL when TONGXIN_TEST_DATABASE_URL is set
+#   make test   run the whole suite on SQLite and, side by side, on PostgreSQL when TONGXIN_TEST_DATABASE_URL is set
 
 PYTHON ?= python3
 PORT ?= 8000

@@ -2,6 +2,9 @@
 
 Outside CI a missing chromium skips these tests with a message; with CI=true it fails them.
 Screenshots land in var/screenshots/ for people to look at.
+
+The demo a test needs comes from `demo_story` (the 2021 story) or `demo_today` (with the live drill
+around today): built once per session and copied back for each test (tests/snapshots.py).
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from tests.snapshots import Snapshots
 
 CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("TONGXIN_HOME", Path.cwd())) / "var" / "screenshots"
@@ -37,6 +42,37 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_snapshots(tmp_path_factory):
+    return Snapshots(tmp_path_factory.mktemp("demo-snapshots"))
+
+
+def _story() -> None:
+    from tongxin.demo.builder import build_demo
+
+    build_demo(live_drill=False)
+
+
+def _today() -> None:
+    from tongxin.demo.builder import build_demo
+
+    build_demo()
+
+
+@pytest.fixture
+def demo_story(transactional_db, settings, tmp_path, demo_snapshots):
+    """The 2021 story as `build_demo(live_drill=False)` leaves it, committed, with its files."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    demo_snapshots.get("story", _story, settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def demo_today(transactional_db, settings, tmp_path, demo_snapshots):
+    """The demo as `tongxin demo` builds it today (the story and the live drill), committed, with its files."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    demo_snapshots.get("today", _today, settings.MEDIA_ROOT, base="story", base_build=_story)
 
 
 @pytest.fixture

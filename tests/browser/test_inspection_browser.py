@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import DESKTOP, PHONE, shot
-from tongxin.demo.builder import build_demo
 
 pytestmark = pytest.mark.browser
 
@@ -26,14 +25,12 @@ def jpeg(tmp_path, name, colour):
 
 
 @pytest.fixture
-def team_today(transactional_db, settings, tmp_path):
+def team_today(demo_story):
     """The demo, and a 南县 supervision team working today, led by `nanxian`."""
     from tongxin.accounts.models import User
     from tongxin.inspections import services
     from tongxin.units.models import Unit
 
-    settings.MEDIA_ROOT = tmp_path / "media"
-    build_demo(live_drill=False)  # the 2021 story only: this test makes its own set-up
     services.load_builtin_checklists()
     today = timezone.localdate()
     return services.create_team(User.objects.get(username="nanxian"), name="南县今日督导组",

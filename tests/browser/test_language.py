@@ -5,19 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import DESKTOP, shot
-from tongxin.demo.builder import build_demo
 
 pytestmark = pytest.mark.browser
 
 ENGLISH_HEADERS = ["Unit name", "Unit type", "Region", "Contact", "Phone", "Beds", "Status"]
 
 
-@pytest.fixture
-def demo(transactional_db):
-    build_demo(live_drill=False)  # the 2021 story is enough here; the live drill would only slow it down
 
-
-def test_language_button_switches_the_unit_list(demo, page_for):
+def test_language_button_switches_the_unit_list(demo_story, page_for):
     page = page_for(DESKTOP)
     page.login("nanxian")
     page.goto(f"{page.base}/units/")

@@ -1,10 +1,8 @@
-"""In a real browser, straight after `build_demo()` and nothing else: nanxian-home-01 files today's report
+"""In a real browser, on the demo exactly as `tongxin demo` builds it today: nanxian-home-01 files today's report
 of the live drill (冬季安全生产) from a phone, then `nanxian` imports a unit list as a county keeps it
 and reads its preview."""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 from django.utils import timezone
@@ -13,23 +11,12 @@ from tests.browser.conftest import DESKTOP, PHONE, shot
 from tests.units import messy
 from tongxin.demo import live_story as drill
 from tongxin.demo import story
-from tongxin.demo.builder import build_demo
 
 pytestmark = pytest.mark.browser
 
 TODAYS_FIGURES = {"residents_in_care": "196", "staff_on_duty": "44", "night_staff": "6", "fire_patrols": "3",
                   "hazards_found": "0", "hazards_fixed": "0", "falls_or_injuries": "0", "respiratory_symptoms": "1"}
 NEW_HOMES = ("南县德昌养老院", "南县三仙湖镇敬老院", "南县光荣院")  # the rows of messy.county_register()
-
-
-@pytest.fixture
-def demo_today(transactional_db, settings, tmp_path):
-    """The demo as `tongxin demo` builds it today, with nothing added."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    wall, cpu = time.monotonic(), time.process_time()
-    build_demo()
-    # The cost of this test (pytest -s shows it): on a quiet machine about 25 s of CPU, a third of it the drill.
-    print(f"demo build: {time.monotonic() - wall:.1f} s, {time.process_time() - cpu:.1f} s CPU")
 
 
 def test_file_todays_drill_report_on_a_phone_then_import_a_county_list(demo_today, page_for, tmp_path):

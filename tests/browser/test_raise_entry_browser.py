@@ -4,16 +4,13 @@ report page, and finds the entry linked back to the report (and the report listi
 from __future__ import annotations
 
 from tests.browser.conftest import DESKTOP, shot
-from tongxin.demo.builder import build_demo
 
 
-def test_a_problem_in_a_daily_report_goes_onto_the_ledger(transactional_db, settings, tmp_path, page_for):
+def test_a_problem_in_a_daily_report_goes_onto_the_ledger(demo_story, page_for):
     from tongxin.ledger.models import LedgerEntry
     from tongxin.regions.queries import in_subtree
     from tongxin.reports.models import Report
 
-    settings.MEDIA_ROOT = tmp_path / "media"
-    build_demo(live_drill=False)  # the 2021 story is enough here; the live drill would only slow it down
     report = next(r for r in Report.objects.filter(in_subtree("unit__region_id", "430921")).order_by("-day", "pk")
                   if r.values.get("problems_found"))
     problems = report.values["problems_found"]

@@ -10,7 +10,6 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import DESKTOP, PHONE, shot
-from tongxin.demo.builder import build_demo
 
 pytestmark = pytest.mark.browser
 
@@ -23,13 +22,12 @@ VALUES = {"residents_in_care": "86", "staff_on_site": "21", "visits_refused": "2
 
 
 @pytest.fixture
-def this_week(transactional_db):
+def this_week(demo_story):
     """The demo's units and logins, and a daily report running this week for 南县's homes."""
     from tongxin.regions.models import Region
     from tongxin.reports import services
     from tongxin.units.models import Unit
 
-    build_demo(live_drill=False)  # the 2021 story only: this test makes its own set-up
     today = timezone.localdate()
     form = services.load_builtin_forms()[0].form
     return services.create_assignment(

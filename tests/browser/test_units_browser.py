@@ -5,18 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import DESKTOP, PHONE, shot
-from tongxin.demo.builder import build_demo
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo(transactional_db):
-    build_demo(live_drill=False)  # the 2021 story is enough here; the live drill would only slow it down
-
 
 @pytest.mark.parametrize(("size", "label"), [(PHONE, "phone"), (DESKTOP, "desktop")])
-def test_nanxian_sees_its_17_homes_and_none_of_cili(demo, page_for, size, label):
+def test_nanxian_sees_its_17_homes_and_none_of_cili(demo_story, page_for, size, label):
     page = page_for(size)
     page.login("nanxian")
     page.goto(f"{page.base}/units/?kind=elderly_care")
@@ -32,7 +27,7 @@ def test_nanxian_sees_its_17_homes_and_none_of_cili(demo, page_for, size, label)
     shot(page, f"units-{label}")
 
 
-def test_cili_cannot_open_a_nanxian_home(demo, page_for):
+def test_cili_cannot_open_a_nanxian_home(demo_story, page_for):
     from tongxin.units.models import Unit
 
     home = Unit.objects.filter(region_id="430921", kind="elderly_care").first()
