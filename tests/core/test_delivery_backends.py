@@ -8,6 +8,9 @@ import base64
 import hashlib
 import hmac
 import logging
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -252,8 +255,9 @@ def test_email_skips_a_user_without_an_address(world, email, send):
 def test_a_mail_server_that_is_down_is_recorded_and_tried_once_per_batch(world, email, send, settings):
     settings.EMAIL_PORT = closed_port()
     send([with_email(world.nanxian, "a@mz.example"), with_email(world.cili, "b@mz.example")])
-    assert attempts() == [("email", "failed", "no connection (ConnectionRefusedError)"),
-                          ("email", "failed", "not tried: no connection (ConnectionRefusedError) earlier in this batch")]
+    refused = "no connection (ConnectionRefusedError)"
+    assert attempts() == [("email", "failed", refused),
+                          ("email", "failed", f"not tried: {refused} earlier in this batch")]
 
 
 # --- failures never reach the action -----------------------------------------------------------
@@ -333,3 +337,35 @@ def test_the_system_administrator_sees_what_did_not_go_out(world, wecom, send, c
 @pytest.mark.parametrize("who", ["secadmin", "auditor", "nanxian", "hunan"])
 def test_only_the_system_administrator_opens_the_page(world, client_for, who):
     assert client_for(getattr(world, who)).get(PAGE).status_code == 403
+
+
+# --- configuration -----------------------------------------------------------------------------
+
+def load_settings(**env):
+    """Import tongxin.settings in a fresh interpreter with only `env` of the TONGXIN_* variables."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("TONGXIN_")}
+    return subprocess.run([sys.executable, "-c", "import tongxin.settings"], env={**full, **env},
+                          capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("env, named", [
+    ({"TONGXIN_SMS_URL": "ftp://sms.example/send"}, "TONGXIN_SMS_URL"),
+    ({"TONGXIN_DINGTALK_URL": "https://oapi.dingtalk.com/robot/send?access_token=x"}, "TONGXIN_DINGTALK_URL"),
+    ({"TONGXIN_NOTIFY_TIMEOUT": "600"}, "TONGXIN_NOTIFY_TIMEOUT"),
+    ({"TONGXIN_ROBOT_LANGUAGE": "fr"}, "TONGXIN_ROBOT_LANGUAGE"),
+    ({"TONGXIN_EMAIL_PORT": "smtp"}, "TONGXIN_EMAIL_PORT"),
+    ({"TONGXIN_EMAIL_STARTTLS": "true", "TONGXIN_EMAIL_SSL": "true"}, "TONGXIN_EMAIL_SSL"),
+    ({"TONGXIN_NOTIFY_BACKENDS": SMS, "TONGXIN_SMS_URL": "https://sms.example/send"}, "TONGXIN_SMS_TOKEN"),
+    ({"TONGXIN_NOTIFY_BACKENDS": f"{WECOM},{DINGTALK}", "TONGXIN_WECOM_WEBHOOK_KEY": "k"}, "TONGXIN_DINGTALK_TOKEN"),
+])
+def test_a_bad_delivery_setting_stops_start_up_naming_it(env, named):
+    result = load_settings(**env)
+    assert result.returncode != 0 and named in result.stderr
+
+
+def test_a_complete_delivery_configuration_starts():
+    result = load_settings(TONGXIN_NOTIFY_BACKENDS=f"{SMS},{EMAIL},{WECOM},{DINGTALK}",
+                      TONGXIN_SMS_URL="https://sms.example/send", TONGXIN_SMS_TOKEN="t",
+                      TONGXIN_WECOM_WEBHOOK_KEY="k", TONGXIN_DINGTALK_TOKEN="d", TONGXIN_EMAIL_PORT="465",
+                      TONGXIN_EMAIL_SSL="true")
+    assert result.returncode == 0, result.stderr

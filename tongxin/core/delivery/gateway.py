@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import urllib.error
 import urllib.request
 from typing import Any
@@ -53,10 +52,10 @@ def post_json(url: str, payload: dict[str, Any], *, headers: dict[str, str] | No
         raise GatewayError(f"HTTP {exc.code}", unreachable=exc.code >= 500) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
-        if isinstance(reason, (TimeoutError, socket.timeout)):
+        if isinstance(reason, TimeoutError):
             raise GatewayError(f"timed out after {seconds:g} s", unreachable=True) from None
         raise GatewayError(f"no connection ({type(reason).__name__})", unreachable=True) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise GatewayError(f"timed out after {seconds:g} s", unreachable=True) from None
     except OSError as exc:
         raise GatewayError(f"no connection ({type(exc).__name__})", unreachable=True) from None
