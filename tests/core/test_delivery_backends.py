@@ -369,3 +369,15 @@ def test_a_complete_delivery_configuration_starts():
                       TONGXIN_WECOM_WEBHOOK_KEY="k", TONGXIN_DINGTALK_TOKEN="d", TONGXIN_EMAIL_PORT="465",
                       TONGXIN_EMAIL_SSL="true")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_delivery_log_reads_in_english(world, wecom, sms, send, client_for, settings):
+    from tests.core.test_i18n import assert_english, english
+
+    settings.TONGXIN_NOTIFY_BACKENDS = [WECOM, SMS]
+    wecom.answer = {"errcode": 93000, "errmsg": "invalid webhook url"}
+    send([world.nanxian])
+    client = client_for(world.sysadmin)
+    response = client.get(PAGE, **english(client, "header"))
+    assert_english(response.content.decode(), ["Delivery log", "Channel", "Failed", "Not sent", "Notifications",
+                                               "no phone number", "In-app notifications are not affected."])
