@@ -50,6 +50,14 @@ def envlist(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def envurl(name: str, default: str) -> str:
+    """An http(s) address (the loopback fakes of the tests are http), without a query string."""
+    value = os.environ.get(name) or default
+    if value and (not value.startswith(("http://", "https://")) or "?" in value or " " in value):
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// address without '?', not {value!r}")
+    return value
+
+
 def kept_secret_key(path: Path) -> str:
     """The key in `path`, generated (random, readable by its owner only) the first time: sessions of
     a demo survive its restarts, and no two demos share a key."""
@@ -197,6 +205,40 @@ TONGXIN_IMPORT_MAX_BYTES = envint("TONGXIN_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 TONGXIN_IMPORT_MAX_ROWS = envint("TONGXIN_IMPORT_MAX_ROWS", 20000)
 TONGXIN_UPLOAD_MAX_BYTES = envint("TONGXIN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 TONGXIN_NOTIFY_BACKENDS = envlist("TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.notify.LoggingBackend"])
+# Outside delivery (tongxin.core.delivery, docs/deploy.md): a short timeout and no retries.
+TONGXIN_NOTIFY_TIMEOUT = envint("TONGXIN_NOTIFY_TIMEOUT", 5)
+if not 1 <= TONGXIN_NOTIFY_TIMEOUT <= 60:
+    raise ImproperlyConfigured(f"TONGXIN_NOTIFY_TIMEOUT must be 1 to 60 seconds, not {TONGXIN_NOTIFY_TIMEOUT}")
+TONGXIN_SMS_URL = envurl("TONGXIN_SMS_URL", "")
+TONGXIN_SMS_TOKEN = os.environ.get("TONGXIN_SMS_TOKEN", "")
+TONGXIN_SMS_SIGN = os.environ.get("TONGXIN_SMS_SIGN", "同心")
+TONGXIN_WECOM_URL = envurl("TONGXIN_WECOM_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
+TONGXIN_WECOM_WEBHOOK_KEY = os.environ.get("TONGXIN_WECOM_WEBHOOK_KEY", "")
+TONGXIN_DINGTALK_URL = envurl("TONGXIN_DINGTALK_URL", "https://oapi.dingtalk.com/robot/send")
+TONGXIN_DINGTALK_TOKEN = os.environ.get("TONGXIN_DINGTALK_TOKEN", "")
+TONGXIN_DINGTALK_SECRET = os.environ.get("TONGXIN_DINGTALK_SECRET", "")
+TONGXIN_ROBOT_MESSAGES = envlist("TONGXIN_ROBOT_MESSAGES", ["*"])  # message-key patterns the groups get
+TONGXIN_ROBOT_LANGUAGE = os.environ.get("TONGXIN_ROBOT_LANGUAGE", "") or LANGUAGE_CODE
+if TONGXIN_ROBOT_LANGUAGE not in {code for code, _name in LANGUAGES}:
+    raise ImproperlyConfigured(f"TONGXIN_ROBOT_LANGUAGE must be zh-hans or en, not {TONGXIN_ROBOT_LANGUAGE!r}")
+for _backend, _needs in {
+    "tongxin.core.delivery.SmsBackend": ["TONGXIN_SMS_URL", "TONGXIN_SMS_TOKEN"],
+    "tongxin.core.delivery.WeComRobotBackend": ["TONGXIN_WECOM_WEBHOOK_KEY"],
+    "tongxin.core.delivery.DingTalkRobotBackend": ["TONGXIN_DINGTALK_TOKEN"],
+}.items():
+    if _backend in TONGXIN_NOTIFY_BACKENDS and not all(globals()[_need] for _need in _needs):
+        raise ImproperlyConfigured(f"{_backend} in TONGXIN_NOTIFY_BACKENDS needs {' and '.join(_needs)}")
+# Email (tongxin.core.delivery.EmailBackend sends through Django's email API).
+EMAIL_HOST = os.environ.get("TONGXIN_EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("TONGXIN_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("TONGXIN_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("TONGXIN_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = envbool("TONGXIN_EMAIL_STARTTLS", False)
+EMAIL_USE_SSL = envbool("TONGXIN_EMAIL_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("TONGXIN_EMAIL_STARTTLS and TONGXIN_EMAIL_SSL exclude each other: set one")
+EMAIL_TIMEOUT = TONGXIN_NOTIFY_TIMEOUT
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = os.environ.get("TONGXIN_EMAIL_FROM", "tongxin@localhost")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -193,3 +193,37 @@ class SystemSetting(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class DeliveryAttempt(models.Model):
+    """One try of one outside delivery backend (SMS, email, a group robot) at one notification.
+
+    Written after the action's transaction committed (core.notify), so it never holds the action
+    back; the in-app notification is the message of record whatever happened here. `error` says
+    what went wrong in words an administrator can act on; it never holds a phone number, an
+    address, a key or a token.
+    """
+
+    class Status(models.TextChoices):
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+        SKIPPED = "skipped", _("未发送")
+
+    notification = models.ForeignKey(Notification, verbose_name=_("通知"), on_delete=models.CASCADE,
+                                     related_name="delivery_attempts")
+    backend = models.CharField(_("发送渠道"), max_length=50)
+    status = models.CharField(_("结果"), max_length=10, choices=Status.choices)
+    error = models.CharField(_("原因"), max_length=300, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    # Read by the system administrator only (core.delivery.views), never by a user's queryset.
+    objects: models.Manager["DeliveryAttempt"] = models.Manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("外发记录")
+        verbose_name_plural = _("外发记录")
+        indexes = [models.Index(fields=["status", "at"], name="delivery_status_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.backend} {self.status}"

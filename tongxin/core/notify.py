@@ -13,7 +13,12 @@ with lazy gettext strings and `%(name)s` placeholders; core renders them without
 `notify` stores one in-app notification per recipient in the caller's transaction and hands
 each to the configured delivery backends only after the transaction commits, so a rolled-back
 action sends nothing. Backends are classes with `deliver(notification, message)`, listed in the
-setting TONGXIN_NOTIFY_BACKENDS; the default only logs what an SMS/email gateway would send.
+setting TONGXIN_NOTIFY_BACKENDS; the default only logs what an SMS/email gateway would send. The
+outside backends (SMS, email, WeCom and DingTalk group robots) live in `tongxin.core.delivery`.
+
+Each delivery's `Outcome` (sent, failed, skipped) is kept as a `DeliveryAttempt`, so the system
+administrator can see what did not go out. A backend that raises is recorded as failed and logged;
+nothing a backend does ever reaches the action that sent the notification, nor the request.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from tongxin.core.models import Notification
+from tongxin.core.models import DeliveryAttempt, Notification
 
 log = logging.getLogger("tongxin.notify")
 
@@ -103,22 +108,85 @@ def render(notification: Notification, language: str | None = None) -> Message:
         return Message(notification.title or _("通知"), notification.body, str(kind.label) if kind else "")
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a backend did with one notification, kept as a DeliveryAttempt. A backend returns None
+    when there is nothing to keep (the logging backend; a group robot's duplicate of a message it
+    already posted). `error` is for the administrator: never a phone number, an address or a secret."""
+
+    status: str
+    error: str = ""
+
+    @classmethod
+    def sent(cls) -> Outcome:
+        return cls(DeliveryAttempt.Status.SENT)
+
+    @classmethod
+    def failed(cls, error: str) -> Outcome:
+        return cls(DeliveryAttempt.Status.FAILED, error)
+
+    @classmethod
+    def skipped(cls, reason: str) -> Outcome:
+        return cls(DeliveryAttempt.Status.SKIPPED, reason)
+
+
 class LoggingBackend:
     """Writes each notification to the log; stands in for an SMS or email gateway."""
 
-    def deliver(self, notification: Notification, message: Message) -> None:
+    def deliver(self, notification: Notification, message: Message) -> Outcome | None:
         log.info("notify user=%s title=%s url=%s", notification.recipient_id, message.title, notification.url)
+        return None
 
 
 class Backend(Protocol):
-    """What TONGXIN_NOTIFY_BACKENDS lists: a class whose instances deliver one message outside the app."""
+    """What TONGXIN_NOTIFY_BACKENDS lists: a class whose instances deliver one message outside the app.
 
-    def deliver(self, notification: Notification, message: Message) -> None: ...
+    One instance serves one batch (the recipients of one `notify` call), so it may remember what it
+    did earlier in the batch: a gateway that did not answer is not tried again for the rest of it.
+    """
+
+    def deliver(self, notification: Notification, message: Message) -> Outcome | None: ...
 
 
 def _backends() -> list[Backend]:
     paths = getattr(settings, "TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.notify.LoggingBackend"])
     return [import_string(path)() for path in paths]
+
+
+def backend_name(backend: object) -> str:
+    """The short name a DeliveryAttempt keeps: the backend's `name`, else its class name."""
+    return str(getattr(backend, "name", "") or type(backend).__name__)[:50]
+
+
+def deliver_outside(notifications: Iterable[Notification]) -> list[DeliveryAttempt]:
+    """Hand each notification to every configured backend, in its recipient's language, and keep the
+    outcomes. Never raises: a failing backend is logged and recorded, and the others still run."""
+    try:
+        backends = _backends()
+    except Exception:  # a bad setting is reported at start-up (settings.py); this is belt and braces
+        log.exception("notification delivery: the backends could not be loaded")
+        return []
+    attempts = []
+    for notification in notifications:
+        try:
+            message = render(notification, recipient_language(notification.recipient))
+        except Exception:
+            log.exception("notification %s could not be rendered for delivery", notification.pk)
+            continue
+        for backend in backends:
+            try:
+                outcome = backend.deliver(notification, message)
+            except Exception as exc:  # one failing gateway must not stop the others
+                log.exception("notification delivery failed via %s", backend_name(backend))
+                outcome = Outcome.failed(f"{type(exc).__name__}")
+            if outcome is not None:
+                attempts.append(DeliveryAttempt(notification=notification, backend=backend_name(backend),
+                                                status=outcome.status, error=outcome.error[:300]))
+    try:
+        return DeliveryAttempt.objects.bulk_create(attempts)
+    except Exception:
+        log.exception("notification delivery: %d attempts could not be recorded", len(attempts))
+        return []
 
 
 def _plain_params(params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -153,15 +221,5 @@ def notify(recipients: Iterable[AbstractBaseUser], *, key: str, params: Mapping[
                                  created_at=at or timezone.now()))
     created = Notification.objects.bulk_create(rows)
 
-    def deliver() -> None:
-        backends = _backends()
-        for notification in created:
-            message = render(notification, recipient_language(notification.recipient))
-            for backend in backends:
-                try:
-                    backend.deliver(notification, message)
-                except Exception:  # one failing gateway must not stop the others
-                    log.exception("notification delivery failed via %s", backend.__class__.__name__)
-
-    transaction.on_commit(deliver)
+    transaction.on_commit(lambda: deliver_outside(created), robust=True)
     return created

@@ -11,6 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from tongxin.core import system_settings
+from tongxin.core.delivery import views as delivery_views
 from tongxin.core.views_base import ScopedView
 
 
@@ -44,4 +45,4 @@ class SettingsView(ScopedView):
         return redirect("system:settings")
 
 
-urlpatterns = [path("settings/", SettingsView.as_view(), name="settings")]
+urlpatterns = [path("settings/", SettingsView.as_view(), name="settings"), *delivery_views.urlpatterns]
