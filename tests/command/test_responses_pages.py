@@ -65,7 +65,8 @@ def test_declaring_for_another_county_on_the_form_says_why_and_saves_nothing(wor
 
 
 @pytest.mark.parametrize("change, words", [
-    ({"level": "5"}, "level"), ({"starts_at": "2021-07-26T18:00", "ends_at": "2021-07-20T18:00"}, "结束时间应晚于启动时间"),
+    ({"level": "5"}, "level"),
+    ({"starts_at": "2021-07-26T18:00", "ends_at": "2021-07-20T18:00"}, "结束时间应晚于启动时间"),
     ({"region": "12345"}, "格式不正确"), ({"starts_at": "昨天"}, "starts_at"), ({"title": "长" * 101}, "title")])
 def test_bad_input_on_the_declare_form_is_a_400_with_words(world, client_for, change, words):
     body = {"bureau": world.nanxian_bureau.pk, "region": "430921", "kind": "flood", "level": "3",
@@ -200,3 +201,18 @@ def test_the_api_list_is_scoped(world, api_for):
 def test_the_schema_names_the_response_actions(world, api_for):
     schema = api_for(world.nanxian).get("/api/schema/", {"format": "json"}).json()
     assert {"/api/responses/", "/api/responses/{id}/level/", "/api/responses/{id}/end/"} <= set(schema["paths"])
+
+
+@pytest.mark.parametrize("page", ["command:responses", "command:response-declare", "command:response-detail"])
+def test_the_response_pages_read_in_english(world, client_for, page):
+    from tests.core.test_i18n import assert_english
+
+    response = services.declare(world.nanxian, bureau=world.nanxian_bureau, region=Region.objects.get(code="430921"),
+                                kind=ResponseKind.FLOOD, level=Level.III, starts_at=started())
+    services.change_level(world.hunan, response, level=Level.II)
+    client = client_for(world.nanxian)
+    client.cookies["django_language"] = "en"
+    args = [response.pk] if page == "command:response-detail" else []
+    got = client.get(reverse(page, args=args))
+    assert got.status_code == 200
+    assert_english(got.content.decode(), [])

@@ -44,7 +44,8 @@ class ResponseSerializer(serializers.ModelSerializer):
     level_display = serializers.CharField(source="get_level_display", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
     declared_by_name = serializers.CharField(source="declared_by.name", read_only=True)
-    state = serializers.SerializerMethodField(help_text=gettext_lazy("in_force（响应中）、planned（未开始）或 ended（已结束）"))
+    state = serializers.SerializerMethodField(
+        help_text=gettext_lazy("in_force（响应中）、planned（未开始）或 ended（已结束）"))
     created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username",
                                                                                   read_only=True)
 
@@ -59,7 +60,8 @@ class ResponseSerializer(serializers.ModelSerializer):
 
 
 class ResponseDetailSerializer(ResponseSerializer):
-    events = ResponseEventSerializer(many=True, read_only=True, help_text=gettext_lazy("启动、调整级别、结束：谁、哪个单位、何时"))
+    events = ResponseEventSerializer(many=True, read_only=True,
+                                     help_text=gettext_lazy("启动、调整级别、结束：谁、哪个单位、何时"))
 
     class Meta(ResponseSerializer.Meta):
         fields = [*ResponseSerializer.Meta.fields, "events"]

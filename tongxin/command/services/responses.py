@@ -52,7 +52,7 @@ def officer_bureaus(actor: Actor) -> list[Unit]:
     """The active bureaus where `actor` is an officer or leader, outermost (province) first."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return []
-    ids = Membership.objects.filter(user_id=actor.pk, role__in=scope.BUREAU_OFFICERS, unit__is_active=True,
+    ids = Membership.objects.filter(user_id=cast(int, actor.pk), role__in=scope.BUREAU_OFFICERS, unit__is_active=True,
                                     unit__category=Category.BUREAU).values("unit_id")
     units = Unit.objects.filter(pk__in=ids).select_related("region")
     return sorted(units, key=lambda u: (u.region.level, u.region_id, u.pk))
@@ -195,7 +195,8 @@ def change_level(actor: Actor, response: Response, *, level: int, note: str = ""
     if is_ended(response, at):
         raise ValidationError({"level": [_("该应急响应已结束，不能再调整级别")]})
     if level == response.level:
-        raise ValidationError({"level": [_("响应级别未变化（现为%(level)s）") % {"level": response.get_level_display()}]})
+        current = response.get_level_display()
+        raise ValidationError({"level": [_("响应级别未变化（现为%(level)s）") % {"level": current}]})
     before = response.level
     response.level = level
     response.save(update_fields=["level"])
@@ -221,8 +222,8 @@ def end(actor: Actor, response: Response, *, at: dt.datetime | None = None, note
         raise ValidationError({"ends_at": [_("该应急响应已于 %(at)s 结束") % {
             "at": timezone.localtime(response.ends_at).strftime("%Y-%m-%d %H:%M") if response.ends_at else ""}]})
     if at < response.starts_at:
-        raise ValidationError({"ends_at": [_("结束时间不能早于启动时间（%(at)s）")
-                                           % {"at": timezone.localtime(response.starts_at).strftime("%Y-%m-%d %H:%M")}]})
+        start = timezone.localtime(response.starts_at).strftime("%Y-%m-%d %H:%M")
+        raise ValidationError({"ends_at": [_("结束时间不能早于启动时间（%(at)s）") % {"at": start}]})
     before = response.ends_at
     response.ends_at = at
     response.save(update_fields=["ends_at"])

@@ -9,6 +9,7 @@ may not make is a 403 with words.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -49,7 +50,7 @@ def response_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     page = Paginator(queries.visible(request.user, now), PAGE_SIZE).get_page(request.GET.get("page"))
     for r in page:
-        r.state_name = queries.state_of(r, now)
+        r.state_name = queries.state_of(r, now)  # type: ignore[attr-defined]  # for the template
     places = _places(request)
     current = queries.levels([p.code for p in places], now)
     return render(request, "command/responses_list.html", {
@@ -147,7 +148,7 @@ class ResponseEndView(ResponseView):
         return redirect("command:response-detail", pk=response.pk)
 
 
-def level_panel(request: Any, region_code: str, child_codes: list[str]) -> dict[str, Any] | None:
+def level_panel(request: Any, region_code: str, child_codes: Sequence[str]) -> dict[str, Any] | None:
     """The overview's panel: the response in force over the region on screen (kind, level, since,
     by whom) and each child region's current level; None where none is in force anywhere shown."""
     current = queries.levels([region_code, *child_codes], timezone.now())

@@ -160,7 +160,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     }
     if assignment is not None:
         ctx.update(_figures_context(request, assignment, region, day))
-    ctx.update(_panels(request, region, ctx.get("rows") or []))
+    ctx.update(_panels(request, region, cast(list[dict[str, Any]], ctx.get("rows") or [])))
     return render(request, "reports/overview.html", ctx)
 
 
