@@ -260,3 +260,10 @@ def test_the_list_shows_those_in_force_first(world):
     assert list(queries.visible(world.cili, at)) == [current]  # the province's covers 慈利; 南县's does not
     assert list(queries.visible(world.home_reporter, at)) == [current, old]
     assert list(queries.visible(world.sysadmin, at)) == []
+
+
+def test_levels_on_a_past_day_give_the_level_of_that_day(world):
+    response = province_response(world)
+    services.change_level(world.hunan, response, level=Level.III, at=START + dt.timedelta(days=20))
+    assert queries.levels(["430921"], START + dt.timedelta(days=5))["430921"].level == 2
+    assert queries.levels(["430921"], START + dt.timedelta(days=25))["430921"].level == 3

@@ -216,3 +216,22 @@ def test_the_response_pages_read_in_english(world, client_for, page):
     got = client.get(reverse(page, args=args))
     assert got.status_code == 200
     assert_english(got.content.decode(), [])
+
+
+def test_the_overview_of_a_past_day_shows_the_response_of_that_day(world, client_for):
+    from tongxin.reports import services as reports
+
+    (version,) = reports.load_builtin_forms()
+    day = dt.date(2021, 8, 2)
+    assignment = reports.create_assignment(
+        world.hunan, form=version.form, issuer=world.province, region=Region.objects.get(code="430000"),
+        name="全省日报", deadline=dt.time(10), start_date=day, end_date=day, unit_kinds=["elderly_care"])
+    response = services.declare(world.hunan, bureau=world.province, region=Region.objects.get(code="430000"),
+                                kind=ResponseKind.EPIDEMIC, level=Level.II, title="全省疫情防控应急响应",
+                                starts_at=dt.datetime(2021, 7, 26, 18, tzinfo=BEIJING))
+    services.change_level(world.hunan, response, level=Level.III, at=dt.datetime(2021, 8, 20, tzinfo=BEIJING))
+    services.end(world.hunan, response, at=dt.datetime(2021, 9, 10, tzinfo=BEIJING))
+    html = client_for(world.hunan).get(reverse("reports:overview"),
+                                       {"assignment": assignment.pk, "day": day.isoformat()}).content.decode()
+    panel = html[html.index('id="response-panel"'):]
+    assert 'data-level="2"' in panel[:200] and "全省疫情防控应急响应" in panel

@@ -7,19 +7,22 @@ child regions. An app registers its panels in its AppConfig.ready():
     panels.register("command.levels", level_panel, template="command/responses_overview_panel.html",
                     cell_template="command/responses_overview_cell.html", column_title=_("响应级别"))
 
-`build(request, region_code, child_codes)` returns None (nothing to show) or a dict: the panel's
+`build(request, region_code, child_codes, at)` returns None (nothing to show) or a dict: the panel's
 template gets it as `panel`; its "cells" entry, if any, maps a child region's code to the value its
-cell template gets as `cell`. Builders read only what the user may see of that region (the overview
-has already checked the region is in the user's scope) and should cost one or two queries.
+cell template gets as `cell`. `at` is the moment the page describes (now for today, the end of a
+past day the user is looking at), an aware datetime. Builders read only what the user may see of
+that region (the overview has already checked the region is in the user's scope) and should cost
+one or two queries.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-Builder = Callable[[Any, str, Sequence[str]], "dict[str, Any] | None"]
+Builder = Callable[[Any, str, Sequence[str], dt.datetime], "dict[str, Any] | None"]
 
 
 @dataclass(frozen=True)
@@ -56,11 +59,11 @@ def registered() -> list[Panel]:
     return sorted(_PANELS.values(), key=lambda p: (p.order, p.key))
 
 
-def collect(request: Any, region_code: str, child_codes: Sequence[str]) -> list[Shown]:
-    """The panels with something to show for `region_code` and its children, in order."""
+def collect(request: Any, region_code: str, child_codes: Sequence[str], at: dt.datetime) -> list[Shown]:
+    """The panels with something to show for `region_code` and its children at `at`, in order."""
     shown = []
     for panel in registered():
-        data = panel.build(request, region_code, list(child_codes))
+        data = panel.build(request, region_code, list(child_codes), at)
         if data is not None:
             shown.append(Shown(panel, data, dict(data.get("cells") or {})))
     return shown

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 
 from tongxin.command.models import Response, ResponseEvent
 from tongxin.core.types import Actor
@@ -38,13 +39,21 @@ def tracking_on(unit: Unit, at: dt.datetime) -> bool:
 
 def levels(region_codes: Iterable[str], at: dt.datetime) -> dict[str, Response]:
     """{code: the highest-level response in force over that region at `at`} for each of
-    `region_codes` that has one — in one query, however many codes (an overview's child regions)."""
+    `region_codes` that has one — in one query, however many codes (an overview's child regions).
+
+    Each Response's `level` is the level it had at `at` (from its events: a past day shows the level
+    of that day, not today's); the instances are for reading, never for saving."""
     codes = list(dict.fromkeys(region_codes))
     above = {c for code in codes for c in chain(code)}
     if not above:
         return {}
+    then = (ResponseEvent.objects.filter(response=OuterRef("pk"), at__lte=at).exclude(level_after=None)
+            .order_by("-at", "-id").values("level_after")[:1])
     found = list(Response.objects.filter(in_force_q(at), region_id__in=sorted(above))
-                 .select_related("region", "declared_by").order_by("level", "-starts_at", "pk"))
+                 .annotate(level_then=Coalesce(Subquery(then), F("level")))
+                 .select_related("region", "declared_by").order_by("level_then", "-starts_at", "pk"))
+    for r in found:
+        r.level = r.level_then  # annotated above: the level at `at`
     out: dict[str, Response] = {}
     for code in codes:
         reach = set(chain(code))

@@ -9,6 +9,7 @@ may not make is a 403 with words.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -148,10 +149,11 @@ class ResponseEndView(ResponseView):
         return redirect("command:response-detail", pk=response.pk)
 
 
-def level_panel(request: Any, region_code: str, child_codes: Sequence[str]) -> dict[str, Any] | None:
-    """The overview's panel: the response in force over the region on screen (kind, level, since,
-    by whom) and each child region's current level; None where none is in force anywhere shown."""
-    current = queries.levels([region_code, *child_codes], timezone.now())
+def level_panel(request: Any, region_code: str, child_codes: Sequence[str],
+                at: dt.datetime) -> dict[str, Any] | None:
+    """The overview's panel: the response in force over the region on screen at `at` (kind, level,
+    since, by whom) and each child region's level then; None where none is in force anywhere shown."""
+    current = queries.levels([region_code, *child_codes], at)
     if not current:
         return None
     return {"response": current.get(region_code), "cells": {c: current.get(c) for c in child_codes}}

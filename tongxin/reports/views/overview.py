@@ -160,14 +160,18 @@ def overview(request: HttpRequest) -> HttpResponse:
     }
     if assignment is not None:
         ctx.update(_figures_context(request, assignment, region, day))
-    ctx.update(_panels(request, region, cast(list[dict[str, Any]], ctx.get("rows") or [])))
+    ctx.update(_panels(request, region, day, cast(list[dict[str, Any]], ctx.get("rows") or [])))
     return render(request, "reports/overview.html", ctx)
 
 
-def _panels(request: HttpRequest, region: Region, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The panels other apps registered (core.panels): each above the figures, and one column each
-    in the table of child regions, the cells set on each row as `panel_cells`."""
-    shown = panels.collect(request, region.code, [r["code"] for r in rows if r.get("code")])
+def _panels(request: HttpRequest, region: Region, day: dt.date, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The panels other apps registered (core.panels) for the day on screen (now, or the end of a past
+    day): each above the figures, and one column each in the table of child regions, the cells set on
+    each row as `panel_cells`."""
+    now = timezone.now()
+    end_of_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time())) - dt.timedelta(
+        microseconds=1)
+    shown = panels.collect(request, region.code, [r["code"] for r in rows if r.get("code")], min(now, end_of_day))
     columns = panels.columns(shown)
     for r in rows:
         r["panel_cells"] = [{"template": s.panel.cell_template, "value": s.cells.get(r.get("code") or "")}
