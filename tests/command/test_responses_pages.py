@@ -235,3 +235,31 @@ def test_the_overview_of_a_past_day_shows_the_response_of_that_day(world, client
                                        {"assignment": assignment.pk, "day": day.isoformat()}).content.decode()
     panel = html[html.index('id="response-panel"'):]
     assert 'data-level="2"' in panel[:200] and "全省疫情防控应急响应" in panel
+
+
+@pytest.mark.parametrize("name", ["nul", "surrogate", "huge"])
+def test_no_nasty_value_on_a_response_route_reaches_a_500_or_saves_anything(world, name):
+    """The scope-matrix fuzz (tests/scope/test_bad_input.py), on this part's routes only, counting responses."""
+    from django.db import transaction
+
+    from tests.scope import matrix  # noqa: F401  # first: it loads the rows_* modules itself
+    from tests.scope import rows_command_responses
+    from tests.scope.test_bad_input import NASTY, persona_for, send
+    from tests.scope.test_matrix import client_of
+
+    objects = rows_command_responses.objects(world, {})
+    problems = []
+    for r in rows_command_responses.ROWS:
+        persona = persona_for(r)
+        with transaction.atomic():
+            before = (Response.objects.count(), ResponseEvent.objects.count(),
+                      list(Response.objects.values_list("level", "ends_at")))
+            client = client_of(world, persona, r.api)
+            client.raise_request_exception = False
+            got = send(client, r, objects, name, NASTY[name]).status_code
+            after = (Response.objects.count(), ResponseEvent.objects.count(),
+                     list(Response.objects.values_list("level", "ends_at")))
+            if got >= 500 or (name == "nul" and got != 400) or (got >= 400 and after != before):
+                problems.append(f"{r} as {persona}: {got}")
+            transaction.set_rollback(True)
+    assert not problems, "\n".join(problems)
