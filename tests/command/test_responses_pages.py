@@ -242,8 +242,10 @@ def test_no_nasty_value_on_a_response_route_reaches_a_500_or_saves_anything(worl
     """The scope-matrix fuzz (tests/scope/test_bad_input.py), on this part's routes only, counting responses."""
     from django.db import transaction
 
-    from tests.scope import matrix  # noqa: F401  # first: it loads the rows_* modules itself
-    from tests.scope import rows_command_responses
+    from tests.scope import (
+        matrix,  # noqa: F401  # first: it loads the rows_* modules itself
+        rows_command_responses,
+    )
     from tests.scope.test_bad_input import NASTY, persona_for, send
     from tests.scope.test_matrix import client_of
 

@@ -66,7 +66,7 @@ def response_declare(request: HttpRequest) -> HttpResponse:
     if not services.officer_bureaus(request.user):
         raise PermissionDenied(_("只有民政部门的业务人员或负责人可以启动应急响应"))
     if request.method == "GET":
-        initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0)}
+        initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0), "level": 4}
         return render(request, "command/responses_form.html", {"form": DeclareForm(user=request.user,
                                                                                     initial=initial)})
     form = DeclareForm(request.POST, user=request.user)
