@@ -8,5 +8,9 @@ class CommandConfig(AppConfig):
     verbose_name = _("指挥调度")
 
     def ready(self) -> None:
-        # Each part registers its notification kinds and ledger sources here.
-        pass
+        # Each part registers its notification kinds, ledger sources and overview panels here.
+        from tongxin.command.views.responses import level_panel
+        from tongxin.core import panels
+
+        panels.register("command.levels", level_panel, template="command/responses_overview_panel.html",
+                        cell_template="command/responses_overview_cell.html", column_title=_("响应级别"), order=10)

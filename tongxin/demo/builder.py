@@ -13,9 +13,12 @@ Guarantees:
   services after the units and logins exist, skipping those already on file;
 - then the inspection campaign, 南县's self- and supervisory inspections and their ledger entries
   (see inspections.py) through the inspection and ledger services, skipping what is on file;
+- the story's epidemic response (疫情防控 Ⅱ级 from 2021-07-26, see command_responses.py) through the
+  response services;
 - last, the live drill (冬季安全生产, see live.py and live_story.py): a second response around the day
   the demo is first built (`now`, default the present moment; its Beijing day is the build day), from
-  7 days before it to 30 days after. The drill stays anchored to that first build day: a build on a
+  7 days before it to 30 days after, with a fire-safety response (Ⅳ级) in force over it (so check-in
+  and read tracking are on). The drill stays anchored to that first build day: a build on a
   later day finds it and adds nothing (the homes have not filed since; `tongxin demo` says so), so
   for a drill around a new day, build into a new database. Deterministic given the build day.
 """
@@ -33,7 +36,7 @@ from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import inspections, live, live_story, reports, story
+from tongxin.demo import command_responses, inspections, live, live_story, reports, story
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -147,6 +150,7 @@ class _Builder:
              counts: dict[str, int]) -> None:
         days, live_counts = live.build_live(filers, nanxian_homes, now)
         counts.update(live_counts)
+        counts.update(command_responses.build_live(days.start, days.end))
         self.say(f"实时演练：{live_story.REPORT_NAME}（{days.start} 至 {days.end}）{counts['live_reports']} 份，"
                  f"本次报送 {counts['live_reports_filed']} 份；{live_story.CAMPAIGN_NAME}，南县检查 "
                  f"{counts['live_inspections']} 次（本次完成 {counts['live_inspections_done']} 次），"
@@ -193,6 +197,9 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
         b.say(f"专项行动：{story.CAMPAIGN_NAME}，南县检查 {counts['inspections']} 次（本次完成 "
               f"{counts['inspections_done']} 次），问题台账 {counts['ledger_entries']} 条，"
               f"本次整改操作 {counts['ledger_steps_taken']} 步")
+        counts.update(command_responses.build())
+        b.say(f"应急响应：{command_responses.EPIDEMIC_TITLE}（2021-07-26 启动，08-20 调整为Ⅲ级，09-10 结束），"
+              f"本次操作 {counts['response_steps']} 步")
         if live_drill:
             b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],

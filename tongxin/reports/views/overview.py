@@ -27,6 +27,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.core import panels
 from tongxin.core.views_base import ScopedRegionView, as_scoped_view
 from tongxin.regions.models import Region
 from tongxin.regions.queries import ancestors
@@ -120,15 +121,16 @@ def _trend_keys(definition: dict) -> list[str]:
 
 def _completeness_rows(table: queries.CompletenessTable, link: Callable[[str], str]) -> list[dict[str, Any]]:
     """Child rows plus, when units sit directly in the region, a 本级 row, so the rows add up to the total."""
-    def row(name: str, url: str | None, expected: int, on_time: int, late: int) -> dict[str, Any]:
+    def row(name: str, code: str, url: str | None, expected: int, on_time: int, late: int) -> dict[str, Any]:
         filed = on_time + late
-        return {"name": name, "url": url, "expected": expected, "on_time": on_time, "late": late,
+        return {"name": name, "code": code, "url": url, "expected": expected, "on_time": on_time, "late": late,
                 "missing": expected - filed, "rate": _percent(filed / expected if expected else None)}
 
-    rows = [row(c.region.name, link(c.region.code), c.expected, c.on_time, c.late) for c in table.rows]
+    rows = [row(c.region.name, c.region.code, link(c.region.code), c.expected, c.on_time, c.late)
+            for c in table.rows]
     rest = [getattr(table.total, f) - sum(getattr(c, f) for c in table.rows) for f in ("expected", "on_time", "late")]
     if any(rest) and table.total.region.level < Region.Level.COUNTY:
-        rows.append(row(_("%(region)s本级") % {"region": table.total.region.name}, None, *rest))
+        rows.append(row(_("%(region)s本级") % {"region": table.total.region.name}, "", None, *rest))
     return rows
 
 
@@ -158,7 +160,23 @@ def overview(request: HttpRequest) -> HttpResponse:
     }
     if assignment is not None:
         ctx.update(_figures_context(request, assignment, region, day))
+    ctx.update(_panels(request, region, day, cast(list[dict[str, Any]], ctx.get("rows") or [])))
     return render(request, "reports/overview.html", ctx)
+
+
+def _panels(request: HttpRequest, region: Region, day: dt.date, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The panels other apps registered (core.panels) for the day on screen (now, or the end of a past
+    day): each above the figures, and one column each in the table of child regions, the cells set on
+    each row as `panel_cells`."""
+    now = timezone.now()
+    end_of_day = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time())) - dt.timedelta(
+        microseconds=1)
+    shown = panels.collect(request, region.code, [r["code"] for r in rows if r.get("code")], min(now, end_of_day))
+    columns = panels.columns(shown)
+    for r in rows:
+        r["panel_cells"] = [{"template": s.panel.cell_template, "value": s.cells.get(r.get("code") or "")}
+                            for s in columns]
+    return {"panels": shown, "panel_columns": columns}
 
 
 def _figures_context(request: HttpRequest, assignment: Assignment, region: Region, day: dt.date) -> dict[str, Any]:
