@@ -31,7 +31,8 @@ class ReminderUnitSerializer(serializers.Serializer):
 
 class RemindingSerializer(serializers.Serializer):
     reminded = ReminderUnitSerializer(many=True, help_text="units reminded now")
-    skipped = ReminderUnitSerializer(many=True, help_text="units reminded too recently, with the time it becomes possible")
+    skipped = ReminderUnitSerializer(many=True,
+                                     help_text="units reminded too recently, with the time it becomes possible")
 
 
 def _rows(pairs: list) -> list[dict]:

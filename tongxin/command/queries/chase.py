@@ -19,6 +19,7 @@ from tongxin.units.models import Membership, Role, Unit
 
 if TYPE_CHECKING:
     from tongxin.accounts.models import User
+    from tongxin.ledger.models import LedgerEntry
 
 # Who of a receiving unit a reminder reaches: everyone there in a business role (a bureau's officers
 # and leaders as well as an institution's staff).
@@ -145,7 +146,7 @@ def reminder_preview(directive: Directive, now: dt.datetime, gap: dt.timedelta) 
     return ReminderPreview(due, recent)
 
 
-def raised_for(delivery: Delivery) -> QuerySet:
+def raised_for(delivery: Delivery) -> QuerySet[LedgerEntry]:
     """Ledger entries already raised for this delivery's overdue feedback (the directive, the unit)."""
     from tongxin.ledger import queries as ledger_queries
 

@@ -238,8 +238,8 @@ def raise_overdue_feedback(actor: Actor, delivery: Delivery, *, again: bool = Fa
         raise ValidationError({"delivery": [message]})
     earlier = list(queries.raised_for(locked).values_list("number", flat=True))
     if earlier and not again:
-        raise ValidationError({"again": [_("已为该单位登记过逾期未反馈：%(numbers)s。如需再登记，请勾选“另登记一条”。") % {
-            "numbers": "、".join(earlier)}]})
+        refusal = _("已为该单位登记过逾期未反馈：%(numbers)s。如需再登记，请勾选“另登记一条”。")
+        raise ValidationError({"again": [refusal % {"numbers": "、".join(earlier)}]})
     assert directive.feedback_deadline is not None
     text = description.strip() or _("《%(title)s》%(number)s 要求于 %(deadline)s 前反馈，%(unit)s 逾期未反馈") % {
         "title": directive.title, "number": directive.doc_number, "deadline": _when(directive.feedback_deadline),

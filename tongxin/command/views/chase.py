@@ -45,7 +45,8 @@ def back_url(request: HttpRequest, directive: Directive) -> str:
 def _tell(request: HttpRequest, done: services.Reminding) -> None:
     messages.success(request, _("已向 %(n)s 个未签收单位发出催办。") % {"n": len(done.reminded)})
     if done.skipped and done.again_at is not None:
-        messages.info(request, _("另有 %(n)s 个单位在 %(minutes)s 分钟内已催办过，本次未重复发送（%(time)s 后可再次催办）。") % {
+        told = _("另有 %(n)s 个单位在 %(minutes)s 分钟内已催办过，本次未重复发送（%(time)s 后可再次催办）。")
+        messages.info(request, told % {
             "n": len(done.skipped), "minutes": _minutes(),
             "time": timezone.localtime(done.again_at).strftime("%H:%M")})
 
