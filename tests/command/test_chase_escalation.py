@@ -154,3 +154,9 @@ def test_the_command_refuses_a_bad_time_in_words(db):
 
     with pytest.raises(CommandError, match="not a date and time"):
         call_command("command_chase", "--at", "yesterday")
+
+
+def test_a_unit_with_no_leader_or_manager_escalates_to_its_people(world):
+    issue(world, units=[world.nanxian_home], sign_deadline=at(DAY, 12))
+    chase.escalate_overdue(now=at(DAY, 12, 5))
+    assert told() == ["nanxian-home-01"]

@@ -121,3 +121,28 @@ def test_the_button_is_403_for_the_unit_and_404_for_a_stranger(world, late, clie
     assert client_for(world.cili).post(url).status_code == 404
     assert client_for(world.cili).post(reverse("command:delivery-raise", args=[999999])).status_code == 404
     assert not LedgerEntry.objects.exists()
+
+
+def test_the_row_actions_offer_the_button_to_the_issuer_only(world, directive, late):
+    from tongxin.command.queries.chase import row_actions
+
+    rows = list(directive.deliveries.select_related("directive__issuer"))
+    before = row_actions(world.nanxian, rows, at(DAY, 23))
+    assert not before[late.pk].overdue
+    entry = chase.raise_overdue_feedback(world.nanxian, late, now=at(NEXT_DAY, 9))
+    after = row_actions(world.hunan, rows, at(NEXT_DAY, 9))
+    assert after[late.pk].overdue and after[late.pk].raised == [entry.number]
+    assert row_actions(world.home_reporter, rows, at(NEXT_DAY, 9)) == {}
+
+
+def test_the_row_template_shows_the_button_or_another_entry(world, late):
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    html = render_to_string("command/chase_delivery_actions.html",
+                            {"delivery": late, "overdue": True, "raised": []}, request=request)
+    assert "逾期未反馈，登记到台账" in html and reverse("command:delivery-raise", args=[late.pk]) in html
+    again = render_to_string("command/chase_delivery_actions.html",
+                             {"delivery": late, "overdue": True, "raised": ["430921-2021-0001"]}, request=request)
+    assert 'name="again" value="1"' in again and "430921-2021-0001" in again

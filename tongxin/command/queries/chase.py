@@ -87,13 +87,15 @@ def people_of(units: list[Unit], at: dt.datetime) -> dict[int, list[User]]:
 
 def leaders_for(unit: Unit, at: dt.datetime) -> list[User]:
     """Escalation's first step: the unit's leader(s) on duty at `at` who have an account; else its
-    managers (an institution's 负责人, a bureau's leaders)."""
+    managers (an institution's 负责人, a bureau's leaders); else, so the step is never silent, the
+    people a reminder reaches."""
     leaders = [s.user for s in leaders_on_duty(unit, at) if s.user is not None and s.user.is_active]
     if leaders:
         return list({u.pk: u for u in leaders}.values())
     rows = (Membership.objects.filter(unit=unit, role__in=MANAGERS, user__is_active=True)
             .select_related("user").order_by("user_id"))
-    return list({m.user_id: m.user for m in rows}.values())
+    managers = list({m.user_id: m.user for m in rows}.values())
+    return managers or people_of([unit], at).get(unit.pk, [])
 
 
 def open_deliveries() -> QuerySet[Delivery]:
@@ -152,3 +154,29 @@ def raised_for(delivery: Delivery) -> QuerySet[LedgerEntry]:
 
     return ledger_queries.raised_by_any("directive", delivery.directive_id).filter(unit_id=delivery.unit_id)
 
+
+
+@dataclass(frozen=True)
+class RowActions:
+    """What a board or directive page shows on one delivery's row for the user: the 登记到台账 button
+    (`overdue`: feedback overdue and the user may raise it) and the entries already raised."""
+
+    overdue: bool
+    raised: list[str]
+
+
+def row_actions(user: Actor, deliveries: list[Delivery], now: dt.datetime) -> dict[int, RowActions]:
+    """{delivery id: RowActions} for the rows of one page, in two queries; empty for a user who may
+    not chase (a receiving unit, a stranger)."""
+    from tongxin.ledger.models import LedgerEntry
+
+    mine = [d for d in deliveries if may_chase(user, d.directive)]
+    if not mine:
+        return {}
+    raised: dict[tuple[int | None, int], list[str]] = {}
+    rows = (LedgerEntry.objects.filter(source="directive", source_id__in={d.directive_id for d in mine},
+                                       unit_id__in={d.unit_id for d in mine})
+            .order_by("number").values_list("source_id", "unit_id", "number"))
+    for directive_id, unit_id, number in rows:
+        raised.setdefault((directive_id, unit_id), []).append(number)
+    return {d.pk: RowActions(feedback_overdue(d, now), raised.get((d.directive_id, d.unit_id), [])) for d in mine}

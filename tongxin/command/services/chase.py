@@ -159,7 +159,7 @@ def _escalate(delivery_id: int, step: int, now: dt.datetime) -> bool:
 
 def escalate_overdue(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Escalate every delivery of a directive in force that is unsigned past its sign deadline:
-    first to the unit's leader on duty (or, with none, its managers), then — when still unsigned
+    first to the unit's leader on duty (or, with none, its managers, else its people), then — when still unsigned
     `escalation_interval()` after that — to the officers of the level above. One step per delivery
     per run; idempotent (a second run at the same time sends nothing). Returns the counts
     {"leader": n, "above": n}."""
