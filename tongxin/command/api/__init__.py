@@ -4,3 +4,7 @@ check-ins, dispatch meetings and action items. Every viewset is a scoped base (c
 
 def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
+    from tongxin.command.api.directives import DeliveryViewSet, DirectiveViewSet
+
+    router.register("directives", DirectiveViewSet, basename="directive")
+    router.register("deliveries", DeliveryViewSet, basename="delivery")
