@@ -52,7 +52,8 @@ def test_the_list_has_received_sent_and_draft_tabs(world, client_for):
     assert "省厅紧急通知" in received and "南县自己的草稿" not in received
     drafts = c.get(reverse("command:directives"), {"tab": "drafts"}).content.decode()
     assert "南县自己的草稿" in drafts and "省厅紧急通知" not in drafts
-    assert "省厅紧急通知" in client_for(world.hunan).get(reverse("command:directives"), {"tab": "sent"}).content.decode()
+    sent = client_for(world.hunan).get(reverse("command:directives"), {"tab": "sent"}).content.decode()
+    assert "省厅紧急通知" in sent
     filtered = c.get(reverse("command:directives"), {"tab": "received", "urgency": "normal"}).content.decode()
     assert "省厅紧急通知" not in filtered
     assert d.pk and mine.pk
@@ -211,3 +212,27 @@ def test_the_api_revises_and_the_old_version_is_replaced_on_approval(world, api_
     api.post(f"/api/directives/{pk}/submit/")
     assert api.post(f"/api/directives/{pk}/approve/").json()["status"] == "issued"
     assert api.get(f"/api/directives/{d.pk}/").json()["status"] == "replaced"
+
+
+def test_the_schema_lists_the_directive_paths(world, client_for):
+    text = client_for(world.nanxian).get("/api/schema/").content.decode()
+    for path in ("/api/directives/", "/api/directives/{id}/approve/", "/api/directives/{id}/revise/",
+                 "/api/directives/{id}/withdraw/", "/api/directives/{id}/close/", "/api/deliveries/"):
+        assert path in text
+
+
+@pytest.mark.parametrize("page", ["list", "detail", "form"])
+def test_directive_pages_in_english(world, client_for, page):
+    from tests.core.test_i18n import assert_english
+
+    d = issue(world, target_levels=["city"], feedback_required=True, feedback_deadline=soon(48),
+              feedback_request="报送排查情况")
+    c = client_for(world.hunan)
+    c.cookies["django_language"] = "en"
+    url = {"list": reverse("command:directives") + "?tab=sent",
+           "detail": reverse("command:directive-detail", args=[d.pk]),
+           "form": reverse("command:directive-create")}[page]
+    got = c.get(url)
+    assert got.status_code == 200
+    labels = {"list": ["Sent"], "detail": ["Requirements"], "form": ["Save draft"]}[page]
+    assert_english(got.content.decode(), labels)
