@@ -9,6 +9,9 @@ class CommandConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part registers its notification kinds and ledger sources here.
+        from tongxin.command.services import directives
+
+        directives.register_notifications()
         self._ready_chase()
 
     @staticmethod

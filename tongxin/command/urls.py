@@ -1,8 +1,6 @@
 """Pages of command and dispatch; each part (responses, directives, duty, meetings) lists its own."""
 
-from tongxin.command.views import chase
+from tongxin.command.views import chase, directives
 
 app_name = "command"
-urlpatterns: list = [
-    *chase.urlpatterns,
-]
+urlpatterns: list = [*directives.urlpatterns, *chase.urlpatterns]

@@ -5,5 +5,8 @@ check-ins, dispatch meetings and action items. Every viewset is a scoped base (c
 def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
     from tongxin.command.api.chase import DirectiveRemindViewSet
+    from tongxin.command.api.directives import DeliveryViewSet, DirectiveViewSet
 
-    router.register("directives", DirectiveRemindViewSet, basename="directive-remind")
+    router.register("directives", DirectiveViewSet, basename="directive")
+    router.register("directives", DirectiveRemindViewSet, basename="directive-remind")  # only …/{id}/remind/
+    router.register("deliveries", DeliveryViewSet, basename="delivery")
