@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
+from django.utils import translation
+
 from tongxin.accounts.services import create_user
 from tongxin.command.models import Delivery, Directive, DutyRole, DutyShift, Urgency
 from tongxin.units.models import Role
@@ -57,4 +60,11 @@ def sign(delivery, user, when):
     Delivery.objects.filter(pk=delivery.pk).update(signed_at=when, signed_by=user, signed_as="staff")
 
 
-__all__ = ["DAY", "TZ", "Role", "at", "issue", "leader_on_duty", "member", "sign"]
+__all__ = ["DAY", "TZ", "Role", "_chinese", "at", "issue", "leader_on_duty", "member", "sign"]
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """The services speak the active language; another module's English page may have left it on."""
+    with translation.override("zh-hans"):
+        yield

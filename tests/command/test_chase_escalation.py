@@ -11,7 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.command.chase_story import DAY, Role, at, issue, leader_on_duty, member, sign
+from tests.command.chase_story import DAY, Role, _chinese, at, issue, leader_on_duty, member, sign  # noqa: F401  (_chinese: a fixture)
 from tongxin.command.models import Delivery
 from tongxin.command.services import chase
 from tongxin.core import system_settings

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
 
-from tests.command.chase_story import DAY, at, issue
+from tests.command.chase_story import DAY, _chinese, at, issue  # noqa: F401  (_chinese: a fixture)
 from tongxin.command.models import Delivery
 from tongxin.command.services import chase
 from tongxin.ledger import sources
@@ -146,3 +146,14 @@ def test_the_row_template_shows_the_button_or_another_entry(world, late):
     again = render_to_string("command/chase_delivery_actions.html",
                              {"delivery": late, "overdue": True, "raised": ["430921-2021-0001"]}, request=request)
     assert 'name="again" value="1"' in again and "430921-2021-0001" in again
+
+
+def test_the_directive_page_shows_the_button_on_overdue_rows(world, directive, late, client_for):
+    url = reverse("command:directive-detail", args=[directive.pk])
+    c = client_for(world.nanxian)
+    html = c.get(url).content.decode()
+    assert html.count("逾期未反馈，登记到台账") == 2
+    answer = c.post(reverse("command:delivery-raise", args=[late.pk]), {"next": url})
+    assert answer.status_code == 302
+    html = c.get(url).content.decode()
+    assert html.count("逾期未反馈，登记到台账") == 1 and "另登记一条" in html

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
 
-from tests.command.chase_story import DAY, Role, at, issue, member, sign
+from tests.command.chase_story import DAY, Role, _chinese, at, issue, member, sign  # noqa: F401  (_chinese: a fixture)
 from tongxin.command.models import Delivery
 from tongxin.command.services import chase
 from tongxin.core.models import AuditEvent, Notification
@@ -169,3 +169,14 @@ def test_the_api_answers_403_to_a_recipient_and_404_to_a_stranger(world, directi
     assert api_for(world.cili).post(url).status_code == 404
     assert api_for(world.cili).post(reverse("directive-remind-api", args=["x1"])).status_code == 404
     assert told() == []
+
+
+def test_the_directive_page_offers_催办_to_the_issuer_side_only(world, directive, client_for):
+    url = reverse("command:directive-detail", args=[directive.pk])
+    html = client_for(world.nanxian).get(url).content.decode()
+    assert reverse("command:directive-remind", args=[directive.pk]) in html
+    assert "逾期未反馈，登记到台账" not in html  # no feedback asked for
+    for d in directive.deliveries.all():
+        sign(d, world.home_reporter, at(DAY, 9, 30))
+    after = client_for(world.nanxian).get(url).content.decode()
+    assert reverse("command:directive-remind", args=[directive.pk]) not in after
