@@ -1,9 +1,14 @@
 """REST API of command and dispatch: responses, directives and deliveries, duty rosters and
 check-ins, dispatch meetings and action items. Every viewset is a scoped base (core.views_base)."""
 
-from tongxin.command.api.responses import ResponseViewSet
-
 
 def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
+    from tongxin.command.api.chase import DirectiveRemindViewSet
+    from tongxin.command.api.directives import DeliveryViewSet, DirectiveViewSet
+    from tongxin.command.api.responses import ResponseViewSet
+
+    router.register("directives", DirectiveViewSet, basename="directive")
+    router.register("directives", DirectiveRemindViewSet, basename="directive-remind")  # only …/{id}/remind/
+    router.register("deliveries", DeliveryViewSet, basename="delivery")
     router.register("responses", ResponseViewSet, basename="response")

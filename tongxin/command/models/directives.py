@@ -121,6 +121,8 @@ class Delivery(models.Model):
     reminders = models.PositiveSmallIntegerField(_("催办次数"), default=0)
     escalation = models.PositiveSmallIntegerField(_("升级次数"), default=0,
                                                   help_text=_("0 未升级；1 已告知值班领导；2 已告知上级"))
+    escalated_at = models.DateTimeField(_("最近升级时间"), null=True, blank=True)
+    due_notice_at = models.DateTimeField(_("反馈到期提醒时间"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"

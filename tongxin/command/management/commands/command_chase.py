@@ -1,0 +1,37 @@
+"""`tongxin command-chase`: escalate unsigned directives past their sign deadline, and tell units
+whose feedback is coming due.
+
+Safe to run from cron as often as you like (e.g. every 5 minutes): each delivery takes at most one
+escalation step per run and two in all (the leader on duty, then the level above), and gets one
+"feedback due" notice ever (`command.services.chase.run`). Running it twice sends nothing new.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from tongxin.command.services import chase
+
+
+class Command(BaseCommand):
+    help = "Escalate directives unsigned past their deadline; notify units whose feedback is due soon (once each)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--at", help="the moment to run for, ISO 8601 (default: now; local time if no offset)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        now = None
+        if options["at"]:
+            try:
+                now = dt.datetime.fromisoformat(options["at"])
+            except ValueError:
+                raise CommandError(f"--at: not a date and time (2021-07-26T18:00): {options['at']!r}") from None
+            if timezone.is_naive(now):
+                now = timezone.make_aware(now)
+        counts = chase.run(now=now)
+        self.stdout.write(f"escalated to the leader on duty: {counts['leader']}; to the level above: "
+                          f"{counts['above']}; feedback due notices: {counts['feedback_due']}")
