@@ -1,6 +1,6 @@
 """Pages of command and dispatch; each part (responses, directives, duty, meetings) lists its own."""
 
-from tongxin.command.views import receiving
+from tongxin.command.views import directives, receiving
 
 app_name = "command"
-urlpatterns: list = [*receiving.urlpatterns]
+urlpatterns: list = [*directives.urlpatterns, *receiving.urlpatterns]
