@@ -10,7 +10,7 @@ nothing (read tracking is the unit opening the page, and only under a response).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -36,6 +36,9 @@ from tongxin.units.attachments import (
     own_attachments,
 )
 from tongxin.units.models import Kind
+
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -105,24 +108,38 @@ class ForwardResultSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeliveryViewSet(ScopedReadOnlyModelViewSet):
-    """Deliveries the caller may open: of the units in their scope, and of the units they are on duty
-    for now; with the receiving side's actions."""
+if TYPE_CHECKING:  # what the mixin is mixed into
+    _ViewBase = GenericAPIView[Any]
+else:
+    _ViewBase = object
 
-    queryset = Delivery.objects.select_related("directive__issuer", "unit__region", "signed_by").order_by("-id")
+
+class ReceivingActions(_ViewBase):
+    """The receiving side's actions on a deliveries viewset (sign, feedback, forward), and the
+    deliveries it reaches widened to the units the caller is on duty for now. Mix it in before the
+    viewset's scoped base: `class DeliveryViewSet(ReceivingActions, ScopedReadOnlyModelViewSet)`."""
+
+    action: str | None
+    receiving_serializers: dict[str, type[serializers.BaseSerializer]] = {
+        "feedback": FeedbackInputSerializer, "forward": ForwardInputSerializer}
 
     def get_queryset(self) -> QuerySet[Delivery]:
-        openable = queries.openable_deliveries(self.request.user, timezone.now()).values("pk")
-        qs = self.queryset.filter(pk__in=openable)  # scope, or on duty: see the docstring
-        return qs if self.action == "list" else qs.prefetch_related("feedback_attachments")
+        scoped: QuerySet[Delivery] = super().get_queryset()
+        on_duty = queries.on_duty_unit_ids(self.request.user, timezone.now())
+        if not on_duty:
+            return scoped
+        # the duty officer of the day reaches the unit's deliveries without a membership there
+        wider = Delivery.objects.filter(unit_id__in=sorted(on_duty)).values("pk")
+        base = scoped.model._default_manager.filter(pk__in=scoped.values("pk")) | \
+            scoped.model._default_manager.filter(pk__in=wider)
+        return base.select_related("directive__issuer", "unit__region", "signed_by").order_by("-id")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        by_action: dict[str, type[serializers.BaseSerializer]] = {
-            "list": DeliverySerializer, "feedback": FeedbackInputSerializer, "forward": ForwardInputSerializer}
-        return by_action.get(self.action, DeliveryDetailSerializer)
+        found = self.receiving_serializers.get(self.action or "")
+        return found or super().get_serializer_class()
 
     def _detail(self, delivery: Delivery) -> dict[str, Any]:
-        fresh = self.get_queryset().get(pk=delivery.pk)
+        fresh = self.get_queryset().prefetch_related("feedback_attachments").get(pk=delivery.pk)
         return dict(DeliveryDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
     @extend_schema(request=None, responses={200: SignResultSerializer, 400: BAD_INPUT, 403: FORBIDDEN,
@@ -157,6 +174,7 @@ class DeliveryViewSet(ScopedReadOnlyModelViewSet):
         """转发: a city or county bureau passes the directive it received on to its own subtree, with its
         own requirements; it goes out at once and signs the bureau's own copy. Outside one's subtree: 400."""
         delivery = self.get_object()
+        services.require_forwarder(request.user, delivery)  # 403 in words before reading the body
         data = ForwardInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -168,6 +186,17 @@ class DeliveryViewSet(ScopedReadOnlyModelViewSet):
                                target_levels=v["target_levels"], feedback_required=v["feedback_required"],
                                feedback_deadline=v["feedback_deadline"], title=v["title"] or None)
         return Response(ForwardResultSerializer(fwd).data, status=status.HTTP_201_CREATED)
+
+
+class DeliveryViewSet(ReceivingActions, ScopedReadOnlyModelViewSet):
+    """Deliveries the caller may open: of the units in their scope, and of the units they are on duty
+    for now; with the receiving side's actions."""
+
+    queryset = Delivery.objects.select_related("directive__issuer", "unit__region", "signed_by").order_by("-id")
+    serializer_class = DeliveryDetailSerializer
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return DeliverySerializer if self.action == "list" else super().get_serializer_class()
 
 
 def register(router: Any) -> None:

@@ -208,6 +208,16 @@ def may_forward(actor: Actor, delivery: Delivery) -> bool:
     return Membership.objects.filter(user_id=actor.pk, unit=unit, role__in=scope.BUREAU_OFFICERS).exists()
 
 
+def require_forwarder(actor: Actor, delivery: Delivery, now: dt.datetime | None = None) -> None:
+    """Refuse someone who may not forward the delivery: 404 if they cannot see it, PermissionDenied
+    in words if they see it but are not an officer or leader of the bureau it went to."""
+    if actor is None or may_forward(actor, delivery):
+        return
+    if not _sees(actor, delivery, now or timezone.now()):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    raise PermissionDenied(_("只有「%(unit)s」的业务人员或领导可以转发本单位收到的通知") % {"unit": delivery.unit.name})
+
+
 def _forward_title(original: Directive, title: str | None) -> str:
     title = (title or "").strip()
     if not title:
@@ -240,10 +250,7 @@ def forward(actor: Actor, delivery: Delivery, *, region: Region | None = None, r
     locked = _locked(delivery)
     original = locked.directive
     unit = locked.unit
-    if actor is not None and not may_forward(actor, locked):
-        if not _sees(actor, locked, now):
-            raise Http404(_("找不到该记录，或您无权查看"))
-        raise PermissionDenied(_("只有「%(unit)s」的业务人员或领导可以转发本单位收到的通知") % {"unit": unit.name})
+    require_forwarder(actor, locked, now)
     if unit.kind != Kind.BUREAU:
         raise ValidationError({"__all__": [_("只有民政部门可以向下级转发通知")]})
     _require_issued(original, _("转发"))

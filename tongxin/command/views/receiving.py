@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -182,9 +182,7 @@ class DeliveryForwardView(DeliveryView):
     http_method_names = ["get", "post"]
 
     def _allowed(self, delivery: Delivery) -> None:
-        if not services.may_forward(self.request.user, delivery):
-            raise PermissionDenied(_("只有「%(unit)s」的业务人员或领导可以转发本单位收到的通知")
-                                   % {"unit": delivery.unit.name})
+        services.require_forwarder(self.request.user, delivery)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         delivery = self.get_object()
