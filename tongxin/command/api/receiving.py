@@ -119,7 +119,6 @@ class ReceivingActions(_ViewBase):
     deliveries it reaches widened to the units the caller is on duty for now. Mix it in before the
     viewset's scoped base: `class DeliveryViewSet(ReceivingActions, ScopedReadOnlyModelViewSet)`."""
 
-    action: str | None
     receiving_serializers: dict[str, type[serializers.BaseSerializer]] = {
         "feedback": FeedbackInputSerializer, "forward": ForwardInputSerializer}
 
@@ -135,7 +134,7 @@ class ReceivingActions(_ViewBase):
         return base.select_related("directive__issuer", "unit__region", "signed_by").order_by("-id")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        found = self.receiving_serializers.get(self.action or "")
+        found = self.receiving_serializers.get(getattr(self, "action", None) or "")
         return found or super().get_serializer_class()
 
     def _detail(self, delivery: Delivery) -> dict[str, Any]:

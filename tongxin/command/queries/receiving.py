@@ -16,9 +16,10 @@ from tongxin.core.types import Actor
 
 def on_duty_unit_ids(user: Actor, at: dt.datetime) -> set[int]:
     """The units `user` is on duty for at `at` (a duty officer of the day may sign for them)."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    pk = getattr(user, "pk", None)
+    if pk is None or not getattr(user, "is_authenticated", False):
         return set()
-    return set(DutyShift.objects.filter(user_id=user.pk, starts_at__lte=at, ends_at__gt=at)
+    return set(DutyShift.objects.filter(user_id=pk, starts_at__lte=at, ends_at__gt=at)
                .values_list("unit_id", flat=True))
 
 

@@ -104,11 +104,12 @@ def require_for_unit(actor: Actor, delivery: Delivery, now: dt.datetime | None =
 
 def _require_issued(directive: Directive, what: str) -> None:
     """Refuse work on a directive that is no longer in force; `what` names the refused act."""
-    words = {
+    refusals: dict[str, str] = {
         Directive.Status.CLOSED: _("该通知已办结，不能再%(what)s"),
         Directive.Status.WITHDRAWN: _("该通知已撤回，不能再%(what)s"),
         Directive.Status.REPLACED: _("该通知已修订，请在新版本上%(what)s"),
-    }.get(directive.status)
+    }
+    words = refusals.get(str(directive.status))
     if words:
         raise ValidationError({"__all__": [words % {"what": what}]})
     if directive.status != Directive.Status.ISSUED:
@@ -203,9 +204,10 @@ def feed_back(actor: Actor, delivery: Delivery, *, text: str, attachments: Seque
 def may_forward(actor: Actor, delivery: Delivery) -> bool:
     """Whether `actor` is an officer or leader of the (city or county) bureau the delivery went to."""
     unit = delivery.unit
-    if unit.kind != Kind.BUREAU or actor is None or not getattr(actor, "is_authenticated", False):
+    pk = getattr(actor, "pk", None)
+    if unit.kind != Kind.BUREAU or pk is None or not getattr(actor, "is_authenticated", False):
         return False
-    return Membership.objects.filter(user_id=actor.pk, unit=unit, role__in=scope.BUREAU_OFFICERS).exists()
+    return Membership.objects.filter(user_id=pk, unit=unit, role__in=scope.BUREAU_OFFICERS).exists()
 
 
 def require_forwarder(actor: Actor, delivery: Delivery, now: dt.datetime | None = None) -> None:
