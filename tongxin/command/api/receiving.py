@@ -21,13 +21,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tongxin.command.api import directives as directives_api
 from tongxin.command.models import Delivery, Directive
 from tongxin.command.models.directives import MAX_FEEDBACK, MAX_TITLE
 from tongxin.command.queries import receiving as queries
 from tongxin.command.queries.directives import LEVELS
 from tongxin.command.services import receiving as services
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND
-from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.units import scope
 from tongxin.units.attachments import (
     AttachmentSerializer,
@@ -41,35 +41,17 @@ if TYPE_CHECKING:
     from rest_framework.generics import GenericAPIView
 
 
-class DeliverySerializer(serializers.ModelSerializer):
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+class DeliveryDetailSerializer(directives_api.DeliverySerializer):
+    """A delivery as the receiving side's actions answer it: the issuing side's fields, plus the
+    directive's title and status, the feedback's evidence and the forward made of it."""
+
     title = serializers.CharField(source="directive.title", read_only=True)
-    issuer = serializers.IntegerField(source="directive.issuer_id", read_only=True)
-    issuer_name = serializers.CharField(source="directive.issuer.name", read_only=True)
     directive_status = serializers.CharField(source="directive.status", read_only=True)
-    sign_deadline = serializers.DateTimeField(source="directive.sign_deadline", read_only=True)
-    feedback_required = serializers.BooleanField(source="directive.feedback_required", read_only=True)
-    feedback_deadline = serializers.DateTimeField(source="directive.feedback_deadline", read_only=True)
-    signed_by_name = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Delivery
-        fields = ["id", "directive", "root", "unit", "unit_name", "title", "issuer", "issuer_name", "directive_status",
-                  "delivered_at", "read_at", "sign_deadline", "signed_at", "signed_by", "signed_by_name", "signed_as",
-                  "feedback_required", "feedback_deadline", "fed_back_at", "fed_back_by", "feedback",
-                  "forwarded_as"]
-        read_only_fields = fields
-
-    def get_signed_by_name(self, delivery: Delivery) -> str:
-        user = delivery.signed_by
-        return "" if user is None else (getattr(user, "full_name", "") or user.get_username())
-
-
-class DeliveryDetailSerializer(DeliverySerializer):
     feedback_attachments = AttachmentSerializer(many=True, read_only=True)
 
-    class Meta(DeliverySerializer.Meta):
-        fields = [*DeliverySerializer.Meta.fields, "feedback_attachments"]
+    class Meta(directives_api.DeliverySerializer.Meta):
+        fields = [*directives_api.DeliverySerializer.Meta.fields, "title", "directive_status", "feedback_attachments",
+                  "forwarded_as"]
         read_only_fields = fields
 
 
@@ -131,7 +113,7 @@ class ReceivingActions(_ViewBase):
         wider = Delivery.objects.filter(unit_id__in=sorted(on_duty)).values("pk")
         base = scoped.model._default_manager.filter(pk__in=scoped.values("pk")) | \
             scoped.model._default_manager.filter(pk__in=wider)
-        return base.select_related("directive__issuer", "unit__region", "signed_by").order_by("-id")
+        return base.select_related("directive__issuer", "unit__region", "signed_by", "fed_back_by")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         found = self.receiving_serializers.get(getattr(self, "action", None) or "")
@@ -187,17 +169,9 @@ class ReceivingActions(_ViewBase):
         return Response(ForwardResultSerializer(fwd).data, status=status.HTTP_201_CREATED)
 
 
-class DeliveryViewSet(ReceivingActions, ScopedReadOnlyModelViewSet):
-    """Deliveries the caller may open: of the units in their scope, and of the units they are on duty
-    for now; with the receiving side's actions."""
-
-    queryset = Delivery.objects.select_related("directive__issuer", "unit__region", "signed_by").order_by("-id")
-    serializer_class = DeliveryDetailSerializer
-
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return DeliverySerializer if self.action == "list" else super().get_serializer_class()
+class DeliveryViewSet(ReceivingActions, directives_api.DeliveryViewSet):
+    """Deliveries (送达) the caller may open — of the units in their scope, and of the units they are
+    on duty for now — with the receiving side's actions."""
 
 
-def register(router: Any) -> None:
-    router.register("deliveries", DeliveryViewSet, basename="delivery")
 
