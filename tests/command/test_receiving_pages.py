@@ -227,3 +227,10 @@ def test_api_forward_and_outside_the_subtree(world, city_notice, api_for, now):
 def test_api_lists_only_what_one_may_open(world, notice, api_for):
     ids = {row["unit"] for row in api_for(world.home_reporter).get("/api/deliveries/").json()["results"]}
     assert ids == {world.nanxian_home.pk}
+
+
+def test_api_the_duty_officer_of_the_day_signs(world, notice, api_for, now):
+    d = delivery(notice, world.cili_home)
+    on_duty(world, world.cili_home, world.nanxian, start=now - dt.timedelta(hours=1))
+    answer = api_for(world.nanxian).post(api_url(d, "sign"))
+    assert answer.status_code == 200 and answer.json()["delivery"]["signed_as"] == "duty"
