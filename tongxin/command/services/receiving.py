@@ -233,9 +233,9 @@ def _forward_title(original: Directive, title: str | None) -> str:
 
 def forward_body(requirements: str, original: Directive) -> str:
     """The body of a forward: the bureau's own requirements, then the original's text."""
-    return _("%(requirements)s\n\n——以下为原文：%(issuer)s《%(title)s》——\n\n%(body)s") % {
-        "requirements": requirements, "issuer": original.issuer.name, "title": original.title,
-        "body": original.body}
+    heading = _("——以下为原文：%(issuer)s《%(title)s》——") % {"issuer": original.issuer.name,
+                                                             "title": original.title}
+    return f"{requirements}\n\n{heading}\n\n{original.body}"
 
 
 @transaction.atomic
