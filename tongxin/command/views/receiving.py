@@ -55,14 +55,15 @@ class ForwardForm(forms.Form):
                              help_text=gettext_lazy("留空为本级全部辖区；可填下级区划名称或代码"))
     requirements = forms.CharField(label=gettext_lazy("本级要求"), max_length=services.MAX_REQUIREMENTS,
                                    widget=forms.Textarea(attrs={"rows": 4}))
-    target_levels = forms.MultipleChoiceField(label=gettext_lazy("接收层级"), required=False,
-                                              widget=forms.CheckboxSelectMultiple, choices=[])
-    target_kinds = forms.MultipleChoiceField(label=gettext_lazy("接收单位类型"), required=False,
-                                             widget=forms.CheckboxSelectMultiple, choices=Kind.choices,
+    target_levels = forms.MultipleChoiceField(label=gettext_lazy("接收层级"), required=False, choices=[],
+                                              widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
+    target_kinds = forms.MultipleChoiceField(label=gettext_lazy("接收单位类型"), required=False, choices=Kind.choices,
+                                             widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
                                              help_text=gettext_lazy("不选为全部类型"))
     sign_deadline = forms.DateTimeField(label=gettext_lazy("签收时限"),
                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    feedback_required = forms.BooleanField(label=gettext_lazy("需反馈"), required=False)
+    feedback_required = forms.BooleanField(label=gettext_lazy("需反馈"), required=False,
+                                           widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
     feedback_deadline = forms.DateTimeField(label=gettext_lazy("反馈时限"), required=False,
                                             widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
 
