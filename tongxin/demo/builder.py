@@ -33,7 +33,7 @@ from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import inspections, live, live_story, reports, story
+from tongxin.demo import directives, inspections, live, live_story, reports, story
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -193,6 +193,8 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
         b.say(f"专项行动：{story.CAMPAIGN_NAME}，南县检查 {counts['inspections']} 次（本次完成 "
               f"{counts['inspections_done']} 次），问题台账 {counts['ledger_entries']} 条，"
               f"本次整改操作 {counts['ledger_steps_taken']} 步")
+        counts.update(directives.issue_directives(now, live_drill=live_drill))
+        b.say(f"通知指令：{directives.URGENT_TITLE}，送达 {counts['urgent_deliveries']} 个市州民政局")
         if live_drill:
             b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],
