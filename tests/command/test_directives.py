@@ -244,3 +244,12 @@ def test_a_forward_skips_units_already_holding_the_chain(world):
     units = set(Delivery.objects.filter(directive=forward).values_list("unit_id", flat=True))
     assert units == {world.cili_bureau.pk}  # the homes already hold the province's own delivery
     assert Delivery.objects.get(directive=forward).root_id == original.pk
+
+
+def test_a_county_leader_is_no_leader_for_the_province_even_where_they_read_it(world):
+    grant_role(None, world.nanxian, world.nanxian_bureau, Role.LEADER)
+    assert services.is_leader_for(world.nanxian, world.nanxian_bureau)
+    assert not services.is_leader_for(world.nanxian, world.province)
+    assert not services.is_leader_for(world.nanxian, world.yiyang)
+    make_leader(world)
+    assert services.is_leader_for(world.hunan, world.nanxian_bureau)  # a leader above may approve

@@ -236,3 +236,18 @@ def test_directive_pages_in_english(world, client_for, page):
     assert got.status_code == 200
     labels = {"list": ["Sent"], "detail": ["Requirements"], "form": ["Save draft"]}[page]
     assert_english(got.content.decode(), labels)
+
+
+def test_a_deadline_typed_on_the_web_is_beijing_time(world, client_for):
+    when = (timezone.localdate() + dt.timedelta(days=2)).isoformat() + "T00:30"
+    assert client_for(world.hunan).post(reverse("command:directive-create"),
+                                        form(world, sign_deadline=when)).status_code == 302
+    stored = Directive.objects.get().sign_deadline
+    assert timezone.localtime(stored).strftime("%Y-%m-%dT%H:%M") == when
+    assert stored.astimezone(dt.UTC).hour == 16  # the day before, in UTC
+
+
+def test_the_received_tab_shows_the_users_own_units_only(world, client_for):
+    issue(world, title="省厅紧急通知")
+    page = client_for(world.nanxian).get(reverse("command:directives"), {"tab": "received"}).content.decode()
+    assert "南县民政局" in page and "南县福利院" not in page  # the home's own copy is the home's

@@ -36,7 +36,7 @@ from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import command_responses, inspections, live, live_story, reports, story
+from tongxin.demo import command_responses, directives, inspections, live, live_story, reports, story
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -200,6 +200,8 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
         counts.update(command_responses.build())
         b.say(f"应急响应：{command_responses.EPIDEMIC_TITLE}（2021-07-26 启动，08-20 调整为Ⅲ级，09-10 结束），"
               f"本次操作 {counts['response_steps']} 步")
+        counts.update(directives.issue_directives(now, live_drill=live_drill))
+        b.say(f"通知指令：{directives.URGENT_TITLE}，送达 {counts['urgent_deliveries']} 个市州民政局")
         if live_drill:
             b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],

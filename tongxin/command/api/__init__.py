@@ -5,7 +5,8 @@ check-ins, dispatch meetings and action items. Every viewset is a scoped base (c
 def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
     from tongxin.command.api.chase import DirectiveRemindViewSet
-    from tongxin.command.api.directives import DeliveryViewSet, DirectiveViewSet
+    from tongxin.command.api.directives import DirectiveViewSet
+    from tongxin.command.api.receiving import DeliveryViewSet  # the issuing side's, with sign/feedback/forward
     from tongxin.command.api.responses import ResponseViewSet
 
     router.register("directives", DirectiveViewSet, basename="directive")

@@ -89,12 +89,15 @@ def member_unit_ids(user: Actor) -> set[int]:
                .values_list("unit_id", flat=True))
 
 
-def inbox(user: Actor) -> QuerySet[Delivery]:
-    """Deliveries of live directives to units the user belongs to or covers, unsigned first, then the
-    nearest sign deadline."""
+def inbox(user: Actor, *, own_only: bool = False) -> QuerySet[Delivery]:
+    """Deliveries of live (issued or closed) directives to units the user belongs to or covers (FILE
+    scope: a bureau's officers cover the units below), unsigned first, then the nearest sign
+    deadline. With `own_only`, only the units the user belongs to (a page's 收到的 tab: a province
+    officer is not shown every home's copy)."""
     mine = Q(unit_id__in=sorted(member_unit_ids(user)))
-    covered = Delivery.objects.restrict(user, scope.FILE).values("pk")
-    return (Delivery.objects.restrict(user, scope.READ).filter(mine | Q(pk__in=covered))
+    if not own_only:
+        mine |= Q(pk__in=Delivery.objects.restrict(user, scope.FILE).values("pk"))
+    return (Delivery.objects.restrict(user, scope.READ).filter(mine)
             .filter(directive__status__in=LIVE)
             .select_related("directive__issuer", "unit", "signed_by")
             .order_by(F("signed_at").asc(nulls_first=True), "directive__sign_deadline", "-delivered_at", "id"))

@@ -92,9 +92,9 @@ def is_leader_for(actor: Actor, issuer: Unit) -> bool:
         return True
     if not getattr(actor, "is_authenticated", False) or not getattr(actor, "is_active", False) or actor.pk is None:
         return False
-    prefixes = [Region(code=code, level=1).prefix for code in Membership.objects.filter(
+    prefixes = [m.unit.region.prefix for m in Membership.objects.filter(
         user_id=actor.pk, role=Role.LEADER, unit__kind=Kind.BUREAU, unit__is_active=True)
-        .values_list("unit__region_id", flat=True)]
+        .select_related("unit__region")]
     return any(issuer.region_id.startswith(p) for p in prefixes)
 
 

@@ -24,7 +24,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from tongxin.command.forms.directives import ATTACHMENT_ACCEPT, DirectiveForm, issuing_bureaus
 from tongxin.command.models import Directive, Urgency
@@ -66,7 +66,7 @@ def directive_list(request: HttpRequest) -> HttpResponse:
     urgency = request.GET.get("urgency", "")
     status = request.GET.get("status", "")
     if tab == "received":
-        qs: Any = queries.inbox(user)
+        qs: Any = queries.inbox(user, own_only=True)
         if urgency in Urgency.values:
             qs = qs.filter(directive__urgency=urgency)
         if status == "unsigned":
@@ -81,6 +81,8 @@ def directive_list(request: HttpRequest) -> HttpResponse:
             qs = qs.filter(urgency=urgency)
         if status in S.values:
             qs = qs.filter(status=status)
+        elif tab == "sent":
+            qs = qs.exclude(status=S.REPLACED)  # the latest version stands for its chain
         qs = qs.order_by("-issued_at", "-created_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     statuses = ([("unsigned", _("未签收")), ("signed", _("已签收"))] if tab == "received" else
@@ -130,7 +132,7 @@ def _form_page(request: HttpRequest, form: DirectiveForm, *, heading: str, direc
 def directive_create(request: HttpRequest) -> HttpResponse:
     if not issuing_bureaus(request.user).exists():
         raise PermissionDenied(_("只有民政部门的业务人员或领导可以拟稿"))
-    heading = _("拟稿")
+    heading = pgettext("directive action", "拟稿")
     if request.method == "GET":
         return _form_page(request, DirectiveForm(user=request.user), heading=heading)
     form = DirectiveForm(request.POST, user=request.user)
@@ -248,7 +250,9 @@ def _detail(request: HttpRequest, directive: Directive, *, error: list[str] | No
         changes.append({"version": newer, "changes": queries.diff(older, newer)})
     deliveries = queries.deliveries_of(request.user, directive)
     counts = {"total": deliveries.count(), "signed": deliveries.exclude(signed_at=None).count(),
-              "fed_back": deliveries.exclude(fed_back_at=None).count()}
+              "fed_back": deliveries.exclude(fed_back_at=None).count(),
+              "will_reach": (queries.recipients(directive).count()
+                             if directive.status in (S.DRAFT, S.PENDING) else None)}
     steps = workflow.allowed_for(request.user, directive)
     return render(request, "command/directive_detail.html", {
         "directive": directive, "status_label": workflow.state_label(directive.status),
