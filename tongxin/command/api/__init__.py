@@ -4,3 +4,6 @@ check-ins, dispatch meetings and action items. Every viewset is a scoped base (c
 
 def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
+    from tongxin.command.api.duty import DutyShiftViewSet
+
+    router.register("duty-shifts", DutyShiftViewSet, basename="duty-shift")
