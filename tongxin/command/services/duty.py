@@ -236,7 +236,7 @@ def set_roster(actor: Actor, *, unit: Unit, week_start: dt.date, rows: Sequence[
         raise ValidationError(errors)
     current = list(DutyShift.objects.select_for_update().filter(unit=unit, day__gte=week[0], day__lt=week[1])
                    .select_related("check_in"))
-    before = [_shown(s) for s in current]
+    before = sorted((_shown(s) for s in current), key=lambda v: (v["day"], v["role"], v["starts_at"], v["name"]))
     by_identity: dict[tuple[Any, ...], list[DutyShift]] = {}
     for s in current:
         by_identity.setdefault(_identity(_shown(s)), []).append(s)
@@ -262,7 +262,7 @@ def set_roster(actor: Actor, *, unit: Unit, week_start: dt.date, rows: Sequence[
     DutyShift.objects.filter(pk__in=[s.pk for s in gone]).delete()
     DutyShift.objects.bulk_create(new)
     after = sorted((_shown(s) for s in kept + new), key=lambda v: (v["day"], v["role"], v["starts_at"], v["name"]))
-    if before or after:
+    if before != after:  # a week set again unchanged records nothing
         audit.record(audit.Action.UPDATE if before else audit.Action.CREATE, actor=actor, unit=unit,
                      object_repr=_("%(unit)s值班表（%(start)s 起一周）") % {"unit": unit.name,
                                                                        "start": week_start.isoformat()},
