@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.command.duty_helpers import MONDAY, around_now, respond, set_today
 from tongxin.command.models import CheckIn, DutyShift
@@ -138,7 +138,8 @@ def test_a_home_enters_its_week_in_the_grid(world, client_for):
         d1_s1={"name": "王芳", "phone": "13807375678", "start": "08:00", "end": "20:00", "shift": "白班"}))
     assert response.status_code == 302
     shifts = list(DutyShift.objects.order_by("day", "role", "starts_at"))
-    assert [(s.name, s.role) for s in shifts] == [("张院长", "leader"), ("南县福利院填报员", "staff"), ("王芳", "staff")]
+    assert [(s.name, s.role) for s in shifts] == [
+        ("张院长", "leader"), ("南县福利院填报员", "staff"), ("王芳", "staff")]
     assert shifts[1].user == world.home_reporter
     page = c.get(url, {"week": MONDAY.isoformat()}).content.decode()
     assert "张院长" in page and "白班" in page
@@ -179,3 +180,26 @@ def test_the_api_sets_a_week_and_refuses_overlaps_field_by_field(world, api_for)
     listed = api.get("/api/duty-shifts/", {"region": "南县", "day": "2021-08-02"}).json()
     assert listed["count"] == 1
     assert api_for(world.cili).get("/api/duty-shifts/").json()["count"] == 0
+
+
+@pytest.fixture
+def _restore_language():
+    """LocaleMiddleware activates the request's language in this thread; don't leak it to other tests."""
+    yield
+    translation.deactivate()
+
+
+def test_the_duty_pages_in_english(world, client_for, _restore_language):
+    from tests.core.test_i18n import assert_english
+
+    set_today(world.nanxian_home, [around_now(before=H, after=H, name="南县福利院填报员", phone="13807371234",
+                                              user=world.home_reporter)])
+    respond(world, start=timezone.now() - 30 * H)
+    officer, reporter = client_for(world.nanxian), client_for(world.home_reporter)
+    for c in (officer, reporter):
+        c.cookies["django_language"] = "en"
+    assert_english(officer.get(reverse("command:duty-board")).content.decode(), ["Duty today", "Not at post"])
+    assert_english(reporter.get(reverse("command:duty-mine")).content.decode(), ["My duty", "Check in"])
+    roster = officer.get(reverse("command:duty-roster", args=[world.nanxian_home.pk]), {"week": "2021-08-02"})
+    assert_english(roster.content.decode(), ["Save this week", "Previous week"])
+    assert_english(officer.get(reverse("command:duty-import")).content.decode(), ["Import duty rosters"])

@@ -126,11 +126,14 @@ COLUMNS = (
     Column("unit", "单位", aliases=("单位名称", "值班单位"), required=True, parse=_limited(100), width=28),
     Column("day", "日期", aliases=("值班日期",), required=True, parse=_date, width=12),
     Column("role", "值班角色", aliases=("角色", "岗位"), required=True, parse=_role, width=10),
-    Column("name", "姓名", aliases=("值班人", "值班人员姓名"), required=True, parse=_limited(services.MAX_NAME), width=10),
-    Column("phone", "联系电话", aliases=("电话", "手机", "手机号码", "联系方式"), required=True, parse=_phone, width=16),
+    Column("name", "姓名", aliases=("值班人", "值班人员姓名"), required=True, parse=_limited(services.MAX_NAME),
+           width=10),
+    Column("phone", "联系电话", aliases=("电话", "手机", "手机号码", "联系方式"), required=True, parse=_phone,
+           width=16),
     Column("start", "开始时间", aliases=("上班时间", "起始时间"), required=True, parse=_time, width=10),
     Column("end", "结束时间", aliases=("下班时间", "终止时间"), required=True, parse=_time, width=10),
-    Column("shift", "班次", required=False, header_required=False, parse=_limited(services.MAX_SHIFT_LABEL), width=10),
+    Column("shift", "班次", required=False, header_required=False, parse=_limited(services.MAX_SHIFT_LABEL),
+           width=10),
 )
 SPEC = ImportSpec(COLUMNS, sheet_name=SHEET_TITLE)
 HEADERS = SPEC.headers
@@ -176,7 +179,7 @@ class RosterRows(RowHandler[_Plan]):
             if len(found) == 1:
                 unit = found[0]
             elif found:
-                row.error("unit", _("有多个名为“%(name)s”的单位，请联系上级处理") % {"name": v["unit"]}, rule=Rule.CHECK)
+                row.error("unit", _("有多个名为“%(name)s”的单位，请联系上级处理") % {"name": v["unit"]})
             elif v["unit"] in self.elsewhere:
                 row.error("unit", _("“%(name)s”不在您可编排值班表的范围内") % {"name": v["unit"]}, rule=Rule.SCOPE)
             else:
@@ -252,8 +255,9 @@ def import_rosters(actor: Actor, uploaded_file: IO[bytes], *, week_start: dt.dat
 
 def template_response(week_start: dt.date) -> FileResponse:
     """The blank template for the week from `week_start`; rules and an example on “说明”."""
-    example = [("南县社会福利中心", week_start.isoformat(), "带班领导", "张建华", "13907371234", "08:30", "17:30", "白班"),
-               ("南县社会福利中心", week_start.isoformat(), "值班人员", "李敏", "13807371234", "17:30", "08:30", "夜班")]
+    day = week_start.isoformat()
+    example = [("南县社会福利中心", day, "带班领导", "张建华", "13907371234", "08:30", "17:30", "白班"),
+               ("南县社会福利中心", day, "值班人员", "李敏", "13807371234", "17:30", "08:30", "夜班")]
     notes: list[list[Any]] = [[_("列"), _("填写说明")],
                               ["单位", _("单位全称，须在您可编排值班表的范围内")],
                               ["日期", _("所选一周之内的日期，如 %(day)s") % {"day": week_start.isoformat()}],

@@ -107,7 +107,7 @@ class SetWeekSerializer(serializers.Serializer):
     unit = VisibleIdField(lambda user: Unit.objects.restrict(user, "read"), gettext_lazy("找不到该单位，或您无权查看"),
                           queryset=Unit.objects.all())
     week_start = serializers.DateField(help_text=gettext_lazy("一周的第一天；替换这 7 天的值班表"))
-    rows = RowInputSerializer(many=True, max_length=services.MAX_ROWS)
+    rows = serializers.ListField(child=RowInputSerializer(), max_length=services.MAX_ROWS)
 
 
 class CheckInResultSerializer(serializers.Serializer):

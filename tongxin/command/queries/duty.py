@@ -4,8 +4,7 @@ and those of the duty pages (a unit's week, today's board, one's own shifts)."""
 from __future__ import annotations
 
 import datetime as dt
-
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -70,7 +69,7 @@ def my_shifts(user: Actor, *, now: dt.datetime) -> list[DutyShift]:
     """The user's own shifts of today and those running now: what the check-in page offers."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return list(DutyShift.objects.filter(today_q(now), user_id=user.pk)
+    return list(DutyShift.objects.filter(today_q(now), user_id=cast(int, user.pk))
                 .select_related("unit__region", "check_in").order_by("starts_at", "id"))
 
 
@@ -92,7 +91,7 @@ def sees_as_level_above(user: Actor, unit: Unit) -> bool:
     viewer a missing check-in is flagged for."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    own = set(Membership.objects.filter(user_id=user.pk).values_list("unit_id", flat=True))
+    own = set(Membership.objects.filter(user_id=cast(int, user.pk)).values_list("unit_id", flat=True))
     return unit.pk not in own and scope.scope_of(user).covers_region(unit.region_id, mode=scope.READ)
 
 
@@ -109,7 +108,8 @@ def missed_after() -> dt.timedelta:
 def is_missed(shift: DutyShift, now: dt.datetime, *, tracking: bool, after: dt.timedelta | None = None) -> bool:
     """Whether `shift` shows 未到岗 to the level above at `now`: a response in force over the unit
     (`tracking`), an account that could check in, started more than `missed_after()` ago, no check-in."""
-    return (tracking and shift.user_id is not None and now - shift.starts_at > (missed_after() if after is None else after)
+    limit = missed_after() if after is None else after
+    return (tracking and shift.user_id is not None and now - shift.starts_at > limit
             and not hasattr(shift, "check_in"))
 
 

@@ -157,7 +157,8 @@ def _overlaps(rows: list[tuple[int, RosterRow]]) -> dict[str, list[str]]:
     return errors
 
 
-def _clashes_elsewhere(rows: list[tuple[int, RosterRow]], unit: Unit, week: tuple[dt.date, dt.date]) -> dict[str, list[str]]:
+def _clashes_elsewhere(rows: list[tuple[int, RosterRow]], unit: Unit,
+                       week: tuple[dt.date, dt.date]) -> dict[str, list[str]]:
     """Shifts of the same people kept anywhere else (another unit, or another week) that overlap a row."""
     if not rows:
         return {}
@@ -275,11 +276,11 @@ def _system_user(unit: Unit) -> User:
     first account of the unit, else of any unit (the demo always has one)."""
     member = Membership.objects.filter(unit=unit).select_related("user").order_by("id").first()
     if member is not None:
-        return member.user
-    user = User.objects.order_by("id").first()
-    if user is None:
+        return cast(User, member.user)
+    first = User.objects.order_by("id").first()
+    if first is None:
         raise ValidationError({"rows": [_("系统中还没有任何账号")]})
-    return user
+    return cast(User, first)
 
 
 # --- check-in ------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tongxin.accounts.models import User
 from tongxin.command import excel_duty
@@ -160,7 +161,7 @@ class RosterView(ScopedUpdateView):
 
     queryset = Unit.objects.select_related("region")
     write_mode = scope.FILE
-    refusal = _("您的角色不能编排该单位的值班表")
+    refusal = gettext_lazy("您的角色不能编排该单位的值班表")
 
     def _page(self, request: HttpRequest, unit: Unit, grid: WeekGrid, status: int = 200) -> HttpResponse:
         week = grid.week_start
