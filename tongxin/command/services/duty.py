@@ -235,8 +235,8 @@ def set_roster(actor: Actor, *, unit: Unit, week_start: dt.date, rows: Sequence[
             errors.setdefault(key, []).extend(messages)
     if errors:
         raise ValidationError(errors)
-    current = list(DutyShift.objects.select_for_update().filter(unit=unit, day__gte=week[0], day__lt=week[1])
-                   .select_related("check_in"))
+    current = list(DutyShift.objects.select_for_update(of=("self",))  # not the outer-joined check-in
+                   .filter(unit=unit, day__gte=week[0], day__lt=week[1]).select_related("check_in"))
     before = sorted((_shown(s) for s in current), key=lambda v: (v["day"], v["role"], v["starts_at"], v["name"]))
     by_identity: dict[tuple[Any, ...], list[DutyShift]] = {}
     for s in current:
