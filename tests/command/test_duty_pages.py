@@ -130,7 +130,7 @@ def grid(**slots: dict) -> dict:
 def test_a_home_enters_its_week_in_the_grid(world, client_for):
     c = client_for(world.home_reporter)
     url = reverse("command:duty-roster", args=[world.nanxian_home.pk])
-    assert c.get(url, {"week": "2021-08-04"}).status_code == 200  # any day shows its Monday's week
+    assert c.get(url, {"week": "2021-08-04"}).status_code == 200  # a week may start on any day
     response = c.post(url, grid(
         d0_l0={"name": "张院长", "phone": "13907370001", "start": "08:30", "end": "17:30"},
         d0_s0={"name": "", "phone": "13807371234", "user": str(world.home_reporter.pk), "start": "17:30",

@@ -27,7 +27,7 @@ from tongxin.accounts.models import User
 from tongxin.command.models import DutyRole, DutyShift
 from tongxin.command.queries import duty as queries
 from tongxin.command.services import duty as services
-from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, IdFilter, VisibleIdField
+from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.regions.queries import in_subtree
 from tongxin.units.filters import RegionFilterMixin
@@ -58,6 +58,7 @@ class DutyShiftSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     region = serializers.CharField(source="unit.region_id", read_only=True)
     phone = PersonalField(unit_source="unit")
+    role = Choice("DutyRoleEnum", DutyRole.choices, read_only=True)
     checked_in_at = serializers.SerializerMethodField()
 
     class Meta:
@@ -93,7 +94,7 @@ class BoardShiftSerializer(DutyShiftSerializer):
 
 class RowInputSerializer(serializers.Serializer):
     day = serializers.DateField()
-    role = serializers.ChoiceField(choices=DutyRole.choices)
+    role = Choice("DutyRoleEnum", DutyRole.choices)
     name = serializers.CharField(max_length=services.MAX_NAME)
     phone = serializers.CharField(max_length=30)
     start = serializers.TimeField(format="%H:%M")

@@ -147,9 +147,6 @@ class WeekGrid:
 
 
 class DutyImportForm(forms.Form):
-    week = forms.DateField(label=gettext_lazy("值班周（周一）"), widget=forms.DateInput(attrs={"type": "date"}))
+    week = forms.DateField(label=gettext_lazy("值班周的第一天"), widget=forms.DateInput(attrs={"type": "date"}),
+                           help_text=gettext_lazy("文件中的日期须在这一天起的 7 天之内"))
     file = forms.FileField(label=gettext_lazy("Excel 文件（.xlsx）"))
-
-    def clean_week(self) -> dt.date:
-        week: dt.date = self.cleaned_data["week"]
-        return week - dt.timedelta(days=week.weekday())

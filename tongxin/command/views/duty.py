@@ -46,12 +46,12 @@ SESSION_KEY = "duty_import_staged"
 
 
 def _week(raw: str | None, today: dt.date) -> dt.date:
-    """The Monday of the week named by `raw` (any day of it, YYYY-MM-DD), else of `today`."""
+    """The first day of the 7 shown: the day `raw` names (YYYY-MM-DD; a rota may run Sunday to
+    Saturday, as the story's does), else the Monday of `today`'s week."""
     try:
-        day = dt.date.fromisoformat(str(raw or ""))
+        return dt.date.fromisoformat(str(raw or ""))
     except ValueError:
-        day = today
-    return services.week_of(day)[0]
+        return services.week_of(today)[0]
 
 
 # --- today's board -------------------------------------------------------------------------------
