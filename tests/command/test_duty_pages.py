@@ -203,3 +203,18 @@ def test_the_duty_pages_in_english(world, client_for, _restore_language):
     roster = officer.get(reverse("command:duty-roster", args=[world.nanxian_home.pk]), {"week": "2021-08-02"})
     assert_english(roster.content.decode(), ["Save this week", "Previous week"])
     assert_english(officer.get(reverse("command:duty-import")).content.decode(), ["Import duty rosters"])
+
+
+def test_the_province_edits_a_homes_week_with_phones_masked_and_they_stay_as_they_were(world, client_for):
+    from tests.command.duty_helpers import shift
+    from tongxin.command.services.duty import set_roster
+
+    set_roster(world.nanxian, unit=world.nanxian_home, week_start=MONDAY, rows=[shift(name="李敏")])
+    c = client_for(world.hunan)
+    url = reverse("command:duty-roster", args=[world.nanxian_home.pk])
+    page = c.get(url, {"week": MONDAY.isoformat()}).content.decode()
+    assert "13807371234" not in page and 'value="138****1234"' in page
+    saved = c.post(url, grid(d0_s0={"name": "李敏", "phone": "138****1234", "start": "08:00", "end": "18:00"},
+                             d0_s1={"name": "王芳", "phone": "13807375678", "start": "18:00", "end": "22:00"}))
+    assert saved.status_code == 302
+    assert set(DutyShift.objects.values_list("phone", flat=True)) == {"13807371234", "13807375678"}

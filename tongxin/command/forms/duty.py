@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from tongxin.accounts.models import User
 from tongxin.command.models import DutyRole, DutyShift
 from tongxin.command.services.duty import MAX_NAME, MAX_SHIFT_LABEL, RosterRow
+from tongxin.core.validators import mask_phone
 
 STAFF_SLOTS = 3  # a leader and up to three staff a day on the page (the API and Excel take any number)
 FIELDS = ("name", "phone", "user", "start", "end", "shift")
@@ -70,8 +71,14 @@ class WeekGrid:
     `d3-staff`), so a posted grid is read with the slots it was shown with."""
 
     def __init__(self, week_start: dt.date, people: Sequence[User], *, shifts: Sequence[DutyShift] = (),
-                 data: Mapping[str, Any] | None = None) -> None:
+                 data: Mapping[str, Any] | None = None, masked: bool = False,
+                 kept: Sequence[DutyShift] = ()) -> None:
+        """`masked`: the viewer sees the people's phones masked (units.personal) — shown so, and a masked
+        phone posted back unchanged stands for the number kept in `kept` (the week's shifts) under the
+        same name."""
         self.week_start = week_start
+        self.masked = masked
+        self.originals = {(s.name, mask_phone(s.phone)): s.phone for s in kept}
         self.people = list(people)
         self.days: list[Day] = []
         self.errors: list[str] = []
@@ -92,7 +99,8 @@ class WeekGrid:
                 placed = zip(slots[:n_leaders], leaders, strict=False)
                 for slot, s in [*placed, *zip(slots[n_leaders:], staff, strict=False)]:
                     start, end = timezone.localtime(s.starts_at), timezone.localtime(s.ends_at)
-                    slot.values = {"name": s.name, "phone": s.phone, "user": str(s.user_id or ""),
+                    slot.values = {"name": s.name, "phone": mask_phone(s.phone) if masked else s.phone,
+                                   "user": str(s.user_id or ""),
                                    "start": f"{start:%H:%M}", "end": f"{end:%H:%M}", "shift": s.shift}
             else:
                 for slot in slots:
@@ -123,8 +131,9 @@ class WeekGrid:
                 if user is not None:  # an account chosen alone brings its name and phone
                     v["name"] = v["name"] or user.full_name or user.get_username()
                     v["phone"] = v["phone"] or getattr(user, "phone", "") or ""
+                phone = self.originals.get((v["name"], v["phone"]), v["phone"]) if "*" in v["phone"] else v["phone"]
                 out.append((slot, RosterRow(day=day.day, role=slot.role, name=v["name"][:MAX_NAME + 1],
-                                            phone=v["phone"], start=start, end=end,
+                                            phone=phone, start=start, end=end,
                                             shift=v["shift"][:MAX_SHIFT_LABEL + 1], user=user)))
         self._rows = out
         return [r for _slot, r in out] if ok else None

@@ -40,6 +40,7 @@ from tongxin.core.xlsx import ImportResult, staging
 from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.models import Unit
+from tongxin.units.personal import may_see_personal
 
 PAGE_SIZE = 30
 SESSION_KEY = "duty_import_staged"
@@ -174,13 +175,15 @@ class RosterView(ScopedUpdateView):
         unit = self.get_object()
         week = _week(request.GET.get("week"), timezone.localdate())
         people = services.people_of([unit]).get(unit.pk, [])
-        return self._page(request, unit, WeekGrid(week, people, shifts=queries.week_shifts(unit, week)))
+        return self._page(request, unit, WeekGrid(week, people, shifts=queries.week_shifts(unit, week),
+                                                  masked=not may_see_personal(request.user, unit)))
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         unit = self.get_object()
         week = _week(request.POST.get("week"), timezone.localdate())
         people = services.people_of([unit]).get(unit.pk, [])
-        grid = WeekGrid(week, people, data=request.POST)
+        grid = WeekGrid(week, people, data=request.POST, kept=queries.week_shifts(unit, week),
+                        masked=not may_see_personal(request.user, unit))
         rows = grid.rows()
         if rows is None:
             return self._page(request, unit, grid, status=400)
