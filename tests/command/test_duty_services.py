@@ -7,7 +7,10 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.command.duty_helpers import MONDAY, at, respond, shift
 from tongxin.command.models import CheckIn, DutyShift
@@ -196,3 +199,36 @@ def test_no_notice_for_a_shift_named_without_an_account(world):
     respond(world)
     duty.set_roster(world.nanxian, unit=world.nanxian_home, week_start=MONDAY, rows=[shift()])
     assert duty.duty_notices(now=at(MONDAY, 7, 40)) == 0
+
+
+# --- a property: a week is accepted exactly when no two shifts of one person overlap ---------------
+
+
+SPANS = st.lists(st.tuples(st.integers(0, 6), st.integers(0, 47), st.integers(1, 36)), min_size=1, max_size=5)
+
+
+def _span(day: int, half_hour: int, length: int) -> tuple[dt.datetime, dt.datetime]:
+    start = at(MONDAY + dt.timedelta(days=day), 0) + dt.timedelta(minutes=30 * half_hour)
+    return start, start + dt.timedelta(minutes=30 * length)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spans=SPANS)
+def test_a_week_is_saved_exactly_when_no_two_shifts_of_one_person_overlap(world, spans):
+    rows = []
+    for day, half_hour, length in spans:
+        start, end = _span(day, half_hour, length)
+        rows.append(shift(MONDAY + dt.timedelta(days=day), start=(start.hour, start.minute),
+                          end=(end.hour, end.minute)))
+    times = [_span(*s) for s in spans]
+    clash = any(a[0] < b[1] and b[0] < a[1] for i, a in enumerate(times) for b in times[:i])
+    with transaction.atomic():
+        try:
+            duty.set_roster(world.nanxian, unit=world.nanxian_home, week_start=MONDAY, rows=rows)
+            saved = True
+        except ValidationError as exc:
+            saved = False
+            assert all("重叠" in m for m in exc.messages)
+        assert saved != clash
+        assert DutyShift.objects.count() == (0 if clash else len(rows))
+        transaction.set_rollback(True)
