@@ -14,6 +14,7 @@ class CommandConfig(AppConfig):
         self._ready_responses()
         directives.register_notifications()
         self._ready_chase()
+        self._ready_duty()
 
     @staticmethod
     def _ready_responses() -> None:
@@ -49,3 +50,16 @@ class CommandConfig(AppConfig):
         system_settings.register(
             "command.feedback_due_hours", kind="int", default=24, minimum=1, maximum=168,
             label=_("反馈到期提醒（小时）"), help=_("反馈时限前这么多小时内，提醒未反馈的单位一次"))
+
+    @staticmethod
+    def _ready_duty() -> None:
+        """The notice before a shift (services.duty.duty_notices) and when 未到岗 is flagged."""
+        from tongxin.core import notify, system_settings
+
+        notify.register("command.duty.check_in_due", label=_("到岗签到"),
+                        title=_("%(unit)s：您的%(role)s班次 %(start)s 开始，请到岗签到"),
+                        body=_("应急响应期间请按时到岗，到岗后在“我的值班”页点击“签到”。"))
+        system_settings.register(
+            "command.duty_missed_minutes", kind="int", default=30, minimum=5, maximum=720,
+            label=_("未到岗提示时间（分钟）"),
+            help=_("应急响应期间，班次开始超过此时间仍未签到的，在上级的值班表上标为“未到岗”"))

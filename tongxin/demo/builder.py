@@ -36,7 +36,7 @@ from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import command_responses, directives, inspections, live, live_story, reports, story
+from tongxin.demo import command_duty, command_responses, directives, inspections, live, live_story, reports, story
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -151,6 +151,7 @@ class _Builder:
         days, live_counts = live.build_live(filers, nanxian_homes, now)
         counts.update(live_counts)
         counts.update(command_responses.build_live(days.start, days.end))
+        counts.update(command_duty.build_live(days.today))
         self.say(f"实时演练：{live_story.REPORT_NAME}（{days.start} 至 {days.end}）{counts['live_reports']} 份，"
                  f"本次报送 {counts['live_reports_filed']} 份；{live_story.CAMPAIGN_NAME}，南县检查 "
                  f"{counts['live_inspections']} 次（本次完成 {counts['live_inspections_done']} 次），"
@@ -200,6 +201,9 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
         counts.update(command_responses.build())
         b.say(f"应急响应：{command_responses.EPIDEMIC_TITLE}（2021-07-26 启动，08-20 调整为Ⅲ级，09-10 结束），"
               f"本次操作 {counts['response_steps']} 步")
+        counts.update(command_duty.build())
+        b.say(f"值班表：{counts['duty_units']} 个民政部门 2021-08-01 至 08-07 共 {counts['duty_shifts']} 个班次，"
+              f"到岗签到 {counts['duty_check_ins']} 次")
         counts.update(directives.issue_directives(now, live_drill=live_drill))
         b.say(f"通知指令：{directives.URGENT_TITLE}，送达 {counts['urgent_deliveries']} 个市州民政局")
         if live_drill:

@@ -6,6 +6,7 @@ def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
     from tongxin.command.api.chase import DirectiveRemindViewSet
     from tongxin.command.api.directives import DirectiveViewSet
+    from tongxin.command.api.duty import DutyShiftViewSet
     from tongxin.command.api.receiving import DeliveryViewSet  # the issuing side's, with sign/feedback/forward
     from tongxin.command.api.responses import ResponseViewSet
 
@@ -13,3 +14,4 @@ def register(router) -> None:
     router.register("directives", DirectiveRemindViewSet, basename="directive-remind")  # only …/{id}/remind/
     router.register("deliveries", DeliveryViewSet, basename="delivery")
     router.register("responses", ResponseViewSet, basename="response")
+    router.register("duty-shifts", DutyShiftViewSet, basename="duty-shift")

@@ -33,6 +33,7 @@ class DutyShift(models.Model):
     shift = models.CharField(_("班次"), max_length=20, blank=True, help_text=_("如：白班、夜班、全天"))
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
+    notified_at = models.DateTimeField(_("签到提醒时间"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
