@@ -1,0 +1,107 @@
+"""The issuer's board of a directive chain (通知督办看板): one table per level below the region,
+with drill-down into each child region, rate bars, an ECharts chart of the child level, overdue
+rows highlighted, the units one by one, and what changed between versions."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tongxin.command.queries import board as queries
+from tongxin.command.queries.board import Board, Row
+from tongxin.command.models import Directive
+from tongxin.core.views_base import ScopedRegionView, as_scoped_view
+from tongxin.regions.models import Region
+from tongxin.regions.queries import ancestors
+from tongxin.units import scope
+
+LEVEL_TITLES = {Region.Level.CITY: gettext_lazy("按市州"), Region.Level.COUNTY: gettext_lazy("按县市区")}
+
+
+def board_directive(request: HttpRequest, pk: Any) -> Directive:
+    directive = queries.viewable(request.user, pk)
+    if directive is None:
+        raise Http404(_("找不到该记录，或您无权查看"))
+    return directive
+
+
+def board_region(request: HttpRequest, directive: Directive) -> Region:
+    """The region asked for (?region=, through the one resolver: 400 malformed, 404 outside the
+    user's scope), else where the board opens for the user."""
+    def fallback() -> Region | None:
+        region = queries.default_region(request.user, directive)
+        if region is None:
+            first = queries.chain_deliveries(directive.root or directive, request.user).first()
+            region = Region.objects.filter(code=first.region_code).first() if first else None
+        return region
+
+    region = scope.region_from_request(request, default=fallback, own_units=True)
+    if region is None:
+        raise Http404(_("找不到该记录，或您无权查看"))
+    return region
+
+
+def row_name(row: Row) -> str:
+    return _("%(region)s本级") % {"region": row.region.name} if row.own else row.region.name
+
+
+def chart_data(b: Board) -> dict[str, Any]:
+    """The child level's rates for the chart (json_script; no strings built into code)."""
+    rows = b.levels[0].rows if b.levels else []
+    return {
+        "names": [row_name(r) for r in rows],
+        "sign_rate": [r.counts.sign_rate for r in rows],
+        "feedback_rate": [r.counts.feedback_rate for r in rows],
+        "labels": {"sign": _("签收率"), "feedback": _("反馈率")},
+    }
+
+
+def versions_of(directive: Directive) -> list[Directive]:
+    ids = queries.versions(directive.root or directive)
+    return list(Directive.objects.filter(pk__in=ids).order_by("version", "id"))
+
+
+def version_diff(old: Directive, new: Directive) -> Any:
+    """What changed from `old` to `new`, as the directives part reads it (empty if it has none)."""
+    try:
+        from tongxin.command.queries.directives import diff
+    except ImportError:  # pragma: no cover - the directives part provides it
+        return []
+    return diff(old, new)
+
+
+@as_scoped_view(base=ScopedRegionView)
+def directive_board(request: HttpRequest, pk: Any) -> HttpResponse:
+    directive = board_directive(request, pk)
+    root = directive.root or directive
+    region = board_region(request, directive)
+    b = queries.board(root, request.user, region)
+    url = reverse("command:directive-board", args=[directive.pk])
+
+    def drill(code: str) -> str:
+        return f"{url}?{urlencode({'region': code})}"
+
+    levels = []
+    for level in b.levels:
+        rows = [{"row": r, "name": row_name(r), "drill": None if r.own else drill(r.region.code)} for r in level.rows]
+        levels.append({"level": level.level, "title": LEVEL_TITLES[Region.Level(level.level)], "rows": rows})
+    crumbs = [r for r in ancestors(region) if scope.reaches_region(request.user, r)]
+    history = versions_of(root)
+    diffs = [{"old": a, "new": c, "changes": version_diff(a, c)} for a, c in zip(history, history[1:], strict=False)]
+    return render(request, "command/board_detail.html", {
+        "directive": directive, "root": root, "region": region, "board": b, "levels": levels,
+        "units": b.units, "unit_limit": queries.UNIT_LIMIT, "total": b.total,
+        "crumbs": [{"name": r.name, "url": drill(r.code)} for r in crumbs],
+        "chart": chart_data(b), "versions": history, "diffs": diffs,
+    })
+
+
+urlpatterns = [
+    path("directives/<int:pk>/board/", directive_board, name="directive-board"),
+]
