@@ -9,4 +9,6 @@ class CommandConfig(AppConfig):
 
     def ready(self) -> None:
         # Each part registers its notification kinds and ledger sources here.
-        pass
+        from tongxin.command.services import directives
+
+        directives.register_notifications()
