@@ -4,3 +4,6 @@ check-ins, dispatch meetings and action items. Every viewset is a scoped base (c
 
 def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
+    from tongxin.command.api.board import DirectiveBoardViewSet
+
+    router.register(r"directives/(?P<directive_pk>[0-9]+)/board", DirectiveBoardViewSet, basename="directive-board")

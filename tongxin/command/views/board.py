@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.command.queries import board as queries
+from tongxin.command.queries import directives as directive_queries
 from tongxin.command.queries.board import Board, Row
 from tongxin.command.models import Directive
 from tongxin.core.views_base import ScopedRegionView, as_scoped_view
@@ -62,20 +63,6 @@ def chart_data(b: Board) -> dict[str, Any]:
     }
 
 
-def versions_of(directive: Directive) -> list[Directive]:
-    ids = queries.versions(directive.root or directive)
-    return list(Directive.objects.filter(pk__in=ids).order_by("version", "id"))
-
-
-def version_diff(old: Directive, new: Directive) -> Any:
-    """What changed from `old` to `new`, as the directives part reads it (empty if it has none)."""
-    try:
-        from tongxin.command.queries.directives import diff
-    except ImportError:  # pragma: no cover - the directives part provides it
-        return []
-    return diff(old, new)
-
-
 @as_scoped_view(base=ScopedRegionView)
 def directive_board(request: HttpRequest, pk: Any) -> HttpResponse:
     directive = board_directive(request, pk)
@@ -92,10 +79,11 @@ def directive_board(request: HttpRequest, pk: Any) -> HttpResponse:
         rows = [{"row": r, "name": row_name(r), "drill": None if r.own else drill(r.region.code)} for r in level.rows]
         levels.append({"level": level.level, "title": LEVEL_TITLES[Region.Level(level.level)], "rows": rows})
     crumbs = [r for r in ancestors(region) if scope.reaches_region(request.user, r)]
-    history = versions_of(root)
-    diffs = [{"old": a, "new": c, "changes": version_diff(a, c)} for a, c in zip(history, history[1:], strict=False)]
+    history = [v for v in directive_queries.versions(root) if v.status in (*queries.LIVE, Directive.Status.REPLACED)]
+    diffs = [{"old": a, "new": c, "changes": directive_queries.diff(a, c)}
+             for a, c in zip(history, history[1:], strict=False)]
     return render(request, "command/board_detail.html", {
-        "directive": directive, "root": root, "region": region, "board": b, "levels": levels,
+        "directive": directive, "root": next((v for v in reversed(history) if v.status in queries.LIVE), root), "region": region, "board": b, "levels": levels,
         "units": b.units, "unit_limit": queries.UNIT_LIMIT, "total": b.total,
         "crumbs": [{"name": r.name, "url": drill(r.code)} for r in crumbs],
         "chart": chart_data(b), "versions": history, "diffs": diffs,
