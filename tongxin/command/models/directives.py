@@ -117,6 +117,9 @@ class Delivery(models.Model):
     feedback = models.TextField(_("反馈内容"), max_length=MAX_FEEDBACK, blank=True)
     feedback_attachments = models.ManyToManyField("core.Attachment", verbose_name=_("反馈附件"), blank=True,
                                                   related_name="+")
+    forwarded_as = models.OneToOneField(Directive, verbose_name=_("转发为"), null=True, blank=True,
+                                        on_delete=models.PROTECT, related_name="forwarded_delivery",
+                                        help_text=_("本单位收到后转发给下级的通知"))
     last_reminded_at = models.DateTimeField(_("最近催办时间"), null=True, blank=True)
     reminders = models.PositiveSmallIntegerField(_("催办次数"), default=0)
     escalation = models.PositiveSmallIntegerField(_("升级次数"), default=0,
