@@ -13,6 +13,7 @@ from django.utils import timezone
 from tongxin.command.models import Delivery, Directive
 from tongxin.command.queries import board as q
 from tongxin.command.services import directives as services
+from tongxin.command.services import receiving
 from tongxin.regions.models import Region
 from tongxin.units.models import Kind, Role
 from tongxin.units.services import grant_role
@@ -39,7 +40,8 @@ def notice(world):
 
 
 def sign(world, unit, user):
-    Delivery.objects.filter(unit=unit).update(signed_at=timezone.now(), signed_by=user, signed_as="staff")
+    for delivery in Delivery.objects.filter(unit=unit, directive__status=Directive.Status.ISSUED):
+        receiving.sign(user, delivery)
 
 
 def row(level, code, own=False):
@@ -82,7 +84,8 @@ def test_overdue_counts_units_unsigned_past_the_deadline(world, notice):
     sign(world, world.nanxian_bureau, world.nanxian)
     b = q.board(notice, world.hunan, now=later)
     assert (b.total.overdue_sign, b.total.overdue) == (3, 3)
-    assert row(b.levels[0], "430900").counts.overdue == 0
+    assert row(b.levels[0], "430900").counts.overdue == 1  # 益阳市民政局 itself; 南县 signed
+    assert row(b.levels[1], "430921").counts.overdue == 0
 
 
 def test_a_replaced_version_is_not_counted_twice(world, notice):

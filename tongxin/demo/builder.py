@@ -33,7 +33,7 @@ from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import inspections, live, live_story, reports, story
+from tongxin.demo import command_directives, inspections, live, live_story, reports, story
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -147,6 +147,7 @@ class _Builder:
              counts: dict[str, int]) -> None:
         days, live_counts = live.build_live(filers, nanxian_homes, now)
         counts.update(live_counts)
+        counts.update(command_directives.build_live(now, days.today))
         self.say(f"实时演练：{live_story.REPORT_NAME}（{days.start} 至 {days.end}）{counts['live_reports']} 份，"
                  f"本次报送 {counts['live_reports_filed']} 份；{live_story.CAMPAIGN_NAME}，南县检查 "
                  f"{counts['live_inspections']} 次（本次完成 {counts['live_inspections_done']} 次），"
@@ -193,6 +194,9 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
         b.say(f"专项行动：{story.CAMPAIGN_NAME}，南县检查 {counts['inspections']} 次（本次完成 "
               f"{counts['inspections_done']} 次），问题台账 {counts['ledger_entries']} 条，"
               f"本次整改操作 {counts['ledger_steps_taken']} 步")
+        counts.update(command_directives.build())
+        b.say(f"紧急通知：{command_directives.TITLE}，送达 {counts['directive_deliveries']} 个单位，"
+              f"已签收 {counts['directive_signed']} 个")
         if live_drill:
             b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],

@@ -141,7 +141,7 @@ def _answer(delivery: Delivery, counts: dict[str, int]) -> None:
         counts["directive_feedbacks"] += 1
 
 
-def _forward(actor: User, delivery: Delivery, *, kinds: list[str], levels: list[str], requirements: str,
+def _forward(actor: User, delivery: Delivery, *, kinds: list[str], requirements: str,
              sign_deadline: dt.datetime, now: dt.datetime) -> Directive | None:
     """The bureau forwards what it received, unless it already did (one forward per bureau and chain)."""
     held = Directive.objects.filter(root_id=delivery.root_id, issuer=delivery.unit).first()
@@ -150,7 +150,7 @@ def _forward(actor: User, delivery: Delivery, *, kinds: list[str], levels: list[
     if delivery.signed_at is None:  # a forwarding bureau signs as soon as it has it
         receiving.sign(actor, delivery, now=delivery.delivered_at + dt.timedelta(minutes=25))
     return receiving.forward(actor, delivery, requirements=requirements, sign_deadline=sign_deadline,
-                             target_kinds=kinds, target_levels=levels, feedback_required=True,
+                             target_kinds=kinds, feedback_required=True,
                              feedback_deadline=FORWARD_FEEDBACK_DEADLINE, now=now)
 
 
@@ -169,12 +169,11 @@ def build() -> dict[str, int]:
         delivery = Delivery.objects.select_related("unit", "directive").get(root=root, unit=_bureau(city))
         # 张家界市 forwards to its county bureaus and 慈利县 on to its institutions; 株洲市 and 湘潭市
         # forward to their county bureaus and homes at once (their counties have no logins in the demo).
-        down = ([Kind.BUREAU], ["county"]) if city == story.ZHANGJIAJIE else (
-            [Kind.BUREAU, Kind.ELDERLY_CARE], ["county", "unit"])
-        _forward(actor, delivery, kinds=down[0], levels=down[1], requirements=CITY_REQUIREMENTS,
+        kinds = [Kind.BUREAU] if city == story.ZHANGJIAJIE else [Kind.BUREAU, Kind.ELDERLY_CARE]
+        _forward(actor, delivery, kinds=kinds, requirements=CITY_REQUIREMENTS,
                  sign_deadline=FORWARD_SIGN_DEADLINE, now=FORWARDED_AT)
     cili = Delivery.objects.select_related("unit", "directive").get(root=root, unit=_bureau(story.CILI))
-    _forward(_leader(story.CILI), cili, kinds=[Kind.ELDERLY_CARE, Kind.SOCIAL_WORK], levels=["unit"],
+    _forward(_leader(story.CILI), cili, kinds=[Kind.ELDERLY_CARE, Kind.SOCIAL_WORK],
              requirements=COUNTY_REQUIREMENTS, sign_deadline=COUNTY_SIGN_DEADLINE, now=COUNTY_FORWARDED_AT)
     for delivery in (Delivery.objects.filter(root=root, directive__status=Directive.Status.ISSUED)
                      .select_related("unit", "directive").order_by("delivered_at", "id")):
