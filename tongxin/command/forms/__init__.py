@@ -1,0 +1,1 @@
+"""Forms of command and dispatch, one module per part."""
