@@ -13,7 +13,6 @@ from PIL import Image
 
 from tests.world import person
 from tongxin.command.models import Delivery, Directive, DutyRole, DutyShift, Level, Response, ResponseKind
-from tongxin.command.queries.receiving import forward_recipients
 from tongxin.core.uploads import store_attachment
 from tongxin.regions.models import Region
 from tongxin.units.models import Role
@@ -26,22 +25,29 @@ def at(hour: int, minute: int = 0, day: dt.date = DAY) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CST)
 
 
+def province_leader(world):
+    """The department's leader who approves (签发); one per world."""
+    from tongxin.accounts.models import User
+
+    found = User.objects.filter(username="hunan-leader").first()
+    return found or person("hunan-leader", world.province, Role.LEADER, "省厅领导")
+
+
 def issue(world, *, issuer=None, region="430000", title="关于在全省民政系统开展拉网式隐患大排查行动的紧急通知",
           target_kinds=(), target_levels=(), feedback_required=True, now=None) -> Directive:
-    """An issued directive of `issuer` (the province) to `region`, with a delivery per recipient."""
-    issuer = issuer or world.province
+    """An issued directive of `issuer` (the province) to `region`, with a delivery per recipient,
+    drafted by `hunan` and approved by the province's leader through the issuing services."""
+    from tongxin.command.services import directives
+
     now = now or at(10)
-    d = Directive.objects.create(
-        issuer=issuer, region=Region.objects.get(code=region), target_kinds=list(target_kinds),
-        target_levels=list(target_levels), title=title, doc_number="湘民发〔2021〕12号", urgency="extra",
+    d = directives.create_draft(
+        world.hunan, issuer=issuer or world.province, region=Region.objects.get(code=region), title=title,
         body="各市州民政局：立即开展拉网式隐患大排查。", sign_deadline=now + dt.timedelta(hours=4),
-        feedback_required=feedback_required, feedback_deadline=now + dt.timedelta(days=3) if feedback_required else None,
-        status=Directive.Status.ISSUED, drafted_by=world.hunan, approved_by=world.hunan, approved_at=now, issued_at=now)
-    d.root = d
-    d.save(update_fields=["root"])
-    Delivery.objects.bulk_create([Delivery(directive=d, root=d, unit=u, region_code=u.region_id, delivered_at=now)
-                                  for u in forward_recipients(d)])
-    return d
+        doc_number="湘民发〔2021〕12号", urgency="extra", target_kinds=list(target_kinds),
+        target_levels=list(target_levels), feedback_required=feedback_required,
+        feedback_deadline=now + dt.timedelta(days=3) if feedback_required else None, now=now)
+    directives.submit(world.hunan, d, now=now)
+    return directives.approve(province_leader(world), d, now=now)
 
 
 def delivery(directive: Directive, unit) -> Delivery:

@@ -24,7 +24,7 @@ DEADLINE = at(18)
 @pytest.fixture
 def notice(world):
     """The province's urgent notice to the city bureaus."""
-    return issue(world, target_kinds=["bureau"], target_levels=[2])
+    return issue(world, target_kinds=["bureau"], target_levels=["city"])
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_a_closed_directive_is_not_forwarded(world, notice, zjj):
     ("sign_deadline", {"sign_deadline": at(9)}),
     ("feedback_deadline", {"feedback_deadline": at(12) - dt.timedelta(days=1)}),
     ("target_kinds", {"target_kinds": ["spaceport"]}),
-    ("target_levels", {"target_levels": [1]}),
+    ("target_levels", {"target_levels": ["province"]}),
     ("title", {"title": "题" * 300}),
 ])
 def test_bad_forwards_are_refused_naming_the_field(world, notice, zjj, field, kw):

@@ -1,5 +1,5 @@
 """Reads of the receiving side: which deliveries a user may open (their scope, plus the units they
-are on duty for now), who a forward goes to, and a directive's chain seen from either end
+are on duty for now), and a directive's chain seen from either end
 (`chain_up`: 转发自 … up to the original; `forwards_tree`: the forwards below it, level by level)."""
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from tongxin.command.models import Delivery, Directive, DutyShift
+from tongxin.command.queries.directives import visible_directives
 from tongxin.core.types import Actor
-from tongxin.regions.queries import in_subtree
-from tongxin.units.models import Unit
 
 
 def on_duty_unit_ids(user: Actor, at: dt.datetime) -> set[int]:
@@ -31,18 +30,6 @@ def openable_deliveries(user: Actor, at: dt.datetime) -> QuerySet[Delivery]:
     if duty:
         q |= Q(unit_id__in=sorted(duty))
     return Delivery.objects.filter(q)
-
-
-def forward_recipients(directive: Directive) -> list[Unit]:
-    """The units a (forwarded) directive goes to: active units in its region's subtree, of its
-    unit kinds and region levels when given, never its issuer."""
-    qs = Unit.objects.filter(in_subtree("region_id", directive.region.prefix), is_active=True).exclude(
-        pk=directive.issuer_id)
-    if directive.target_kinds:
-        qs = qs.filter(kind__in=directive.target_kinds)
-    if directive.target_levels:
-        qs = qs.filter(region__level__in=directive.target_levels)
-    return list(qs.order_by("region_id", "kind", "name"))
 
 
 def chain_up(directive: Directive) -> list[Directive]:
@@ -90,3 +77,13 @@ def flatten(tree: list[ForwardNode], depth: int = 0) -> list[tuple[int, Directiv
         rows.append((depth, node.directive))
         rows.extend(flatten(node.children, depth + 1))
     return rows
+
+
+def chain_context(user: Actor, directive: Directive) -> dict[str, object]:
+    """What `command/receiving_chain.html` shows for `user`: the chain up, the forwards below, and
+    which of those directives the user may open (the others are named, not linked)."""
+    chain = chain_up(directive)
+    forwards = flatten(forwards_tree(directive))
+    ids = [d.pk for d in chain] + [d.pk for _depth, d in forwards]
+    readable = set(visible_directives(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    return {"chain": chain, "forwards": forwards, "readable": readable}

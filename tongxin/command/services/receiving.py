@@ -33,9 +33,11 @@ from django.utils.translation import gettext as _
 from tongxin.accounts.models import User
 from tongxin.command.models import Delivery, Directive
 from tongxin.command.models.directives import MAX_BODY, MAX_FEEDBACK, MAX_TITLE
+from tongxin.command.queries import directives as directives_queries
+from tongxin.command.queries.directives import LEVELS
 from tongxin.command.queries.duty import duty_officer_ids
-from tongxin.command.queries.receiving import forward_recipients
 from tongxin.command.queries.responses import tracking_on
+from tongxin.command.services import directives
 from tongxin.core import audit
 from tongxin.core.models import Attachment
 from tongxin.core.types import Actor
@@ -46,6 +48,7 @@ from tongxin.units.models import Kind, Membership, Unit
 
 MAX_REQUIREMENTS = 5000  # a forwarding bureau's own requirements (本级要求)
 FORWARD_PREFIX = "转发："  # the title of a forward, as 公文 write it: 「转发：关于……的通知」
+BUREAU_LEVELS = {"province": Region.Level.PROVINCE, "city": Region.Level.CITY, "county": Region.Level.COUNTY}
 
 
 def _user(actor: Actor) -> User | None:
@@ -84,9 +87,10 @@ def _sees(actor: Actor, delivery: Delivery, now: dt.datetime) -> bool:
             or is_on_duty_for(actor, delivery.unit, now))
 
 
-def _require_for_unit(actor: Actor, delivery: Delivery, now: dt.datetime) -> str:
+def require_for_unit(actor: Actor, delivery: Delivery, now: dt.datetime | None = None) -> str:
     """How `actor` acts for the delivery's unit (staff / duty); 404 if they cannot see the delivery,
     PermissionDenied if they see it but neither belong to the unit nor are on duty there."""
+    now = now or timezone.now()
     if actor is None:
         return Delivery.SignedAs.STAFF  # the system itself (the demo builder)
     as_ = acting_as(actor, delivery.unit, now)
@@ -132,7 +136,7 @@ def sign(actor: Actor, delivery: Delivery, *, now: dt.datetime | None = None) ->
     delivery changes nothing and says who signed it and when."""
     now = now or timezone.now()
     locked = _locked(delivery)
-    signed_as = _require_for_unit(actor, locked, now)
+    signed_as = require_for_unit(actor, locked, now)
     if locked.signed_at is not None:
         return locked, _("本单位已于 %(at)s 签收，无需重复签收") % {
             "at": timezone.localtime(locked.signed_at).strftime("%Y-%m-%d %H:%M")}
@@ -168,7 +172,7 @@ def feed_back(actor: Actor, delivery: Delivery, *, text: str, attachments: Seque
     issued (not after it is closed or withdrawn). Signs the delivery first if it is unsigned."""
     now = now or timezone.now()
     locked = _locked(delivery)
-    signed_as = _require_for_unit(actor, locked, now)
+    signed_as = require_for_unit(actor, locked, now)
     directive = locked.directive
     _require_issued(directive, _("反馈"))
     if not directive.feedback_required:
@@ -182,8 +186,9 @@ def feed_back(actor: Actor, delivery: Delivery, *, text: str, attachments: Seque
     check_length("text", text, MAX_FEEDBACK)
     foreign = [a for a in attachments if a.unit_id != locked.unit_id]
     if foreign:
-        raise ValidationError({"attachments": [_("附件「%(name)s」不是为「%(unit)s」上传的，不能作为本单位的反馈材料") % {
-            "name": foreign[0].original_name or foreign[0].pk, "unit": locked.unit.name}]})
+        raise ValidationError({"attachments": [
+            _("附件「%(name)s」不是为「%(unit)s」上传的，不能作为本单位的反馈材料")
+            % {"name": foreign[0].original_name or foreign[0].pk, "unit": locked.unit.name}]})
     if locked.signed_at is None:
         _sign(actor, locked, signed_as, now)
     before = audit.snapshot(locked)
@@ -223,7 +228,7 @@ def forward_body(requirements: str, original: Directive) -> str:
 
 @transaction.atomic
 def forward(actor: Actor, delivery: Delivery, *, region: Region | None = None, requirements: str,
-            sign_deadline: dt.datetime, target_kinds: Sequence[str] = (), target_levels: Sequence[int] = (),
+            sign_deadline: dt.datetime, target_kinds: Sequence[str] = (), target_levels: Sequence[str] = (),
             feedback_required: bool | None = None, feedback_deadline: dt.datetime | None = None,
             title: str | None = None, now: dt.datetime | None = None) -> Directive:
     """转发: the bureau that received `delivery` passes the directive on to its own subtree (all of
@@ -262,49 +267,50 @@ def forward(actor: Actor, delivery: Delivery, *, region: Region | None = None, r
     body = forward_body(requirements, original)
     if requirements and "requirements" not in errors and len(body) > MAX_BODY:
         errors["requirements"] = [_("本级要求加上原文超过 %(max)s 字，请精简") % {"max": MAX_BODY}]
-    if not isinstance(sign_deadline, dt.datetime):
-        errors["sign_deadline"] = [_("请填写签收时限")]
-    elif sign_deadline <= now:
-        errors["sign_deadline"] = [_("签收时限须晚于现在")]
+    levels = sorted({str(v) for v in target_levels})
+    if any(v not in LEVELS or (v in BUREAU_LEVELS and BUREAU_LEVELS[v] <= region.level) for v in levels):
+        errors["target_levels"] = [_("接收层级须是本级以下的民政部门或服务机构")]
     fb_required = original.feedback_required if feedback_required is None else bool(feedback_required)
-    fb_deadline = feedback_deadline if feedback_deadline is not None else (
-        original.feedback_deadline if fb_required else None)
-    if fb_required and fb_deadline is None:
-        errors["feedback_deadline"] = [_("要求反馈时须填写反馈时限")]
-    elif fb_deadline is not None and isinstance(sign_deadline, dt.datetime) and fb_deadline < sign_deadline:
-        errors["feedback_deadline"] = [_("反馈时限不能早于签收时限")]
-    kinds = list(dict.fromkeys(str(k) for k in target_kinds))
-    bad_kinds = [k for k in kinds if k not in Kind.values]
-    if bad_kinds:
-        errors["target_kinds"] = [_("没有这种单位类型：%(kinds)s") % {"kinds": "、".join(bad_kinds)[:100]}]
-    levels = sorted({int(v) for v in target_levels})
-    if any(v < region.level for v in levels) or any(v not in (1, 2, 3) for v in levels):
-        errors["target_levels"] = [_("接收层级须在转发范围以内（市、县两级）")]
+    if feedback_deadline is None and fb_required:
+        feedback_deadline = original.feedback_deadline
+    try:  # the issuing side's checks of every field (deadlines, kinds, lengths), with the body named as ours
+        fwd = directives.create_draft(
+            actor, issuer=unit, region=region, title=title_text or original.title, body=body,
+            sign_deadline=sign_deadline, urgency=original.urgency, target_kinds=list(target_kinds),
+            target_levels=levels if "target_levels" not in errors else [], feedback_required=fb_required,
+            feedback_deadline=feedback_deadline, feedback_request=original.feedback_request,
+            response=original.response, attachments=list(original.attachments.all()), forwarded_from=original,
+            now=now)
+    except ValidationError as exc:
+        found = exc.message_dict
+        if "body" in found:
+            found.setdefault("requirements", found.pop("body"))
+        errors = {**found, **errors}
     if errors:
         raise ValidationError(errors)
-    if locked.signed_at is None:
-        _sign(actor, locked, Delivery.SignedAs.STAFF, now)
     root_id = original.root_id or original.pk
-    fwd = Directive.objects.create(
-        issuer=unit, region=region, target_kinds=kinds, target_levels=levels, title=title_text,
-        doc_number="", urgency=original.urgency, body=body, sign_deadline=sign_deadline,
-        feedback_required=fb_required, feedback_deadline=fb_deadline if fb_required else None,
-        feedback_request=original.feedback_request, response=original.response,
-        status=Directive.Status.ISSUED, forwarded_from=original, root_id=root_id,
-        drafted_by=_user(actor) or original.drafted_by, approved_by=_user(actor) or original.approved_by,
-        approved_at=now, issued_at=now,
-    )
-    fwd.attachments.set(original.attachments.all())
-    audit.record_change(actor, fwd, None, unit=unit)
-    recipients = forward_recipients(fwd)
+    held = set(Delivery.objects.filter(root_id=root_id, directive__status__in=directives_queries.LIVE)
+               .values_list("unit_id", flat=True))  # a unit already holding the chain gets no second copy
+    units = [u for u in directives_queries.recipients(fwd) if u.pk not in held]
+    if not units:
+        raise ValidationError({"region": [_("转发范围内没有符合条件、尚未收到该通知的接收单位")]})
+    if locked.signed_at is None:
+        _sign(actor, locked, acting_as(actor, unit, now) or Delivery.SignedAs.STAFF, now)
+    before = audit.snapshot(fwd)
+    fwd.status, fwd.root_id = Directive.Status.ISSUED, root_id
+    fwd.approved_by, fwd.approved_at, fwd.issued_at = _user(actor), now, now
+    fwd.save(update_fields=["status", "root", "approved_by", "approved_at", "issued_at"])
+    audit.record_change(actor, fwd, before, unit=unit)
     Delivery.objects.bulk_create([Delivery(directive=fwd, root_id=root_id, unit=u, region_code=u.region_id,
-                                           delivered_at=now) for u in recipients])
+                                           delivered_at=now) for u in units], batch_size=500)
     audit.record(audit.Action.CREATE, actor=actor, obj=fwd, unit=unit,
-                 changes={"deliveries": [None, len(recipients)]})
+                 object_repr=_("%(title)s：转发送达 %(n)s 个单位") % {"title": fwd.title[:150], "n": len(units)},
+                 changes={"deliveries": [None, len(units)]})
     before = audit.snapshot(locked)
     locked.forwarded_as = fwd
     locked.save(update_fields=["forwarded_as"])
     audit.record_change(actor, locked, before, unit=unit)
+    directives._tell(actor, fwd, units, "command.directive.delivered", at=now)
     return fwd
 
 
