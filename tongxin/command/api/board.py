@@ -98,3 +98,7 @@ class DirectiveBoardViewSet(WordedNotFound, ScopedMixin, viewsets.ViewSet):
         b = queries.board(directive.root or directive, request.user, region)
         data = BoardSerializer(b).data
         return Response(data)
+
+
+def register(router: Any) -> None:
+    router.register(r"directives/(?P<directive_pk>[0-9]+)/board", DirectiveBoardViewSet, basename="directive-board")
