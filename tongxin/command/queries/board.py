@@ -274,7 +274,12 @@ def viewable(user: Actor, pk: Any) -> Directive | None:
 
 def default_region(user: Actor, directive: Directive) -> Region | None:
     """Where the board opens for `user`: the directive's issuer's region when the user reaches it,
-    else the highest region of theirs inside it (a county looking at the province's notice)."""
+    else the highest region of theirs inside it (a county looking at the province's notice), else
+    the region of the first delivery they may read (a home's staff: their own county)."""
     from tongxin.units.scope import default_region_within
 
-    return default_region_within(user, directive.issuer.region, READ)
+    region = default_region_within(user, directive.issuer.region, READ)
+    if region is None:
+        first = chain_deliveries(directive.root or directive, user).order_by("region_code").first()
+        region = Region.objects.filter(code=first.region_code).first() if first else None
+    return region

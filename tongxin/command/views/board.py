@@ -35,14 +35,8 @@ def board_directive(request: HttpRequest, pk: Any) -> Directive:
 def board_region(request: HttpRequest, directive: Directive) -> Region:
     """The region asked for (?region=, through the one resolver: 400 malformed, 404 outside the
     user's scope), else where the board opens for the user."""
-    def fallback() -> Region | None:
-        region = queries.default_region(request.user, directive)
-        if region is None:
-            first = queries.chain_deliveries(directive.root or directive, request.user).first()
-            region = Region.objects.filter(code=first.region_code).first() if first else None
-        return region
-
-    region = scope.region_from_request(request, default=fallback, own_units=True)
+    region = scope.region_from_request(request, default=lambda: queries.default_region(request.user, directive),
+                                       own_units=True)
     if region is None:
         raise Http404(_("找不到该记录，或您无权查看"))
     return region
