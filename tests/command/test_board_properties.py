@@ -32,7 +32,8 @@ def directive(world, *, issuer=None, root=None, forwarded_from=None, status=Dire
     issuer = issuer or world.province
     d = Directive.objects.create(
         issuer=issuer, region=issuer.region, title="关于开展隐患大排查的紧急通知", body="正文", status=status,
-        sign_deadline=sign_deadline, feedback_required=feedback, feedback_deadline=feedback_deadline if feedback else None,
+        sign_deadline=sign_deadline, feedback_required=feedback,
+        feedback_deadline=feedback_deadline if feedback else None,
         drafted_by=world.hunan, issued_at=NOW - dt.timedelta(days=1), forwarded_from=forwarded_from, root=root,
         replaces=replaces)
     if root is None:

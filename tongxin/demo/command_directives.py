@@ -3,9 +3,10 @@ built through the directive services (dir: draft, submit, approve; recv: forward
 
 2021-07-26: 湖南省民政厅 issues 《关于在全省民政系统开展拉网式隐患大排查行动的紧急通知》 (特急,
 湘民电〔2021〕22号), approved by `hunan` as leader, to the 14 city bureaus. 张家界市, 株洲市 and
-湘潭市 forward it the next morning: 张家界市 to its county bureaus, and 慈利县 on to its institutions that afternoon;
-株洲市 and 湘潭市 to their county bureaus and homes at once (their counties have no logins here). Most units sign in time and report back; a few sign late and a
-few never sign (which ones is decided by their names, so every build is the same).
+湘潭市 forward it the next morning: 张家界市 to its county bureaus, and 慈利县 on to its
+institutions that afternoon; 株洲市 and 湘潭市 to their county bureaus and homes at once (their
+counties have no logins here). Most units sign in time and report back; a few sign late and a few
+never sign (which ones is decided by their names, so every build is the same).
 
 Live drill (today): the province's notice on the cold snap, issued this morning to the 14 city
 bureaus and to be signed by tonight; a few cities have signed already.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -127,21 +129,25 @@ def _answer(delivery: Delivery, counts: dict[str, int]) -> None:
     f = fate(delivery.unit.name)
     h = _hash("when:" + delivery.unit.name)
     if delivery.signed_at is None and f != "unsigned":
-        window = max(int((d.sign_deadline - delivery.delivered_at).total_seconds() // 60) - 5, 1)
+        # In time: within the first three hours or so; late: the next working morning or day.
+        window = max(min(int((d.sign_deadline - delivery.delivered_at).total_seconds() // 60) - 5, 180), 1)
         at = (delivery.delivered_at + dt.timedelta(minutes=5 + h % window) if f == "on_time"
-              else d.sign_deadline + dt.timedelta(minutes=40 + h % 600))
+              else d.sign_deadline + dt.timedelta(hours=10 + h % 8, minutes=h % 60))
         receiving.sign(None, delivery, now=at)
         counts["directive_signatures"] += 1
         delivery.refresh_from_db()
     if (d.feedback_required and delivery.signed_at is not None and delivery.fed_back_at is None
-            and h % 10 != 3 and d.feedback_deadline is not None):
-        at = max(delivery.signed_at + dt.timedelta(hours=2), d.feedback_deadline - dt.timedelta(hours=6 + h % 40))
+            and h % 20 != 3 and d.feedback_deadline is not None):
+        # Reported in office hours, on the deadline's day or up to two days before it.
+        day = timezone.localtime(d.feedback_deadline).date() - dt.timedelta(days=h % 3)
+        at = dt.datetime.combine(day, dt.time(9 + h % 7, h % 60), tzinfo=BEIJING)
+        at = max(at, delivery.signed_at + dt.timedelta(hours=2))
         receiving.feed_back(None, delivery, text=FEEDBACK_TEXT.format(n=3 + h % 9, found=h % 7, fixed=h % 7),
                             now=at)
         counts["directive_feedbacks"] += 1
 
 
-def _forward(actor: User, delivery: Delivery, *, kinds: list[str], requirements: str,
+def _forward(actor: User, delivery: Delivery, *, kinds: Sequence[str], requirements: str,
              sign_deadline: dt.datetime, now: dt.datetime) -> Directive | None:
     """The bureau forwards what it received, unless it already did (one forward per bureau and chain)."""
     held = Directive.objects.filter(root_id=delivery.root_id, issuer=delivery.unit).first()
@@ -200,10 +206,11 @@ def build_live(now: dt.datetime, today: dt.date) -> dict[str, int]:
                        doc_number=f"湘民电〔{today.year}〕3号", urgency="urgent", sign_deadline=deadline,
                        feedback_deadline=None, now=issued - dt.timedelta(minutes=20))
         deliveries = list(found.deliveries.select_related("unit", "directive").order_by("region_code"))
-        span = max(int((now - found.issued_at).total_seconds() // 60) - 1, 1)
+        issued_at = found.issued_at or issued
+        span = max(int((now - issued_at).total_seconds() // 60) - 1, 1)
         for i, delivery in enumerate(deliveries):
             if i % 3 == 0:  # a third of the cities have signed so far
-                receiving.sign(None, delivery, now=found.issued_at + dt.timedelta(
+                receiving.sign(None, delivery, now=issued_at + dt.timedelta(
                     minutes=1 + _hash(delivery.unit.name) % span))
     if found is None:
         return {"live_directives": 0, "live_directive_signed": 0}

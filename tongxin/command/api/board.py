@@ -37,7 +37,7 @@ class RowSerializer(serializers.Serializer):
     region = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.name")
     own = serializers.BooleanField(help_text=gettext_lazy("本级：送达该区划自身（如市民政局）的"))
-    parent = serializers.CharField(source="parent_code", help_text=gettext_lazy("上一级区划代码"))
+    parent_region = serializers.CharField(source="parent_code", help_text=gettext_lazy("上一级区划代码"))
     counts = CountsSerializer()
 
 

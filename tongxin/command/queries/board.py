@@ -25,6 +25,7 @@ that are either, once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -182,7 +183,7 @@ def _count_expressions(now: dt.datetime) -> dict[str, Count]:
     }
 
 
-def _counts(values: dict[str, Any]) -> Counts:
+def _counts(values: Mapping[str, Any]) -> Counts:
     return Counts(**{name: int(values.get(name) or 0) for name in (*COUNT_FIELDS, "feedback_due")})
 
 

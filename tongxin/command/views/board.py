@@ -13,10 +13,10 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.command.models import Directive
 from tongxin.command.queries import board as queries
 from tongxin.command.queries import directives as directive_queries
 from tongxin.command.queries.board import Board, Row
-from tongxin.command.models import Directive
 from tongxin.core.views_base import ScopedRegionView, as_scoped_view
 from tongxin.regions.models import Region
 from tongxin.regions.queries import ancestors
@@ -68,16 +68,20 @@ def directive_board(request: HttpRequest, pk: Any) -> HttpResponse:
     def drill(code: str) -> str:
         return f"{url}?{urlencode({'region': code})}"
 
+    parents = Region.objects.in_bulk({r.parent_code for lv in b.levels[1:] for r in lv.rows if not r.own})
     levels = []
-    for level in b.levels:
-        rows = [{"row": r, "name": row_name(r), "drill": None if r.own else drill(r.region.code)} for r in level.rows]
+    for i, level in enumerate(b.levels):
+        rows = [{"row": r, "name": row_name(r), "drill": None if r.own else drill(r.region.code),
+                 "parent": parents[r.parent_code].name if i and not r.own and r.parent_code in parents else ""}
+                for r in level.rows]
         levels.append({"level": level.level, "title": LEVEL_TITLES[Region.Level(level.level)], "rows": rows})
     crumbs = [r for r in ancestors(region) if scope.reaches_region(request.user, r)]
     history = [v for v in directive_queries.versions(root) if v.status in (*queries.LIVE, Directive.Status.REPLACED)]
     diffs = [{"old": a, "new": c, "changes": directive_queries.diff(a, c)}
              for a, c in zip(history, history[1:], strict=False)]
+    current = next((v for v in reversed(history) if v.status in queries.LIVE), root)
     return render(request, "command/board_detail.html", {
-        "directive": directive, "root": next((v for v in reversed(history) if v.status in queries.LIVE), root), "region": region, "board": b, "levels": levels,
+        "directive": directive, "root": current, "region": region, "board": b, "levels": levels,
         "units": b.units, "unit_limit": queries.UNIT_LIMIT, "total": b.total,
         "crumbs": [{"name": r.name, "url": drill(r.code)} for r in crumbs],
         "chart": chart_data(b), "versions": history, "diffs": diffs,

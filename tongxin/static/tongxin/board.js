@@ -6,7 +6,7 @@
   var el = document.getElementById("board-chart");
   if (!source || !el || !window.echarts) { return; }
   var data = JSON.parse(source.textContent);
-  el.style.height = Math.max(160, data.names.length * 34 + 60) + "px";
+  el.style.height = Math.max(160, data.names.length * 24 + 60) + "px";
   el.style.width = "100%";
   var chart = window.echarts.init(el, null, { renderer: "canvas" });
   chart.setOption({
