@@ -147,3 +147,8 @@ def test_a_bad_or_foreign_region_is_refused_in_words(world, notice, api_for, cli
     assert r.status_code == status
     page = client_for(world.cili).get(reverse("command:directive-board", args=[notice.pk]), {"region": region})
     assert page.status_code == status
+
+
+def test_the_schema_lists_the_board(world, client_for):
+    text = client_for(world.hunan).get("/api/schema/").content.decode()
+    assert "/api/directives/{directive_pk}/board/" in text and "directive_board" in text

@@ -131,11 +131,11 @@ class _Builder:
         users = {u.username: u for u in User.objects.filter(username__in=[x.username for x in story.LOGINS])}
         memberships = Membership.objects.filter(user__in=users.values())
         held = set(memberships.values_list("user_id", "unit_id", "role"))
-        for login in story.LOGINS:
+        for login in (*story.LOGINS, *story.EXTRA_ROLES):
             user = users.get(login.username)
             if user is None:
-                user = create_user(None, username=login.username, password=story.PASSWORD,
-                                   full_name=login.full_name, check_password=False)
+                user = users[login.username] = create_user(None, username=login.username, password=story.PASSWORD,
+                                                           full_name=login.full_name, check_password=False)
                 self.created["users"] += 1
             unit = self.units[(login.region, login.unit)]
             if (user.pk, unit.pk, login.role) not in held:

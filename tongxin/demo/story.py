@@ -164,6 +164,12 @@ LOGINS: tuple[Login, ...] = (
     Login("auditor", "吴敏", "auditor", PROVINCE_CODE, PROVINCE_BUREAU),
 )
 
+# Second roles of demo accounts: 陈志刚 (`hunan`) is also a leader of 湖南省民政厅, so he may approve
+# (签发) the directives he drafts, as the story's urgent notice of 2021-07-26 was.
+EXTRA_ROLES: tuple[Login, ...] = (
+    Login("hunan", "陈志刚", "leader", PROVINCE_CODE, PROVINCE_BUREAU),
+)
+
 
 # The daily report (情况报送): 湖南省民政厅 asks every elderly-care home of Hunan to file the built-in
 # form "养老机构疫情防控日报" by 10:00 each day of the response period.

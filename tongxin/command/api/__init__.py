@@ -6,5 +6,10 @@ from tongxin.command.api import board, receiving
 
 def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
+    from tongxin.command.api.directives import DirectiveViewSet
+
+    router.register("directives", DirectiveViewSet, basename="directive")
+    # dir's read-only DeliveryViewSet and recv's (with sign, feed back, forward) share "deliveries":
+    # recv's is registered here; the lead keeps one.
     receiving.register(router)
     board.register(router)

@@ -214,8 +214,8 @@ EDITABLE = frozenset(FIELDS) - {"issuer"} | {"attachments"}
 
 
 def _lock(directive: Directive) -> Directive:
-    return (Directive.objects.select_for_update().select_related("issuer__region", "region", "forwarded_from")
-            .get(pk=directive.pk))
+    return (Directive.objects.select_for_update(of=("self",))
+            .select_related("issuer__region", "region", "forwarded_from").get(pk=directive.pk))
 
 
 @transaction.atomic

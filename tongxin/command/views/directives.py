@@ -196,7 +196,7 @@ class DirectiveEditView(DirectiveFormView):
             try:
                 with transaction.atomic():
                     files = _store(request, request.FILES.getlist("files"), directive.issuer_id)
-                    extra = {"attachments": [*directive.attachments.all(), *files]} if files else {}
+                    extra: dict[str, Any] = {"attachments": [*directive.attachments.all(), *files]} if files else {}
                     services.update_draft(request.user, directive, **form.service_values(), **extra)
             except (ValidationError, PermissionDenied) as exc:
                 file_errors = _add_errors(form, exc)
@@ -225,7 +225,7 @@ class DirectiveReviseView(DirectiveFormView):
             try:
                 with transaction.atomic():
                     files = _store(request, request.FILES.getlist("files"), directive.issuer_id)
-                    extra = {"attachments": [*directive.attachments.all(), *files]} if files else {}
+                    extra: dict[str, Any] = {"attachments": [*directive.attachments.all(), *files]} if files else {}
                     new = services.revise(request.user, directive, substantive=form.cleaned_data["substantive"],
                                           **form.service_values(), **extra)
             except (ValidationError, PermissionDenied) as exc:
@@ -280,7 +280,8 @@ class DirectiveStepView(DirectiveView):
         try:
             done = self.act(request, directive)
         except (ValidationError, PermissionDenied) as exc:
-            return _detail(request, self.directive(), error=_words(exc), action=self.step, status=400)
+            code = 403 if isinstance(exc, PermissionDenied) else 400
+            return _detail(request, self.directive(), error=_words(exc), action=self.step, status=code)
         messages.success(request, _("已%(step)s：%(title)s") % {"step": services.WORKFLOW.label(self.step),
                                                               "title": done.title})
         return redirect("command:directive-detail", pk=done.pk)
