@@ -152,3 +152,15 @@ def test_a_bad_or_foreign_region_is_refused_in_words(world, notice, api_for, cli
 def test_the_schema_lists_the_board(world, client_for):
     text = client_for(world.hunan).get("/api/schema/").content.decode()
     assert "/api/directives/{directive_pk}/board/" in text and "directive_board" in text
+
+
+def test_the_board_in_english_has_no_chinese_but_data(world, notice, client_for):
+    from tests.core.test_i18n import CJK, assert_english
+
+    sign(world, world.cili_bureau, world.cili)
+    client = client_for(world.hunan)
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("command:directive-board", args=[notice.pk]), {"region": "4308"}).content.decode()
+    for word in CJK.findall(notice.title + notice.doc_number + notice.get_urgency_display()):
+        html = html.replace(word, "")
+    assert_english(html, ["Delivered", "Signed", "Sign-off rate", "By county", "By unit", "(own level)"])
