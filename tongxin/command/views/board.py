@@ -54,6 +54,7 @@ def chart_data(b: Board) -> dict[str, Any]:
         "sign_rate": [r.counts.sign_rate for r in rows],
         "feedback_rate": [r.counts.feedback_rate for r in rows],
         "labels": {"sign": _("签收率"), "feedback": _("反馈率")},
+        "feedback": b.total.feedback_due > 0,
     }
 
 
@@ -71,6 +72,8 @@ def directive_board(request: HttpRequest, pk: Any) -> HttpResponse:
     parents = Region.objects.in_bulk({r.parent_code for lv in b.levels[1:] for r in lv.rows if not r.own})
     levels = []
     for i, level in enumerate(b.levels):
+        if i and all(r.own for r in level.rows):
+            continue  # nothing below the level above: its 本级 rows would only repeat it
         rows = [{"row": r, "name": row_name(r), "drill": None if r.own else drill(r.region.code),
                  "parent": parents[r.parent_code].name if i and not r.own and r.parent_code in parents else ""}
                 for r in level.rows]

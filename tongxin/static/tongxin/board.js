@@ -9,18 +9,19 @@
   el.style.height = Math.max(160, data.names.length * 24 + 60) + "px";
   el.style.width = "100%";
   var chart = window.echarts.init(el, null, { renderer: "canvas" });
+  var series = [{ name: data.labels.sign, type: "bar", barMaxWidth: 12, data: data.sign_rate }];
+  if (data.feedback) {
+    series.push({ name: data.labels.feedback, type: "bar", barMaxWidth: 12, data: data.feedback_rate });
+  }
   chart.setOption({
     animationDuration: 300,
     color: ["#2e7d32", "#0b5cad"],
     tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v + "%"; } },
-    legend: { top: 0, data: [data.labels.sign, data.labels.feedback] },
+    legend: { top: 0, data: series.map(function (s) { return s.name; }) },
     grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
     xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
     yAxis: { type: "category", inverse: true, data: data.names },
-    series: [
-      { name: data.labels.sign, type: "bar", barMaxWidth: 12, data: data.sign_rate },
-      { name: data.labels.feedback, type: "bar", barMaxWidth: 12, data: data.feedback_rate }
-    ]
+    series: series
   });
   window.addEventListener("resize", function () { chart.resize(); });
 }());
