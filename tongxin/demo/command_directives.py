@@ -25,14 +25,12 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from tongxin.accounts.models import User
-from tongxin.accounts.services import create_user
 from tongxin.command.models import Delivery, Directive
 from tongxin.command.services import directives as issuing
 from tongxin.command.services import receiving
 from tongxin.demo import story
 from tongxin.regions.models import Region
-from tongxin.units.models import Kind, Membership, Role, Unit
-from tongxin.units.services import grant_role
+from tongxin.units.models import Kind, Unit
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -63,8 +61,9 @@ CITY_REQUIREMENTS = "请各区县民政局立即转发至辖区各养老机构�
 COUNTY_REQUIREMENTS = "请各机构当日组织自查，逐项填写排查台账，7 月 30 日前报县局。"
 FEEDBACK_TEXT = "已完成排查：排查机构 {n} 家，发现隐患 {found} 处，已整改 {fixed} 处。排查台账已上传。"
 
-# The bureaus that forward need a person to act; the story's logins cover 张家界 and 慈利, these the rest.
-FORWARDING_LOGINS = {story.ZHUZHOU: ("zhuzhou", "谭立新"), story.XIANGTAN: ("xiangtan", "罗海燕")}
+# Who acts for each bureau of the chain (story.LOGINS; hunan is a leader too, story.EXTRA_ROLES).
+ACTORS = {story.PROVINCE_CODE: "hunan", story.ZHANGJIAJIE: "zhangjiajie", story.ZHUZHOU: "zhuzhou",
+          story.XIANGTAN: "xiangtan", story.CILI: "cili"}
 
 LIVE_TITLE = "关于切实做好寒潮天气民政服务机构安全防范工作的紧急通知"
 LIVE_BODY = (
@@ -89,27 +88,9 @@ def _bureau(code: str) -> Unit:
     return Unit.objects.get(region_id=code, name=name)
 
 
-def _person(username: str, full_name: str, unit: Unit, *roles: str) -> User:
-    """A demo login holding `roles` at `unit` (found or created)."""
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = create_user(None, username=username, password=story.PASSWORD, full_name=full_name,
-                           check_password=False)
-    held = set(Membership.objects.filter(user=user, unit=unit).values_list("role", flat=True))
-    for role in roles:
-        if role not in held:
-            grant_role(None, user, unit, role)
-    return user
-
-
-def _leader(code: str) -> User:
-    """The bureau's person, a leader there too (签发 is a leader's)."""
-    unit = _bureau(code)
-    username, full_name = {story.PROVINCE_CODE: ("hunan", ""), story.ZHANGJIAJIE: ("zhangjiajie", ""),
-                           story.CILI: ("cili", "")}.get(code, FORWARDING_LOGINS.get(code, ("", "")))
-    if not username:
-        raise LookupError(code)
-    return _person(username, full_name or username, unit, Role.OFFICER, Role.LEADER)
+def _actor(code: str) -> User:
+    """The demo login acting for the bureau at `code` (built by the builder's logins)."""
+    return User.objects.get(username=ACTORS[code])
 
 
 def _issue(actor: User, issuer: Unit, *, title: str, body: str, doc_number: str, urgency: str,
@@ -166,12 +147,12 @@ def build() -> dict[str, int]:
     province = _bureau(story.PROVINCE_CODE)
     root = Directive.objects.filter(issuer=province, title=TITLE, replaces__isnull=True).first()
     if root is None:
-        root = _issue(_leader(story.PROVINCE_CODE), province, title=TITLE, body=BODY, doc_number=DOC_NUMBER,
+        root = _issue(_actor(story.PROVINCE_CODE), province, title=TITLE, body=BODY, doc_number=DOC_NUMBER,
                       urgency="extra", sign_deadline=SIGN_DEADLINE, feedback_deadline=FEEDBACK_DEADLINE,
                       now=ISSUED_AT)
         counts["directives_issued"] += 1
     for city in FORWARDING_CITIES:
-        actor = _leader(city)
+        actor = _actor(city)
         delivery = Delivery.objects.select_related("unit", "directive").get(root=root, unit=_bureau(city))
         # 张家界市 forwards to its county bureaus and 慈利县 on to its institutions; 株洲市 and 湘潭市
         # forward to their county bureaus and homes at once (their counties have no logins in the demo).
@@ -179,7 +160,7 @@ def build() -> dict[str, int]:
         _forward(actor, delivery, kinds=kinds, requirements=CITY_REQUIREMENTS,
                  sign_deadline=FORWARD_SIGN_DEADLINE, now=FORWARDED_AT)
     cili = Delivery.objects.select_related("unit", "directive").get(root=root, unit=_bureau(story.CILI))
-    _forward(_leader(story.CILI), cili, kinds=[Kind.ELDERLY_CARE, Kind.SOCIAL_WORK],
+    _forward(_actor(story.CILI), cili, kinds=[Kind.ELDERLY_CARE, Kind.SOCIAL_WORK],
              requirements=COUNTY_REQUIREMENTS, sign_deadline=COUNTY_SIGN_DEADLINE, now=COUNTY_FORWARDED_AT)
     for delivery in (Delivery.objects.filter(root=root, directive__status=Directive.Status.ISSUED)
                      .select_related("unit", "directive").order_by("delivered_at", "id")):
@@ -202,7 +183,7 @@ def build_live(now: dt.datetime, today: dt.date) -> dict[str, int]:
                                                              midnight + dt.timedelta(hours=8, minutes=30)))
         deadline = max(now + dt.timedelta(minutes=10), midnight + dt.timedelta(hours=22))
         deadline = min(deadline, midnight + dt.timedelta(hours=23, minutes=59))
-        found = _issue(_leader(story.PROVINCE_CODE), province, title=LIVE_TITLE, body=LIVE_BODY,
+        found = _issue(_actor(story.PROVINCE_CODE), province, title=LIVE_TITLE, body=LIVE_BODY,
                        doc_number=f"湘民电〔{today.year}〕3号", urgency="urgent", sign_deadline=deadline,
                        feedback_deadline=None, now=issued - dt.timedelta(minutes=20))
         deliveries = list(found.deliveries.select_related("unit", "directive").order_by("region_code"))
