@@ -36,7 +36,16 @@ from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import command_duty, command_responses, directives, inspections, live, live_story, reports, story
+from tongxin.demo import (
+    command_directives,
+    command_duty,
+    command_responses,
+    inspections,
+    live,
+    live_story,
+    reports,
+    story,
+)
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -152,6 +161,7 @@ class _Builder:
         counts.update(live_counts)
         counts.update(command_responses.build_live(days.start, days.end))
         counts.update(command_duty.build_live(days.today))
+        counts.update(command_directives.build_live(now, days.today))
         self.say(f"实时演练：{live_story.REPORT_NAME}（{days.start} 至 {days.end}）{counts['live_reports']} 份，"
                  f"本次报送 {counts['live_reports_filed']} 份；{live_story.CAMPAIGN_NAME}，南县检查 "
                  f"{counts['live_inspections']} 次（本次完成 {counts['live_inspections_done']} 次），"
@@ -204,8 +214,9 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
         counts.update(command_duty.build())
         b.say(f"值班表：{counts['duty_units']} 个民政部门 2021-08-01 至 08-07 共 {counts['duty_shifts']} 个班次，"
               f"到岗签到 {counts['duty_check_ins']} 次")
-        counts.update(directives.issue_directives(now, live_drill=live_drill))
-        b.say(f"通知指令：{directives.URGENT_TITLE}，送达 {counts['urgent_deliveries']} 个市州民政局")
+        counts.update(command_directives.build())
+        b.say(f"紧急通知：{command_directives.TITLE}，送达 {counts['directive_deliveries']} 个单位，"
+              f"已签收 {counts['directive_signed']} 个")
         if live_drill:
             b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],

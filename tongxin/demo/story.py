@@ -153,6 +153,8 @@ LOGINS: tuple[Login, ...] = (
     Login("hunan", "陈志刚", "officer", PROVINCE_CODE, PROVINCE_BUREAU),
     Login("zhangjiajie", "向红梅", "officer", ZHANGJIAJIE, "张家界市民政局"),
     Login("cili", "覃文华", "officer", CILI, "慈利县民政局"),
+    Login("zhuzhou", "谭立新", "officer", ZHUZHOU, "株洲市民政局"),  # forwards the urgent notice (command_directives)
+    Login("xiangtan", "罗海燕", "officer", XIANGTAN, "湘潭市民政局"),
     Login("nanxian", "李卫东", "officer", NANXIAN, "南县民政局"),
     Login("nanxian-verify", "刘晓峰", "officer", NANXIAN, "南县民政局"),
     Login("nanxian-home-01", "周小兰", "reporter", NANXIAN, NANXIAN_HOMES[0].name),

@@ -4,6 +4,7 @@ check-ins, dispatch meetings and action items. Every viewset is a scoped base (c
 
 def register(router) -> None:
     """Add this app's viewsets to the project's API router."""
+    from tongxin.command.api.board import DirectiveBoardViewSet
     from tongxin.command.api.chase import DirectiveRemindViewSet
     from tongxin.command.api.directives import DirectiveViewSet
     from tongxin.command.api.duty import DutyShiftViewSet
@@ -12,6 +13,7 @@ def register(router) -> None:
 
     router.register("directives", DirectiveViewSet, basename="directive")
     router.register("directives", DirectiveRemindViewSet, basename="directive-remind")  # only …/{id}/remind/
+    router.register(r"directives/(?P<directive_pk>[0-9]+)/board", DirectiveBoardViewSet, basename="directive-board")
     router.register("deliveries", DeliveryViewSet, basename="delivery")
     router.register("responses", ResponseViewSet, basename="response")
     router.register("duty-shifts", DutyShiftViewSet, basename="duty-shift")
