@@ -33,7 +33,7 @@ from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
 from tongxin.accounts.services import create_user
-from tongxin.demo import inspections, live, live_story, reports, story
+from tongxin.demo import command_meetings, inspections, live, live_story, reports, story
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.regions.services import load_divisions
@@ -193,6 +193,9 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
         b.say(f"专项行动：{story.CAMPAIGN_NAME}，南县检查 {counts['inspections']} 次（本次完成 "
               f"{counts['inspections_done']} 次），问题台账 {counts['ledger_entries']} 条，"
               f"本次整改操作 {counts['ledger_steps_taken']} 步")
+        counts.update(command_meetings.build())
+        b.say(f"调度会：{command_meetings.TITLE}，督办事项 {counts['action_assignments']} 项次，"
+              f"本次办理 {counts['action_steps_taken']} 步")
         if live_drill:
             b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],

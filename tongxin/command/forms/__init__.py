@@ -1,0 +1,1 @@
+"""Forms of the command pages, one module per part."""
