@@ -1,5 +1,12 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from tongxin.ledger.sources import Link
 
 
 class CommandConfig(AppConfig):
@@ -12,12 +19,12 @@ class CommandConfig(AppConfig):
         _register_meetings()
 
 
-def _action_item_link(pk: int):  # type: ignore[no-untyped-def]
+def _action_item_link(pk: int) -> Link | None:
     """How an action item (one owner unit's assignment) shows itself on a ledger entry."""
     from django.urls import reverse
 
     from tongxin.command.models.meetings import ActionAssignment
-    from tongxin.ledger.sources import Link
+    from tongxin.ledger.sources import Link  # noqa: F811  (the name is only a type above)
 
     a = ActionAssignment.objects.select_related("item__meeting", "unit").filter(pk=pk).first()
     if a is None:
@@ -36,7 +43,8 @@ def _register_meetings() -> None:
                     title=_("%(unit)s：新的督办事项（%(meeting)s 第%(number)s项）"),
                     body=_("%(description)s（完成时限 %(deadline)s）"))
     notify.register("command.action_submitted", label=_("督办待验收"),
-                    title=_("%(unit)s 报告督办事项已完成，待您验收"), body=_("%(meeting)s 第%(number)s项：%(description)s"))
+                    title=_("%(unit)s 报告督办事项已完成，待您验收"),
+                    body=_("%(meeting)s 第%(number)s项：%(description)s"))
     notify.register("command.action_returned", label=_("督办退回"),
                     title=_("%(unit)s：督办事项第%(number)s项验收未通过，已退回"), body=_("退回原因：%(reason)s"))
     notify.register("command.action_due_soon", label=_("督办即将到期"),

@@ -95,17 +95,17 @@ def build() -> dict[str, int]:
                                           place=PLACE, agenda=AGENDA, minutes=MINUTES, units=cities)
         created += 1
     for city in cities:
-        a = Attendance.objects.get(meeting=meeting, unit=city)
-        if not a.status:
+        attendance = Attendance.objects.get(meeting=meeting, unit=city)
+        if not attendance.status:
             short = city.region.name
             if short == ON_LEAVE:
-                services.record_attendance(hunan, meeting, unit=city, status="leave", note="主要负责同志赴一线督导，由分管副局长代为参会",
-                                           attendees="", now=_at(7, 26, 9, 5))
+                services.record_attendance(hunan, meeting, unit=city, status="leave", attendees="",
+                                           note="主要负责同志赴一线督导，由分管副局长代为参会", now=_at(7, 26, 9, 5))
             else:
                 services.record_attendance(hunan, meeting, unit=city, status="present",
                                            attendees=f"{short}民政局主要负责同志及分管负责同志", now=_at(7, 26, 9, 5))
     items = {i.number: i for i in meeting.action_items.all()}
-    for number, (text, target, done_text) in enumerate(DECISIONS, start=1):
+    for number, (text, target, _done) in enumerate(DECISIONS, start=1):
         if number not in items:
             items[number] = services.add_decision(hunan, meeting, description=text, units=cities,
                                                   target_date=target, now=_at(7, 26, 11, 30))

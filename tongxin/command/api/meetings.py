@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,7 +43,12 @@ from tongxin.command.services import meetings as services
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice
 from tongxin.core.views_base import ScopedGenericViewSet
 from tongxin.units import scope
-from tongxin.units.attachments import AttachmentSerializer, attachment_ids_field, attachments_named_by_id, own_attachments
+from tongxin.units.attachments import (
+    AttachmentSerializer,
+    attachment_ids_field,
+    attachments_named_by_id,
+    own_attachments,
+)
 from tongxin.units.models import Unit
 
 MAX_IDS = services.MAX_UNITS
@@ -90,7 +95,8 @@ class ActionEventSerializer(serializers.ModelSerializer):
 
 
 class ActionAssignmentDetailSerializer(ActionAssignmentSerializer):
-    events = ActionEventSerializer(many=True, read_only=True, help_text=gettext_lazy("每一步：谁、何时、说明、证明材料"))
+    events = ActionEventSerializer(many=True, read_only=True,
+                                   help_text=gettext_lazy("每一步：谁、何时、说明、证明材料"))
     allowed_transitions = serializers.SerializerMethodField(help_text=gettext_lazy("您现在可以执行的操作"))
 
     class Meta(ActionAssignmentSerializer.Meta):
@@ -144,7 +150,8 @@ def _units(user: Any, ids: list[int], field: str) -> list[Unit]:
     found = {u.pk: u for u in scope.restrict(Unit.objects.filter(pk__in=ids), user)}
     missing = [str(i) for i in ids if i not in found]
     if missing:
-        raise serializers.ValidationError({field: [_("找不到单位 %(ids)s，或您无权查看") % {"ids": "、".join(missing)}]})
+        words = _("找不到单位 %(ids)s，或您无权查看") % {"ids": "、".join(missing)}
+        raise serializers.ValidationError({field: [words]})
     return [found[i] for i in dict.fromkeys(ids)]
 
 
@@ -204,9 +211,10 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
         return queries.visible_meetings(self.request.user).order_by("-starts_at", "-id")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return {"list": MeetingSerializer, "create": MeetingInputSerializer, "partial_update": MeetingEditSerializer,
-                "attendance": MeetingAttendanceInputSerializer, "decisions": MeetingDecisionInputSerializer}.get(
-            self.action, MeetingDetailSerializer)
+        by_action: dict[str, type[serializers.BaseSerializer]] = {
+            "list": MeetingSerializer, "create": MeetingInputSerializer, "partial_update": MeetingEditSerializer,
+            "attendance": MeetingAttendanceInputSerializer, "decisions": MeetingDecisionInputSerializer}
+        return by_action.get(self.action, MeetingDetailSerializer)
 
     def _detail(self, meeting: Meeting, code: int = status.HTTP_200_OK) -> Response:
         meeting = self.get_queryset().prefetch_related("attendances__unit").get(pk=meeting.pk)
@@ -294,8 +302,9 @@ class ActionItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return qs.prefetch_related("events__actor", "events__attachments")
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
-        return {"list": ActionAssignmentSerializer, "transition": ActionTransitionInputSerializer}.get(
-            self.action, ActionAssignmentDetailSerializer)
+        by_action: dict[str, type[serializers.BaseSerializer]] = {
+            "list": ActionAssignmentSerializer, "transition": ActionTransitionInputSerializer}
+        return by_action.get(self.action, ActionAssignmentDetailSerializer)
 
     @extend_schema(request=ActionTransitionInputSerializer,
                    responses={200: ActionAssignmentDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})

@@ -110,7 +110,7 @@ def is_convening_officer(actor: Actor, convener: Unit) -> bool:
     """An active officer or leader of the convening bureau itself."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
-    return Membership.objects.filter(user_id=actor.pk, unit=convener, unit__is_active=True,
+    return Membership.objects.filter(user_id=cast(int, actor.pk), unit=convener, unit__is_active=True,
                                      role__in=scope.BUREAU_OFFICERS).exists()
 
 
