@@ -142,3 +142,27 @@ def test_api_convenes_records_attendance_and_adds_a_decision(world, api_for):
                                                           "target_date": dt.date(2021, 7, 1).isoformat()},
                  format="json")
     assert r.status_code == 400 and "target_date" in r.json()
+
+
+def test_officer_edits_the_minutes_and_summons_one_more_home(world, client_for):
+    meeting = services.create_meeting(world.nanxian, convener=world.nanxian_bureau, title="南县调度会",
+                                      starts_at=dt.datetime(2021, 7, 26, 1, tzinfo=dt.timezone.utc),
+                                      units=[world.nanxian_home])
+    r = client_for(world.nanxian).post(reverse("command:meeting-edit", args=[meeting.pk]), {
+        "title": "南县调度会", "starts_at": "2021-07-26T09:00", "mode": "onsite", "minutes": "会议要求封闭管理",
+        "units": [world.nanxian_home_2.pk]})
+    assert r.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.minutes == "会议要求封闭管理" and meeting.mode == "onsite"
+    assert meeting.attendances.count() == 2
+
+
+def test_the_home_sees_its_meeting_but_may_not_edit_it(world, client_for):
+    meeting = nanxian_meeting(world)
+    c = client_for(world.home_reporter)
+    assert c.get(reverse("command:meeting-detail", args=[meeting.pk])).status_code == 200
+    assert c.get(reverse("command:meeting-edit", args=[meeting.pk])).status_code == 403
+    r = c.post(reverse("command:meeting-attendance", args=[meeting.pk]),
+               {"unit": world.nanxian_home.pk, "status": "present", "attendees": "我"})
+    assert r.status_code == 403
+    assert not meeting.attendances.exclude(status="").exists()

@@ -103,7 +103,7 @@ def build() -> dict[str, int]:
                                            note="主要负责同志赴一线督导，由分管副局长代为参会", now=_at(7, 26, 9, 5))
             else:
                 services.record_attendance(hunan, meeting, unit=city, status="present",
-                                           attendees=f"{short}民政局主要负责同志及分管负责同志", now=_at(7, 26, 9, 5))
+                                           attendees="局主要负责同志、分管负责同志及养老服务科负责人", now=_at(7, 26, 9, 5))
     items = {i.number: i for i in meeting.action_items.all()}
     for number, (text, target, _done) in enumerate(DECISIONS, start=1):
         if number not in items:
