@@ -146,7 +146,7 @@ def test_api_convenes_records_attendance_and_adds_a_decision(world, api_for):
 
 def test_officer_edits_the_minutes_and_summons_one_more_home(world, client_for):
     meeting = services.create_meeting(world.nanxian, convener=world.nanxian_bureau, title="南县调度会",
-                                      starts_at=dt.datetime(2021, 7, 26, 1, tzinfo=dt.timezone.utc),
+                                      starts_at=dt.datetime(2021, 7, 26, 1, tzinfo=dt.UTC),
                                       units=[world.nanxian_home])
     r = client_for(world.nanxian).post(reverse("command:meeting-edit", args=[meeting.pk]), {
         "title": "南县调度会", "starts_at": "2021-07-26T09:00", "mode": "onsite", "minutes": "会议要求封闭管理",
