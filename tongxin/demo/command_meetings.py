@@ -53,6 +53,7 @@ DECISIONS = (
 )
 LATE_CITY = "湘潭市"  # its share of the second decision is still in progress: the overdue one
 LATE_ITEM = 2
+ATTENDEES = "局主要负责同志、分管负责同志及养老服务科负责人"
 ON_LEAVE = "湘西土家族苗族自治州"
 ACCEPTOR = "hunan-verify"  # a second officer of the province: `hunan` records the meeting, this one accepts
 
@@ -102,8 +103,8 @@ def build() -> dict[str, int]:
                 services.record_attendance(hunan, meeting, unit=city, status="leave", attendees="",
                                            note="主要负责同志赴一线督导，由分管副局长代为参会", now=_at(7, 26, 9, 5))
             else:
-                services.record_attendance(hunan, meeting, unit=city, status="present",
-                                           attendees="局主要负责同志、分管负责同志及养老服务科负责人", now=_at(7, 26, 9, 5))
+                services.record_attendance(hunan, meeting, unit=city, status="present", attendees=ATTENDEES,
+                                           now=_at(7, 26, 9, 5))
     items = {i.number: i for i in meeting.action_items.all()}
     for number, (text, target, _done) in enumerate(DECISIONS, start=1):
         if number not in items:
