@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.command.meetings_helpers import MEETING_AT, TARGET, at, evidence, nanxian_meeting, second_officer
 from tongxin.command.models import ActionAssignment, ActionEvent, ActionItem, Attendance, Meeting
@@ -201,3 +203,41 @@ def test_overdue_assignment_raises_a_ledger_entry_once(world):
     with pytest.raises(ValidationError):
         services.raise_ledger_entry(world.nanxian, a, deadline=dt.date(2021, 8, 5), now=at(dt.date(2021, 8, 1)))
     assert LedgerEntry.objects.count() == 1
+
+
+# --- numbers people read add up ------------------------------------------------------------------------
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.sampled_from(["none", "progress", "submit", "accept", "return"]), min_size=1, max_size=6),
+       today=st.dates(min_value=dt.date(2021, 7, 26), max_value=dt.date(2021, 8, 10)))
+def test_board_counts_equal_the_rows(world, steps, today):
+    from django.db import transaction
+
+    class Rollback(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            meeting = nanxian_meeting(world)
+            reporter, other = world.home_reporter, second_officer(world)
+            for i, last in enumerate(steps):
+                item = services.add_decision(world.nanxian, meeting, description=f"事项{i}",
+                                             units=[world.nanxian_home], target_date=dt.date(2021, 7, 27) + dt.timedelta(days=i))
+                a = item.assignments.get()
+                if last == "progress":
+                    services.transition(reporter, a, "progress", comment="推进中")
+                elif last != "none":
+                    a = services.transition(reporter, a, "submit", attachments=evidence(reporter, a.unit))
+                    if last in ("accept", "return"):
+                        services.transition(other, a, last, comment="意见")
+            qs = queries.visible_assignments(world.hunan)
+            counts = queries.board_counts(qs, today)
+            rows = list(qs)
+            assert counts.total == len(rows) == counts.open + counts.done
+            assert counts.done == sum(r.status == "done" for r in rows)
+            assert counts.awaiting == sum(r.status == "awaiting" for r in rows)
+            assert counts.overdue == sum(services.is_overdue(r, today) for r in rows)
+            assert counts.overdue == queries.filter_assignments(qs, overdue=True, today=today).count()
+            raise Rollback
+    except Rollback:
+        pass

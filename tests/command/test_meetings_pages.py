@@ -166,3 +166,29 @@ def test_the_home_sees_its_meeting_but_may_not_edit_it(world, client_for):
                {"unit": world.nanxian_home.pk, "status": "present", "attendees": "我"})
     assert r.status_code == 403
     assert not meeting.attendances.exclude(status="").exists()
+
+
+def test_convener_puts_an_overdue_item_on_the_ledger_from_its_page(world, client_for):
+    from tongxin.ledger.models import LedgerEntry
+
+    _meeting, a = _item(world)  # target 2021-07-30: overdue today
+    c = client_for(world.nanxian)
+    assert 'id="raise-ledger"' in c.get(reverse("command:action-item-detail", args=[a.pk])).content.decode()
+    r = c.post(reverse("command:action-item-ledger", args=[a.pk]))
+    entry = LedgerEntry.objects.get(source="action_item", source_id=a.pk)
+    assert r.status_code == 302 and r.url == reverse("ledger:detail", args=[entry.pk])
+    page = c.get(reverse("command:action-item-detail", args=[a.pk])).content.decode()
+    assert entry.number in page and 'id="raise-ledger"' not in page
+    again = c.post(reverse("command:action-item-ledger", args=[a.pk]))
+    assert again.status_code == 400 and "已挂账" in again.content.decode()
+    assert LedgerEntry.objects.count() == 1
+    ledger_page = c.get(r.url).content.decode()
+    assert "督办事项" in ledger_page and reverse("command:action-item-detail", args=[a.pk]) in ledger_page
+
+
+def test_the_home_may_not_put_its_item_on_the_ledger(world, client_for):
+    from tongxin.ledger.models import LedgerEntry
+
+    _meeting, a = _item(world)
+    assert client_for(world.home_reporter).post(reverse("command:action-item-ledger", args=[a.pk])).status_code == 403
+    assert not LedgerEntry.objects.exists()

@@ -39,6 +39,7 @@ ROWS = [
     row("command:action-item-detail", args=["action"], ok=OWN_HOME),
     row("command:action-item-transition", "post", args=["action"], body={"name": "progress", "comment": "进展"},
         ok=OWN_HOME),
+    row("command:action-item-ledger", "post", args=["action"], ok=OWN, forbidden=HOME),
     row("meeting-list", ok=SIGNED_IN, hidden="南县疫情调度会", sees=OWN_HOME),
     row("meeting-list", "post", body={}, ok=SIGNED_IN, ok_status=400),
     row("meeting-detail", args=["meeting"], ok=OWN_HOME),

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from tongxin.command.models.meetings import ActionAssignment, ActionItem, Attendance, Meeting
 from tongxin.command.models.meetings import AssignmentStatus as S
-from tongxin.command.services.meetings import overdue_q
+from tongxin.command.services.meetings import LEDGER_SOURCE, overdue_q
 from tongxin.core.types import Actor
+from tongxin.ledger.models import LedgerEntry
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.units import scope
@@ -111,3 +112,12 @@ def overdue_days(assignment: ActionAssignment, today: dt.date | None = None) -> 
 def attendance_counts(meeting: Meeting) -> dict[str, int]:
     """{status or "": n} over the meeting's summoned units ("" = not recorded)."""
     return dict(meeting.attendances.order_by().values_list("status").annotate(n=Count("id")))
+
+
+def ledger_entries_of(assignment: ActionAssignment, user: Actor = None) -> QuerySet[LedgerEntry]:
+    """The ledger entries the assignment raised (all of them when `user` is None, else those the user sees)."""
+    from tongxin.ledger import queries as ledger
+
+    if user is None:
+        return ledger.raised_by_any(LEDGER_SOURCE, assignment.pk)
+    return ledger.raised_by(user, LEDGER_SOURCE, assignment.pk)

@@ -433,14 +433,16 @@ LEDGER_SOURCE = "action_item"
 @transaction.atomic
 def raise_ledger_entry(actor: Actor, assignment: ActionAssignment, *, deadline: dt.date,
                        now: dt.datetime | None = None) -> Any:
-    """Put an overdue assignment on the ledger (source "action_item"), once: an officer who files
-    for the unit; the entry is the ledger's from then on."""
+    """Put an overdue assignment on the ledger (source "action_item"), once, by an officer of the
+    convener (or a bureau above it); the entry is the ledger's from then on."""
     from tongxin.ledger import queries as ledger_queries
     from tongxin.ledger import services as ledger
 
     now = now or timezone.now()
-    locked = ActionAssignment.objects.select_for_update().select_related("unit", "item__meeting").get(
+    locked = ActionAssignment.objects.select_for_update().select_related("unit", "item__meeting__convener").get(
         pk=assignment.pk)
+    if actor is not None and not scope.scope_of(actor).covers(locked.item.meeting.convener, mode=scope.FILE):
+        raise PermissionDenied(_("只有召集单位的业务人员可以将督办事项挂账"))
     if not is_overdue(locked, timezone.localdate(now)):
         raise ValidationError({"status": [_("只有逾期未办结的督办事项可以挂账")]})
     if ledger_queries.raised_by_any(LEDGER_SOURCE, locked.pk).exists():

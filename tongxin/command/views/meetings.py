@@ -9,6 +9,7 @@ service's words (status 400) and changes nothing. Overdue is judged on the local
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,6 +36,7 @@ from tongxin.units import scope
 from tongxin.units.models import Unit
 
 PAGE_SIZE = 25
+LEDGER_DAYS = 7  # an overdue action item put on the ledger is due for rectification in a week
 
 
 def _messages_of(exc: ValidationError | PermissionDenied) -> list[str]:
@@ -247,6 +249,9 @@ def _item_detail(request: HttpRequest, assignment: ActionAssignment, *, error: l
         "actions": workflow.allowed_for(request.user, assignment),
         "action_notes": list(dict.fromkeys(n for n in workflow.refusals(request.user, assignment).values() if n)),
         "error": error or [], "error_action": action, "comment": comment, "accept": EVIDENCE_ACCEPT,
+        "may_raise": (queries.overdue_days(assignment) > 0 and not queries.ledger_entries_of(assignment).exists()
+                      and scope.scope_of(request.user).covers(assignment.item.meeting.convener, mode=scope.FILE)),
+        "ledger_entries": queries.ledger_entries_of(assignment, request.user),
     }, status=status)
 
 
@@ -273,6 +278,24 @@ class AssignmentTransitionView(AssignmentView):
         return redirect("command:action-item-detail", pk=assignment.pk)
 
 
+class AssignmentLedgerView(AssignmentView):
+    """挂账: an overdue assignment onto the ledger, due in a week (the convener's officers)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        assignment = self.get_object()
+        try:
+            entry = services.raise_ledger_entry(request.user, assignment,
+                                                deadline=timezone.localdate() + dt.timedelta(days=LEDGER_DAYS))
+        except (ValidationError, PermissionDenied) as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            return _item_detail(request, assignment, error=_messages_of(exc), status=400)
+        messages.success(request, _("已挂账：%(number)s") % {"number": entry.number})
+        return redirect("ledger:detail", pk=entry.pk)
+
+
 urlpatterns = [
     path("meetings/", meeting_list, name="meetings"),
     path("meetings/new/", meeting_create, name="meeting-create"),
@@ -283,4 +306,5 @@ urlpatterns = [
     path("action-items/", action_item_board, name="action-items"),
     path("action-items/<int:pk>/", AssignmentDetailView.as_view(), name="action-item-detail"),
     path("action-items/<int:pk>/transition/", AssignmentTransitionView.as_view(), name="action-item-transition"),
+    path("action-items/<int:pk>/ledger/", AssignmentLedgerView.as_view(), name="action-item-ledger"),
 ]
