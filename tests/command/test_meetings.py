@@ -221,8 +221,9 @@ def test_board_counts_equal_the_rows(world, steps, today):
             meeting = nanxian_meeting(world)
             reporter, other = world.home_reporter, second_officer(world)
             for i, last in enumerate(steps):
+                target = dt.date(2021, 7, 27) + dt.timedelta(days=i)
                 item = services.add_decision(world.nanxian, meeting, description=f"事项{i}",
-                                             units=[world.nanxian_home], target_date=dt.date(2021, 7, 27) + dt.timedelta(days=i))
+                                             units=[world.nanxian_home], target_date=target)
                 a = item.assignments.get()
                 if last == "progress":
                     services.transition(reporter, a, "progress", comment="推进中")
