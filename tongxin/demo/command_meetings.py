@@ -120,7 +120,7 @@ def build() -> dict[str, int]:
             late = number == LATE_ITEM and a.unit.region.name == LATE_CITY
             report_day = target - dt.timedelta(days=1 if i % 3 else 0)
             if a.status == S.ASSIGNED:
-                services.transition(reporter, a, "progress", comment="已部署落实，正在推进",
+                services.transition(reporter, a, "progress", comment="已部署落实，正在推进" + on_behalf,
                                     now=_at(7, 26, 15, 10 + i))
                 steps += 1
                 a.refresh_from_db()
