@@ -1,9 +1,9 @@
 """Pages of command and dispatch; each part (responses, directives, duty, meetings) lists its own."""
 
-from tongxin.command.views import board, chase, directives, duty, receiving, responses
+from tongxin.command.views import board, chase, directives, duty, meetings, receiving, responses
 
 app_name = "command"
 urlpatterns: list = [
     *responses.urlpatterns, *directives.urlpatterns, *receiving.urlpatterns, *chase.urlpatterns, *board.urlpatterns,
-    *duty.urlpatterns,
+    *duty.urlpatterns, *meetings.urlpatterns,
 ]

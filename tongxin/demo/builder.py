@@ -39,6 +39,7 @@ from tongxin.accounts.services import create_user
 from tongxin.demo import (
     command_directives,
     command_duty,
+    command_meetings,
     command_responses,
     inspections,
     live,
@@ -217,6 +218,9 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
         counts.update(command_directives.build())
         b.say(f"紧急通知：{command_directives.TITLE}，送达 {counts['directive_deliveries']} 个单位，"
               f"已签收 {counts['directive_signed']} 个")
+        counts.update(command_meetings.build())
+        b.say(f"调度会：{command_meetings.TITLE}，督办事项 {counts['action_assignments']} 项次，"
+              f"本次办理 {counts['action_steps_taken']} 步")
         if live_drill:
             b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],

@@ -8,6 +8,7 @@ def register(router) -> None:
     from tongxin.command.api.chase import DirectiveRemindViewSet
     from tongxin.command.api.directives import DirectiveViewSet
     from tongxin.command.api.duty import DutyShiftViewSet
+    from tongxin.command.api.meetings import ActionItemViewSet, MeetingViewSet
     from tongxin.command.api.receiving import DeliveryViewSet  # the issuing side's, with sign/feedback/forward
     from tongxin.command.api.responses import ResponseViewSet
 
@@ -17,3 +18,5 @@ def register(router) -> None:
     router.register("deliveries", DeliveryViewSet, basename="delivery")
     router.register("responses", ResponseViewSet, basename="response")
     router.register("duty-shifts", DutyShiftViewSet, basename="duty-shift")
+    router.register("meetings", MeetingViewSet, basename="meeting")
+    router.register("action-items", ActionItemViewSet, basename="action-item")

@@ -1,1 +1,1 @@
-"""Forms of command and dispatch, one module per part."""
+"""Forms of the command pages, one module per part."""
