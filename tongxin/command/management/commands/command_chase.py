@@ -1,9 +1,12 @@
-"""`tongxin command-chase`: escalate unsigned directives past their sign deadline, and tell units
-whose feedback is coming due.
+"""`tongxin command-chase`: escalate unsigned directives past their sign deadline, tell units whose
+feedback is coming due, tell people on the roster that a check-in is due (only while a response is
+in force), and tell owner units of action items due soon or overdue.
 
 Safe to run from cron as often as you like (e.g. every 5 minutes): each delivery takes at most one
 escalation step per run and two in all (the leader on duty, then the level above), and gets one
-"feedback due" notice ever (`command.services.chase.run`). Running it twice sends nothing new.
+"feedback due" notice ever (`command.services.chase.run`); each shift one check-in notice
+(`services.duty.duty_notices`); each action item one notice of each kind a day
+(`services.meetings.action_item_notices`). Running it twice sends nothing new.
 """
 
 from __future__ import annotations
@@ -14,11 +17,12 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from tongxin.command.services import chase
+from tongxin.command.services import chase, duty, meetings
 
 
 class Command(BaseCommand):
-    help = "Escalate directives unsigned past their deadline; notify units whose feedback is due soon (once each)."
+    help = ("Escalate directives unsigned past their deadline; notify units whose feedback is due soon, people "
+            "whose shift needs a check-in, and owners of action items due or overdue (once each).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--at", help="the moment to run for, ISO 8601 (default: now; local time if no offset)")
@@ -33,5 +37,8 @@ class Command(BaseCommand):
             if timezone.is_naive(now):
                 now = timezone.make_aware(now)
         counts = chase.run(now=now)
+        check_ins = duty.duty_notices(now=now)
+        items = meetings.action_item_notices(now=now)
         self.stdout.write(f"escalated to the leader on duty: {counts['leader']}; to the level above: "
-                          f"{counts['above']}; feedback due notices: {counts['feedback_due']}")
+                          f"{counts['above']}; feedback due notices: {counts['feedback_due']}; "
+                          f"check-in notices: {check_ins}; action item notices: {items}")
