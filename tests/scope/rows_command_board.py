@@ -12,17 +12,20 @@ from tests.scope.matrix import OWN_HOME, row
 
 
 def objects(world, objs) -> dict:
+    from tests.world import person
+    from tongxin.accounts.models import User
     from tongxin.command.services import directives
-    from tongxin.units.models import Membership, Role
-    from tongxin.units.services import grant_role
+    from tongxin.units.models import Role
 
-    if not Membership.objects.filter(user=world.hunan, unit=world.province, role=Role.LEADER).exists():
-        grant_role(None, world.hunan, world.province, Role.LEADER)
+    # A province leader who is no persona of the matrix: making `hunan` a leader would change the
+    # answers of the directive rows (approve), which expect an officer.
+    leader = (User.objects.filter(username="board-province-leader").first()
+              or person("board-province-leader", world.province, Role.LEADER, "省厅领导"))
     draft = directives.create_draft(
-        world.hunan, issuer=world.province, region=world.nanxian_bureau.region, title="南县防汛安全检查通知",
+        leader, issuer=world.province, region=world.nanxian_bureau.region, title="南县防汛安全检查通知",
         body="请立即检查。", sign_deadline=timezone.now() + dt.timedelta(hours=4))
-    directives.submit(world.hunan, draft)
-    return {"board_directive": directives.approve(world.hunan, draft)}
+    directives.submit(leader, draft)
+    return {"board_directive": directives.approve(leader, draft)}
 
 
 ROWS = [
