@@ -37,3 +37,13 @@ def test_building_twice_issues_nothing_more(world):
     assert demo.issue_directives()["directives_issued"] == 2
     assert demo.issue_directives()["directives_issued"] == 0
     assert Directive.objects.count() == 2
+
+
+def test_late_at_night_the_drill_directive_is_still_due_today(world):
+    make_leader(world)
+    from tongxin.demo.reports import local
+
+    now = local(timezone.localdate() + dt.timedelta(days=1), 23, 10)
+    demo.issue_directives(now)
+    live = Directive.objects.get(title=demo.LIVE_TITLE)
+    assert now < live.sign_deadline and timezone.localdate(live.sign_deadline) == timezone.localdate(now)

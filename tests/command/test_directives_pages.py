@@ -251,3 +251,16 @@ def test_the_received_tab_shows_the_users_own_units_only(world, client_for):
     issue(world, title="省厅紧急通知")
     page = client_for(world.nanxian).get(reverse("command:directives"), {"tab": "received"}).content.decode()
     assert "南县民政局" in page and "南县福利院" not in page  # the home's own copy is the home's
+
+
+def test_the_list_opens_on_what_waits_to_be_signed(world, client_for):
+    issue(world, title="省厅紧急通知", target_levels=["city"])
+    from tongxin.accounts.services import create_user
+    from tongxin.units.models import Role
+    from tongxin.units.services import grant_role
+
+    city = create_user(None, username="yiyang", password="Tongxin#2021", check_password=False)
+    grant_role(None, city, world.yiyang, Role.OFFICER)
+    page = client_for(city).get(reverse("command:directives")).content.decode()
+    assert 'data-tab="received"' in page and "省厅紧急通知" in page
+    assert "省厅紧急通知" in client_for(world.hunan).get(reverse("command:directives")).content.decode()

@@ -7,8 +7,8 @@ Guarantees:
   city bureaus then, to be signed by 18:00 and fed back by 2021-08-01 18:00 (forwarding it down and
   the signatures are the receiving side's, built after this);
 - the live drill's directive is issued the same way an hour before `now` (or at the Beijing day's
-  start), to be signed by 18:00 of `now`'s Beijing day (three hours on if that has passed): it is
-  waiting to be signed today;
+  start), to be signed by 18:00 of `now`'s Beijing day (if that has passed, three hours on but
+  not past 23:59, and at least ten minutes on): it is waiting to be signed today;
 - idempotent: a directive with the same title and issuer is looked up first, so a second build
   creates nothing. `hunan` must hold the leader role (story.EXTRA_ROLES, granted by the builder).
 """
@@ -76,8 +76,8 @@ def issue_directives(now: dt.datetime | None = None, *, live_drill: bool = True)
     start = local(today, 0, 0)
     issued_at = max(start, now - dt.timedelta(hours=1))
     deadline = local(today, 18, 0)
-    if deadline <= now:
-        deadline = now + dt.timedelta(hours=3)
+    if deadline <= now:  # late in the day: three hours on, but still today (at least ten minutes on)
+        deadline = max(now + dt.timedelta(minutes=10), min(now + dt.timedelta(hours=3), local(today, 23, 59)))
     live, made_live = _issue(hunan, province, title=LIVE_TITLE, drafted=issued_at - dt.timedelta(minutes=1),
                              approved=issued_at, body=LIVE_BODY, urgency="urgent", sign_deadline=deadline)
     return {"directives_issued": int(made_urgent) + int(made_live),

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -60,9 +61,11 @@ def _directive(request: HttpRequest, pk: int) -> Directive:
 def directive_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     may_draft = issuing_bureaus(user).exists()
-    tab = request.GET.get("tab") or ("received" if not may_draft else "sent")
-    if tab not in TABS:
-        tab = "received"
+    tab = request.GET.get("tab") or ""
+    if tab not in TABS or (tab != "received" and not may_draft):
+        # By default what waits for the user: unsigned copies first, else what they sent.
+        waiting = queries.inbox(user, own_only=True).filter(signed_at=None).exists()
+        tab = "received" if waiting or not may_draft else "sent"
     urgency = request.GET.get("urgency", "")
     status = request.GET.get("status", "")
     if tab == "received":
@@ -74,7 +77,9 @@ def directive_list(request: HttpRequest) -> HttpResponse:
         elif status == "signed":
             qs = qs.exclude(signed_at=None)
     else:
-        qs = queries.issued_by(user)
+        # The user's own bureaus' directives, and any they drafted for a bureau below.
+        own = Q(issuer_id__in=sorted(queries.member_unit_ids(user))) | Q(drafted_by_id=user.pk)
+        qs = queries.issued_by(user).filter(own)
         qs = qs.filter(status__in=(S.DRAFT, S.PENDING)) if tab == "drafts" else qs.exclude(
             status__in=(S.DRAFT, S.PENDING))
         if urgency in Urgency.values:
