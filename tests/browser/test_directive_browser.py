@@ -1,4 +1,4 @@
-"""In a real browser, on the demo as `tongxin demo` builds it (one build): `hunan` drafts, submits
+"""In a real browser, on the demo as `tongxin demo` builds it (the session's snapshot, `demo_today`): `hunan` drafts, submits
 and approves (签发) an urgent notice to the city bureaus; `zhangjiajie` forwards it to its county
 bureaus; `cili` signs it on a phone; and `hunan`'s board shows the counts move at city (张家界市)
 and county (慈利县) level."""
@@ -12,17 +12,10 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import DESKTOP, PHONE, shot
-from tongxin.demo.builder import build_demo
 
 pytestmark = pytest.mark.browser
 
 TITLE = "关于立即开展汛期民政服务机构安全隐患再排查的紧急通知"
-
-
-@pytest.fixture
-def demo_today(transactional_db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    build_demo()
 
 
 def local(moment: dt.datetime) -> str:
