@@ -1,7 +1,7 @@
-"""In a real browser, on the demo as `tongxin demo` builds it (the session's snapshot, `demo_today`): `hunan` drafts, submits
-and approves (签发) an urgent notice to the city bureaus; `zhangjiajie` forwards it to its county
-bureaus; `cili` signs it on a phone; and `hunan`'s board shows the counts move at city (张家界市)
-and county (慈利县) level."""
+"""In a real browser, on the demo as `tongxin demo` builds it (the session's snapshot, `demo_today`):
+`hunan` drafts, submits and approves (签发) an urgent notice to the city bureaus; `zhangjiajie`
+forwards it to its county bureaus; `cili` signs it on a phone; and `hunan`'s board shows the counts
+move at city (张家界市) and county (慈利县) level."""
 
 from __future__ import annotations
 
