@@ -36,6 +36,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_divisions(["43"])
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts and ends in the default language: a request in English (a cookie, a header)
+    leaves English active in the thread, which would change the words of the tests after it."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def world(db):
     return build_world()

@@ -273,6 +273,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets used by several fields get one name each (drf-spectacular warns otherwise).
+    "ENUM_NAME_OVERRIDES": {
+        "ResponseLevelEnum": "tongxin.command.models.responses.Level",
+        "ResponseKindEnum": "tongxin.command.models.responses.ResponseKind",
+        "UnitKindEnum": "tongxin.units.models.Kind",
+    },
 }
 
 # Production hardening; all on when DEBUG is off so `check --deploy` passes.

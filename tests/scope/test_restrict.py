@@ -60,8 +60,11 @@ def test_shared_configuration_is_read_by_the_signed_in_only(world, nanxian_objec
 
 
 def test_notifications_are_their_recipients_alone(world, nanxian_objects):
-    assert list(Notification.objects.restrict(world.nanxian)) == [nanxian_objects["notification"]]
-    assert not Notification.objects.restrict(world.hunan).exists()
+    mine = list(Notification.objects.restrict(world.nanxian))
+    assert nanxian_objects["notification"] in mine
+    assert {n.recipient_id for n in mine} == {world.nanxian.pk}
+    assert not Notification.objects.restrict(world.hunan).filter(recipient=world.nanxian).exists()
+    assert not Notification.objects.restrict(world.cili).exclude(recipient=world.cili).exists()
 
 
 def test_the_audit_trail_is_read_in_the_audit_mode_only(world, nanxian_objects):

@@ -41,7 +41,7 @@ class RowSerializer(serializers.Serializer):
     counts = CountsSerializer()
 
 
-class LevelSerializer(serializers.Serializer):
+class BoardLevelSerializer(serializers.Serializer):
     level = serializers.IntegerField(help_text=gettext_lazy("区划级别：2 市级，3 县级"))
     rows = RowSerializer(many=True)
 
@@ -70,7 +70,7 @@ class BoardSerializer(serializers.Serializer):
     region_name = serializers.CharField(source="region.name")
     now = serializers.DateTimeField(help_text=gettext_lazy("统计时间"))
     total = CountsSerializer()
-    levels = LevelSerializer(many=True)
+    levels = BoardLevelSerializer(many=True)
     units = UnitRowSerializer(many=True)
 
 
