@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tests.command.directives_helpers import draft, issue, make_leader, soon
+from tests.world import person
 from tongxin.command.models import Delivery, Directive
 from tongxin.command.queries import directives as queries
 from tongxin.command.services import directives as services
@@ -191,6 +192,33 @@ def test_a_revision_that_changes_no_substance_keeps_the_signatures(world):
     assert kept.signed_at == signed_at and kept.signed_by == world.home_reporter and kept.signed_as == "staff"
     assert Delivery.objects.get(directive=new, unit=world.cili_home).signed_at is None
     assert [label for label, _old, _new in queries.diff(old, new)] == ["文号"]
+
+
+def test_a_leader_sends_a_submitted_draft_back_with_a_reason_and_an_officer_may_not(world):
+    leader = make_leader(world)
+    d = draft(world, world.hunan)
+    services.submit(world.hunan, d)
+    officer = person("hunan-officer-2", world.province, Role.OFFICER, "省厅业务员")
+    with pytest.raises(PermissionDenied):  # the province's own officer, not a leader
+        services.send_back(officer, d, reason="x")
+    with pytest.raises(Http404):  # a county below does not even see the province's draft
+        services.send_back(world.nanxian, d, reason="x")
+    back = services.send_back(leader, d, reason="文号有误，请核对")
+    assert back.status == S.DRAFT
+    event = AuditEvent.objects.filter(object_id=str(d.pk)).order_by("-id").first()
+    assert event.changes["reason"] == [None, "文号有误，请核对"]
+
+
+def test_a_revision_withdrawn_before_it_went_out_is_no_version(world):
+    old = issue(world, target_levels=["unit"])
+    dropped = services.revise(world.hunan, old, substantive=True, body="第一稿")
+    services.submit(world.hunan, dropped)
+    services.withdraw(world.hunan, dropped, reason="改稿")  # taken back before approval
+    current = services.revise(world.hunan, old, substantive=True, body="第二稿")
+    services.submit(world.hunan, current)
+    services.approve(world.hunan, current)
+    assert [v.pk for v in queries.versions(old)] == [old.pk, current.pk]
+    assert [v.pk for v in queries.versions(current)] == [old.pk, current.pk]
 
 
 def test_withdrawing_needs_a_reason_and_keeps_the_deliveries(world):

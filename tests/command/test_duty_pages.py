@@ -218,3 +218,16 @@ def test_the_province_edits_a_homes_week_with_phones_masked_and_they_stay_as_the
                              d0_s1={"name": "王芳", "phone": "13807375678", "start": "18:00", "end": "22:00"}))
     assert saved.status_code == 302
     assert set(DutyShift.objects.values_list("phone", flat=True)) == {"13807371234", "13807375678"}
+
+
+@pytest.mark.parametrize("week", ["9999-12-31", "0001-01-01", "2021-02-30"])
+def test_a_week_beyond_the_calendar_shows_this_week_not_a_500(world, client_for, week):
+    c = client_for(world.nanxian)
+    assert c.get(reverse("command:duty-roster", args=[world.nanxian_home.pk]), {"week": week}).status_code == 200
+    assert c.get(reverse("command:duty-import-template"), {"week": week}).status_code == 200
+
+
+def test_the_api_refuses_a_week_beyond_the_calendar_in_words(world, api_for):
+    answer = api_for(world.nanxian).post(reverse("duty-shift-set-week"), {
+        "unit": world.nanxian_home.pk, "week_start": "9999-12-30", "rows": []}, format="json")
+    assert answer.status_code == 400 and "week_start" in answer.json()

@@ -50,6 +50,21 @@ def test_one_person_cannot_be_on_duty_in_two_units_at_once(world):
     assert DutyShift.objects.filter(unit=world.nanxian_home_2).count() == 0
 
 
+def test_a_clash_with_a_unit_outside_ones_scope_is_refused_without_naming_it(world):
+    """慈利 keeps a shift of the same phone; 南县 is told of a clash, not of 慈利's unit or person."""
+    duty.set_roster(world.cili, unit=world.cili_home, week_start=MONDAY, rows=[shift(name="王某", phone="13807371234")])
+    with pytest.raises(ValidationError) as refused:
+        duty.set_roster(world.nanxian, unit=world.nanxian_home, week_start=MONDAY, rows=[shift(phone="13807371234")])
+    message = refused.value.message_dict["rows.0"][0]
+    assert "其他单位的班次" in message and "零阳镇" not in message and "王某" not in message
+
+
+def test_a_week_beyond_the_calendar_is_refused_in_words(world):
+    with pytest.raises(ValidationError) as refused:
+        duty.set_roster(world.nanxian, unit=world.nanxian_home, week_start=dt.date(9999, 12, 30), rows=[])
+    assert "week_start" in refused.value.message_dict
+
+
 def test_the_same_account_overlapping_under_two_phones_is_refused(world):
     rows = [shift(phone="13807371234", user=world.home_reporter),
             shift(name="周小兰", phone="13907370002", user=world.home_reporter, start=(9, 0), end=(10, 0))]
@@ -83,6 +98,7 @@ def test_an_account_of_another_unit_cannot_be_linked(world):
         duty.set_roster(world.nanxian, unit=world.nanxian_home_2, week_start=MONDAY,
                         rows=[shift(user=world.home_reporter)])
     assert "rows.0.user" in refused.value.message_dict
+    assert world.home_reporter.get_username() not in str(refused.value)  # an account is never named
 
 
 def test_a_stranger_county_cannot_see_the_unit_and_a_home_cannot_set_another(world):

@@ -41,7 +41,7 @@ def test_the_hub_reads_in_english(world, client_for):
     c = client_for(world.nanxian)
     c.cookies["django_language"] = "en"
     html = c.get(reverse("command:index")).content.decode()
-    assert "Directive to sign" in html
+    assert "For my unit to sign" in html
 
 
 def test_command_chase_also_sends_the_check_in_notice_of_a_shift_about_to_start(world):

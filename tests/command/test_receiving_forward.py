@@ -62,7 +62,8 @@ def test_forwarding_keeps_the_urgency_and_the_feedback_request(world, notice, zj
 def test_a_chain_two_levels_deep_seen_from_both_ends(world, notice, zjj):
     city = city_forward(world, notice, zjj)
     county = receiving.forward(world.cili, delivery(city, world.cili_bureau), requirements="各敬老院立即自查。",
-                               sign_deadline=DEADLINE, target_kinds=["elderly_care"], now=at(12))
+                               sign_deadline=DEADLINE, target_kinds=["elderly_care"], target_levels=["unit"],
+                               now=at(12))
     home = delivery(county, world.cili_home)
     staff = cili_home_staff(world)
     receiving.sign(staff, home, now=at(13))
@@ -132,3 +133,46 @@ def test_bad_forwards_are_refused_naming_the_field(world, notice, zjj, field, kw
         receiving.forward(zjj, delivery(notice, world.zhangjiajie), now=at(11), **values)
     assert field in exc.value.message_dict
     assert not Directive.objects.filter(forwarded_from=notice).exists()
+
+
+def test_an_officers_forward_names_no_approver(world, notice, zjj):
+    """It goes out at once on the strength of the leader's approval above; it never names a 签发人 falsely."""
+    fwd = city_forward(world, notice, zjj)
+    assert fwd.approved_by is None and fwd.approved_at is None and fwd.drafted_by == zjj
+
+
+def test_withdrawing_a_directive_withdraws_the_forwards_made_of_it(world, notice, zjj):
+    from tests.command.receiving_helpers import province_leader
+    from tongxin.command.services import directives
+
+    fwd = city_forward(world, notice, zjj)
+    county = receiving.forward(world.cili, delivery(fwd, world.cili_bureau), requirements="各院当日排查。",
+                               sign_deadline=DEADLINE, target_kinds=["elderly_care"], target_levels=["unit"],
+                               now=at(12))
+    directives.withdraw(province_leader(world), notice, reason="重复下发", now=at(13))
+    for d in (fwd, county):
+        d.refresh_from_db()
+        assert d.status == Directive.Status.WITHDRAWN and d.withdrawn_at == at(13)
+        assert "重复下发" in d.withdraw_reason
+    with pytest.raises(ValidationError):  # nobody below signs what the top took back
+        receiving.sign(cili_home_staff(world), delivery(county, world.cili_home), now=at(14))
+
+
+def test_a_stranger_county_sees_the_way_up_but_not_other_cities_forwards(world):
+    from tests.world import person
+    from tongxin.command.queries.receiving import chain_context
+    from tongxin.units.models import Role
+    from tongxin.units.services import create_unit
+
+    zhuzhou = create_unit(None, name="株洲市民政局", kind="bureau", region_id="430200")
+    zz = person("zhuzhou", zhuzhou, Role.OFFICER, "株洲")
+    create_unit(None, name="株洲市荷塘区民政局", kind="bureau", region_id="430202")
+    notice = issue(world, target_kinds=["bureau"], target_levels=["city"])
+    zjj = zhangjiajie_officer(world)
+    receiving.forward(zz, delivery(notice, zhuzhou), requirements="株洲各区县当日完成。", sign_deadline=DEADLINE,
+                      target_kinds=["bureau"], now=at(11))
+    fwd = city_forward(world, notice, zjj)
+    seen = chain_context(world.cili, fwd)
+    assert [d.pk for d in seen["chain"]] == [notice.pk]
+    assert all(d.issuer_id != zhuzhou.pk for _depth, d in seen["forwards"])
+    assert all(d.issuer_id != zhuzhou.pk for _depth, d in chain_context(world.cili, notice)["forwards"])

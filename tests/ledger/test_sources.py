@@ -47,17 +47,18 @@ def test_an_unregistered_source_kind_is_refused(world):
 
 
 def test_a_kind_registered_later_shows_its_label_and_link(world, client_for):
-    sources.register_source("action_item", label="督办事项",
-                            link=lambda pk: sources.Link(f"督办事项 #{pk}", f"/command/items/{pk}/"))
+    # A kind no app of ours registers (the real ones, such as command's action_item, stay as they are).
+    sources.register_source("drill_item", label="演练事项",
+                            link=lambda pk: sources.Link(f"演练事项 #{pk}", f"/drills/items/{pk}/"))
     try:
-        entry = services.open_entry(world.nanxian, unit=world.nanxian_home, source="action_item", source_id=42,
+        entry = services.open_entry(world.nanxian, unit=world.nanxian_home, source="drill_item", source_id=42,
                                     category="fire", severity="general", description="调度会交办：清理通道",
                                     deadline=dt.date(2021, 8, 9), found_on=dt.date(2021, 8, 1))
         html = client_for(world.nanxian).get(reverse("ledger:detail", args=[entry.pk])).content.decode()
         shown = html.split('id="entry-source"')[1].split("</dd>")[0]
-        assert "督办事项" in shown and 'href="/command/items/42/"' in shown and "督办事项 #42" in shown
+        assert "演练事项" in shown and 'href="/drills/items/42/"' in shown and "演练事项 #42" in shown
     finally:
-        sources._SOURCES.pop("action_item")
+        sources._SOURCES.pop("drill_item")
 
 
 def test_the_api_names_the_source_and_the_campaign(world, api_for, entry):

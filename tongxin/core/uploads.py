@@ -249,6 +249,24 @@ def sanitise_name(name: str | None, max_length: int = 255) -> str:
     return name
 
 
+MAX_FILES = 10  # files one form may carry at once
+
+
+def store_attachments(files: list[Any], *, uploaded_by: Any, unit_id: int, field: str = "files") -> list[Attachment]:
+    """Store every uploaded file of one form (each as `store_attachment`) or refuse them all, with
+    ValidationError({field: [...]}) naming each file refused, or saying there are more than MAX_FILES."""
+    if len(files) > MAX_FILES:
+        raise ValidationError({field: [_("一次最多上传 %(n)s 个文件") % {"n": MAX_FILES}]})
+    stored = []
+    for f in files:
+        try:
+            stored.append(store_attachment(f, uploaded_by=uploaded_by, unit_id=unit_id))
+        except ValidationError as exc:
+            raise ValidationError({field: [_("「%(name)s」：%(problem)s") % {"name": f.name, "problem": m}
+                                           for m in exc.messages]}) from None
+    return stored
+
+
 def store_attachment(uploaded_file: IO[bytes], *, uploaded_by: Any, unit_id: int) -> Attachment:
     """Check, clean and store one uploaded evidence file; return its saved record.
 

@@ -157,6 +157,7 @@ LOGINS: tuple[Login, ...] = (
     Login("xiangtan", "罗海燕", "officer", XIANGTAN, "湘潭市民政局"),
     Login("nanxian", "李卫东", "officer", NANXIAN, "南县民政局"),
     Login("nanxian-verify", "刘晓峰", "officer", NANXIAN, "南县民政局"),
+    Login("hunan-verify", "黄建军", "officer", PROVINCE_CODE, PROVINCE_BUREAU),  # accepts action items
     Login("nanxian-home-01", "周小兰", "reporter", NANXIAN, NANXIAN_HOMES[0].name),
     Login("nanxian-home-02", "邓丽华", "manager", NANXIAN, NANXIAN_HOMES[1].name),
     Login("nanxian-home-14", "彭建国", "manager", NANXIAN, NANXIAN_HOMES[13].name),

@@ -11,13 +11,12 @@ the local (Beijing) date.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
@@ -30,7 +29,7 @@ from django.utils.translation import gettext as _
 from tongxin.core import audit
 from tongxin.core.models import Attachment
 from tongxin.core.types import Actor
-from tongxin.core.uploads import store_attachment
+from tongxin.core.uploads import store_attachments
 from tongxin.core.views_base import ScopedCreateView, ScopedExportView, ScopedRegionView, ScopedView, as_scoped_view
 from tongxin.ledger import excel, queries, services, sources
 from tongxin.ledger.forms import EVIDENCE_ACCEPT, EntryForm, LedgerFilterForm, filing_units
@@ -151,17 +150,6 @@ class EntryDetailView(EntryView):
         return _detail(request, self.get_object())
 
 
-def _store(request: HttpRequest, files: Iterable[UploadedFile], unit_id: int) -> list[Attachment]:
-    """Store every uploaded file or refuse them all, naming the file that was refused."""
-    stored = []
-    for f in files:
-        try:
-            stored.append(store_attachment(f, uploaded_by=request.user, unit_id=unit_id))
-        except ValidationError as exc:
-            raise ValidationError({"file": [_("「%(name)s」：%(problem)s") % {"name": f.name, "problem": m}
-                                            for m in exc.messages]}) from None
-    return stored
-
 
 class EntryTransitionView(EntryView):
     http_method_names = ["post"]
@@ -176,7 +164,8 @@ def entry_transition(request: HttpRequest, entry: LedgerEntry, reread: Callable[
     try:
         services.WORKFLOW.take(request.user, entry, name)  # refuse a stale or forbidden move before storing files
         with transaction.atomic():
-            attachments = _store(request, request.FILES.getlist("files"), entry.unit_id)
+            attachments = store_attachments(request.FILES.getlist("files"), uploaded_by=request.user,
+                                            unit_id=entry.unit_id, field="file")
             services.transition(request.user, entry, name, comment=comment, attachments=attachments)
     except (ValidationError, PermissionDenied) as exc:
         entry = reread()
@@ -199,7 +188,8 @@ def entry_create(request: HttpRequest) -> HttpResponse:
         values = form.service_values()
         try:
             with transaction.atomic():
-                photos = _store(request, request.FILES.getlist("photos"), values["unit"].pk)
+                photos = store_attachments(request.FILES.getlist("photos"), uploaded_by=request.user,
+                                           unit_id=values["unit"].pk, field="file")
                 entry = services.open_entry(request.user, attachments=photos, **values)
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():

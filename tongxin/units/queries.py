@@ -48,19 +48,24 @@ def counts_by_kind(units: QuerySet[Unit]) -> list[dict[str, Any]]:
 
 # --- whom a notice about a unit reaches ---------------------------------------------------------
 
-def staff_by_unit(units: Iterable[Unit]) -> dict[int, list[User]]:
-    """{unit id: its active staff in a business role (reporter, manager, social-organisation staff)},
-    in one query: the people a notice to a unit (催报, a ledger entry of theirs) reaches. A unit with
-    no such staff is absent."""
+def members_by_unit(units: Iterable[Unit], roles: Iterable[str] = scope.BUSINESS_ROLES) -> dict[int, list[User]]:
+    """{unit id: its active accounts holding one of `roles` there (default: any business role)}, in one
+    query, each account once, in account order. A unit with nobody is absent."""
     ids = [u.pk for u in units]
     out: dict[int, list[User]] = {}
-    rows = (Membership.objects.filter(unit_id__in=ids, unit__is_active=True, role__in=scope.UNIT_FILERS,
+    rows = (Membership.objects.filter(unit_id__in=ids, unit__is_active=True, role__in=list(roles),
                                       user__is_active=True).select_related("user").order_by("unit_id", "user_id"))
     for m in rows:
         people = out.setdefault(m.unit_id, [])
         if m.user not in people:
             people.append(m.user)
     return out
+
+
+def staff_by_unit(units: Iterable[Unit]) -> dict[int, list[User]]:
+    """{unit id: its active staff in a business role (reporter, manager, social-organisation staff)}:
+    the people a notice to a unit (催报, a ledger entry of theirs) reaches."""
+    return members_by_unit(units, scope.UNIT_FILERS)
 
 
 def staff_of(unit: Unit) -> list[User]:

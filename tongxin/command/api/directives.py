@@ -122,6 +122,11 @@ class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=services.MAX_REASON, help_text=gettext_lazy("撤回原因"))
 
 
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=services.MAX_REASON, required=False, allow_blank=True,
+                                   help_text=gettext_lazy("退回原因"))
+
+
 class DirectiveFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=gettext_lazy("状态"), choices=S.choices)
     urgency = django_filters.ChoiceFilter(label=gettext_lazy("紧急程度"), choices=Urgency.choices)
@@ -191,6 +196,16 @@ class DirectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
         """签发: a leader of the issuing bureau (or above) approves a submitted directive; it is issued
         and delivered to every receiving unit at once. A draft not yet submitted is refused."""
         return self._answer(services.approve(request.user, self.get_object()))
+
+    @extend_schema(request=ReturnSerializer,
+                   responses={200: DirectiveSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
+    @action(detail=True, methods=["post"], filter_backends=[], url_path="return", url_name="return")
+    def send_back(self, request: Request, pk: str | None = None) -> Response:
+        """退回修改: a leader sends a submitted draft back to its drafters, saying why."""
+        directive = self.get_object()
+        data = ReturnSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._answer(services.send_back(request.user, directive, reason=data.validated_data.get("reason", "")))
 
     @extend_schema(request=ReviseSerializer,
                    responses={201: DirectiveSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})

@@ -284,7 +284,7 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
 
 class ActionItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Action items (督办事项) of the caller's subtree, one row per owner unit, with filters
-    `status` (or "open"), `overdue`, `region` (a code) and `meeting`."""
+    `status` (or "open"), `overdue`, `region` (a code, a name or a pinyin) and `meeting`."""
 
     queryset = ActionAssignment.objects.select_related("unit", "item")
 
@@ -293,10 +293,10 @@ class ActionItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         if self.action == "list":
             p = self.request.query_params
             meeting = p.get("meeting", "")
-            region = p.get("region", "")
+            region = self.get_region(own_units=True)  # a code, a name or a pinyin, as everywhere
             qs = queries.filter_assignments(
                 qs, status=p.get("status", "")[:20], overdue=p.get("overdue", "") in ("1", "true"),
-                region=region[:6] if region.isdigit() else "",
+                region=region.code if region is not None else "",
                 meeting=int(meeting) if meeting.isdigit() and len(meeting) < 15 else None)
             return queries.ordered(qs)
         return qs.prefetch_related("events__actor", "events__attachments")

@@ -34,13 +34,13 @@ from django.db.models.functions import Substr
 from django.utils import timezone
 
 from tongxin.command.models import Delivery, Directive
+from tongxin.command.queries.directives import LIVE  # directives whose deliveries count: current versions
+from tongxin.command.queries.directives import versions as directive_versions
 from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.units.scope import READ
 
-# Directives whose deliveries count: the current versions (see the module docstring).
-LIVE = (Directive.Status.ISSUED, Directive.Status.CLOSED)
 # Digits of a region code that name a division at each level (province 43, city 4308, county 430821).
 PREFIX_LEN = {Region.Level.PROVINCE: 2, Region.Level.CITY: 4, Region.Level.COUNTY: 6}
 COUNT_FIELDS = ("delivered", "signed", "unsigned", "signed_late", "fed_back", "feedback_missing",
@@ -133,32 +133,16 @@ class Board:
     units: list[UnitRow]
 
 
-def versions(directive: Directive) -> list[int]:
-    """The ids of every version of `directive` (the ones it replaces and the ones replacing it),
-    oldest first. A few small queries: revisions are a short chain."""
-    older: list[int] = []
-    node = directive
-    while node.replaces_id is not None:
-        older.append(node.replaces_id)
-        node = Directive.objects.only("id", "replaces_id").get(pk=node.replaces_id)
-    newer: list[int] = []
-    frontier = [directive.pk]
-    while frontier:
-        frontier = list(Directive.objects.filter(replaces_id__in=frontier).values_list("id", flat=True))
-        newer.extend(frontier)
-    return [*reversed(older), directive.pk, *newer]
-
-
 def current_version(directive: Directive) -> Directive:
     """The newest version of `directive` (itself when never revised)."""
-    last = versions(directive)[-1]
-    return directive if last == directive.pk else Directive.objects.get(pk=last)
+    return directive_versions(directive)[-1]
 
 
 def chain_deliveries(root: Directive, user: Actor, region: Region | None = None) -> QuerySet[Delivery]:
     """Every delivery of the chain started by `root` (any version of it) that the user may READ,
     of current versions only, in `region`'s subtree when given."""
-    qs = Delivery.objects.restrict(user, READ).filter(root_id__in=versions(root), directive__status__in=LIVE)
+    roots = [v.pk for v in directive_versions(root)]
+    qs = Delivery.objects.restrict(user, READ).filter(root_id__in=roots, directive__status__in=LIVE)
     if region is not None:
         qs = qs.filter(in_subtree("region_code", region.prefix))
     return qs

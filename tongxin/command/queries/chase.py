@@ -12,10 +12,12 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from tongxin.command.models import Delivery, Directive
+from tongxin.command.queries.directives import visible_directives
 from tongxin.command.queries.duty import duty_officer_ids, leaders_on_duty
 from tongxin.core.types import Actor
 from tongxin.units import scope
 from tongxin.units.models import Membership, Role, Unit
+from tongxin.units.queries import members_by_unit
 
 if TYPE_CHECKING:
     from tongxin.accounts.models import User
@@ -23,7 +25,6 @@ if TYPE_CHECKING:
 
 # Who of a receiving unit a reminder reaches: everyone there in a business role (a bureau's officers
 # and leaders as well as an institution's staff).
-UNIT_PEOPLE = frozenset(scope.BUSINESS_ROLES)
 # Whom escalation reaches when nobody with an account leads the unit's duty today.
 MANAGERS = frozenset({Role.MANAGER, Role.LEADER})
 
@@ -32,12 +33,9 @@ def visible_directive(user: Actor, pk: object) -> Directive:
     """A directive the user sees: issued within their scope, or delivered to a unit they see.
     Http404 otherwise (also for a pk that is not a number)."""
     try:
-        pk = int(str(pk))
-    except ValueError:
-        raise Http404(_("找不到该记录，或您无权查看")) from None
-    issued = Directive.objects.restrict(user, scope.READ).filter(pk=pk)
-    received = Directive.objects.filter(pk=pk, deliveries__in=Delivery.objects.restrict(user, scope.READ))
-    found = (issued | received).distinct().select_related("issuer").first()
+        found = visible_directives(user).filter(pk=int(str(pk))).first()
+    except (ValueError, OverflowError):  # not a number, or beyond any id
+        found = None
     if found is None:
         raise Http404(_("找不到该记录，或您无权查看"))
     return found
@@ -47,11 +45,11 @@ def visible_delivery(user: Actor, pk: object) -> Delivery:
     """A delivery the user sees (as the unit, or as the issuer's side); Http404 otherwise."""
     try:
         pk = int(str(pk))
-    except ValueError:
-        raise Http404(_("找不到该记录，或您无权查看")) from None
-    own = Delivery.objects.restrict(user, scope.READ).filter(pk=pk)
-    issued = Delivery.objects.filter(pk=pk, directive__in=Directive.objects.restrict(user, scope.READ))
-    found = (own | issued).distinct().select_related("directive__issuer", "unit").first()
+        own = Delivery.objects.restrict(user, scope.READ).filter(pk=pk)
+        issued = Delivery.objects.filter(pk=pk, directive__in=Directive.objects.restrict(user, scope.READ))
+        found = (own | issued).distinct().select_related("directive__issuer", "unit").first()
+    except (ValueError, OverflowError):  # not a number, or beyond any id
+        found = None
     if found is None:
         raise Http404(_("找不到该记录，或您无权查看"))
     return found
@@ -72,12 +70,8 @@ def people_of(units: list[Unit], at: dt.datetime) -> dict[int, list[User]]:
     whoever is on duty there at `at`. A unit with nobody is absent."""
     from tongxin.accounts.models import User
 
-    ids = [u.pk for u in units]
-    out: dict[int, dict[int, User]] = {}
-    rows = (Membership.objects.filter(unit_id__in=ids, role__in=UNIT_PEOPLE, user__is_active=True)
-            .select_related("user").order_by("unit_id", "user_id"))
-    for m in rows:
-        out.setdefault(m.unit_id, {})[m.user_id] = m.user
+    out: dict[int, dict[int, User]] = {unit_id: {u.pk: u for u in people}
+                                       for unit_id, people in members_by_unit(units).items()}
     for unit in units:
         on_duty = duty_officer_ids(unit, at) - set(out.get(unit.pk, {}))
         for user in User.objects.filter(pk__in=on_duty, is_active=True):

@@ -21,7 +21,7 @@ from tongxin.regions.models import Region
 from tongxin.regions.queries import in_subtree
 from tongxin.units import scope
 from tongxin.units.models import Kind, Membership, Unit
-from tongxin.units.queries import staff_by_unit
+from tongxin.units.queries import members_by_unit
 
 # target_levels: bureaus at a region level, or the non-bureau units ("unit").
 LEVELS: dict[str, Any] = {"province": _("省级民政部门"), "city": _("市级民政部门"), "county": _("县级民政部门"),
@@ -54,18 +54,9 @@ def recipients(directive: Directive) -> QuerySet[Unit]:
 
 
 def people_by_unit(units: list[Unit]) -> dict[int, list[User]]:
-    """{unit id: whom a directive delivered to that unit tells}: a bureau's officers and leaders,
-    any other unit's staff in a business role (units.queries.staff_by_unit)."""
-    out = staff_by_unit([u for u in units if not u.is_bureau])
-    bureaus = [u.pk for u in units if u.is_bureau]
-    if bureaus:
-        rows = (Membership.objects.filter(unit_id__in=bureaus, role__in=scope.BUREAU_OFFICERS, user__is_active=True)
-                .select_related("user").order_by("unit_id", "user_id"))
-        for m in rows:
-            people = out.setdefault(m.unit_id, [])
-            if m.user not in people:
-                people.append(m.user)
-    return out
+    """{unit id: whom a directive delivered to that unit tells}: everyone in a business role there — a
+    bureau's officers and leaders, any other unit's staff (units.queries.members_by_unit)."""
+    return members_by_unit(units)
 
 
 def visible_directives(user: Actor) -> QuerySet[Directive]:
@@ -112,7 +103,8 @@ def deliveries_of(user: Actor, directive: Directive) -> QuerySet[Delivery]:
 
 
 def versions(directive: Directive) -> list[Directive]:
-    """Every version of `directive`, oldest first (following `replaces` both ways)."""
+    """Every version of `directive`, oldest first (following `replaces` both ways; a revision withdrawn
+    before it replaced anything is skipped)."""
     first = directive
     seen = {first.pk}
     while first.replaces_id is not None and first.replaces_id not in seen:
@@ -120,7 +112,9 @@ def versions(directive: Directive) -> list[Directive]:
         seen.add(first.pk)
     out = [first]
     while True:
-        nxt = Directive.objects.filter(replaces=out[-1]).order_by("version", "id").first()
+        # a revision withdrawn before it went out is no version of the directive: the one after it is
+        nxt = (Directive.objects.filter(replaces=out[-1]).exclude(status=Directive.Status.WITHDRAWN)
+               .order_by("version", "id").first())
         if nxt is None or nxt.pk in {d.pk for d in out}:
             return out
         out.append(nxt)

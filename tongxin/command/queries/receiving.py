@@ -82,9 +82,13 @@ def flatten(tree: list[ForwardNode], depth: int = 0) -> list[tuple[int, Directiv
 
 def chain_context(user: Actor, directive: Directive) -> dict[str, object]:
     """What `command/receiving_chain.html` shows for `user`: the chain up, the forwards below, and
-    which of those directives the user may open (the others are named, not linked)."""
+    which of those directives the user may open (the way up is named but not linked where the user
+    may not open it; forwards below the user may not open are left out)."""
     chain = chain_up(directive)
     forwards = flatten(forwards_tree(directive))
     ids = [d.pk for d in chain] + [d.pk for _depth, d in forwards]
     readable = set(visible_directives(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    # The way up is named whoever reads (where the directive came from); the forwards below only
+    # where the user may read them (株洲's forward is no business of 慈利's).
+    forwards = [(depth, d) for depth, d in forwards if d.pk in readable]
     return {"chain": chain, "forwards": forwards, "readable": readable}

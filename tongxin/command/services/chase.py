@@ -250,3 +250,28 @@ def raise_overdue_feedback(actor: Actor, delivery: Delivery, *, again: bool = Fa
         responsible_person=locked.unit.contact_person, responsible_phone=locked.unit.phone,
         deadline=deadline or timezone.localdate(now) + dt.timedelta(days=LEDGER_DAYS), now=now)
 
+
+def register() -> None:
+    """The wording of 催办, escalation and feedback-due notices, and their settings (CommandConfig.ready)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from tongxin.core import notify, system_settings
+
+    notify.register("command.directive.reminder", label=_("催办"),
+                    title=_("催办：%(unit)s 尚未签收《%(title)s》"),
+                    body=_("签收时限 %(deadline)s，请尽快签收。"))
+    notify.register("command.directive.escalated", label=_("催办升级"),
+                    title=_("逾期未签收：%(unit)s《%(title)s》"),
+                    body=_("签收时限 %(deadline)s 已过，该单位仍未签收，请督促落实。"))
+    notify.register("command.directive.feedback_due", label=_("反馈将到期"),
+                    title=_("反馈将到期：%(unit)s《%(title)s》"),
+                    body=_("请于 %(deadline)s 前反馈（约 %(hours)s 小时后到期）。"))
+    system_settings.register(
+        "command.reminder_gap_minutes", kind="int", default=30, minimum=30, maximum=1440,
+        label=_("催办间隔（分钟）"), help=_("同一单位的同一通知，在此时间内不再重复催办（不少于 30 分钟）"))
+    system_settings.register(
+        "command.escalation_interval_minutes", kind="int", default=60, minimum=5, maximum=1440,
+        label=_("升级间隔（分钟）"), help=_("逾期未签收告知值班领导后，仍未签收的，经过此时间再告知上级"))
+    system_settings.register(
+        "command.feedback_due_hours", kind="int", default=24, minimum=1, maximum=168,
+        label=_("反馈到期提醒（小时）"), help=_("反馈时限前这么多小时内，提醒未反馈的单位一次"))

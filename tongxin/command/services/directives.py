@@ -263,9 +263,18 @@ def submit(actor: Actor, directive: Directive, *, now: dt.datetime | None = None
 
 @transaction.atomic
 def send_back(actor: Actor, directive: Directive, *, reason: str = "") -> Directive:
-    """退回修改: a leader sends a submitted draft back to the drafters (pending → draft)."""
-    check_length("reason", (reason or "").strip(), MAX_REASON)
-    return _move(actor, _lock(directive), "return")
+    """退回修改: a leader sends a submitted draft back to the drafters (pending → draft), saying why
+    (optional, at most 500 characters; kept in the audit trail with the move)."""
+    reason = (reason or "").strip()
+    check_length("reason", reason, MAX_REASON)
+    locked = _lock(directive)
+    move = WORKFLOW.take(actor, locked, "return")
+    before = locked.status
+    locked.status = move.target
+    locked.save(update_fields=["status"])
+    audit.record(audit.Action.UPDATE, actor=actor, obj=locked, unit=locked.issuer,
+                 changes={"status": [before, locked.status], **({"reason": [None, reason]} if reason else {})})
+    return locked
 
 
 # --- approving is issuing -------------------------------------------------------------------------
@@ -362,8 +371,8 @@ def revise(actor: Actor, directive: Directive, *, substantive: bool, now: dt.dat
 @transaction.atomic
 def withdraw(actor: Actor, directive: Directive, *, reason: str, now: dt.datetime | None = None) -> Directive:
     """撤回: a pending or issued directive is withdrawn, with a reason (required, at most 500
-    characters). Its deliveries stay as they were (history stays true); units that received it are
-    told. Audited."""
+    characters), and so are the forwards made of it, all the way down. Deliveries stay as they were
+    (history stays true); units that received any of them are told. Audited."""
     now = now or timezone.now()
     locked = _lock(directive)
     WORKFLOW.take(actor, locked, "withdraw")
@@ -376,7 +385,28 @@ def withdraw(actor: Actor, directive: Directive, *, reason: str, now: dt.datetim
     if was_issued:
         units = [d.unit for d in locked.deliveries.select_related("unit")]
         _tell(actor, locked, units, "command.directive.withdrawn", at=now, reason=reason[:200])
+    _withdraw_forwards(actor, locked, reason=reason, now=now)
     return locked
+
+
+def _withdraw_forwards(actor: Actor, directive: Directive, *, reason: str, now: dt.datetime) -> None:
+    """The forwards made of a withdrawn directive go with it, and theirs in turn: nobody below is
+    left signing or chased for what the top took back. Each is audited, and its units are told."""
+    frontier = [directive.pk]
+    while frontier:
+        forwards = list(Directive.objects.select_for_update().select_related("issuer")
+                        .filter(forwarded_from_id__in=frontier).exclude(status__in=(S.WITHDRAWN, S.REPLACED)))
+        frontier = [f.pk for f in forwards]
+        for f in forwards:
+            before = audit.snapshot(f)
+            was_issued = f.status == S.ISSUED
+            f.status, f.withdrawn_at = S.WITHDRAWN, now
+            f.withdraw_reason = (_("上级通知已撤回：%(reason)s") % {"reason": reason})[:MAX_REASON]
+            f.save()
+            audit.record_change(actor, f, before, unit=f.issuer)
+            if was_issued:
+                units = [d.unit for d in f.deliveries.select_related("unit")]
+                _tell(actor, f, units, "command.directive.withdrawn", at=now, reason=reason[:200])
 
 
 @transaction.atomic

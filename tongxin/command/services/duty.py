@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +39,7 @@ from tongxin.core.types import Actor
 from tongxin.core.validators import mask_phone, normalize_phone
 from tongxin.units import scope
 from tongxin.units.models import Membership, Unit
+from tongxin.units.queries import members_by_unit
 
 WEEK_DAYS = 7
 MAX_NAME = 50
@@ -133,7 +134,7 @@ def _clean_row(index: int, row: RosterRow, unit: Unit, week: tuple[dt.date, dt.d
     if not isinstance(row.start, dt.time) or not isinstance(row.end, dt.time):
         err("start", _("请填写开始和结束时间"))
     if row.user is not None and row.user.pk not in members:
-        err("user", _("账号“%(user)s”不是%(unit)s的人员") % {"user": row.user.get_username(), "unit": unit.name})
+        err("user", _("所选账号不是%(unit)s的人员") % {"unit": unit.name})  # never names an account out of scope
     return RosterRow(row.day, row.role, name, phone, row.start, row.end, shift, row.user), errors
 
 
@@ -157,7 +158,7 @@ def _overlaps(rows: list[tuple[int, RosterRow]]) -> dict[str, list[str]]:
     return errors
 
 
-def _clashes_elsewhere(rows: list[tuple[int, RosterRow]], unit: Unit,
+def _clashes_elsewhere(actor: Actor, rows: list[tuple[int, RosterRow]], unit: Unit,
                        week: tuple[dt.date, dt.date]) -> dict[str, list[str]]:
     """Shifts of the same people kept anywhere else (another unit, or another week) that overlap a row."""
     if not rows:
@@ -176,9 +177,12 @@ def _clashes_elsewhere(rows: list[tuple[int, RosterRow]], unit: Unit,
         for s in others:
             if _same_person(r.user.pk if r.user else None, r.phone, s.user_id, s.phone) and (
                     s.starts_at < end and start < s.ends_at):
+                # a shift of a unit the actor does not cover is not named (its unit, person and times)
+                other = (_shift_label(s) if actor is None or scope.scope_of(actor).covers(s.unit, mode=scope.READ)
+                         else _("其他单位的班次"))
                 errors.setdefault(f"rows.{j}", []).append(
                     _("%(this)s与已排的%(other)s时间重叠：同一人（同一账号或同一电话）不能同时值两个班") % {
-                        "this": _person_label(r), "other": _shift_label(s)})
+                        "this": _person_label(r), "other": other})
                 break
     return errors
 
@@ -207,6 +211,11 @@ def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, start + dt.timedelta(days=WEEK_DAYS)
 
 
+# The days a roster may name: far enough for any real rota, near enough that a week's arithmetic
+# never leaves the calendar (a typed 9999-12-31 is refused in words, not a 500).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 24)
+
+
 @transaction.atomic
 def set_roster(actor: Actor, *, unit: Unit, week_start: dt.date, rows: Sequence[RosterRow]) -> list[DutyShift]:
     """Replace `unit`'s shifts of the 7 days from `week_start` by `rows`, all or nothing.
@@ -219,6 +228,8 @@ def set_roster(actor: Actor, *, unit: Unit, week_start: dt.date, rows: Sequence[
     scope.require(actor, unit, scope.FILE, _("您的角色不能编排该单位的值班表"))
     if len(rows) > MAX_ROWS:
         raise ValidationError({"rows": [_("一周最多 %(n)s 个班次") % {"n": MAX_ROWS}]})
+    if not FIRST_DAY <= week_start <= LAST_DAY:
+        raise ValidationError({"week_start": [_("值班日期应在 %(a)s 至 %(b)s 之间") % {"a": FIRST_DAY, "b": LAST_DAY}]})
     week = (week_start, week_start + dt.timedelta(days=WEEK_DAYS))
     members = set(Membership.objects.filter(unit=unit).values_list("user_id", flat=True))
     cleaned: list[RosterRow] = []
@@ -230,7 +241,7 @@ def set_roster(actor: Actor, *, unit: Unit, week_start: dt.date, rows: Sequence[
         errors.update(row_errors)
         if not row_errors:
             sound.append((index, clean))
-    for found in (_overlaps(sound), _clashes_elsewhere(sound, unit, week)):
+    for found in (_overlaps(sound), _clashes_elsewhere(actor, sound, unit, week)):
         for key, messages in found.items():
             errors.setdefault(key, []).extend(messages)
     if errors:
@@ -306,6 +317,7 @@ def check_in(actor: Actor, shift: DutyShift, *, now: dt.datetime | None = None) 
     now = now or timezone.now()
     if actor is None or shift.user_id is None or shift.user_id != actor.pk:
         raise PermissionDenied(_("只有值班人员本人可以签到，不能替他人签到"))
+    DutyShift.objects.select_for_update().filter(pk=shift.pk).first()  # two quick taps: one check-in
     existing = CheckIn.objects.filter(shift=shift).first()
     if existing is not None:
         return CheckInResult(existing, False)
@@ -318,7 +330,11 @@ def check_in(actor: Actor, shift: DutyShift, *, now: dt.datetime | None = None) 
     if now >= closes:
         raise ValidationError({"at": [_("该班次已于 %(end)s 结束，不能再签到") % {
             "end": f"{timezone.localtime(shift.ends_at):%m-%d %H:%M}"}]})
-    record = CheckIn.objects.create(shift=shift, at=now, user=cast(User, actor))
+    try:
+        with transaction.atomic():
+            record = CheckIn.objects.create(shift=shift, at=now, user=cast(User, actor))
+    except IntegrityError:  # the other tap won (SQLite takes no row lock): theirs is the check-in
+        return CheckInResult(CheckIn.objects.get(shift=shift), False)
     audit.record(audit.Action.CREATE, actor=actor, obj=record, unit=shift.unit,
                  changes={"shift": [None, shift.pk], "at": [None, now.isoformat()]})
     return CheckInResult(record, True)
@@ -354,11 +370,20 @@ def duty_notices(*, now: dt.datetime | None = None) -> int:
 
 
 def people_of(units: Iterable[Unit]) -> dict[int, list[User]]:
-    """{unit id: its members} — the accounts a roster row may be linked to."""
-    out: dict[int, list[User]] = {}
-    for m in (Membership.objects.filter(unit__in=list(units), user__is_active=True).select_related("user")
-              .order_by("unit_id", "user_id")):
-        people = out.setdefault(m.unit_id, [])
-        if m.user not in people:
-            people.append(m.user)
-    return out
+    """{unit id: its members in a business role} — the accounts a roster row may be linked to."""
+    return members_by_unit(units)
+
+
+def register() -> None:
+    """The notice before a shift (`duty_notices`) and the setting of when 未到岗 is flagged (CommandConfig.ready)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from tongxin.core import notify, system_settings
+
+    notify.register("command.duty.check_in_due", label=_("到岗签到"),
+                    title=_("%(unit)s：您的%(role)s班次 %(start)s 开始，请到岗签到"),
+                    body=_("应急响应期间请按时到岗，到岗后在“我的值班”页点击“签到”。"))
+    system_settings.register(
+        "command.duty_missed_minutes", kind="int", default=30, minimum=5, maximum=720,
+        label=_("未到岗提示时间（分钟）"),
+        help=_("应急响应期间，班次开始超过此时间仍未签到的，在上级的值班表上标为“未到岗”"))

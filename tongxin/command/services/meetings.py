@@ -453,3 +453,25 @@ def raise_ledger_entry(actor: Actor, assignment: ActionAssignment, *, deadline: 
     return ledger.open_entry(actor, unit=locked.unit, source=LEDGER_SOURCE, category="other", severity="general",
                              description=description[:2000], deadline=deadline, source_id=locked.pk,
                              found_on=timezone.localdate(now), now=now)
+
+
+def register() -> None:
+    """Who is told what about action items (CommandConfig.ready)."""
+    from django.utils.translation import gettext_lazy as _
+
+    from tongxin.core import notify
+
+    notify.register("command.action_assigned", label=_("督办交办"),
+                    title=_("%(unit)s：新的督办事项（%(meeting)s 第%(number)s项）"),
+                    body=_("%(description)s（完成时限 %(deadline)s）"))
+    notify.register("command.action_submitted", label=_("督办待验收"),
+                    title=_("%(unit)s 报告督办事项已完成，待您验收"),
+                    body=_("%(meeting)s 第%(number)s项：%(description)s"))
+    notify.register("command.action_returned", label=_("督办退回"),
+                    title=_("%(unit)s：督办事项第%(number)s项验收未通过，已退回"), body=_("退回原因：%(reason)s"))
+    notify.register("command.action_due_soon", label=_("督办即将到期"),
+                    title=_("%(unit)s：督办事项第%(number)s项将于 %(deadline)s 到期"),
+                    body=_("%(description)s。请按时办理并报告完成。"))
+    notify.register("command.action_overdue", label=_("督办已逾期"),
+                    title=_("%(unit)s：督办事项第%(number)s项已逾期（完成时限 %(deadline)s）"),
+                    body=_("%(description)s。请尽快办理并报告完成。"))

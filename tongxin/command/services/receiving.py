@@ -307,7 +307,10 @@ def forward(actor: Actor, delivery: Delivery, *, region: Region | None = None, r
         _sign(actor, locked, acting_as(actor, unit, now) or Delivery.SignedAs.STAFF, now)
     before = audit.snapshot(fwd)
     fwd.status, fwd.root_id = Directive.Status.ISSUED, root_id
-    fwd.approved_by, fwd.approved_at, fwd.issued_at = _user(actor), now, now
+    # An officer's forward goes out at once (the original was approved by a leader above); it names a
+    # 签发人 only when the forwarding officer is a leader there, never falsely.
+    leader = directives.is_leader_for(actor, unit)
+    fwd.approved_by, fwd.approved_at, fwd.issued_at = (_user(actor) if leader else None), (now if leader else None), now
     fwd.save(update_fields=["status", "root", "approved_by", "approved_at", "issued_at"])
     audit.record_change(actor, fwd, before, unit=unit)
     Delivery.objects.bulk_create([Delivery(directive=fwd, root_id=root_id, unit=u, region_code=u.region_id,

@@ -79,10 +79,11 @@ def directive_board(request: HttpRequest, pk: Any) -> HttpResponse:
                 for r in level.rows]
         levels.append({"level": level.level, "title": LEVEL_TITLES[Region.Level(level.level)], "rows": rows})
     crumbs = [r for r in ancestors(region) if scope.reaches_region(request.user, r)]
-    history = [v for v in directive_queries.versions(root) if v.status in (*queries.LIVE, Directive.Status.REPLACED)]
+    shown = (*directive_queries.LIVE, Directive.Status.REPLACED)
+    history = [v for v in directive_queries.versions(root) if v.status in shown]
     diffs = [{"old": a, "new": c, "changes": directive_queries.diff(a, c)}
              for a, c in zip(history, history[1:], strict=False)]
-    current = next((v for v in reversed(history) if v.status in queries.LIVE), root)
+    current = next((v for v in reversed(history) if v.status in directive_queries.LIVE), root)
     return render(request, "command/board_detail.html", {
         "directive": directive, "root": current, "region": region, "board": b, "levels": levels,
         "units": b.units, "unit_limit": queries.UNIT_LIMIT, "total": b.total,

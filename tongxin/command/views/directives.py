@@ -11,12 +11,10 @@ page with the service's words (status 400) and saves nothing. Buttons come from
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
@@ -31,8 +29,7 @@ from tongxin.command.forms.directives import ATTACHMENT_ACCEPT, DirectiveForm, i
 from tongxin.command.models import Directive, Urgency
 from tongxin.command.queries import directives as queries
 from tongxin.command.services import directives as services
-from tongxin.core.models import Attachment
-from tongxin.core.uploads import open_attachment, store_attachment
+from tongxin.core.uploads import open_attachment, store_attachments
 from tongxin.core.views_base import ScopedCreateView, ScopedExportView, ScopedView, as_scoped_view
 
 PAGE_SIZE = 25
@@ -100,17 +97,6 @@ def directive_list(request: HttpRequest) -> HttpResponse:
 
 # --- drafting and editing ------------------------------------------------------------------------------
 
-def _store(request: HttpRequest, files: Iterable[UploadedFile], unit_id: int) -> list[Attachment]:
-    """Store every uploaded file or refuse them all, naming the file refused."""
-    stored = []
-    for f in files:
-        try:
-            stored.append(store_attachment(f, uploaded_by=request.user, unit_id=unit_id))
-        except ValidationError as exc:
-            raise ValidationError({"files": [_("「%(name)s」：%(problem)s") % {"name": f.name, "problem": m}
-                                             for m in exc.messages]}) from None
-    return stored
-
 
 def _add_errors(form: DirectiveForm, exc: ValidationError | PermissionDenied) -> list[str]:
     """Put the service's words on the form's fields; the file errors are returned."""
@@ -146,7 +132,8 @@ def directive_create(request: HttpRequest) -> HttpResponse:
         issuer = form.cleaned_data["issuer"]
         try:
             with transaction.atomic():
-                files = _store(request, request.FILES.getlist("files"), issuer.pk)
+                files = store_attachments(request.FILES.getlist("files"), uploaded_by=request.user,
+                                          unit_id=issuer.pk)
                 directive = services.create_draft(request.user, issuer=issuer, attachments=files,
                                                   **form.service_values())
         except (ValidationError, PermissionDenied) as exc:
@@ -202,7 +189,8 @@ class DirectiveEditView(DirectiveFormView):
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    files = _store(request, request.FILES.getlist("files"), directive.issuer_id)
+                    files = store_attachments(request.FILES.getlist("files"), uploaded_by=request.user,
+                                              unit_id=directive.issuer_id)
                     extra: dict[str, Any] = {"attachments": [*directive.attachments.all(), *files]} if files else {}
                     services.update_draft(request.user, directive, **form.service_values(), **extra)
             except (ValidationError, PermissionDenied) as exc:
@@ -231,7 +219,8 @@ class DirectiveReviseView(DirectiveFormView):
         if form.is_valid():
             try:
                 with transaction.atomic():
-                    files = _store(request, request.FILES.getlist("files"), directive.issuer_id)
+                    files = store_attachments(request.FILES.getlist("files"), uploaded_by=request.user,
+                                              unit_id=directive.issuer_id)
                     extra: dict[str, Any] = {"attachments": [*directive.attachments.all(), *files]} if files else {}
                     new = services.revise(request.user, directive, substantive=form.cleaned_data["substantive"],
                                           **form.service_values(), **extra)
@@ -310,6 +299,13 @@ class ApproveView(DirectiveStepView):
         return services.approve(request.user, directive)
 
 
+class ReturnView(DirectiveStepView):
+    step = "return"
+
+    def act(self, request: HttpRequest, directive: Directive) -> Directive:
+        return services.send_back(request.user, directive, reason=request.POST.get("reason", ""))
+
+
 class WithdrawView(DirectiveStepView):
     step = "withdraw"
 
@@ -344,6 +340,7 @@ urlpatterns = [
     path("directives/<int:pk>/edit/", DirectiveEditView.as_view(), name="directive-edit"),
     path("directives/<int:pk>/submit/", SubmitView.as_view(), name="directive-submit"),
     path("directives/<int:pk>/approve/", ApproveView.as_view(), name="directive-approve"),
+    path("directives/<int:pk>/return/", ReturnView.as_view(), name="directive-return"),
     path("directives/<int:pk>/revise/", DirectiveReviseView.as_view(), name="directive-revise"),
     path("directives/<int:pk>/withdraw/", WithdrawView.as_view(), name="directive-withdraw"),
     path("directives/<int:pk>/close/", CloseView.as_view(), name="directive-close"),

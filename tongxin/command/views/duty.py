@@ -50,9 +50,10 @@ def _week(raw: str | None, today: dt.date) -> dt.date:
     """The first day of the 7 shown: the day `raw` names (YYYY-MM-DD; a rota may run Sunday to
     Saturday, as the story's does), else the Monday of `today`'s week."""
     try:
-        return dt.date.fromisoformat(str(raw or ""))
+        day = dt.date.fromisoformat(str(raw or ""))
     except ValueError:
         return services.week_of(today)[0]
+    return day if services.FIRST_DAY <= day <= services.LAST_DAY else services.week_of(today)[0]
 
 
 # --- today's board -------------------------------------------------------------------------------

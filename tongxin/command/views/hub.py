@@ -23,7 +23,7 @@ class HubView(ScopedTemplateView):
         user, now = self.request.user, timezone.now()
         s = scope.scope_of(user)
         ctx["in_force"] = list(responses.visible(user, now).filter(in_force_q(now))[:5])
-        ctx["to_sign"] = directives.inbox(user).filter(signed_at=None).count()
+        ctx["to_sign"] = directives.inbox(user, own_only=True).filter(signed_at=None).count()  # one's own units'
         ctx["my_shifts"] = len(duty.my_shifts(user, now=now))
         assignments = meetings.visible_assignments(user)
         ctx["overdue_items"] = meetings.filter_assignments(assignments, overdue=True).count()

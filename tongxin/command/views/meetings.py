@@ -10,12 +10,10 @@ service's words (status 400) and changes nothing. Overdue is judged on the local
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,8 +26,7 @@ from tongxin.command.forms.meetings import AttendanceForm, BoardFilterForm, Deci
 from tongxin.command.models.meetings import ActionAssignment, Attendance, Meeting
 from tongxin.command.queries import meetings as queries
 from tongxin.command.services import meetings as services
-from tongxin.core.models import Attachment
-from tongxin.core.uploads import store_attachment
+from tongxin.core.uploads import store_attachments
 from tongxin.core.views_base import ScopedCreateView, ScopedView, as_scoped_view
 from tongxin.ledger.forms import EVIDENCE_ACCEPT
 from tongxin.units import scope
@@ -44,17 +41,6 @@ def _messages_of(exc: ValidationError | PermissionDenied) -> list[str]:
         return exc.messages
     return [str(exc) or _("您无权进行此操作")]
 
-
-def _store(request: HttpRequest, files: Iterable[UploadedFile], unit_id: int) -> list[Attachment]:
-    """Store every uploaded evidence file or refuse them all, naming the file refused."""
-    stored = []
-    for f in files:
-        try:
-            stored.append(store_attachment(f, uploaded_by=request.user, unit_id=unit_id))
-        except ValidationError as exc:
-            raise ValidationError({"file": [_("「%(name)s」：%(problem)s") % {"name": f.name, "problem": m}
-                                            for m in exc.messages]}) from None
-    return stored
 
 
 def _add_errors(form: Any, exc: ValidationError | PermissionDenied) -> None:
@@ -269,7 +255,8 @@ class AssignmentTransitionView(AssignmentView):
         try:
             services.WORKFLOW.take(request.user, assignment, name)
             with transaction.atomic():
-                files = _store(request, request.FILES.getlist("files"), assignment.unit_id)
+                files = store_attachments(request.FILES.getlist("files"), uploaded_by=request.user,
+                                          unit_id=assignment.unit_id, field="file")
                 services.transition(request.user, assignment, name, comment=comment, attachments=files)
         except (ValidationError, PermissionDenied) as exc:
             return _item_detail(request, self.get_object(), error=_messages_of(exc), action=name, comment=comment,

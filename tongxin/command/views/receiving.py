@@ -15,7 +15,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,15 +28,13 @@ from tongxin.command.models.directives import MAX_FEEDBACK, MAX_TITLE
 from tongxin.command.queries import receiving as queries
 from tongxin.command.queries.directives import LEVELS
 from tongxin.command.services import receiving as services
-from tongxin.core.models import Attachment
-from tongxin.core.uploads import store_attachment
+from tongxin.core.uploads import store_attachments
 from tongxin.core.views_base import ScopedView
 from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.models import Kind
 
 EVIDENCE_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
-MAX_FILES = 10
 
 
 class FeedbackForm(forms.Form):
@@ -143,18 +140,6 @@ class DeliverySignView(DeliveryView):
         return redirect("command:delivery-detail", pk=delivery.pk)
 
 
-def _store(request: HttpRequest, files: list[UploadedFile], unit_id: int) -> list[Attachment]:
-    if len(files) > MAX_FILES:
-        raise ValidationError({"files": [_("一次最多上传 %(n)s 个文件") % {"n": MAX_FILES}]})
-    stored = []
-    for f in files:
-        try:
-            stored.append(store_attachment(f, uploaded_by=request.user, unit_id=unit_id))
-        except ValidationError as exc:
-            raise ValidationError({"files": [_("「%(name)s」：%(problem)s") % {"name": f.name, "problem": m}
-                                             for m in exc.messages]}) from None
-    return stored
-
 
 class DeliveryFeedbackView(DeliveryView):
     http_method_names = ["get", "post"]
@@ -170,7 +155,8 @@ class DeliveryFeedbackView(DeliveryView):
         services.require_for_unit(request.user, delivery)  # 403 in words before any file is stored
         try:
             with transaction.atomic():
-                evidence = _store(request, request.FILES.getlist("files"), delivery.unit_id)
+                evidence = store_attachments(request.FILES.getlist("files"), uploaded_by=request.user,
+                                             unit_id=delivery.unit_id)
                 services.feed_back(request.user, delivery, text=form.cleaned_data["text"], attachments=evidence)
         except ValidationError as exc:
             return _page(request, self.get_object(), error=_messages_of(exc), feedback_form=form, status=400,
