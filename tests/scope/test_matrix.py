@@ -36,6 +36,8 @@ class _Rollback(Exception):
 
 def fingerprint() -> dict:
     """What a refused write must leave as it was: row counts and the mutable fields that matter."""
+    from tongxin.command.models import CheckIn, Delivery, Directive, DutyShift, Response, ResponseEvent
+    from tongxin.command.models.meetings import ActionAssignment, Meeting
     from tongxin.core.models import Attachment, Notification
     from tongxin.inspections.models import Answer, Campaign, Finding, Inspection, Team
     from tongxin.ledger.models import LedgerEntry, Transition
@@ -55,6 +57,13 @@ def fingerprint() -> dict:
         "entries": sorted(LedgerEntry.objects.values_list("pk", "status")), "transitions": Transition.objects.count(),
         "attachments": Attachment.objects.count(),
         "unread": Notification.objects.filter(read_at__isnull=True).count(),
+        "responses": sorted(Response.objects.values_list("pk", "level", "ends_at")),
+        "response_events": ResponseEvent.objects.count(),
+        "directives": sorted(Directive.objects.values_list("pk", "status")),
+        "deliveries": sorted(Delivery.objects.values_list("pk", "signed_at", "fed_back_at", "forwarded_as_id")),
+        "duty_shifts": DutyShift.objects.count(), "check_ins": CheckIn.objects.count(),
+        "meetings": Meeting.objects.count(),
+        "action_items": sorted(ActionAssignment.objects.values_list("pk", "status")),
     }
 
 
