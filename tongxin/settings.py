@@ -205,7 +205,7 @@ TONGXIN_IMPORT_MAX_BYTES = envint("TONGXIN_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 TONGXIN_IMPORT_MAX_ROWS = envint("TONGXIN_IMPORT_MAX_ROWS", 20000)
 TONGXIN_UPLOAD_MAX_BYTES = envint("TONGXIN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 TONGXIN_NOTIFY_BACKENDS = envlist("TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.notify.LoggingBackend"])
-# Outside delivery (tongxin.core.delivery, docs/deploy.md): a short timeout and no retries.
+# Outside delivery (tongxin.core.outbound, docs/deploy.md): a short timeout and no retries.
 TONGXIN_NOTIFY_TIMEOUT = envint("TONGXIN_NOTIFY_TIMEOUT", 5)
 if not 1 <= TONGXIN_NOTIFY_TIMEOUT <= 60:
     raise ImproperlyConfigured(f"TONGXIN_NOTIFY_TIMEOUT must be 1 to 60 seconds, not {TONGXIN_NOTIFY_TIMEOUT}")
@@ -222,13 +222,13 @@ TONGXIN_ROBOT_LANGUAGE = os.environ.get("TONGXIN_ROBOT_LANGUAGE", "") or LANGUAG
 if TONGXIN_ROBOT_LANGUAGE not in {code for code, _name in LANGUAGES}:
     raise ImproperlyConfigured(f"TONGXIN_ROBOT_LANGUAGE must be zh-hans or en, not {TONGXIN_ROBOT_LANGUAGE!r}")
 for _backend, _needs in {
-    "tongxin.core.delivery.SmsBackend": ["TONGXIN_SMS_URL", "TONGXIN_SMS_TOKEN"],
-    "tongxin.core.delivery.WeComRobotBackend": ["TONGXIN_WECOM_WEBHOOK_KEY"],
-    "tongxin.core.delivery.DingTalkRobotBackend": ["TONGXIN_DINGTALK_TOKEN"],
+    "tongxin.core.outbound.SmsBackend": ["TONGXIN_SMS_URL", "TONGXIN_SMS_TOKEN"],
+    "tongxin.core.outbound.WeComRobotBackend": ["TONGXIN_WECOM_WEBHOOK_KEY"],
+    "tongxin.core.outbound.DingTalkRobotBackend": ["TONGXIN_DINGTALK_TOKEN"],
 }.items():
     if _backend in TONGXIN_NOTIFY_BACKENDS and not all(globals()[_need] for _need in _needs):
         raise ImproperlyConfigured(f"{_backend} in TONGXIN_NOTIFY_BACKENDS needs {' and '.join(_needs)}")
-# Email (tongxin.core.delivery.EmailBackend sends through Django's email API).
+# Email (tongxin.core.outbound.EmailBackend sends through Django's email API).
 EMAIL_HOST = os.environ.get("TONGXIN_EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("TONGXIN_EMAIL_PORT", 25)
 EMAIL_HOST_USER = os.environ.get("TONGXIN_EMAIL_USER", "")

@@ -19,17 +19,17 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
 from tests.core.fakes import FakeHttp, FakeSmtp, closed_port
-from tongxin.core.delivery import dingtalk_sign
 from tongxin.core.models import DeliveryAttempt, Notification
 from tongxin.core.notify import notify, register
+from tongxin.core.outbound import dingtalk_sign
 
 register("tests.delivery", title=gettext_lazy("通知"), body="%(text)s", label=gettext_lazy("通知"))
 register("tests.private", title="%(text)s")
 
-SMS = "tongxin.core.delivery.SmsBackend"
-EMAIL = "tongxin.core.delivery.EmailBackend"
-WECOM = "tongxin.core.delivery.WeComRobotBackend"
-DINGTALK = "tongxin.core.delivery.DingTalkRobotBackend"
+SMS = "tongxin.core.outbound.SmsBackend"
+EMAIL = "tongxin.core.outbound.EmailBackend"
+WECOM = "tongxin.core.outbound.WeComRobotBackend"
+DINGTALK = "tongxin.core.outbound.DingTalkRobotBackend"
 
 
 @pytest.fixture

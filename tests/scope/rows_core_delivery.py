@@ -1,4 +1,4 @@
-"""Scope rows of the delivery log (core.delivery.views): the system administrator's page only."""
+"""Scope rows of the delivery log (core.outbound.views): the system administrator's page only."""
 
 from tests.scope.matrix import row
 

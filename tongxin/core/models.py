@@ -216,7 +216,7 @@ class DeliveryAttempt(models.Model):
     error = models.CharField(_("原因"), max_length=300, blank=True)
     at = models.DateTimeField(_("时间"), default=timezone.now)
 
-    # Read by the system administrator only (core.delivery.views), never by a user's queryset.
+    # Read by the system administrator only (core.outbound.views), never by a user's queryset.
     objects: models.Manager["DeliveryAttempt"] = models.Manager()
 
     class Meta:

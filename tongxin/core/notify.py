@@ -14,7 +14,7 @@ with lazy gettext strings and `%(name)s` placeholders; core renders them without
 each to the configured delivery backends only after the transaction commits, so a rolled-back
 action sends nothing. Backends are classes with `deliver(notification, message)`, listed in the
 setting TONGXIN_NOTIFY_BACKENDS; the default only logs what an SMS/email gateway would send. The
-outside backends (SMS, email, WeCom and DingTalk group robots) live in `tongxin.core.delivery`.
+outside backends (SMS, email, WeCom and DingTalk group robots) live in `tongxin.core.outbound`.
 
 Each delivery's `Outcome` (sent, failed, skipped) is kept as a `DeliveryAttempt`, so the system
 administrator can see what did not go out. A backend that raises is recorded as failed and logged;

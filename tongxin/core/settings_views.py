@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 
 from tongxin.core import system_settings
-from tongxin.core.delivery import views as delivery_views
+from tongxin.core.outbound import views as delivery_views
 from tongxin.core.views_base import ScopedView
 
 

@@ -8,9 +8,9 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from tongxin.core.delivery.gateway import log
 from tongxin.core.models import Notification
 from tongxin.core.notify import Message, Outcome
+from tongxin.core.outbound.gateway import log
 
 
 class EmailBackend:

@@ -15,8 +15,8 @@ Outcome that core.notify keeps as a DeliveryAttempt:
   masked in the log, and neither they nor keys or tokens appear in a recorded error.
 """
 
-from tongxin.core.delivery.mail import EmailBackend
-from tongxin.core.delivery.robots import DingTalkRobotBackend, WeComRobotBackend, dingtalk_sign
-from tongxin.core.delivery.sms import SmsBackend
+from tongxin.core.outbound.mail import EmailBackend
+from tongxin.core.outbound.robots import DingTalkRobotBackend, WeComRobotBackend, dingtalk_sign
+from tongxin.core.outbound.sms import SmsBackend
 
 __all__ = ["DingTalkRobotBackend", "EmailBackend", "SmsBackend", "WeComRobotBackend", "dingtalk_sign"]

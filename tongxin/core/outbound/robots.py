@@ -26,9 +26,9 @@ from typing import Any
 
 from django.conf import settings
 
-from tongxin.core.delivery.gateway import GatewayError, HttpBackend, log, one_line
 from tongxin.core.models import Notification
 from tongxin.core.notify import Message, Outcome, render
+from tongxin.core.outbound.gateway import GatewayError, HttpBackend, log, one_line
 
 
 def for_groups(key: str) -> bool:

@@ -1,5 +1,5 @@
 """POSTing JSON to a gateway with a short timeout, no redirects and no retries, and remembering
-within one batch that it did not answer (see tongxin.core.delivery)."""
+within one batch that it did not answer (see tongxin.core.outbound)."""
 
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import phonenumbers
 from django.conf import settings
 
-from tongxin.core.delivery.gateway import GatewayError, HttpBackend, log, one_line
 from tongxin.core.models import Notification
 from tongxin.core.notify import Message, Outcome, recipient_language
+from tongxin.core.outbound.gateway import GatewayError, HttpBackend, log, one_line
 from tongxin.core.validators import mask_phone
 
 SMS_MAX_BYTES = 600  # about three concatenated SMS of Chinese text; the rest is in the app
