@@ -140,10 +140,10 @@ def test_the_row_template_shows_the_button_or_another_entry(world, late):
     from django.test import RequestFactory
 
     request = RequestFactory().get("/")
-    html = render_to_string("command/chase_delivery_actions.html",
+    html = render_to_string("command/delivery_actions.html",
                             {"delivery": late, "overdue": True, "raised": []}, request=request)
     assert "逾期未反馈，登记到台账" in html and reverse("command:delivery-raise", args=[late.pk]) in html
-    again = render_to_string("command/chase_delivery_actions.html",
+    again = render_to_string("command/delivery_actions.html",
                              {"delivery": late, "overdue": True, "raised": ["430921-2021-0001"]}, request=request)
     assert 'name="again" value="1"' in again and "430921-2021-0001" in again
 

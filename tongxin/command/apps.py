@@ -15,8 +15,8 @@ class CommandConfig(AppConfig):
         from tongxin.command.views.responses import level_panel
         from tongxin.core import panels
 
-        panels.register("command.levels", level_panel, template="command/responses_overview_panel.html",
-                        cell_template="command/responses_overview_cell.html", column_title=_("响应级别"), order=10)
+        panels.register("command.levels", level_panel, template="command/response_overview_panel.html",
+                        cell_template="command/response_overview_cell.html", column_title=_("响应级别"), order=10)
         directives.register_notifications()
         chase.register()
         duty.register()

@@ -4,8 +4,8 @@ The overview (`reports:overview`) shows, above its figures, every registered pan
 something to say about the region on screen, and may add one column per panel to its table of
 child regions. An app registers its panels in its AppConfig.ready():
 
-    panels.register("command.levels", level_panel, template="command/responses_overview_panel.html",
-                    cell_template="command/responses_overview_cell.html", column_title=_("响应级别"))
+    panels.register("command.levels", level_panel, template="command/response_overview_panel.html",
+                    cell_template="command/response_overview_cell.html", column_title=_("响应级别"))
 
 `build(request, region_code, child_codes, at)` returns None (nothing to show) or a dict: the panel's
 template gets it as `panel`; its "cells" entry, if any, maps a child region's code to the value its

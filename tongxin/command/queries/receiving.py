@@ -81,7 +81,7 @@ def flatten(tree: list[ForwardNode], depth: int = 0) -> list[tuple[int, Directiv
 
 
 def chain_context(user: Actor, directive: Directive) -> dict[str, object]:
-    """What `command/receiving_chain.html` shows for `user`: the chain up, the forwards below, and
+    """What `command/directive_chain.html` shows for `user`: the chain up, the forwards below, and
     which of those directives the user may open (the way up is named but not linked where the user
     may not open it; forwards below the user may not open are left out)."""
     chain = chain_up(directive)

@@ -15,7 +15,7 @@ from tongxin.command.queries import chase as queries
 register = template.Library()
 
 
-@register.inclusion_tag("command/chase_button.html", takes_context=True)
+@register.inclusion_tag("command/directive_remind_button.html", takes_context=True)
 def chase_button(context: dict[str, Any], directive: Directive) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -24,7 +24,7 @@ def chase_button(context: dict[str, Any], directive: Directive) -> dict[str, Any
     return {"show": show, "directive": directive, "next": request.get_full_path() if request else ""}
 
 
-@register.inclusion_tag("command/chase_delivery_actions.html", takes_context=True)
+@register.inclusion_tag("command/delivery_actions.html", takes_context=True)
 def chase_row(context: dict[str, Any], delivery: Delivery) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)

@@ -15,7 +15,7 @@ from tongxin.command.services import receiving as services
 register = template.Library()
 
 
-@register.inclusion_tag("command/receiving_panel.html", takes_context=True)
+@register.inclusion_tag("command/delivery_panel.html", takes_context=True)
 def receiving_panel(context: template.Context, directive: Directive) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)

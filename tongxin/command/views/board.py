@@ -84,7 +84,7 @@ def directive_board(request: HttpRequest, pk: Any) -> HttpResponse:
     diffs = [{"old": a, "new": c, "changes": directive_queries.diff(a, c)}
              for a, c in zip(history, history[1:], strict=False)]
     current = next((v for v in reversed(history) if v.status in directive_queries.LIVE), root)
-    return render(request, "command/board_detail.html", {
+    return render(request, "command/directive_board.html", {
         "directive": directive, "root": current, "region": region, "board": b, "levels": levels,
         "units": b.units, "unit_limit": queries.UNIT_LIMIT, "total": b.total,
         "crumbs": [{"name": r.name, "url": drill(r.code)} for r in crumbs],

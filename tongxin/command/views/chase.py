@@ -84,7 +84,7 @@ def _confirmation(request: HttpRequest, directive: Directive) -> HttpResponse:
         "back_url": back_url(request, directive), "next": request.GET.get("next", ""),
         "title": _("催办确认"),
     }
-    return render(request, "command/chase_remind_confirm.html", ctx)
+    return render(request, "command/directive_remind_confirm.html", ctx)
 
 
 @as_scoped_view(methods=("post",))

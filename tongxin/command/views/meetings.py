@@ -57,7 +57,7 @@ def _add_errors(form: Any, exc: ValidationError | PermissionDenied) -> None:
 def meeting_list(request: HttpRequest) -> HttpResponse:
     qs = queries.visible_meetings(request.user).order_by("-starts_at", "-id")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "command/meetings_list.html", {
+    return render(request, "command/meeting_list.html", {
         "page_obj": page, "can_create": conveners(request.user).exists()})
 
 
@@ -67,7 +67,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("只有民政部门的业务人员可以召开调度会"))
     if request.method == "GET":
         form = MeetingForm(user=request.user, initial={"mode": "video"})
-        return render(request, "command/meetings_form.html", {"form": form})
+        return render(request, "command/meeting_form.html", {"form": form})
     form = MeetingForm(request.POST, user=request.user)
     if form.is_valid():
         d = form.cleaned_data
@@ -80,7 +80,7 @@ def meeting_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已登记调度会：%(title)s") % {"title": meeting.title})
             return redirect("command:meeting-detail", pk=meeting.pk)
-    return render(request, "command/meetings_form.html", {"form": form}, status=400)
+    return render(request, "command/meeting_form.html", {"form": form}, status=400)
 
 
 class MeetingView(ScopedView):
@@ -108,7 +108,7 @@ def _detail(request: HttpRequest, meeting: Meeting, *, status: int = 200, attend
         for a in item.shown:  # type: ignore[attr-defined]
             a.late_days = queries.overdue_days(a, today)
     counts = queries.attendance_counts(meeting)
-    return render(request, "command/meetings_detail.html", {
+    return render(request, "command/meeting_detail.html", {
         "meeting": meeting, "manage": manage, "attendances": attendances, "items": items,
         "attendance_choices": Attendance.Status.choices, "attendance_error": attendance_error or [],
         "counts": {"present": counts.get("present", 0), "absent": counts.get("absent", 0),
@@ -132,7 +132,7 @@ class MeetingEditView(MeetingView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         meeting = self.managed()
         form = MeetingForm(user=request.user, meeting=meeting, initial=self._initial(meeting))
-        return render(request, "command/meetings_form.html", {"form": form, "meeting": meeting})
+        return render(request, "command/meeting_form.html", {"form": form, "meeting": meeting})
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         meeting = self.managed()
@@ -150,7 +150,7 @@ class MeetingEditView(MeetingView):
             else:
                 messages.success(request, _("已保存调度会：%(title)s") % {"title": d["title"]})
                 return redirect("command:meeting-detail", pk=meeting.pk)
-        return render(request, "command/meetings_form.html", {"form": form, "meeting": meeting}, status=400)
+        return render(request, "command/meeting_form.html", {"form": form, "meeting": meeting}, status=400)
 
 
 class MeetingAttendanceView(MeetingView):
@@ -207,7 +207,7 @@ def action_item_board(request: HttpRequest) -> HttpResponse:
         a.late_days = queries.overdue_days(a, today)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "command/meetings_board.html", {
+    return render(request, "command/action_item_list.html", {
         "form": form, "page_obj": page, "counts": queries.board_counts(qs, today), "query_string": query.urlencode()})
 
 
@@ -229,7 +229,7 @@ def _item_detail(request: HttpRequest, assignment: ActionAssignment, *, error: l
         e.to_label = workflow.state_label(e.to_status)
     others = (queries.visible_assignments(request.user).filter(item=assignment.item).exclude(pk=assignment.pk)
               .order_by("region_code"))
-    return render(request, "command/meetings_item.html", {
+    return render(request, "command/action_item_detail.html", {
         "a": assignment, "item": assignment.item, "meeting": assignment.item.meeting, "events": events,
         "late_days": queries.overdue_days(assignment), "others": others,
         "actions": workflow.allowed_for(request.user, assignment),

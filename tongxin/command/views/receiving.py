@@ -94,7 +94,7 @@ def _page(request: HttpRequest, delivery: Delivery, *, error: list[str] | None =
     directive = delivery.directive
     acting = services.acting_as(request.user, delivery.unit, now)
     may_forward = services.may_forward(request.user, delivery)
-    return render(request, "command/receiving_delivery.html", {
+    return render(request, "command/delivery_detail.html", {
         "delivery": delivery, "directive": directive, "now": now, "acting_as": acting,
         "acting_label": dict(Delivery.SignedAs.choices).get(acting, ""),
         "in_force": directive.status == Directive.Status.ISSUED,

@@ -54,7 +54,7 @@ def response_list(request: HttpRequest) -> HttpResponse:
         r.state_name = queries.state_of(r, now)  # type: ignore[attr-defined]  # for the template
     places = _places(request)
     current = queries.levels([p.code for p in places], now)
-    return render(request, "command/responses_list.html", {
+    return render(request, "command/response_list.html", {
         "page_obj": page, "now": now,
         "places": [{"region": p, "response": current.get(p.code)} for p in places],
         "can_declare": bool(services.officer_bureaus(request.user)),
@@ -67,7 +67,7 @@ def response_declare(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied(_("只有民政部门的业务人员或负责人可以启动应急响应"))
     if request.method == "GET":
         initial = {"starts_at": timezone.localtime().replace(second=0, microsecond=0), "level": 4}
-        return render(request, "command/responses_form.html", {"form": DeclareForm(user=request.user,
+        return render(request, "command/response_form.html", {"form": DeclareForm(user=request.user,
                                                                                     initial=initial)})
     form = DeclareForm(request.POST, user=request.user)
     if form.is_valid():
@@ -81,7 +81,7 @@ def response_declare(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("已启动：%(name)s") % {"name": str(response)})
             return redirect("command:response-detail", pk=response.pk)
-    return render(request, "command/responses_form.html", {"form": form}, status=400)
+    return render(request, "command/response_form.html", {"form": form}, status=400)
 
 
 class ResponseView(ScopedView):
@@ -96,7 +96,7 @@ def _detail(request: HttpRequest, response: Response, *, level_form: LevelForm |
     above = any(b.region_id != response.region_id and response.region_id.startswith(b.region.prefix)
                 for b in bureaus)
     state = queries.state_of(response, now)
-    return render(request, "command/responses_detail.html", {
+    return render(request, "command/response_detail.html", {
         "response": response, "state": state, "events": queries.history(response),
         "may_raise": state != queries.ENDED and (declaring or above) and response.level > 1,
         "may_lower": state != queries.ENDED and declaring and response.level < 4,
