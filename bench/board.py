@@ -20,7 +20,7 @@ What goes through which path:
      deadlines as parameters: no join to the directive, no scope, no version lookup);
    median and p95 in ms, the number of queries each makes, and the ORM level counts checked equal
    to the bare ones; with --plans, EXPLAIN of the ORM's filter, the unit rows' query and the bare
-   GROUP BY; a what-if (not shipped): the unit rows by values(). PostgreSQL gets VACUUM ANALYZE
+   GROUP BY; the unit rows' query alone (the values() that `unit_rows` reads). PostgreSQL gets VACUUM ANALYZE
    after the fill, SQLite ANALYZE.
 
 Runs against the scratch database named by TONGXIN_DATABASE_URL, which it empties first (unless
@@ -265,7 +265,7 @@ def check(b, bare: dict) -> None:
 
 
 def unit_rows_slim(root: Directive, user: User, region: Region):
-    """What-if, not shipped: the unit rows' columns only (values(), no model instances), same rows."""
+    """The unit rows' query alone (the values() `unit_rows` reads, without building the rows)."""
     def run():
         qs = (board_q.chain_deliveries(root, user, region).order_by("region_code", "unit__name", "id")
               .values("id", "unit_id", "unit__name", "region_code", "directive_id", "delivered_at", "signed_at",
@@ -333,7 +333,7 @@ def main() -> None:
                 user, lambda user=user, region=region, lv=lv: board_q.level_rows(root, user, region, lv, NOW))))
         rows.append(("  unit_rows (limit 500)", fresh(user, lambda user=user, region=region: board_q.unit_rows(
             root, user, region, NOW, limit=board_q.UNIT_LIMIT))))
-        rows.append(("  what-if: unit rows by values() (not shipped)", unit_rows_slim(root, user, region)))
+        rows.append(("  unit rows' query alone (values())", unit_rows_slim(root, user, region)))
         rows.append(("  scope_of(user) alone (fresh)", fresh(user, lambda user=user: scope.scope_of(user))))
         rows.append(("  versions(root) alone", lambda: directive_versions(root)))
         rows.append(("bare SQL: total + one GROUP BY per level", bare_run(root, region)))

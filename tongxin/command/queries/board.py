@@ -206,23 +206,28 @@ def unit_rows(root: Directive, user: Actor, region: Region, now: dt.datetime | N
     """The deliveries in `region` one by one (unit, signed at/by, fed back, overdue), by region
     code and unit name; one query."""
     now = now or timezone.now()
-    qs = (chain_deliveries(root, user, region)
-          .select_related("unit", "signed_by", "directive").order_by("region_code", "unit__name", "id"))
+    # Plain values, not model instances: building four objects per row (each delivery's directive
+    # with its whole body) was most of a county board's time (bench/board.py).
+    qs = (chain_deliveries(root, user, region).order_by("region_code", "unit__name", "id")
+          .values("id", "unit_id", "unit__name", "region_code", "directive_id", "delivered_at", "signed_at",
+                  "signed_as", "fed_back_at", "signed_by__full_name", "signed_by__username",
+                  "directive__feedback_required", "directive__sign_deadline", "directive__feedback_deadline"))
     if limit is not None:
         qs = qs[:limit]
     rows = []
     for d in qs:
-        directive = d.directive
-        missing = directive.feedback_required and d.fed_back_at is None
-        signer = d.signed_by
+        deadline, feedback_deadline = d["directive__sign_deadline"], d["directive__feedback_deadline"]
+        required = d["directive__feedback_required"]
+        signed_at = d["signed_at"]
         rows.append(UnitRow(
-            delivery_id=d.pk, unit_id=d.unit_id, unit_name=d.unit.name, region_code=d.region_code,
-            directive_id=d.directive_id, delivered_at=d.delivered_at, signed_at=d.signed_at,
-            signed_by=(getattr(signer, "full_name", "") or signer.get_username()) if signer else "",
-            signed_as=d.signed_as, fed_back_at=d.fed_back_at, feedback_required=directive.feedback_required,
-            signed_late=d.signed_at is not None and d.signed_at > directive.sign_deadline,
-            overdue_sign=d.signed_at is None and directive.sign_deadline < now,
-            overdue_feedback=bool(missing and directive.feedback_deadline and directive.feedback_deadline < now),
+            delivery_id=d["id"], unit_id=d["unit_id"], unit_name=d["unit__name"], region_code=d["region_code"],
+            directive_id=d["directive_id"], delivered_at=d["delivered_at"], signed_at=signed_at,
+            signed_by=(d["signed_by__full_name"] or d["signed_by__username"] or ""),
+            signed_as=d["signed_as"], fed_back_at=d["fed_back_at"], feedback_required=required,
+            signed_late=signed_at is not None and signed_at > deadline,
+            overdue_sign=signed_at is None and deadline < now,
+            overdue_feedback=bool(required and d["fed_back_at"] is None and feedback_deadline
+                                  and feedback_deadline < now),
         ))
     return rows
 
