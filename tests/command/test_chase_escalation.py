@@ -11,12 +11,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from tests.command.chase_story import DAY, Role, _chinese, at, issue, leader_on_duty, member, sign  # noqa: F401  (_chinese: a fixture)
+from tests.command.helpers import DAY, at, chinese, issue, member, on_duty, sign  # noqa: F401  (chinese: a fixture)
 from tongxin.command.models import Delivery
 from tongxin.command.services import chase
 from tongxin.core import system_settings
 from tongxin.core.models import Notification
 from tongxin.core.notify import render
+from tongxin.units.models import Role
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
 
@@ -25,13 +26,13 @@ NEXT_DAY = DAY + dt.timedelta(days=1)
 def people(world):
     """南县福利院: its manager 王院长 leads today's duty; 南洲镇敬老院: a manager, nobody on duty."""
     wang = member("wang", world.nanxian_home, Role.MANAGER)
-    leader_on_duty(world, world.nanxian_home, wang)
+    on_duty(world, world.nanxian_home, wang, start=at(DAY, 0), hours=24, role="leader", label="全天")
     return {"wang": wang, "nanzhou": member("nanzhou-mgr", world.nanxian_home_2, Role.MANAGER)}
 
 
 @pytest.fixture
 def directive(world, people):
-    return issue(world, sign_deadline=at(DAY, 12))
+    return issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), sign_deadline=at(DAY, 12))
 
 
 def told(key=chase.ESCALATED):
@@ -82,7 +83,7 @@ def test_the_interval_is_a_system_setting(world, directive):
 
 
 def test_escalation_around_local_midnight(world, people):
-    directive = issue(world, sign_deadline=at(DAY, 23, 59), issued_at=at(DAY, 22))
+    directive = issue(world, issuer=world.nanxian_bureau, sign_deadline=at(DAY, 23, 59), now=at(DAY, 22))
     assert chase.escalate_overdue(now=at(DAY, 23, 58))["leader"] == 0
     assert chase.escalate_overdue(now=at(NEXT_DAY, 0, 0))["leader"] == 2
     # the duty shift ended at midnight: 福利院's leader on duty of the 26th is no longer on duty, so it
@@ -95,9 +96,9 @@ def test_escalation_around_local_midnight(world, people):
 
 def test_the_leader_on_duty_is_told_even_when_not_a_manager(world):
     duty_leader = member("duty-leader", world.nanxian_home, Role.REPORTER)
-    leader_on_duty(world, world.nanxian_home, duty_leader)
+    on_duty(world, world.nanxian_home, duty_leader, start=at(DAY, 0), hours=24, role="leader", label="全天")
     member("wang", world.nanxian_home, Role.MANAGER)
-    issue(world, units=[world.nanxian_home], sign_deadline=at(DAY, 12))
+    issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), units=[world.nanxian_home], sign_deadline=at(DAY, 12))
     chase.escalate_overdue(now=at(DAY, 12, 5))
     assert told() == ["duty-leader"]
 
@@ -111,7 +112,8 @@ def test_a_closed_directive_does_not_escalate(world, directive):
 # --- feedback coming due -----------------------------------------------------------------------
 
 def test_feedback_due_within_24_hours_is_announced_once_per_delivery(world, people):
-    directive = issue(world, sign_deadline=at(DAY, 12), feedback_deadline=at(NEXT_DAY, 9))
+    directive = issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), sign_deadline=at(DAY, 12),
+                      feedback_deadline=at(NEXT_DAY, 9))
     assert chase.send_feedback_due(now=at(DAY, 8, 59)) == 0  # 24 h 1 min ahead
     assert chase.send_feedback_due(now=at(DAY, 9, 0)) == 2
     assert chase.send_feedback_due(now=at(DAY, 20)) == 0
@@ -122,7 +124,8 @@ def test_feedback_due_within_24_hours_is_announced_once_per_delivery(world, peop
 
 
 def test_a_unit_that_fed_back_is_not_told(world, people):
-    directive = issue(world, sign_deadline=at(DAY, 12), feedback_deadline=at(NEXT_DAY, 9))
+    directive = issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), sign_deadline=at(DAY, 12),
+                      feedback_deadline=at(NEXT_DAY, 9))
     Delivery.objects.filter(directive=directive, unit=world.nanxian_home).update(fed_back_at=at(DAY, 10))
     chase.send_feedback_due(now=at(DAY, 12))
     assert told(chase.FEEDBACK_DUE) == ["nanzhou-mgr"]
@@ -137,7 +140,7 @@ def run(when):
 
 
 def test_the_command_escalates_and_a_second_run_sends_nothing_new(world, people):
-    issue(world, sign_deadline=at(DAY, 12), feedback_deadline=at(DAY, 20))
+    issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), sign_deadline=at(DAY, 12), feedback_deadline=at(DAY, 20))
     first = run(at(DAY, 12, 5))
     assert "to the leader on duty: 2" in first and "feedback due notices: 2" in first
     count = Notification.objects.count()
@@ -157,6 +160,6 @@ def test_the_command_refuses_a_bad_time_in_words(db):
 
 
 def test_a_unit_with_no_leader_or_manager_escalates_to_its_people(world):
-    issue(world, units=[world.nanxian_home], sign_deadline=at(DAY, 12))
+    issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), units=[world.nanxian_home], sign_deadline=at(DAY, 12))
     chase.escalate_overdue(now=at(DAY, 12, 5))
     assert told() == ["nanxian-home-01"]

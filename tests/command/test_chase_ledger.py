@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.urls import reverse
 
-from tests.command.chase_story import DAY, _chinese, at, issue  # noqa: F401  (_chinese: a fixture)
+from tests.command.helpers import DAY, at, chinese, issue  # noqa: F401  (chinese: a fixture)
 from tongxin.command.models import Delivery
 from tongxin.command.services import chase
 from tongxin.ledger import sources
@@ -22,7 +22,8 @@ NEXT_DAY = DAY + dt.timedelta(days=1)
 
 @pytest.fixture
 def directive(world):
-    return issue(world, sign_deadline=at(DAY, 12), feedback_deadline=at(DAY, 23, 59))
+    return issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), sign_deadline=at(DAY, 12),
+                 feedback_deadline=at(DAY, 23, 59))
 
 
 @pytest.fixture
@@ -60,7 +61,8 @@ def test_a_unit_that_fed_back_is_not_put_on_the_ledger(world, late):
 
 
 def test_a_directive_asking_no_feedback_has_none_overdue(world):
-    d = issue(world, title="无需反馈的通知").deliveries.first()
+    d = issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), sign_deadline=at(DAY, 12),
+              title="无需反馈的通知").deliveries.first()
     with pytest.raises(ValidationError, match="不要求反馈"):
         chase.raise_overdue_feedback(world.nanxian, d, now=at(NEXT_DAY, 9))
 
@@ -107,7 +109,8 @@ def test_a_second_click_is_refused_in_words_and_saves_nothing(world, late, clien
 
 
 def test_the_button_before_the_deadline_says_why(world, client_for):
-    future = issue(world, title="明天反馈的通知", sign_deadline=at(DAY, 12),
+    future = issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), title="明天反馈的通知",
+                   sign_deadline=at(DAY, 12),
                    feedback_deadline=at(dt.date.today() + dt.timedelta(days=3), 9)).deliveries.first()
     answer = client_for(world.nanxian).post(reverse("command:delivery-raise", args=[future.pk]),
                                             {"next": "/ledger/"}, follow=True)

@@ -10,10 +10,11 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tests.command.chase_story import DAY, Role, at, issue, member
+from tests.command.helpers import DAY, at, issue, member
 from tongxin.command.services import chase
 from tongxin.core.models import Notification
 from tongxin.core.notify import render
+from tongxin.units.models import Role
 
 NEXT_DAY = DAY + dt.timedelta(days=1)
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -29,7 +30,8 @@ def _restore_language():
 def told(world):
     """南县福利院's reporter is reminded, then told its feedback is due; it escalates to its manager."""
     member("wang", world.nanxian_home, Role.MANAGER)
-    directive = issue(world, units=[world.nanxian_home], sign_deadline=at(DAY, 12), feedback_deadline=at(DAY, 20))
+    directive = issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), units=[world.nanxian_home],
+                      sign_deadline=at(DAY, 12), feedback_deadline=at(DAY, 20))
     chase.remind(world.nanxian, directive, now=at(DAY, 10))
     chase.run(now=at(DAY, 12, 5))
     return directive
@@ -77,7 +79,9 @@ def test_the_notification_list_shows_them_in_english(world, told, client_for):
 def test_the_bell_counts_them(world, told, client_for):
     html = client_for(world.home_reporter).get(reverse("notifications:list")).content.decode()
     bell = html[html.index("tx-bell"):]
-    assert re.search(r'badge[^>]*>2<span class="visually-hidden">', bell)
+    # the reminder and the feedback notice, and the directive's own delivery notice (issued
+    # through the services, it tells the home's people)
+    assert re.search(r'badge[^>]*>3<span class="visually-hidden">', bell)
 
 
 def test_a_notification_opens_the_directive_once_it_has_a_page(told):

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from tests.command.chase_story import DAY, at, issue
+from tests.command.helpers import DAY, at, issue
 from tests.reports.test_remind_race import divisions_back  # noqa: F401  (a fixture)
 from tests.world import build_world
 from tongxin.command.models import Delivery
@@ -25,7 +25,8 @@ pytestmark = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "djan
 
 def test_two_reminders_at_the_same_moment_send_once(divisions_back, transactional_db):  # noqa: F811
     world = build_world()
-    directive = issue(world, units=[world.nanxian_home])
+    directive = issue(world, issuer=world.nanxian_bureau, now=at(DAY, 9), sign_deadline=at(DAY, 12),
+                      units=[world.nanxian_home])
     for round_ in range(3):  # each at a fresh half hour, so a lucky interleaving cannot hide a race
         results, errors = race(world, directive, now=at(DAY, 10 + round_))
         assert len(results) == 1

@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
 
-from tests.command.directives_helpers import draft, issue, make_leader, soon
+from tests.command.helpers import draft, issue, soon
+from tests.command.helpers import leader as make_leader
 from tests.world import person
 from tongxin.command.models import Delivery, Directive
 from tongxin.command.queries import directives as queries

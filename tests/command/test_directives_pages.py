@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.command.directives_helpers import draft, issue, make_leader, soon
+from tests.command.helpers import draft, issue, soon
+from tests.command.helpers import leader as make_leader
 from tongxin.command.models import Delivery, Directive
 
 pytestmark = pytest.mark.django_db

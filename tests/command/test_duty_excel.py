@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.command.duty_helpers import MONDAY
+from tests.command.helpers import MONDAY
 from tongxin.command import excel_duty
 from tongxin.command.models import DutyShift
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from tests.command.duty_helpers import MONDAY, around_now, respond, set_today
+from tests.command.helpers import MONDAY, around_now, respond, set_today
 from tongxin.command.models import CheckIn, DutyShift
 
 H = dt.timedelta(hours=1)
@@ -206,7 +206,7 @@ def test_the_duty_pages_in_english(world, client_for, _restore_language):
 
 
 def test_the_province_edits_a_homes_week_with_phones_masked_and_they_stay_as_they_were(world, client_for):
-    from tests.command.duty_helpers import shift
+    from tests.command.helpers import shift
     from tongxin.command.services.duty import set_roster
 
     set_roster(world.nanxian, unit=world.nanxian_home, week_start=MONDAY, rows=[shift(name="李敏")])

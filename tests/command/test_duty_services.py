@@ -12,7 +12,7 @@ from django.http import Http404
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.command.duty_helpers import MONDAY, at, respond, shift
+from tests.command.helpers import MONDAY, at, respond, shift
 from tongxin.command.models import CheckIn, DutyShift
 from tongxin.command.queries.duty import duty_officer_ids, leaders_on_duty, on_duty
 from tongxin.command.services import duty

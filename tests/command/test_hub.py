@@ -8,8 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.command import directives_helpers
-from tests.command.duty_helpers import around_now, respond, set_today
+from tests.command.helpers import around_now, issue, respond, set_today
 from tongxin.core.models import Notification
 
 
@@ -22,7 +21,7 @@ def test_the_navigation_opens_command_for_business_users_only(world, client_for)
 
 def test_a_home_sees_the_response_in_force_and_the_directive_waiting_for_its_signature(world, client_for):
     respond(world, start=timezone.now() - dt.timedelta(days=1))
-    directives_helpers.issue(world, target_kinds=["elderly_care"])
+    issue(world, target_kinds=["elderly_care"])
     page = client_for(world.home_reporter).get(reverse("command:index"))
     assert page.status_code == 200
     html = page.content.decode()

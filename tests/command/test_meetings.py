@@ -10,7 +10,7 @@ from django.http import Http404
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.command.meetings_helpers import MEETING_AT, TARGET, at, evidence, nanxian_meeting, second_officer
+from tests.command.helpers import MEETING_AT, TARGET, at, nanxian_meeting, photo, second_officer
 from tongxin.command.models import ActionAssignment, ActionEvent, ActionItem, Attendance, Meeting
 from tongxin.command.queries import meetings as queries
 from tongxin.command.services import meetings as services
@@ -78,24 +78,24 @@ def test_decision_becomes_numbered_item_with_one_assignment_per_unit(world):
 def _assigned(world):
     meeting = nanxian_meeting(world)
     item = services.add_decision(world.nanxian, meeting, description="全面排查消防隐患", units=[world.nanxian_home],
-                                 target_date=TARGET, now=at(dt.date(2021, 7, 26)))
+                                 target_date=TARGET, now=at(dt.date(2021, 7, 26), 10))
     return item.assignments.get()
 
 
 def test_the_whole_life_progress_submit_return_resubmit_accept(world):
     a = _assigned(world)
     reporter, other = world.home_reporter, second_officer(world)
-    a = services.transition(reporter, a, "progress", comment="已排查一半", now=at(dt.date(2021, 7, 27)))
+    a = services.transition(reporter, a, "progress", comment="已排查一半", now=at(dt.date(2021, 7, 27), 10))
     assert a.status == "in_progress" and a.progress == "已排查一半"
-    a = services.transition(reporter, a, "submit", comment="排查完毕", attachments=evidence(reporter, a.unit),
-                            now=at(dt.date(2021, 7, 28)))
+    a = services.transition(reporter, a, "submit", comment="排查完毕", attachments=[photo(reporter, a.unit)],
+                            now=at(dt.date(2021, 7, 28), 10))
     assert a.status == "awaiting" and a.submitted_by == reporter
     assert Notification.objects.filter(recipient=world.nanxian, key="command.action_submitted").exists()
     a = services.transition(world.nanxian, a, "return", comment="缺少整改照片", now=at(dt.date(2021, 7, 28), 15))
     assert a.status == "returned"
     assert Notification.objects.filter(recipient=reporter, key="command.action_returned").exists()
-    a = services.transition(reporter, a, "submit", comment="补充照片", attachments=evidence(reporter, a.unit),
-                            now=at(dt.date(2021, 7, 29)))
+    a = services.transition(reporter, a, "submit", comment="补充照片", attachments=[photo(reporter, a.unit)],
+                            now=at(dt.date(2021, 7, 29), 10))
     a = services.transition(other, a, "accept", comment="合格", now=at(dt.date(2021, 7, 29), 17))
     assert a.status == "done" and a.done_on == dt.date(2021, 7, 29) and a.accepted_by == other
     names = list(ActionEvent.objects.filter(assignment=a).values_list("name", flat=True))
@@ -114,7 +114,7 @@ def test_completion_without_evidence_is_refused(world):
 
 def test_accepting_ones_own_submission_is_refused(world):
     a = _assigned(world)
-    a = services.transition(world.nanxian, a, "submit", attachments=evidence(world.nanxian, a.unit))
+    a = services.transition(world.nanxian, a, "submit", attachments=[photo(world.nanxian, a.unit)])
     with pytest.raises(PermissionDenied, match="不能验收自己"):
         services.transition(world.nanxian, a, "accept")
     assert not any(t.name == "accept" for t in services.WORKFLOW.allowed_for(world.nanxian, a))
@@ -122,7 +122,7 @@ def test_accepting_ones_own_submission_is_refused(world):
 
 def test_only_the_convening_bureaus_officers_accept(world):
     a = _assigned(world)
-    a = services.transition(world.home_reporter, a, "submit", attachments=evidence(world.home_reporter, a.unit))
+    a = services.transition(world.home_reporter, a, "submit", attachments=[photo(world.home_reporter, a.unit)])
     with pytest.raises(PermissionDenied, match="召集单位"):
         services.transition(world.hunan, a, "accept")  # the province sees it, but did not convene
     with pytest.raises(PermissionDenied):
@@ -142,7 +142,7 @@ def test_only_the_units_staff_or_above_report_progress(world):
 
 def test_returning_needs_a_reason(world):
     a = _assigned(world)
-    a = services.transition(world.home_reporter, a, "submit", attachments=evidence(world.home_reporter, a.unit))
+    a = services.transition(world.home_reporter, a, "submit", attachments=[photo(world.home_reporter, a.unit)])
     with pytest.raises(ValidationError) as e:
         services.transition(world.nanxian, a, "return")
     assert "comment" in e.value.message_dict
@@ -166,14 +166,14 @@ def test_overdue_starts_at_local_midnight_after_the_target_date(world):
 
 def test_an_accepted_item_is_never_overdue(world):
     a = _assigned(world)
-    a = services.transition(world.home_reporter, a, "submit", attachments=evidence(world.home_reporter, a.unit))
+    a = services.transition(world.home_reporter, a, "submit", attachments=[photo(world.home_reporter, a.unit)])
     a = services.transition(world.nanxian, a, "accept")
     assert not services.is_overdue(a, dt.date(2030, 1, 1))
 
 
 def test_notices_of_due_soon_and_overdue_are_sent_once_a_day(world):
     _assigned(world)  # target 2021-07-30
-    assert services.action_item_notices(now=at(dt.date(2021, 7, 29))) == 1
+    assert services.action_item_notices(now=at(dt.date(2021, 7, 29), 10)) == 1
     assert services.action_item_notices(now=at(dt.date(2021, 7, 29), 18)) == 0
     assert Notification.objects.filter(recipient=world.home_reporter, key="command.action_due_soon").count() == 1
     assert services.action_item_notices(now=at(dt.date(2021, 7, 31), 0, 1)) == 1
@@ -198,10 +198,10 @@ def test_overdue_assignment_raises_a_ledger_entry_once(world):
     from tongxin.ledger.models import LedgerEntry
 
     a = _assigned(world)
-    entry = services.raise_ledger_entry(world.nanxian, a, deadline=dt.date(2021, 8, 5), now=at(dt.date(2021, 8, 1)))
+    entry = services.raise_ledger_entry(world.nanxian, a, deadline=dt.date(2021, 8, 5), now=at(dt.date(2021, 8, 1), 10))
     assert entry.source == "action_item" and entry.source_id == a.pk
     with pytest.raises(ValidationError):
-        services.raise_ledger_entry(world.nanxian, a, deadline=dt.date(2021, 8, 5), now=at(dt.date(2021, 8, 1)))
+        services.raise_ledger_entry(world.nanxian, a, deadline=dt.date(2021, 8, 5), now=at(dt.date(2021, 8, 1), 10))
     assert LedgerEntry.objects.count() == 1
 
 
@@ -228,7 +228,7 @@ def test_board_counts_equal_the_rows(world, steps, today):
                 if last == "progress":
                     services.transition(reporter, a, "progress", comment="推进中")
                 elif last != "none":
-                    a = services.transition(reporter, a, "submit", attachments=evidence(reporter, a.unit))
+                    a = services.transition(reporter, a, "submit", attachments=[photo(reporter, a.unit)])
                     if last in ("accept", "return"):
                         services.transition(other, a, last, comment="意见")
             qs = queries.visible_assignments(world.hunan)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from tests.command.meetings_helpers import TARGET, evidence, nanxian_meeting, photo, second_officer
+from tests.command.helpers import TARGET, nanxian_meeting, photo, second_officer, upload
 from tongxin.command.models import ActionAssignment, ActionItem, Meeting
 from tongxin.command.services import meetings as services
 
@@ -68,7 +68,7 @@ def test_completion_without_evidence_is_refused_on_the_page(world, client_for):
 def test_reporter_submits_with_a_photo_and_another_officer_accepts_on_the_page(world, client_for):
     _meeting, a = _item(world)
     r = client_for(world.home_reporter).post(reverse("command:action-item-transition", args=[a.pk]),
-                                             {"name": "submit", "comment": "完成", "files": [photo()]})
+                                             {"name": "submit", "comment": "完成", "files": [upload()]})
     assert r.status_code == 302
     page = client_for(world.nanxian).get(reverse("command:action-item-detail", args=[a.pk])).content.decode()
     assert 'id="action-accept"' in page and 'id="action-return"' in page
@@ -80,7 +80,7 @@ def test_reporter_submits_with_a_photo_and_another_officer_accepts_on_the_page(w
 
 def test_accepting_by_someone_not_of_the_convening_bureau_is_refused_on_the_api(world, api_for):
     _meeting, a = _item(world)
-    services.transition(world.home_reporter, a, "submit", attachments=evidence(world.home_reporter, a.unit))
+    services.transition(world.home_reporter, a, "submit", attachments=[photo(world.home_reporter, a.unit)])
     r = api_for(world.hunan).post(reverse("action-item-transition", args=[a.pk]), {"name": "accept"}, format="json")
     assert r.status_code == 403 and "召集单位" in r.json()["detail"]
     a.refresh_from_db()
@@ -89,7 +89,7 @@ def test_accepting_by_someone_not_of_the_convening_bureau_is_refused_on_the_api(
 
 def test_accepting_ones_own_submission_is_refused_on_the_api(world, api_for):
     _meeting, a = _item(world)
-    services.transition(world.nanxian, a, "submit", attachments=evidence(world.nanxian, a.unit))
+    services.transition(world.nanxian, a, "submit", attachments=[photo(world.nanxian, a.unit)])
     r = api_for(world.nanxian).post(reverse("action-item-transition", args=[a.pk]), {"name": "accept"},
                                     format="json")
     assert r.status_code == 403 and "不能验收自己" in r.json()["detail"]

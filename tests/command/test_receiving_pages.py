@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from tests.command.receiving_helpers import delivery, issue, on_duty, photo, response, zhangjiajie_officer
+from tests.command.helpers import delivery, issue, on_duty, photo, respond, zhangjiajie_officer
 from tongxin.command.models import Delivery, Directive
 
 pytestmark = pytest.mark.django_db
@@ -26,12 +26,13 @@ def now():
 @pytest.fixture
 def notice(world, now):
     """Issued a minute ago to every unit of Hunan, so today's pages may act on it."""
-    return issue(world, now=now - dt.timedelta(minutes=1))
+    return issue(world, now=now - dt.timedelta(minutes=1), feedback_required=True)
 
 
 @pytest.fixture
 def city_notice(world, now):
-    return issue(world, target_kinds=["bureau"], target_levels=["city"], now=now - dt.timedelta(minutes=1))
+    return issue(world, target_kinds=["bureau"], target_levels=["city"], now=now - dt.timedelta(minutes=1),
+                 feedback_required=True)
 
 
 def jpeg(name="done.jpg"):
@@ -84,7 +85,7 @@ def test_opening_the_page_records_the_reading_only_under_a_response(world, notic
     d = delivery(notice, world.nanxian_home)
     client_for(world.home_reporter).get(url("delivery-detail", d))
     assert Delivery.objects.get(pk=d.pk).read_at is None
-    response(world, start=now - dt.timedelta(days=1))
+    respond(world, start=now - dt.timedelta(days=1))
     client_for(world.home_reporter).get(url("delivery-detail", d))
     assert Delivery.objects.get(pk=d.pk).read_at is not None
 

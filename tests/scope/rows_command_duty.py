@@ -16,7 +16,7 @@ WEEK = "2021-08-02"
 def objects(world, objs) -> dict:
     from django.utils import timezone
 
-    from tests.command.duty_helpers import around_now, set_today
+    from tests.command.helpers import around_now, set_today
     from tongxin.command.queries.responses import tracking_on
     from tongxin.command.services import responses
 
