@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "tongxin.inspections",
     "tongxin.ledger",
     "tongxin.command",
+    "tongxin.mobilization",
     "tongxin.demo",
 ]
 

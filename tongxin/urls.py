@@ -19,6 +19,7 @@ from tongxin.core import notify_views, settings_views
 from tongxin.core.views import healthz
 from tongxin.inspections import api as inspections_api
 from tongxin.ledger import api as ledger_api
+from tongxin.mobilization import api as mobilization_api
 from tongxin.reports import api as reports_api
 from tongxin.units import api as units_api
 from tongxin.units import attachments, pickers
@@ -30,6 +31,7 @@ reports_api.register(router)
 inspections_api.register(router)
 ledger_api.register(router)
 command_api.register(router)
+mobilization_api.register(router)
 attachments.register(router)
 pickers.register(router)
 
@@ -42,6 +44,7 @@ urlpatterns = [
     path("inspections/", include("tongxin.inspections.urls")),
     path("ledger/", include("tongxin.ledger.urls")),
     path("command/", include("tongxin.command.urls")),
+    path("mobilization/", include("tongxin.mobilization.urls")),
     path("files/", include("tongxin.units.attachments")),
     path("audit/", include("tongxin.core.urls")),
     path("notifications/", include((notify_views.urlpatterns, "notifications"))),

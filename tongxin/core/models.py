@@ -95,7 +95,11 @@ class Notification(models.Model):
     """
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE,
-                                  related_name="notifications")
+                                  related_name="notifications", null=True, blank=True)
+    # A recipient without an account (a volunteer): who they are to the app that sent it
+    # ("mobilization.person:12"), and the mobile the SMS backend sends to. See notify.notify_contacts.
+    contact_key = models.CharField(_("接收对象"), max_length=100, blank=True, db_index=True)
+    contact_phone = models.CharField(_("接收手机"), max_length=20, blank=True)
     key = models.CharField(_("消息类型"), max_length=100, blank=True)
     params = models.JSONField(_("参数"), default=dict, blank=True)
     title = models.CharField(_("标题"), max_length=200, blank=True)
@@ -114,6 +118,8 @@ class Notification(models.Model):
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+        constraints = [models.CheckConstraint(
+            condition=models.Q(recipient__isnull=False) | ~models.Q(contact_key=""), name="notification_has_recipient")]
 
     def __str__(self) -> str:
         return self.key or self.title

@@ -223,3 +223,29 @@ def notify(recipients: Iterable[AbstractBaseUser], *, key: str, params: Mapping[
 
     transaction.on_commit(lambda: deliver_outside(created), robust=True)
     return created
+
+
+def notify_contacts(contacts: Iterable[tuple[str, str]], *, key: str, params: Mapping[str, Any] | None = None,
+                    url: str = "", at: dt.datetime | None = None) -> list[Notification]:
+    """`notify` for people without an account (a volunteer): one notification per distinct
+    `(contact_key, phone)`, where `contact_key` names the person to the app that keeps them
+    ("mobilization.person:12") and reads their notifications back by it, and `phone` is where the
+    SMS backend sends it. Rendered in the default language; outside delivery after commit."""
+    kind = _KINDS.get(key)
+    if kind is None:
+        raise ValueError(f"unregistered message key: {key!r}")
+    plain = _plain_params(params)
+    with translation.override(settings.LANGUAGE_CODE):
+        fallback = _fill(kind, plain)
+    seen: set[str] = set()
+    rows = []
+    for contact_key, phone in contacts:
+        if not contact_key or contact_key in seen:
+            continue
+        seen.add(contact_key)
+        rows.append(Notification(recipient=None, contact_key=contact_key[:100], contact_phone=phone[:20], key=key,
+                                 params=plain, title=fallback.title[:200], body=fallback.body, url=url[:300],
+                                 created_at=at or timezone.now()))
+    created = Notification.objects.bulk_create(rows)
+    transaction.on_commit(lambda: deliver_outside(created), robust=True)
+    return created

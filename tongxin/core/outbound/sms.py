@@ -30,12 +30,13 @@ def mobile_number(raw: str) -> str:
 
 
 class SmsBackend(HttpBackend):
-    """To the recipient's mobile phone (`User.phone`): the title and body, nothing more."""
+    """To the recipient's mobile phone (`User.phone`, or the `contact_phone` of a recipient without an
+    account): the title and body, nothing more."""
 
     name = "sms"
 
     def deliver(self, notification: Notification, message: Message) -> Outcome | None:
-        raw = getattr(notification.recipient, "phone", "") or ""
+        raw = notification.contact_phone or getattr(notification.recipient, "phone", "") or ""
         if not raw.strip():
             return Outcome.skipped("no phone number")
         phone = mobile_number(raw)

@@ -1,0 +1,5 @@
+"""Mobilization API: the overview."""
+
+
+def register(router) -> None:
+    """Add this part's viewsets to the project's API router."""

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MobilizationConfig(AppConfig):
+    name = "tongxin.mobilization"
+    label = "mobilization"
+    verbose_name = _("志愿服务")
+
+    def ready(self) -> None:
+        """Each part registers its notification kinds (core imports no app of ours)."""
+        from tongxin.mobilization import services
+
+        for part in services.PARTS:
+            register = getattr(part, "register", None)
+            if register is not None:
+                register()

@@ -1,0 +1,1 @@
+"""Every read of mobilization that is more than a filter, one module per part."""

@@ -1,0 +1,1 @@
+"""Mobilization: the bureaus' overview, read from the daily roll-up."""

@@ -1,0 +1,1 @@
+"""Mobilization: the reads of the posts part."""

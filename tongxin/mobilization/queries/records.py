@@ -1,0 +1,1 @@
+"""Mobilization: the reads of the records part."""

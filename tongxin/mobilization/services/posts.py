@@ -1,0 +1,1 @@
+"""Mobilization: the writes of the posts part (see services/__init__.py)."""

@@ -1,0 +1,1 @@
+"""Mobilization: the writes of the records part (see services/__init__.py)."""

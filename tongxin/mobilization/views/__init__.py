@@ -1,0 +1,1 @@
+"""Pages of mobilization, one module per part; each lists its own `urlpatterns`."""

@@ -1,0 +1,3 @@
+"""Mobilization: the bureaus' overview by region and day."""
+
+urlpatterns: list = []

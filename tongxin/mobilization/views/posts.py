@@ -1,0 +1,3 @@
+"""Mobilization: the pages of the posts part."""
+
+urlpatterns: list = []

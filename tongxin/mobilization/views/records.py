@@ -1,0 +1,3 @@
+"""Mobilization: the pages of the records part."""
+
+urlpatterns: list = []
