@@ -75,6 +75,7 @@ class Person(models.Model):
     objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
     scope_unit_region_field = "region_code"
+    personal_fields = {"mobile": "phone", "id_number": "id_number"}  # masked in the audit trail (core.audit)
 
     class Meta:
         ordering = ["unit_id", "kind", "name", "id"]
