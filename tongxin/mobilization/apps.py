@@ -8,8 +8,14 @@ class MobilizationConfig(AppConfig):
     verbose_name = _("志愿服务")
 
     def ready(self) -> None:
-        """Each part registers its notification kinds (core imports no app of ours)."""
+        """Each part registers its notification kinds, and the overview its panel on the reports
+        overview (core imports no app of ours)."""
+        from tongxin.core import panels
         from tongxin.mobilization import services
+        from tongxin.mobilization.views.overview import deployment_panel
+
+        panels.register("mobilization.deployment", deployment_panel,
+                        template="mobilization/deployment_overview_panel.html", order=20)
 
         for part in services.PARTS:
             register = getattr(part, "register", None)
