@@ -59,8 +59,9 @@ class ActivityReportForm(forms.Form):
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
-        if len(units) == 1:
-            self.fields["unit"].initial = units[0].pk
+        first_two = list(units[:2])
+        if len(first_two) == 1:
+            self.fields["unit"].initial = first_two[0].pk
             self.fields["unit"].widget = forms.HiddenInput()
 
     def service_values(self) -> dict[str, Any]:

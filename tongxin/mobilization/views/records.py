@@ -143,9 +143,10 @@ class RecordCorrectView(RecordView):
 
 # --- activity reports ------------------------------------------------------------------------------
 
-def _report_units(request: HttpRequest) -> list[Unit]:
-    return list(scoped(Unit.objects.filter(category=Category.SOCIAL_ORG, is_active=True), request.user, FILE)
-                .order_by("name")[:500])
+def _report_units(request: HttpRequest) -> Any:
+    """The social organisations the user may file for."""
+    return scoped(Unit.objects.filter(category=Category.SOCIAL_ORG, is_active=True), request.user, FILE
+                  ).order_by("name")
 
 
 @as_scoped_view
@@ -153,13 +154,13 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     qs = scoped(ActivityReport.objects.select_related("unit"), request.user, scope.READ)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "mobilization/activityreport_list.html",
-                  {"page_obj": page, "can_file": bool(_report_units(request))})
+                  {"page_obj": page, "can_file": _report_units(request).exists()})
 
 
 @as_scoped_view(methods=("get", "post"))
 def activity_create(request: HttpRequest) -> HttpResponse:
     units = _report_units(request)
-    if not units:
+    if not units.exists():
         raise PermissionDenied(_("只有社会组织的工作人员可以填报活动报告"))
     if request.method == "GET":
         form = ActivityReportForm(units=units, initial={"day": timezone.localdate()})
@@ -287,8 +288,7 @@ def _verify_page(request: HttpRequest, code: str = "") -> HttpResponse:
     return render(request, "mobilization/certificate_verify.html", context)
 
 
-@login_not_required
-def verify(request: HttpRequest) -> HttpResponse:
+def _verify(request: HttpRequest) -> HttpResponse:
     """The form; `?code=` (what the form sends) goes to the code's own address."""
     raw = services.normalise_code(request.GET.get("code", ""))
     if raw:
@@ -296,9 +296,14 @@ def verify(request: HttpRequest) -> HttpResponse:
     return _verify_page(request)
 
 
-@login_not_required
-def verify_code(request: HttpRequest, code: str) -> HttpResponse:
+def _verify_code(request: HttpRequest, code: str) -> HttpResponse:
     return _verify_page(request, code)
+
+
+# Public (no login). They inherit the scoped base like every page, but look a certificate up by its
+# code alone, on purpose, and show nothing the public may not see.
+verify = login_not_required(as_scoped_view(_verify))
+verify_code = login_not_required(as_scoped_view(_verify_code))
 
 
 urlpatterns: list = [
