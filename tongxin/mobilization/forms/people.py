@@ -8,7 +8,7 @@ and ID number start blank and a blank one is kept as it was: a masked number is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -75,7 +75,7 @@ class CreateForm(PersonForm):
 
     def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.pk, u.name) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
 
 
 class JoinForm(PersonForm):
@@ -95,7 +95,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", _("全部"))] + [(u.pk, u.name) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", _("全部"))] + [(u.pk, u.name) for u in units]
 
 
 class ImportForm(forms.Form):
@@ -104,4 +104,4 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.pk, u.name) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
