@@ -246,7 +246,7 @@ def update(actor: Actor, person: Person, **fields: Any) -> Person:
     unknown = set(fields) - set(FIELDS)
     if unknown:
         raise TypeError(f"update() got unknown fields: {sorted(unknown)}")
-    person = Person.objects.select_for_update().select_related("unit").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit").get(pk=person.pk)
     _require_person(actor, person)
     if person.merged_into_id is not None or not person.is_active:
         raise ValidationError({"__all__": [_("该人员已合并或已离册，不能修改")]})
@@ -295,7 +295,7 @@ def merge(actor: Actor, walk_up: Person, into: Person) -> Person:
     roster. Refused (nothing changed) when both are on the same shift. Returns `into`."""
     from tongxin.mobilization.services import rollup
 
-    locked = {p.pk: p for p in Person.objects.select_for_update().select_related("unit").filter(
+    locked = {p.pk: p for p in Person.objects.select_for_update(of=("self",)).select_related("unit").filter(
         pk__in=[walk_up.pk, into.pk])}
     walk_up, into = locked.get(walk_up.pk, walk_up), locked.get(into.pk, into)
     if walk_up.unit is not None:
