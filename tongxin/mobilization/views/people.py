@@ -212,6 +212,8 @@ class PoolView(ScopedView):
     def get(self, request: HttpRequest) -> HttpResponse:
         units = list(queries.units_for_people(request.user)[:50])
         groups = [{"unit": u, "people": list(queries.pool(u)[:100])} for u in units]
+        if len(groups) > 1:  # a bureau over many units: only those with someone waiting
+            groups = [g for g in groups if g["people"]]
         return render(request, "mobilization/person_pool.html", {"groups": groups})
 
 
