@@ -52,7 +52,8 @@ def shifts_of(post: Post, *, since: dt.date | None = None, until: dt.date | None
         qs = qs.filter(day__gte=since)
     if until is not None:
         qs = qs.filter(day__lte=until)
-    return qs.annotate(filled=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE)))
+    return (qs.annotate(filled=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE)))
+            .order_by("starts_at", "id"))
 
 
 def week_of(post: Post, monday: dt.date) -> list[tuple[dt.date, list[Shift]]]:
