@@ -38,10 +38,10 @@ from tongxin.core.validators import normalize_id_number, normalize_phone
 from tongxin.core.xlsx import ImportResult
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, PersonKind, ServiceRecord, Skill
 from tongxin.mobilization.models.people import NAME_MAX, TEXT_MAX
-from tongxin.mobilization.queries.people import contact_key
+from tongxin.mobilization.queries.people import contact_key, may_have_people
 from tongxin.regions.models import Region
 from tongxin.units import scope
-from tongxin.units.models import Category, Unit
+from tongxin.units.models import Unit
 
 POLICY_MAX = 50
 TAKEN_ON_KEY = "mobilization.person.taken_on"
@@ -83,8 +83,10 @@ def clean_mobile(raw: Any) -> str:
 
 
 def _check_unit(unit: Unit, errors: dict[str, list[str]]) -> None:
-    if unit.category == Category.OUTSIDE:
-        errors.setdefault("unit", []).append(_("“%(unit)s”不是社会组织或民政单位，不能登记人员") % {"unit": unit.name})
+    """The one rule of queries.people.may_have_people (social organisations and institutions)."""
+    if not may_have_people(unit):
+        errors.setdefault("unit", []).append(
+            _("“%(unit)s”不是社会组织或民政服务机构，不能登记人员") % {"unit": unit.name})
     elif not unit.is_active:
         errors.setdefault("unit", []).append(_("“%(unit)s”已停用，不能登记人员") % {"unit": unit.name})
 

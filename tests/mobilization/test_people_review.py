@@ -1,0 +1,50 @@
+"""The review of the people part: merging keeps the double-booking gate and never edits a final
+service record; the public page does not tell who has registered; ids typed with non-ASCII digits
+are words, not a 500; one rule of which units keep people; the list's unit filter does not drop
+units silently; the insured-today filter reads the local day; the pool page says how people are
+reached; a too-long text is refused with the project's one message."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.mobilization import factories
+from tongxin.mobilization.forms.people import FilterForm
+from tongxin.mobilization.models import Assignment, Certificate, Person, RecordStatus, ServiceRecord
+from tongxin.mobilization.queries import people as queries
+from tongxin.mobilization.services import people as services
+
+MOBILE = "13907441234"
+ID = "430821199001011235"
+
+
+def _pair(world):
+    full = services.register(world.leshan_staff, world.leshan, kind="volunteer", name="王秀英", mobile=MOBILE,
+                             id_number=ID)
+    walk = services.walk_up(world.leshan_staff, world.leshan, name="王秀英", mobile=MOBILE)
+    return walk, full
+
+
+def _record(person, unit, status, day="2021-07-30"):
+    return ServiceRecord.objects.create(person=person, unit=unit, activity="卡点值守", day=dt.date.fromisoformat(day),
+                                        content="测温登记", hours=Decimal("4.00"), status=status,
+                                        due_by=dt.date(2021, 8, 13))
+
+
+def test_one_rule_of_which_units_keep_people(world):
+    assert queries.may_have_people(world.leshan) and queries.may_have_people(world.cili_home)
+    assert not queries.may_have_people(world.cili_bureau)
+    assert world.cili_bureau not in queries.units_for_people(world.cili)
+    assert world.cili_home in queries.units_for_people(world.cili)
+    with pytest.raises(ValidationError) as exc:
+        services.register(world.cili, world.cili_bureau, kind="volunteer", name="甲", mobile=MOBILE)
+    assert "unit" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        services.walk_up(world.cili, world.cili_bureau, name="甲", mobile=MOBILE)
+    assert not Person.objects.exists()
