@@ -48,3 +48,9 @@ def test_one_rule_of_which_units_keep_people(world):
     with pytest.raises(ValidationError):
         services.walk_up(world.cili, world.cili_bureau, name="甲", mobile=MOBILE)
     assert not Person.objects.exists()
+
+
+def test_a_too_long_text_has_the_projects_one_message(world):
+    with pytest.raises(ValidationError) as exc:
+        services.register(world.leshan_staff, world.leshan, kind="volunteer", name="王" * 51, mobile=MOBILE)
+    assert exc.value.message_dict["name"] == ["不能超过 50 字（现有 51 字）"]

@@ -34,7 +34,7 @@ from tongxin.accounts.models import User
 from tongxin.core import audit, notify
 from tongxin.core.outbound.sms import mobile_number
 from tongxin.core.types import Actor
-from tongxin.core.validators import normalize_id_number, normalize_phone
+from tongxin.core.validators import check_length, normalize_id_number, normalize_phone
 from tongxin.core.xlsx import ImportResult
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, PersonKind, ServiceRecord, Skill
 from tongxin.mobilization.models.people import NAME_MAX, TEXT_MAX
@@ -92,10 +92,14 @@ def _check_unit(unit: Unit, errors: dict[str, list[str]]) -> None:
 
 
 def _text(values: dict[str, Any], key: str, limit: int, label: str, errors: dict[str, list[str]]) -> str:
+    """The text of `key`, stripped; too long, the project's one message (core.validators.check_length)
+    at the field, which names the field itself (`label` is kept for the callers' readability)."""
     text = str(values.get(key) or "").strip()
-    if len(text) > limit:
-        errors.setdefault(key, []).append(_("%(field)s不能超过 %(limit)s 字（现有 %(length)s 字）") % {
-            "field": label, "limit": limit, "length": len(text)})
+    try:
+        check_length(key, text, limit)
+    except ValidationError as exc:
+        for field, found in exc.message_dict.items():
+            errors.setdefault(field, []).extend(found)
     return text
 
 
