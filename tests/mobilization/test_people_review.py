@@ -50,6 +50,14 @@ def test_one_rule_of_which_units_keep_people(world):
     assert not Person.objects.exists()
 
 
+def test_insured_today_is_the_local_day(world, monkeypatch):
+    p = services.register(world.leshan_staff, world.leshan, kind="volunteer", name="王秀英", mobile=MOBILE,
+                          insurance_policy="P", insurance_from=dt.date(2021, 7, 30),
+                          insurance_until=dt.date(2021, 7, 30))
+    monkeypatch.setattr("tongxin.mobilization.queries.people.timezone.localdate", lambda: dt.date(2021, 7, 30))
+    assert list(queries.people_for(world.leshan_staff, insured=True)) == [p]
+
+
 def test_a_too_long_text_has_the_projects_one_message(world):
     with pytest.raises(ValidationError) as exc:
         services.register(world.leshan_staff, world.leshan, kind="volunteer", name="王" * 51, mobile=MOBILE)

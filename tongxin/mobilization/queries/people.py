@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from tongxin.mobilization.models import Person
 from tongxin.regions.queries import chain, in_subtree
@@ -75,7 +76,7 @@ def people_for(user: Any, *, unit: Unit | None = None, kind: str = "", skill: st
     if skill:
         qs = with_skill(qs, skill)
     if insured is not None:
-        on = day or dt.date.today()
+        on = day or timezone.localdate()
         qs = qs.filter(insured_q(on)) if insured else qs.exclude(insured_q(on))
     if walk_ups is not None:
         qs = qs.filter(is_walk_up=walk_ups)
