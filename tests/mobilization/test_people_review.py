@@ -37,6 +37,17 @@ def _record(person, unit, status, day="2021-07-30"):
                                         due_by=dt.date(2021, 8, 13))
 
 
+def test_non_ascii_digits_are_refused_not_a_500(world, client_for, api_for):
+    walk, _full = _pair(world)
+    staff = client_for(world.leshan_staff)
+    merge = staff.post(reverse("mobilization:person-merge", args=[walk.pk]), {"into": "²"})
+    assert merge.status_code == 400
+    joined = services.self_register(region_code="430821", kind="volunteer", name="赵敏", mobile="13907449999")
+    take_on = staff.post(reverse("mobilization:person-take-on", args=[joined.pk]), {"unit": "²"})
+    assert take_on.status_code == 404
+    assert api_for(world.leshan_staff).get("/api/mobilization/people/", {"unit": "²"}).status_code == 200
+
+
 def test_one_rule_of_which_units_keep_people(world):
     assert queries.may_have_people(world.leshan) and queries.may_have_people(world.cili_home)
     assert not queries.may_have_people(world.cili_bureau)

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.accounts.models import User
+from tongxin.core.validators import parse_id
 from tongxin.core.views_base import ScopedCreateView, ScopedExportView, ScopedUpdateView, ScopedView
 from tongxin.core.xlsx import ImportResult, staging
 from tongxin.mobilization import excel_people
@@ -186,8 +187,8 @@ class PersonMergeView(ScopedUpdateView):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = self.get_object()
-        into_id = str(request.POST.get("into") or "")
-        into = queries.merge_candidates(person).filter(pk=int(into_id)).first() if into_id.isdigit() else None
+        into_id = parse_id(request.POST.get("into"))
+        into = queries.merge_candidates(person).filter(pk=into_id).first() if into_id is not None else None
         if into is None:
             return self._page(request, person, _("请选择要合并到的人员"), status=400)
         try:
@@ -223,8 +224,8 @@ class TakeOnView(ScopedView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        raw = str(request.POST.get("unit") or "")
-        unit = queries.units_for_people(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+        unit_id = parse_id(request.POST.get("unit"))
+        unit = queries.units_for_people(request.user).filter(pk=unit_id).first() if unit_id is not None else None
         if unit is None:
             raise Http404(_("找不到该记录，或您无权查看"))
         person = queries.pool(unit).filter(pk=pk).first()
