@@ -37,6 +37,51 @@ def _record(person, unit, status, day="2021-07-30"):
                                         due_by=dt.date(2021, 8, 13))
 
 
+def test_merge_refuses_overlapping_shifts_of_two_posts_and_changes_nothing(world):
+    walk, full = _pair(world)
+    gate = factories.shift(factories.post(world.leshan, "零阳镇高速路口卡点"), "2021-07-30", start=8, hours=4)
+    depot = factories.shift(factories.post(world.leshan, "物资转运点"), "2021-07-30", start=10, hours=4)
+    moving = factories.assignment(gate, walk)
+    factories.assignment(depot, full)
+    with pytest.raises(ValidationError) as exc:
+        services.merge(world.leshan_staff, walk, full)
+    text = exc.value.message_dict["into"][0]
+    assert "零阳镇高速路口卡点" in text and "物资转运点" in text and "08:00–12:00" in text and "10:00–14:00" in text
+    walk.refresh_from_db()
+    assert walk.is_active and walk.merged_into is None
+    assert Assignment.objects.get(pk=moving.pk).person == walk
+
+
+def test_merge_moves_drafts_and_carries_final_records_over_by_a_correction(world):
+    walk, full = _pair(world)
+    draft = _record(walk, world.leshan, RecordStatus.DRAFT)
+    final = _record(walk, world.leshan, RecordStatus.FINAL, "2021-07-29")
+    services.merge(world.leshan_staff, walk, full)
+    draft.refresh_from_db()
+    final.refresh_from_db()
+    assert draft.person == full and draft.status == RecordStatus.DRAFT
+    assert final.person == walk and final.status == RecordStatus.SUPERSEDED  # never edited
+    new = ServiceRecord.objects.get(corrects=final)
+    assert new.person == full and new.status == RecordStatus.FINAL and new.hours == final.hours
+    assert new.correction_reason == "现场登记人员合并至正式档案" and new.reviewed_by == world.leshan_staff
+
+
+def test_merge_is_refused_while_the_walk_up_has_a_valid_certificate(world):
+    walk, full = _pair(world)
+    record = _record(walk, world.leshan, RecordStatus.FINAL)
+    certificate = Certificate.objects.create(person=walk, unit=world.leshan, code="TX-TEST-1",
+                                             period_from=dt.date(2021, 7, 1), period_until=dt.date(2021, 7, 31),
+                                             hours=Decimal("4.00"), issued_at=timezone.now())
+    with pytest.raises(ValidationError) as exc:
+        services.merge(world.leshan_staff, walk, full)
+    assert "请先作废该人员的服务记录证明" in exc.value.message_dict["walk_up"][0]
+    record.refresh_from_db()
+    assert record.person == walk and record.status == RecordStatus.FINAL
+    certificate.revoked_at, certificate.revoke_reason = timezone.now(), "合并前作废"
+    certificate.save()
+    assert services.merge(world.leshan_staff, walk, full) == full
+
+
 def test_non_ascii_digits_are_refused_not_a_500(world, client_for, api_for):
     walk, _full = _pair(world)
     staff = client_for(world.leshan_staff)
