@@ -82,6 +82,19 @@ def test_merge_is_refused_while_the_walk_up_has_a_valid_certificate(world):
     assert services.merge(world.leshan_staff, walk, full) == full
 
 
+def test_the_join_page_accepts_a_duplicate_quietly(world, client):
+    url = reverse("mobilization:person-join")
+    first = client.post(url, {"region_code": "430821", "kind": "volunteer", "name": "赵敏", "mobile": "13907449999",
+                              "id_number": ID})
+    assert first.status_code == 200 and "报名成功" in first.content.decode()
+    for data in ({"name": "钱某", "mobile": "13907449999"}, {"name": "孙某", "mobile": "13907448888", "id_number": ID}):
+        again = client.post(url, {"region_code": "430821", "kind": "volunteer", **data})
+        text = again.content.decode()
+        assert again.status_code == 200 and "报名成功" in text and data["name"] in text
+        assert "赵敏" not in text and "已自助登记" not in text and "已登记过" not in text
+    assert Person.objects.get().name == "赵敏"
+
+
 def test_non_ascii_digits_are_refused_not_a_500(world, client_for, api_for):
     walk, _full = _pair(world)
     staff = client_for(world.leshan_staff)

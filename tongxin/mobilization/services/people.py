@@ -21,6 +21,7 @@ Every write is atomic and audited (core.audit; the numbers are masked in the tra
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Iterable
 from typing import IO, Any, cast
@@ -55,6 +56,7 @@ from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.models import Unit
 
+log = logging.getLogger(__name__)
 POLICY_MAX = 50
 MERGE_REASON = gettext_lazy("现场登记人员合并至正式档案")
 TAKEN_ON_KEY = "mobilization.person.taken_on"
@@ -408,7 +410,9 @@ def self_register(*, region_code: str, kind: str, name: str, mobile: str, id_num
                   insurance_until: dt.date | None = None) -> Person:
     """A person registering on their own (the public page): no unit; they wait in the pool of
     `region_code` (a county, city or province) until an organisation there takes them on. A second
-    registration of the same mobile (or ID number) in the same region is refused."""
+    registration of the same mobile (or ID number) in the same region changes nothing and returns
+    the one already waiting, without saying so: the public page answers both alike, so it cannot be
+    used to learn whether a number has registered (the duplicate is logged)."""
     errors: dict[str, list[str]] = {}
     code = str(region_code or "").strip()
     if not Region.objects.filter(code=code).exists():
@@ -422,10 +426,12 @@ def self_register(*, region_code: str, kind: str, name: str, mobile: str, id_num
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    waiting = Person.objects.filter(unit__isnull=True, region_code=code, is_active=True)
-    if waiting.filter(Q(mobile=values["mobile"])).exists():
-        raise ValidationError({"mobile": [_("该手机号码已自助登记过，请等待组织与您联系")]})
-    _no_duplicate_id(None, values["id_number"], region_code=code)
+    waiting = Person.objects.filter(unit__isnull=True, region_code=code, is_active=True, merged_into__isnull=True)
+    same = Q(mobile=values["mobile"]) | (Q(id_number=values["id_number"]) if values["id_number"] else Q(pk__in=[]))
+    already = waiting.filter(same).order_by("pk").first()
+    if already is not None:
+        log.info("mobilization self-registration: a duplicate for person %s in region %s ignored", already.pk, code)
+        return already
     person = Person.objects.create(unit=None, region_code=code, checkin_key=_key(), **values)
     audit.record_change(None, person, None)
     return person

@@ -328,7 +328,7 @@ class JoinView(ScopedView):
     shows only what the visitor typed; nothing of anyone else."""
 
     def _page(self, request: HttpRequest, form: JoinForm, status: int = 200,
-              done: Person | None = None) -> HttpResponse:
+              done: dict[str, str] | None = None) -> HttpResponse:
         counties = [(code, f"{city} {name}") for code, city, name in Region.objects.filter(
             level=Region.Level.COUNTY).order_by("code").values_list("code", "parent__name", "name")]
         return render(request, "mobilization/person_join.html", {
@@ -343,11 +343,12 @@ class JoinView(ScopedView):
             return self._page(request, form, status=400)
         values = form.values()
         try:
-            person = services.self_register(**values)
+            services.self_register(**values)  # a duplicate is accepted quietly (see the service)
         except ValidationError as exc:
             form.refuse(exc)
             return self._page(request, form, status=400)
-        return self._page(request, JoinForm(), done=person)
+        # the name the visitor typed, never the record's: a duplicate returns the earlier one
+        return self._page(request, JoinForm(), done={"name": str(values.get("name") or "").strip()})
 
 
 urlpatterns = [
