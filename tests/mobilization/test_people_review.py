@@ -95,6 +95,15 @@ def test_the_join_page_accepts_a_duplicate_quietly(world, client):
     assert Person.objects.get().name == "赵敏"
 
 
+def test_the_same_mobile_badge_only_for_who_sees_the_numbers(world, client_for, monkeypatch):
+    walk, full = _pair(world)
+    url = reverse("mobilization:person-merge", args=[walk.pk])
+    assert "手机号码相同" in client_for(world.leshan_staff).get(url).content.decode()
+    monkeypatch.setattr("tongxin.mobilization.views.people.may_see_personal", lambda user, unit: False)
+    page = client_for(world.leshan_staff).get(url)
+    assert page.status_code == 200 and "手机号码相同" not in page.content.decode()
+
+
 def test_non_ascii_digits_are_refused_not_a_500(world, client_for, api_for):
     walk, _full = _pair(world)
     staff = client_for(world.leshan_staff)

@@ -179,8 +179,11 @@ class PersonMergeView(ScopedUpdateView):
     def _page(self, request: HttpRequest, person: Person, error: str = "", status: int = 200) -> HttpResponse:
         candidates = list(queries.merge_candidates(person)[:200]) if person.is_walk_up else []
         candidates.sort(key=lambda p: p.mobile != person.mobile)
+        # "the same mobile" only for a viewer who sees the numbers: to others it would tell two
+        # masked numbers apart (the candidates are of the walk-up's own unit)
         return render(request, "mobilization/person_merge.html", {
-            "person": person, "candidates": candidates, "error": error}, status=status)
+            "person": person, "candidates": candidates, "error": error,
+            "same_mobile_shown": may_see_personal(request.user, person.unit)}, status=status)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         return self._page(request, self.get_object())
