@@ -128,6 +128,16 @@ def test_one_rule_of_which_units_keep_people(world):
     assert not Person.objects.exists()
 
 
+def test_the_unit_filter_uses_the_picker_and_says_when_units_are_left_out(world, client_for):
+    form = FilterForm({"unit": "987654"}, units=[world.leshan], more=True)
+    assert form.is_valid() and form.cleaned_data["unit"] == 987654
+    assert "仅列出前 200 个" in str(form.fields["unit"].help_text)
+    services.register(world.leshan_staff, world.leshan, kind="volunteer", name="王秀英", mobile=MOBILE)
+    page = client_for(world.cili).get(reverse("mobilization:person-list"), {"unit": world.leshan.pk})
+    text = page.content.decode()
+    assert page.status_code == 200 and reverse("units:pick-units") in text and "王秀英" in text
+
+
 def test_insured_today_is_the_local_day(world, monkeypatch):
     p = services.register(world.leshan_staff, world.leshan, kind="volunteer", name="王秀英", mobile=MOBILE,
                           insurance_policy="P", insurance_from=dt.date(2021, 7, 30),

@@ -52,11 +52,17 @@ def _owner(request: HttpRequest) -> int:
 
 def _filtered(request: HttpRequest) -> tuple[FilterForm, Any]:
     units = Unit.objects.restrict(request.user, scope.READ).filter(people__isnull=False).distinct().order_by("name")
-    form = FilterForm(request.GET or None, units=units[:200])
+    first = list(units[:FilterForm.UNIT_OPTIONS + 1])
+    chosen_id = parse_id(request.GET.get("unit"))
+    chosen = units.filter(pk=chosen_id).first() if chosen_id is not None else None
+    shown = first[:FilterForm.UNIT_OPTIONS]
+    if chosen is not None and chosen not in shown:
+        shown.append(chosen)  # a unit found by the search box stays selected
+    form = FilterForm(request.GET or None, units=shown, more=len(first) > FilterForm.UNIT_OPTIONS)
     options: dict[str, Any] = {}
     if form.is_valid():
         d = form.cleaned_data
-        unit = units.filter(pk=d["unit"]).first() if d.get("unit") else None
+        unit = chosen if d.get("unit") else None
         options = {"q": d.get("q") or "", "kind": d.get("kind") or "", "skill": d.get("skill") or "",
                    "insured": {"yes": True, "no": False}.get(d.get("insured") or ""),
                    "day": timezone.localdate()}
