@@ -146,6 +146,12 @@ def test_insured_today_is_the_local_day(world, monkeypatch):
     assert list(queries.people_for(world.leshan_staff, insured=True)) == [p]
 
 
+def test_the_pool_page_says_people_are_reached_by_the_sms(world, client_for):
+    services.self_register(region_code="430821", kind="volunteer", name="赵敏", mobile="13907449999")
+    text = client_for(world.leshan_staff).get(reverse("mobilization:person-pool")).content.decode()
+    assert "139****9999" in text and "接收后系统会自动给本人发短信" in text
+
+
 def test_a_too_long_text_has_the_projects_one_message(world):
     with pytest.raises(ValidationError) as exc:
         services.register(world.leshan_staff, world.leshan, kind="volunteer", name="王" * 51, mobile=MOBILE)
