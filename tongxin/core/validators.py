@@ -100,3 +100,11 @@ def check_length(field: str, value: str, limit: int) -> None:
     if len(value) > limit:
         raise ValidationError({field: [_("不能超过 %(limit)s 字（现有 %(length)s 字）")
                                        % {"limit": limit, "length": len(value)}]}, code="too_long")
+
+
+def parse_id(raw: object) -> int | None:
+    """A database id typed into a URL or form: an int, or None for anything else (non-ASCII digits
+    such as '²' included)."""
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 18:
+        return int(raw)
+    return None
