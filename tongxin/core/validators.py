@@ -10,7 +10,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
 
@@ -53,10 +53,19 @@ def validate_phone(value: str) -> None:
 
 
 def normalize_id_number(value: str) -> str:
-    """A valid 18-digit resident ID number (GB 11643)."""
+    """A valid 18-digit resident ID number (GB 11643), upper-cased; the message says what is wrong:
+    its length, a character or birth date that cannot be, or the check digit (the last one)."""
     try:
         return ric.validate(value.strip().upper())
-    except (InvalidLength, InvalidFormat, InvalidChecksum, StdnumError):
+    except InvalidLength:
+        raise ValidationError(_("身份证号码应为 18 位"), code="id_number_length") from None
+    except InvalidChecksum:
+        raise ValidationError(_("身份证号码校验位（最后一位）不正确，请核对"), code="id_number_checksum") from None
+    except InvalidFormat:
+        raise ValidationError(_("身份证号码格式不正确：前 17 位应为数字"), code="id_number_format") from None
+    except InvalidComponent:
+        raise ValidationError(_("身份证号码中的地区码或出生日期不存在，请核对"), code="id_number_component") from None
+    except StdnumError:
         raise ValidationError(_("身份证号码无效"), code="id_number_invalid") from None
 
 

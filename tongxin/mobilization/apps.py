@@ -8,10 +8,12 @@ class MobilizationConfig(AppConfig):
     verbose_name = _("志愿服务")
 
     def ready(self) -> None:
-        """Each part registers its notification kinds (core imports no app of ours)."""
+        """Each part registers its notification kinds (core imports no app of ours): its
+        `register_messages()`, or `register()` (people's `register` registers a person, so it names
+        the hook `register_messages`)."""
         from tongxin.mobilization import services
 
         for part in services.PARTS:
-            register = getattr(part, "register", None)
+            register = getattr(part, "register_messages", None) or getattr(part, "register", None)
             if register is not None:
                 register()
