@@ -10,8 +10,13 @@ class MobilizationConfig(AppConfig):
     def ready(self) -> None:
         """Each part registers its notification kinds (core imports no app of ours): its
         `register_messages()`, or `register()` (people's `register` registers a person, so it names
-        the hook `register_messages`)."""
+        the hook `register_messages`); and the overview its panel on the reports overview."""
+        from tongxin.core import panels
         from tongxin.mobilization import services
+        from tongxin.mobilization.views.overview import deployment_panel
+
+        panels.register("mobilization.deployment", deployment_panel,
+                        template="mobilization/deployment_overview_panel.html", order=20)
 
         for part in services.PARTS:
             register = getattr(part, "register_messages", None) or getattr(part, "register", None)

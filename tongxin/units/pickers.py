@@ -59,6 +59,24 @@ def pick_regions(user: Any, term: str, mode: str = scope.READ, limit: int = PICK
     return [by_code[r.code] for r in found if r.code in by_code]
 
 
+def region_trail(user: Any, region: Region, url: Any, *, own_units: bool = False) -> dict[str, list[dict[str, str]]]:
+    """The region navigation of an overview page: `crumbs`, the regions from the top of the user's
+    reach down to `region` (each {name, url}), and `other_tops`, the user's other top regions when
+    they have several. `url(code)` makes a region's link. With `own_units` a region above one of the
+    user's (non-bureau) units counts as reached (scope.reaches_region), for an organisation's staff."""
+    from tongxin.regions.queries import ancestors
+
+    def reached(r: Region) -> bool:
+        if own_units:
+            return scope.reaches_region(user, r, own_units=True)
+        return scope.scope_of(user).covers_region(r.code)
+
+    crumbs = [{"name": r.name, "url": url(r.code)} for r in [*ancestors(region), region] if reached(r)]
+    tops = scope.top_regions(user)
+    other_tops = [{"name": r.name, "url": url(r.code)} for r in tops if r.code != region.code] if len(tops) > 1 else []
+    return {"crumbs": crumbs, "other_tops": other_tops}
+
+
 def pick_units(user: Any, term: str, purpose: str = "registry", limit: int = PICK_LIMIT) -> list[Unit]:
     """Units matching `term` (name, pinyin, initials, credit code, contact) among `pickable_units`,
     names that start with the term first."""

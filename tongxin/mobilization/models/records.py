@@ -90,6 +90,7 @@ class ServiceRecord(models.Model):
     corrects = models.OneToOneField("self", verbose_name=_("更正的记录"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="corrected_by")
     correction_reason = models.CharField(_("更正原因"), max_length=TEXT_MAX, blank=True)
+    late_reason = models.CharField(_("补录原因"), max_length=TEXT_MAX, blank=True)  # confirmed after due_by
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)

@@ -244,7 +244,12 @@ def update(actor: Actor, person: Person, **fields: Any) -> Person:
     before = audit.snapshot(person)
     current = {f: getattr(person, f) for f in FIELDS}
     current.update(fields)
+    keep_id = "id_number" not in fields  # an ID number kept as it was is not checked again
+    if keep_id:
+        current["id_number"] = ""
     values = clean(current)
+    if keep_id:
+        values["id_number"], values["birth_date"] = person.id_number, person.birth_date
     _no_duplicate_id(person.unit, values["id_number"], region_code=person.region_code, exclude=person.pk)
     for key, value in values.items():
         setattr(person, key, value)

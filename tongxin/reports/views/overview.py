@@ -30,11 +30,11 @@ from django.utils.translation import gettext as _
 from tongxin.core import panels
 from tongxin.core.views_base import ScopedRegionView, as_scoped_view
 from tongxin.regions.models import Region
-from tongxin.regions.queries import ancestors
 from tongxin.reports import queries, services
 from tongxin.reports.definition import aggregate_label
 from tongxin.reports.models import Assignment
 from tongxin.units import scope
+from tongxin.units.pickers import region_trail
 
 MISSING_LIMIT = 100
 UNITS_PER_PAGE = 50
@@ -153,10 +153,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     ctx = {
         "region": region, "day": day, "assignment": assignment, "today": today,
         "assignments": queries.visible_assignments(request.user).order_by("-start_date", "-pk")[:50],
-        "crumbs": [{"name": r.name, "url": overview_url(assignment, r.code, day)}
-                   for r in [*ancestors(region), region] if scope.scope_of(request.user).covers_region(r.code)],
-        "other_tops": [{"name": r.name, "url": overview_url(assignment, r.code, day)}
-                       for r in tops if r.code != region.code] if len(tops) > 1 else [],
+        **region_trail(request.user, region, lambda code: overview_url(assignment, code, day)),
     }
     if assignment is not None:
         ctx.update(_figures_context(request, assignment, region, day))

@@ -17,9 +17,13 @@
     return chart;
   }
 
+  // A page may chart other figures per child: `children_keys` (default the reports overview's
+  // filing states) with their `labels` and, optionally, `colors`.
+  Object.keys(data.colors || {}).forEach(function (k) { COLORS[k] = data.colors[k]; });
+
   function childrenChart(el) {
     var rows = data.children;
-    var keys = ["on_time", "late", "missing"];
+    var keys = data.children_keys || ["on_time", "late", "missing"];
     var option = {
       animationDuration: 300,
       color: keys.map(function (k) { return COLORS[k]; }),
