@@ -37,12 +37,12 @@ def test_create_post_page(world, staff):
     r = staff.get(reverse("mobilization:post-create"))
     assert r.status_code == 200 and "慈利县乐善社会工作服务中心" in r.content.decode()
     r = staff.post(reverse("mobilization:post-create"), {
-        "unit": world.leshan.pk, "name": "县医院门口", "kind": "hospital", "place": "慈利县人民医院", "region_id": "430821",
-        "risky": "on", "required_skills": ["medical"]})
+        "unit": world.leshan.pk, "name": "县医院门口", "kind": "hospital", "place": "慈利县人民医院",
+        "region_id": "430821", "risky": "on", "required_skills": ["medical"]})
     post = Post.objects.get(name="县医院门口")
     assert r.status_code == 302 and post.risky and post.required_skills == ["medical"]
-    r = staff.post(reverse("mobilization:post-create"), {"unit": world.leshan.pk, "name": "县医院门口", "kind": "hospital",
-                                                          "place": "x", "region_id": "999999"})
+    r = staff.post(reverse("mobilization:post-create"), {
+        "unit": world.leshan.pk, "name": "县医院门口", "kind": "hospital", "place": "x", "region_id": "999999"})
     assert r.status_code == 400
     body = r.content.decode()
     assert "同名岗位" in body and "没有这个区划代码" in body
@@ -64,8 +64,8 @@ def test_add_shift_page(world, staff):
     post, _ = make(world)
     start = soon(30)
     r = staff.post(reverse("mobilization:shift-create", args=[post.pk]), {
-        "shift-starts_at": f"{start:%Y-%m-%dT%H:%M}", "shift-ends_at": f"{start + dt.timedelta(hours=3):%Y-%m-%dT%H:%M}",
-        "shift-needed": "3"})
+        "shift-starts_at": f"{start:%Y-%m-%dT%H:%M}",
+        "shift-ends_at": f"{start + dt.timedelta(hours=3):%Y-%m-%dT%H:%M}", "shift-needed": "3"})
     assert r.status_code == 302 and Shift.objects.filter(needed=3).exists()
     r = staff.post(reverse("mobilization:shift-create", args=[post.pk]), {
         "shift-starts_at": f"{start:%Y-%m-%dT%H:%M}", "shift-ends_at": f"{start:%Y-%m-%dT%H:%M}", "shift-needed": "3"})
@@ -111,7 +111,8 @@ def test_cancel_move_walk_up_and_cancel_shift_pages(world, staff):
     assert r.status_code == 302
     new.refresh_from_db()
     assert new.status == AssignmentStatus.CANCELLED
-    r = staff.post(reverse("mobilization:shift-walk-up", args=[shift.pk]), {"walkup-name": "路人", "walkup-mobile": "12"})
+    r = staff.post(reverse("mobilization:shift-walk-up", args=[shift.pk]),
+                   {"walkup-name": "路人", "walkup-mobile": "12"})
     assert r.status_code == 400 and "电话号码" in r.content.decode()
     r = staff.post(reverse("mobilization:shift-walk-up", args=[shift.pk]),
                    {"walkup-name": "路人", "walkup-mobile": "13807372222"})

@@ -42,7 +42,8 @@ def overlaps(rows) -> list:
 def test_no_person_is_ever_double_booked(world, plan):
     actor = world.leshan_staff
     with transaction.atomic():
-        post_a = posts.create_post(actor, world.leshan, name="甲卡点", kind="checkpoint", place="甲", region_id="430821")
+        post_a = posts.create_post(actor, world.leshan, name="甲卡点", kind="checkpoint", place="甲",
+                                   region_id="430821")
         post_b = posts.create_post(actor, world.leshan, name="乙卡点", kind="temperature", place="乙",
                                    region_id="430821")
         shifts = [posts.add_shift(actor, post_a if i % 2 else post_b, starts_at=at(DAY, h),

@@ -86,7 +86,8 @@ class ServiceRecordViewSet(ScopedReadOnlyModelViewSet):
 class ActivityReportSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     people = serializers.IntegerField(read_only=True)
-    attachments = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    attachments: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(many=True,
+                                                                                             read_only=True)
 
     class Meta:
         model = ActivityReport

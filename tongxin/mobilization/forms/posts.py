@@ -20,8 +20,8 @@ def _local() -> forms.DateTimeInput:
     return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-def _style(form: forms.Form, prefix: str = "") -> None:
-    for name, field in form.fields.items():
+def _style(form: forms.Form) -> None:
+    for field in form.fields.values():
         if isinstance(field.widget, forms.CheckboxSelectMultiple):
             continue
         if isinstance(field.widget, forms.CheckboxInput):

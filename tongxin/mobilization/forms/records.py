@@ -3,7 +3,7 @@ They only shape input; every rule lives in services.records, whose words the vie
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -58,7 +58,7 @@ class ActivityReportForm(forms.Form):
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = units
+        cast(forms.ModelChoiceField, self.fields["unit"]).queryset = units
         first_two = list(units[:2])
         if len(first_two) == 1:
             self.fields["unit"].initial = first_two[0].pk
@@ -80,7 +80,7 @@ class CertificateForm(forms.Form):
 
     def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people
+        cast(forms.ModelChoiceField, self.fields["person"]).queryset = people
 
 
 class RevokeForm(forms.Form):

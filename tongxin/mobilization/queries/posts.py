@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from tongxin.core.types import Actor
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, Post, Shift, Skill
 from tongxin.units import scope
+from tongxin.units.models import Unit
 
 ADULT_AGE = 18
 
@@ -31,6 +32,16 @@ ADULT_AGE = 18
 def posts_of(user: Actor, mode: str = scope.READ) -> QuerySet[Post]:
     """The posts `user` reaches (in `mode`), with their unit and region."""
     return Post.objects.restrict(user, mode).select_related("unit", "region", "leader")
+
+
+def own_units(user: Actor) -> list[Unit]:
+    """The units a user may run posts for without naming one: the active units they are a member of
+    and file for (a social organisation's staff: their organisation; an officer: their bureau)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    s = scope.scope_of(user)
+    units = Unit.objects.filter(memberships__user=user, is_active=True).distinct().order_by("name")
+    return [u for u in units if s.covers(u, mode=scope.FILE)]
 
 
 def shifts_of(post: Post, *, since: dt.date | None = None, until: dt.date | None = None) -> QuerySet[Shift]:

@@ -31,15 +31,17 @@ import io
 import secrets
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.accounts.models import User
 from tongxin.core import audit
 from tongxin.core.types import Actor
 from tongxin.core.uploads import store_attachments
@@ -68,6 +70,11 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
+def _user(actor: Actor) -> User | None:
+    """The signed-in user behind `actor` (None for the system)."""
+    return cast(User, actor) if actor is not None and actor.is_authenticated else None
+
+
 @transaction.atomic
 def draft_for(attendance: Attendance) -> ServiceRecord | None:
     """The draft service record of a closed attendance (its credited hours), or the current one if it
@@ -82,7 +89,7 @@ def draft_for(attendance: Attendance) -> ServiceRecord | None:
     record = ServiceRecord.objects.create(
         person=attendance.assignment.person, unit=post.unit, activity=post.name, day=shift.day,
         place=post.place, content=post.get_kind_display(), hours=attendance.hours,
-        person_in_charge=post.leader.name if post.leader_id else "", attendance=attendance,
+        person_in_charge=post.leader.name if post.leader is not None else "", attendance=attendance,
         status=RecordStatus.DRAFT, due_by=add_workdays(shift.day, REVIEW_WORKDAYS))
     audit.record_change(None, record, None, unit=post.unit)
     return record
@@ -116,7 +123,7 @@ def finalise(actor: Actor, record: ServiceRecord, *, late_reason: str = "", at: 
             _("已超过确认期限（%(due)s，活动后 10 个工作日），请填写补录原因") % {"due": record.due_by.isoformat()}]})
     before = audit.snapshot(record)
     record.status = RecordStatus.FINAL
-    record.reviewed_by = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[assignment]
+    record.reviewed_by = _user(actor)
     record.reviewed_at = now
     record.late_reason = late_reason if is_late(record, now) else ""
     record.save(update_fields=["status", "reviewed_by", "reviewed_at", "late_reason"])
@@ -162,7 +169,7 @@ def correct(actor: Actor, record: ServiceRecord, *, reason: str, hours: Any = No
     record.status = RecordStatus.SUPERSEDED
     record.save(update_fields=["status"])
     audit.record_change(actor, record, before, unit=record.unit)
-    user = actor if getattr(actor, "is_authenticated", False) else None
+    user = _user(actor)
     new = ServiceRecord.objects.create(
         person=record.person, unit=record.unit, activity=record.activity, day=new_day, place=record.place,
         content=new_content, hours=new_hours, person_in_charge=record.person_in_charge,
@@ -229,7 +236,7 @@ def file_activity_report(actor: Actor, unit: Unit, *, day: dt.date, title: str, 
     report = ActivityReport.objects.create(
         unit=unit, day=day, title=title, content=content, place=(place or "").strip(),
         quantity=qty, measure=(measure or "").strip(), person_in_charge=(person_in_charge or "").strip(),
-        created_by=actor if getattr(actor, "is_authenticated", False) else None, **counts)
+        created_by=_user(actor), **counts)
     files = list(files or ())
     if files:
         report.attachments.set(store_attachments(files, uploaded_by=actor, unit_id=unit.pk))
@@ -249,9 +256,9 @@ def normalise_code(raw: str) -> str:
     return "".join(ch for ch in (raw or "").upper() if ch not in " -\t")[:40]
 
 
-def certifiable(person: Person, period_from: dt.date, period_until: dt.date):
+def certifiable(person: Person, period_from: dt.date, period_until: dt.date) -> QuerySet[ServiceRecord]:
     """The person's FINAL records with their organisation in the period."""
-    return ServiceRecord.objects.filter(person=person, unit_id=person.unit_id, status=RecordStatus.FINAL,
+    return ServiceRecord.objects.filter(person=person, unit=person.unit, status=RecordStatus.FINAL,
                                         day__gte=period_from, day__lte=period_until)
 
 
@@ -276,7 +283,7 @@ def issue_certificate(actor: Actor, person: Person, *, period_from: dt.date, per
     cert = Certificate.objects.create(
         person=person, unit=person.unit, code=code, period_from=period_from, period_until=period_until,
         hours=sum((r.hours for r in records), Decimal("0")), issued_at=now,
-        issued_by=actor if getattr(actor, "is_authenticated", False) else None)
+        issued_by=_user(actor))
     cert.records.set(records)
     audit.record_change(actor, cert, None, unit=person.unit)
     return cert

@@ -42,7 +42,7 @@ def _may_write(user: Any, unit: Unit) -> bool:
 def _own_units(request: HttpRequest) -> Any:
     """The units the user may create a post for: their own (FILE), or the one named by ?unit= they file for."""
     s = scope.scope_of(request.user)
-    pks = set(s.units.get(scope.FILE, frozenset()))
+    pks = {u.pk for u in queries.own_units(request.user)}
     raw = request.GET.get("unit") or request.POST.get("unit") or ""
     if raw.isdigit():
         named = Unit.objects.filter(pk=int(raw)).first()
