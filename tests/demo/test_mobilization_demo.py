@@ -57,8 +57,10 @@ def test_leshan_has_exactly_60_social_workers_and_30_volunteers_with_valid_ids_a
         assert p.id_number.startswith(story.CILI) and ric.is_valid(p.id_number), p.name
         assert normalize_phone(p.mobile) == p.mobile
         assert p.skills
-        # insured over the whole story (the live drill renewed some for the build year)
-        assert p.insurance_from <= ms.START and p.insurance_until >= ms.INSURANCE_UNTIL
+        if p.insurance_policy.startswith(ms.INSURANCE_POLICY_PREFIX):  # the 2021 policy
+            assert (p.insurance_from, p.insurance_until) == (ms.INSURANCE_FROM, ms.INSURANCE_UNTIL)
+        else:  # renewed for the live drill's year
+            assert p.insurance_from <= BUILD_DAY <= p.insurance_until
     not_renewed = team.filter(insurance_policy__startswith=ms.INSURANCE_POLICY_PREFIX)
     assert not_renewed.count() == 90 - 30 - ms.RENEWED_SOCIAL_WORKERS
     assert set(not_renewed.values_list("insurance_until", flat=True)) == {dt.date(2021, 12, 31)}

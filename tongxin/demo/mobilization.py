@@ -44,7 +44,7 @@ from tongxin.mobilization.models import (
     ServiceRecord,
     Shift,
 )
-from tongxin.mobilization.services import checkin, people, posts, records
+from tongxin.mobilization.services import checkin, people, posts, records, rollup
 from tongxin.units.models import Unit
 
 
@@ -274,8 +274,9 @@ def meals() -> int:
 def build() -> dict[str, int]:
     """The 2021 mobilization (see the module docstring); returns the story's counts and what was made."""
     b = _Builder()
-    b.story()
-    filed = meals()
+    with rollup.deferred():
+        b.story()
+        filed = meals()
     in_story = Q(day__gte=ms.START, day__lte=ms.END)
     people_on_file = Person.objects.filter(unit=b.unit)
     return {
@@ -295,7 +296,8 @@ def build() -> dict[str, int]:
 def build_live(now: dt.datetime, today: dt.date) -> dict[str, int]:
     """The live drill's week of shifts (see the module docstring); returns counts."""
     b = _Builder()
-    b.live(now, today)
+    with rollup.deferred():
+        b.live(now, today)
     week = Shift.objects.filter(post__unit=b.unit, day__gte=today, day__lt=today + dt.timedelta(days=ms.LIVE_DAYS))
     return {"live_mobilization_shifts": week.count(),
             "live_mobilization_assignments": Assignment.objects.filter(shift__in=week,
