@@ -60,11 +60,12 @@ def test_leshan_puts_two_volunteers_on_a_checkpoint_one_checks_in_on_a_phone(dem
     phone = page_for(PHONE)  # the volunteer's own link, no login
     phone.goto(f"{phone.base}/mobilization/me/{first.checkin_key}/")
     assert post.name in phone.locator("main").inner_text()
+    shot(phone, "mobilization-me-phone")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     phone.fill("input[name=code]", daily_code(post, shift.day))
-    phone.get_by_role("button", name="签到").first.click()
+    phone.click("#check-in")
     phone.wait_for_load_state()
-    assert "签到成功" in phone.locator("main").inner_text()
+    assert f"已签到：{post.name}" in phone.locator(".alert").first.inner_text()
     shot(phone, "mobilization-me-checked-in-phone")
     attendance = Attendance.objects.get(assignment__shift=shift, assignment__person=first)
     assert attendance.checked_out_at is None
@@ -72,5 +73,6 @@ def test_leshan_puts_two_volunteers_on_a_checkpoint_one_checks_in_on_a_phone(dem
 
     desk.goto(f"{desk.base}/mobilization/board/")
     row = desk.locator(f"[data-shift='{shift.pk}']")
-    assert "1/2" in row.inner_text().replace(" ", "")
+    assert row.locator(".checked-in").inner_text().replace(" ", "") == "1/2已到岗"
+    assert first.name in row.inner_text()
     shot(desk, "mobilization-board-desktop")
