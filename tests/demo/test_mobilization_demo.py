@@ -165,3 +165,19 @@ def test_the_live_drill_leaves_shifts_to_fill_this_week(built, leshan):
     for key in ("people", "posts", "shifts", "assignments", "check_ins", "check_outs", "finalised"):
         assert built.second[f"mobilization_{key}_made"] == 0, key
     assert built.second["mobilization_activity_reports_filed"] == 0
+
+
+def test_the_live_drill_served_the_past_week_and_its_records_are_reviewed_two_days_later(built, leshan):
+    first = BUILD_DAY - dt.timedelta(days=ms.LIVE_DAYS_BEFORE)
+    past = Shift.objects.filter(post__unit=leshan, day__gte=first, day__lt=BUILD_DAY).prefetch_related("assignments")
+    assert past.count() == ms.LIVE_DAYS_BEFORE * (len(ms.LIVE_POSTS) * 2 + 1)
+    for s in past:
+        active = [a for a in s.assignments.all() if a.status == AssignmentStatus.ACTIVE]
+        assert len(active) == s.needed
+    attended = Attendance.objects.filter(assignment__shift__in=past)
+    assert attended.count() == sum(s.needed for s in past) and not attended.filter(checked_out_at=None).exists()
+    records = ServiceRecord.objects.filter(unit=leshan, day__gte=first, day__lt=BUILD_DAY)
+    assert set(records.filter(status=RecordStatus.DRAFT).values_list("day", flat=True)) == {
+        BUILD_DAY - dt.timedelta(days=1)}
+    rolled = DeploymentDay.objects.filter(unit=leshan, day__gte=first, day__lt=BUILD_DAY).aggregate(h=Sum("hours"))
+    assert rolled["h"] == records.aggregate(h=Sum("hours"))["h"] > 0

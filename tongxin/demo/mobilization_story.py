@@ -6,9 +6,9 @@
   the 11. Each post has its own team, which takes the shifts in turn, so nobody is in two places at
   once and everybody works about every other day.
 - 益阳市餐饮协会 reported 2,217 meals delivered on 2021-07-30 (an activity report, not posts).
-- The live drill (a cold snap, the week of the build day): shifts this week at two of the checkpoints
-  and a new round of visits to old people living alone; today's and tomorrow's partly filled, the
-  rest open, so that `leshan` has work to do today.
+- The live drill (a cold snap around the build day): shifts at two of the checkpoints and a round of
+  visits to old people living alone; the past week served, today's and tomorrow's partly filled,
+  the rest of the week open, so that `leshan` has work to do today.
 
 Names, ID numbers (慈利县 430821, valid check digit) and mobiles come from a stable generator
 (`person(n)`), the same on every build.
@@ -91,6 +91,7 @@ MEALS_PEOPLE = {"social_workers": 0, "volunteers": 38, "others": 23}  # others: 
 MEALS_IN_CHARGE = "刘建华"
 
 # The live drill: days are offsets from the build day (0 = today, Beijing clock).
+LIVE_DAYS_BEFORE = 7  # the past week: every place filled and attended
 LIVE_DAYS = 7  # today and the next six days
 LIVE_POSTS: tuple[tuple[str, int], ...] = ((POSTS[0].name, 3), (POSTS[1].name, 3))  # (post, needed)
 LIVE_VISITS = Post("零阳镇独居老人寒潮探访", "community", "慈利县零阳镇各社区", False, ("social_work",), 4, 0,
@@ -99,10 +100,11 @@ LIVE_VISIT_HOURS = (dt.time(9, 0), dt.time(17, 0))
 # How many of a shift's places the drill fills, by day offset (the rest is work to do).
 LIVE_FILLED = {0: (3, 1), 1: (2, 0)}  # day: (first post's shifts, second post's shifts); later days: 0
 LIVE_VISITS_FILLED = {0: 4, 1: 2}
-# People whose accident insurance was renewed for the build year (the others' ran out on 2021-12-31):
-# every volunteer and the first 20 social workers.
+# People whose accident insurance was renewed (a year from a month before the build day; the others'
+# ran out on 2021-12-31): every volunteer and the first 20 social workers.
 RENEWED_SOCIAL_WORKERS = 20
 LIVE_POLICY_PREFIX = "PICC-CL-"
+LIVE_POLICY_STARTED_DAYS_AGO = 30
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐覃向卓田彭曾龚谭邓蒋"
 GIVEN_MALE = ("建华", "志强", "卫国", "德明", "国平", "小兵", "文军", "新民", "建军", "立新", "思远", "浩然", "俊杰",
