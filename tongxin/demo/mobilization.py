@@ -7,13 +7,14 @@ Guarantees:
   2021-07-30 to 2021-08-09 through `posts.add_shift`, each filled the evening before through
   `posts.assign` (the double-booking, insurance, skill and age gates all pass), checked in and out
   with the post's daily code through `checkin.check_in` / `check_out` at plausible moments (four
-  late; one check-out forgotten, closed by `checkin.close_forgotten` and flagged for review), each
-  day's records finalised two days later through `records.finalise` (all but the flagged one's,
-  which waits for the staff's review), one certificate for the first social worker through
+  late; one check-out forgotten, closed by `checkin.close_forgotten`, flagged, and reviewed by the
+  staff through `checkin.review`), each day's records finalised two days later through
+  `records.finalise`, one certificate for the first social worker through
   `records.issue_certificate`, and 益阳市餐饮协会's report of 2,217 meals through
   `records.file_activity_report`;
 - `build_live(now, today)`: the live drill at two checkpoints and a round of home visits: the past
-  week's shifts filled, attended and (but for the last two days) finalised; today's and tomorrow's
+  week's shifts filled, attended and (but for the last two days) finalised, with yesterday's one
+  forgotten check-out flagged and waiting for review; today's and tomorrow's
   partly filled, the rest of the week open; the volunteers' and 20 social workers' insurance renewed
   (a year from a month before the build day) through `people.update`; shifts that began before
   `now` checked in (and out, if they are over), never after `now`;
@@ -167,12 +168,15 @@ class _Builder:
             self.made["check_outs"] += 1
 
     def finalise(self, day: dt.date, at: dt.datetime) -> None:
+        """The staff review the day's flagged attendance (the forgotten check-out) half an hour
+        before they finalise the day's records."""
         drafts = (ServiceRecord.objects.filter(unit=self.unit, day=day, status=RecordStatus.DRAFT,
                                                attendance__isnull=False)
                   .select_related("attendance").order_by("attendance__checked_in_at", "pk"))
         for record in drafts:
-            if record.attendance is not None and record.attendance.flags:
-                continue  # the forgotten check-out waits for the staff's review
+            attendance = record.attendance
+            if attendance is not None and attendance.flags and attendance.reviewed_at is None:
+                checkin.review(self.staff, attendance, note=ms.FORGOT_CHECKOUT_NOTE, at=at - dt.timedelta(minutes=30))
             records.finalise(self.staff, record, at=at)
             self.made["finalised"] += 1
 
@@ -213,7 +217,9 @@ class _Builder:
                     first = (offset * len(ms.SHIFTS) + s) * filled
                     who = [self.people[team[(first + k) % len(team)]] for k in range(filled)]
                     self.assign(shift, who, assigned_at, held)
-                    self.attend_live(post, shift, who, now, attended)
+                    forgot = (name, offset, s) == ms.LIVE_FORGOT_CHECKOUT[:3]
+                    self.attend_live(post, shift, who, now, attended,
+                                     forgot=ms.LIVE_FORGOT_CHECKOUT[3] if forgot else None)
             a, b = ms.LIVE_VISIT_HOURS
             visits = self.shifts(visit, [(local(day, a.hour, a.minute), local(day, b.hour, b.minute),
                                           ms.LIVE_VISITS.needed)])
@@ -251,8 +257,10 @@ class _Builder:
             people.update(self.staff, person, insurance_policy=f"{ms.LIVE_POLICY_PREFIX}{starts.year}-{n + 1:04d}",
                           insurance_from=starts, insurance_until=until)
 
-    def attend_live(self, post: Post, shift: Shift, who: list[Person], now: dt.datetime, attended: set[int]) -> None:
-        """People check in once their shift began (and out once it is over), never after `now`."""
+    def attend_live(self, post: Post, shift: Shift, who: list[Person], now: dt.datetime, attended: set[int],
+                    *, forgot: int | None = None) -> None:
+        """People check in once their shift began (and out once it is over), never after `now`; the
+        `forgot`-th does not check out, and the system closes it two hours after the shift."""
         if shift.starts_at > now:
             return
         assignments = {a.person_id: a for a in Assignment.objects.filter(shift=shift, status=AssignmentStatus.ACTIVE)}
@@ -264,9 +272,11 @@ class _Builder:
             arrived = min(shift.starts_at + dt.timedelta(minutes=3 + 2 * k), now)
             checkin.check_in(person, code, at=arrived)
             self.made["check_ins"] += 1
-            if shift.ends_at <= now:
+            if shift.ends_at <= now and k != forgot:
                 checkin.check_out(person, code, at=shift.ends_at - dt.timedelta(minutes=5 + k))
                 self.made["check_outs"] += 1
+        if forgot is not None and shift.ends_at + dt.timedelta(hours=2) <= now:
+            checkin.close_forgotten(now=shift.ends_at + dt.timedelta(hours=2))
 
 
 def meals() -> int:

@@ -74,8 +74,9 @@ LATE: dict[tuple[str, dt.date, int, int], int] = {
     (POSTS[3].name, dt.date(2021, 8, 4), 0, 1): 18,
     (POSTS[6].name, dt.date(2021, 8, 6), 1, 2): 45,
 }
-# The one forgotten check-out, closed by the system at the shift's end and flagged for review.
+# The one forgotten check-out, closed by the system at the shift's end, flagged, reviewed by the staff.
 FORGOT_CHECKOUT = (POSTS[1].name, dt.date(2021, 8, 3), 1, 1)
+FORGOT_CHECKOUT_NOTE = "已电话核实：本人 20:00 交班后离岗，忘记签退，按班次结束时间计"
 CERTIFICATE_FOR = 0  # person(0), a social worker of the first checkpoint's team
 
 # 益阳市餐饮协会's activity report: meals for the people on duty, on the response's fifth day.
@@ -100,6 +101,8 @@ LIVE_VISIT_HOURS = (dt.time(9, 0), dt.time(17, 0))
 # How many of a shift's places the drill fills, by day offset (the rest is work to do).
 LIVE_FILLED = {0: (3, 1), 1: (2, 0)}  # day: (first post's shifts, second post's shifts); later days: 0
 LIVE_VISITS_FILLED = {0: 4, 1: 2}
+# Yesterday's forgotten check-out (post, day offset, shift, place), flagged and waiting for review today.
+LIVE_FORGOT_CHECKOUT = (POSTS[1].name, -1, 1, 0)
 # People whose accident insurance was renewed (a year from a month before the build day; the others'
 # ran out on 2021-12-31): every volunteer and the first 20 social workers.
 RENEWED_SOCIAL_WORKERS = 20
