@@ -134,7 +134,7 @@ class _Builder:
                                 ms.ASSIGNED_THE_DAY_BEFORE.minute)
             for spec in ms.POSTS:
                 post = self.posts[spec.name]
-                rows = [(local(day, a.hour, a.minute), local(day, b.hour, b.minute), spec.needed)
+                rows = [(local(day, a.hour, a.minute), local(day, b.hour, b.minute), ms.needed_on(spec, day))
                         for a, b in ms.SHIFTS]
                 for s, shift in enumerate(self.shifts(post, rows)):
                     team = [self.people[n] for n in ms.rota(spec, d, s)]

@@ -3,7 +3,8 @@
 - 慈利县乐善社会工作服务中心 (`leshan`) sent exactly 60 social workers and 30 volunteers to
   checkpoints (卡点值守), supermarkets (体温检测) and the county hospital from 2021-07-30 to 2021-08-09:
   seven posts in 慈利县, two six-hour shifts a day at each (08:00–14:00 and 14:00–20:00), every day of
-  the 11. Each post has its own team, which takes the shifts in turn, so nobody is in two places at
+  the 11 (one more person a shift at the supermarket and the market on weekends): 500 places.
+  Each post has its own team, which takes the shifts in turn, so nobody is in two places at
   once and everybody works about every other day.
 - 益阳市餐饮协会 reported 2,217 meals delivered on 2021-07-30 (an activity report, not posts).
 - The live drill (a cold snap around the build day): shifts at two of the checkpoints and a round of
@@ -47,6 +48,7 @@ class Post(NamedTuple):
     needed: int  # people a shift
     team: int  # people on the post's team
     notes: str = ""
+    weekend_extra: int = 0  # more people a shift on Saturdays and Sundays (the supermarkets' busy days)
 
 
 POSTS: tuple[Post, ...] = (
@@ -56,9 +58,9 @@ POSTS: tuple[Post, ...] = (
          "查验健康码、行程卡，劝返中高风险地区来人"),
     Post("慈利县溪口镇卡点", "checkpoint", "慈利县溪口镇 G353 线溪口收费站", True, ("order",), 3, 12),
     Post("步步高超市慈利店体温检测点", "temperature", "慈利县零阳镇迎宾路步步高超市入口", False,
-         ("temperature",), 3, 12, "测温、扫码、提醒佩戴口罩"),
+         ("temperature",), 3, 12, "测温、扫码、提醒佩戴口罩", weekend_extra=1),
     Post("慈利县零阳镇农贸市场体温检测点", "temperature", "慈利县零阳镇农贸市场东门", False,
-         ("temperature",), 3, 12),
+         ("temperature",), 3, 12, weekend_extra=1),
     Post("慈利县汽车站体温检测点", "temperature", "慈利县汽车站进站口", False, ("temperature",), 3, 14),
     Post("慈利县人民医院预检分诊支援", "hospital", "慈利县人民医院门诊楼预检分诊台", True, ("first_aid",), 3, 12,
          "协助预检分诊、引导就诊、维持排队秩序"),
@@ -188,9 +190,20 @@ def days() -> list[dt.date]:
     return [START + dt.timedelta(days=d) for d in range(DAYS)]
 
 
+def needed_on(post: Post, day: dt.date) -> int:
+    return post.needed + (post.weekend_extra if day.weekday() >= 5 else 0)
+
+
+def places(day: dt.date | None = None) -> int:
+    """The places to fill (people × shifts) on `day`, or over the whole story."""
+    return sum(needed_on(p, d) * len(SHIFTS) for p in POSTS for d in ([day] if day else days()))
+
+
 def rota(post: Post, day_index: int, shift: int) -> list[int]:
     """Who of `post`'s team is on `shift` (0 or 1) of the day: the team takes the places in turn."""
     team = teams()[post.name]
-    per_day = post.needed * len(SHIFTS)
-    first = day_index * per_day + shift * post.needed
-    return [team[(first + k) % len(team)] for k in range(post.needed)]
+    first = sum(needed_on(post, d) * len(SHIFTS) for d in days()[:day_index])
+    needed = needed_on(post, days()[day_index])
+    assert needed * len(SHIFTS) <= len(team), "nobody works both shifts of a day"
+    first += shift * needed
+    return [team[(first + k) % len(team)] for k in range(needed)]
