@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.mobilization import factories as f
@@ -284,3 +285,24 @@ def test_staff_review_a_flagged_attendance(on_shift, world):
                                      actor_id=world.leshan_staff.pk).exists()
     with pytest.raises(ValidationError):
         checkin.review(world.leshan_staff, attendance, note="再看")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(came=st.integers(-30, 239), stay=st.integers(0, 16 * 60), forgot=st.booleans())
+def test_credited_hours_through_the_services_never_exceed_the_shift(world, came, stay, forgot):
+    with transaction.atomic():
+        person = f.person(world.leshan)
+        post = f.post(world.leshan, "假设卡点")
+        shift = f.shift(post, DAY, 8, 4)
+        f.assignment(shift, person)
+        arrived = shift.starts_at + dt.timedelta(minutes=came)
+        attendance = checkin.check_in(person, code(post), at=arrived)
+        if forgot:
+            checkin.close_forgotten(shift.ends_at)
+            attendance.refresh_from_db()
+        else:
+            left = min(arrived + dt.timedelta(minutes=stay), f.at(DAY, 23, 59))  # the same local day's code
+            attendance = checkin.check_out(person, code(post), at=left)
+        assert Decimal(0) <= attendance.hours <= Decimal(4)
+        assert (Flag.FORGOT_CHECKOUT in attendance.flags) == forgot
+        transaction.set_rollback(True)

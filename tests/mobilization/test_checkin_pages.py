@@ -214,3 +214,12 @@ def test_the_boards_totals_are_the_sums_of_its_rows(world, plan):
         assert totals["to_review"] == sum(1 for e in expected if e[2])
         assert totals["unfilled"] == sum(max(0, n - a) for n, a, _c, _p in expected)
         transaction.set_rollback(True)
+
+
+def test_a_scan_of_a_wrong_code_says_why_and_saves_nothing(checkpoint):
+    post, _shift, li, _zhao = checkpoint
+    phone = Client()
+    phone.get(reverse("mobilization:me", args=[li.checkin_key]))
+    refused = phone.post(reverse("mobilization:scan", args=[post.pk, "ZZZZZZ"]), {"action": "in"})
+    assert refused.status_code == 400 and "该签到码不属于您今天的岗位" in refused.content.decode()
+    assert not Attendance.objects.exists()

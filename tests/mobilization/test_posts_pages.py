@@ -113,7 +113,7 @@ def test_cancel_move_walk_up_and_cancel_shift_pages(world, staff):
     assert new.status == AssignmentStatus.CANCELLED
     r = staff.post(reverse("mobilization:shift-walk-up", args=[shift.pk]),
                    {"walkup-name": "路人", "walkup-mobile": "12"})
-    assert r.status_code == 400 and "电话号码" in r.content.decode()
+    assert r.status_code == 400 and "手机号码" in r.content.decode()
     r = staff.post(reverse("mobilization:shift-walk-up", args=[shift.pk]),
                    {"walkup-name": "路人", "walkup-mobile": "13807372222"})
     assert r.status_code == 302 and Assignment.objects.filter(shift=shift, person__is_walk_up=True).exists()

@@ -11,7 +11,7 @@ from tests.scope.matrix import SIGNED_IN, row
 
 PERSON_NAME = "南县志愿者甲"
 MOBILE = "13807375555"
-ID_NUMBER = "430921199001011239"
+ID_NUMBER = "430921199001011230"
 
 
 def objects(world, objs) -> dict:

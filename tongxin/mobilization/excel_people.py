@@ -118,7 +118,8 @@ SKILL_LABELS = tuple(_zh(label) for label in Skill.labels)
 COLUMNS = (
     Column("kind", "人员类别", aliases=("类别", "身份"), required=True, parse=_kind, width=10),
     Column("name", "姓名", aliases=("人员姓名",), required=True, parse=_limited(NAME_MAX), width=10),
-    Column("mobile", "手机号码", aliases=("手机", "手机号", "联系电话", "电话"), required=True, parse=_mobile, width=14),
+    Column("mobile", "手机号码", aliases=("手机", "手机号", "联系电话", "电话"), required=True, parse=_mobile,
+           width=14),
     Column("id_number", "身份证号码", aliases=("身份证号", "身份证"), header_required=False, parse=_id_number,
            width=21),
     Column("skills", "技能", aliases=("专长", "特长"), header_required=False, parse=_skills, width=18),

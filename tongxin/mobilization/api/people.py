@@ -57,8 +57,9 @@ class PersonChangeSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=NAME_MAX + 20, required=False, allow_blank=True)
     mobile = serializers.CharField(max_length=30, required=False, allow_blank=True,
                                    help_text=gettext_lazy("11 位手机号码；修改时不填则保持原号码"))
-    id_number = serializers.CharField(max_length=30, required=False, allow_blank=True,
-                                      help_text=gettext_lazy("18 位身份证号码（末位校验位须正确）；修改时不填则保持原号码"))
+    id_number = serializers.CharField(
+        max_length=30, required=False, allow_blank=True,
+        help_text=gettext_lazy("18 位身份证号码（末位校验位须正确）；修改时不填则保持原号码"))
     skills = serializers.ListField(child=Choice("SkillEnum", Skill.choices), required=False, max_length=20)
     certificates = serializers.CharField(max_length=TEXT_MAX + 20, required=False, allow_blank=True)
     availability = serializers.CharField(max_length=TEXT_MAX + 20, required=False, allow_blank=True)

@@ -203,7 +203,8 @@ class ShiftViewSet(ScopedReadOnlyModelViewSet):
     """Shifts (班次) of the posts the caller sees, each with how many are on it (filled) of needed."""
 
     queryset = Shift.objects.select_related("post__unit").annotate(
-        filled=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE)))
+        filled=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE))).order_by(
+        "starts_at", "post_id", "id")
     serializer_class = ShiftSerializer
 
     def get_queryset(self) -> QuerySet[Shift]:

@@ -16,8 +16,7 @@ class CodeForm(forms.Form):
                            error_messages={"required": gettext_lazy("签到码：请输入卡点显示的 6 位签到码")},
                            widget=forms.TextInput(attrs={
                                "autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
-                               "inputmode": "text", "class": "form-control form-control-lg text-center tx-code-input",
-                               "placeholder": "ABC234"}))
+                               "inputmode": "text", "class": "form-control form-control-lg text-center tx-code-input"}))
     action = forms.ChoiceField(choices=DIRECTIONS, initial=IN)
 
 

@@ -8,7 +8,7 @@ and ID number start blank and a blank one is kept as it was: a masked number is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -29,7 +29,7 @@ class PersonForm(forms.Form):
                                 help_text=_("选填；用于核对年龄（有风险的岗位不安排未成年人）"),
                                 widget=forms.TextInput(attrs={"autocomplete": "off"}))
     skills = forms.MultipleChoiceField(label=_("技能"), choices=Skill.choices, required=False,
-                                       widget=forms.CheckboxSelectMultiple)
+                                       widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
     certificates = forms.CharField(label=_("资格证书"), max_length=TEXT_MAX + 20, required=False)
     availability = forms.CharField(label=_("可服务时间"), max_length=TEXT_MAX + 20, required=False)
     insurance_policy = forms.CharField(label=_("意外险保单号"), max_length=80, required=False)
@@ -75,12 +75,12 @@ class CreateForm(PersonForm):
 
     def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.pk, u.name) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]
 
 
 class JoinForm(PersonForm):
     region_code = forms.CharField(label=_("所在县（市、区）"), max_length=6, required=False,
-                                  help_text=_("填写区划代码或从列表中选择，附近的社会组织会与您联系"))
+                                  help_text=_("您所在地的社会组织会与您联系"))
 
     field_order = ["region_code"]
 
@@ -95,7 +95,7 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", _("全部"))] + [(u.pk, u.name) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", _("全部"))] + [(u.pk, u.name) for u in units]
 
 
 class ImportForm(forms.Form):
@@ -104,4 +104,4 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [(u.pk, u.name) for u in units]
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units]

@@ -42,8 +42,9 @@ class PostForm(forms.Form):
                                 help_text=gettext_lazy("6 位区划代码，如 430821（慈利县）"))
     risky = forms.BooleanField(label=gettext_lazy("有人身风险"), required=False,
                                help_text=gettext_lazy("上岗人员须有有效的意外伤害保险，且不得安排未成年人"))
-    required_skills = forms.MultipleChoiceField(label=gettext_lazy("所需技能"), choices=Skill.choices,
-                                                required=False, widget=forms.CheckboxSelectMultiple)
+    required_skills = forms.MultipleChoiceField(
+        label=gettext_lazy("所需技能"), choices=Skill.choices, required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}))
     leader = forms.ModelChoiceField(label=gettext_lazy("岗位负责人"), queryset=Person.objects.none(),
                                     required=False, empty_label=gettext_lazy("（暂不指定）"))
     notes = forms.CharField(label=gettext_lazy("说明"), max_length=TEXT_MAX, required=False)

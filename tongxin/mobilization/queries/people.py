@@ -49,7 +49,7 @@ def people_for(user: Any, *, unit: Unit | None = None, kind: str = "", skill: st
                insured: bool | None = None, day: dt.date | None = None, q: str = "",
                walk_ups: bool | None = None) -> QuerySet[Person]:
     """The people on the roster that `user` sees, filtered (see the module docstring)."""
-    qs = Person.objects.restrict(user, scope.READ).filter(is_active=True, merged_into__isnull=True,
+    qs: QuerySet[Person] = Person.objects.restrict(user, scope.READ).filter(is_active=True, merged_into__isnull=True,
                                                           unit__isnull=False).select_related("unit__region")
     if unit is not None:
         qs = qs.filter(unit=unit)
@@ -83,5 +83,5 @@ def units_for_people(user: Any) -> QuerySet[Unit]:
 
 def merge_candidates(walk_up: Person) -> QuerySet[Person]:
     """The full records of the walk-up's unit it may be merged into, the same mobile first."""
-    return (Person.objects.filter(unit_id=walk_up.unit_id, is_active=True, is_walk_up=False,
+    return (Person.objects.filter(unit=walk_up.unit, unit__isnull=False, is_active=True, is_walk_up=False,
                                   merged_into__isnull=True).exclude(pk=walk_up.pk).order_by("name", "id"))

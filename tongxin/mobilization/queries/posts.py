@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core.types import Actor
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, Post, Shift, Skill
+from tongxin.mobilization.queries.people import age_on, insured_on
 from tongxin.units import scope
 from tongxin.units.models import Unit
 
@@ -52,7 +53,8 @@ def shifts_of(post: Post, *, since: dt.date | None = None, until: dt.date | None
         qs = qs.filter(day__gte=since)
     if until is not None:
         qs = qs.filter(day__lte=until)
-    return qs.annotate(filled=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE)))
+    return (qs.annotate(filled=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE)))
+            .order_by("starts_at", "id"))
 
 
 def week_of(post: Post, monday: dt.date) -> list[tuple[dt.date, list[Shift]]]:
@@ -73,20 +75,6 @@ def time_words(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     s, e = timezone.localtime(starts_at), timezone.localtime(ends_at)
     end = f"{e:%H:%M}" if e.date() == s.date() else f"{e:%Y-%m-%d %H:%M}"
     return f"{s:%Y-%m-%d %H:%M}–{end}"
-
-
-def age_on(person: Person, day: dt.date) -> int | None:
-    """The person's age in whole years on `day`, or None without a birth date."""
-    b = person.birth_date
-    if b is None:
-        return None
-    return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
-
-
-def insured_on(person: Person, day: dt.date) -> bool:
-    """True if the person's accident insurance covers `day` (insurance_from ≤ day ≤ insurance_until)."""
-    return bool(person.insurance_from and person.insurance_until
-                and person.insurance_from <= day <= person.insurance_until)
 
 
 def skill_words(values: Iterable[str]) -> str:

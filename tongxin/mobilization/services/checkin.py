@@ -34,7 +34,7 @@ from typing import Any, cast
 
 import segno
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -222,7 +222,12 @@ def check_in(person: Person, code: str, *, at: dt.datetime | None = None) -> Att
         raise ValidationError({"shift": [_("您在该岗位的班次已于 %(end)s 结束，现在没有可签到的班次") % {
             "end": _time(matches[-1].shift.ends_at)}]})
     assignment = free[0]
-    attendance = Attendance.objects.create(assignment=assignment, checked_in_at=now, check_in_method=Method.CODE)
+    try:
+        with transaction.atomic():
+            attendance = Attendance.objects.create(assignment=assignment, checked_in_at=now,
+                                                   check_in_method=Method.CODE)
+    except IntegrityError:  # the other tap won (SQLite takes no row lock): theirs is the check-in
+        raise ValidationError({"code": [_("您已签到，无需重复签到")]}) from None
     _audit(None, attendance, None, person)
     _after_change(attendance)
     return attendance

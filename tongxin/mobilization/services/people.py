@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
+from tongxin.accounts.models import User
 from tongxin.core import audit, notify
 from tongxin.core.outbound.sms import mobile_number
 from tongxin.core.types import Actor
@@ -45,7 +46,14 @@ POLICY_MAX = 50
 TAKEN_ON_KEY = "mobilization.person.taken_on"
 FIELDS = ("kind", "name", "mobile", "id_number", "skills", "certificates", "availability", "insurance_policy",
           "insurance_from", "insurance_until")
-REFUSAL = gettext_lazy("您的角色不能登记或修改该组织的人员")
+
+
+def _refusal() -> str:
+    return _("您的角色不能登记或修改该组织的人员")
+
+
+def _user(actor: Actor) -> User | None:
+    return cast(User, actor) if actor is not None and actor.is_authenticated else None
 
 
 def register_messages() -> None:
@@ -69,7 +77,8 @@ def clean_mobile(raw: Any) -> str:
     try:
         normalize_phone(text)
     except ValidationError:
-        raise ValidationError(_("手机号码格式不正确：请填写 11 位手机号码，如 13907441234"), code="phone_format") from None
+        raise ValidationError(_("手机号码格式不正确：请填写 11 位手机号码，如 13907441234"),
+                              code="phone_format") from None
     mobile = mobile_number(text)
     if not mobile:
         raise ValidationError(_("请填写手机号码，不能是固定电话（用于接收排班短信）"), code="phone_landline")
@@ -190,7 +199,7 @@ def _key() -> str:
 def _require_person(actor: Actor, person: Person) -> None:
     """FILE on the person's unit; a self-registered person (no unit) only by a bureau over their region."""
     if person.unit is not None:
-        scope.require(actor, person.unit, scope.FILE, REFUSAL)
+        scope.require(actor, person.unit, scope.FILE, _refusal())
         return
     if actor is None:
         return
@@ -198,7 +207,7 @@ def _require_person(actor: Actor, person: Person) -> None:
     if not s.covers_region(person.region_code):
         raise Http404(_("找不到该记录，或您无权查看"))
     if not s.covers_region(person.region_code, mode=scope.FILE):
-        raise PermissionDenied(REFUSAL)
+        raise PermissionDenied(_refusal())
 
 
 # --- writes ------------------------------------------------------------------------------------------
@@ -209,7 +218,7 @@ def register(actor: Actor, unit: Unit, *, kind: str, name: str, mobile: str, id_
              insurance_from: dt.date | None = None, insurance_until: dt.date | None = None) -> Person:
     """A person of `unit` (a social organisation or a civil-affairs unit, not OUTSIDE): every field
     checked, audited; the person's own link key generated."""
-    scope.require(actor, unit, scope.FILE, REFUSAL)
+    scope.require(actor, unit, scope.FILE, _refusal())
     errors: dict[str, list[str]] = {}
     _check_unit(unit, errors)
     try:
@@ -223,7 +232,7 @@ def register(actor: Actor, unit: Unit, *, kind: str, name: str, mobile: str, id_
         raise ValidationError(errors)
     _no_duplicate_id(unit, values["id_number"])
     person = Person.objects.create(unit=unit, region_code=unit.region_id, checkin_key=_key(),
-                                   created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                                   created_by=_user(actor),
                                    **values)
     audit.record_change(actor, person, None, unit=unit)
     return person
@@ -237,7 +246,7 @@ def update(actor: Actor, person: Person, **fields: Any) -> Person:
     unknown = set(fields) - set(FIELDS)
     if unknown:
         raise TypeError(f"update() got unknown fields: {sorted(unknown)}")
-    person = Person.objects.select_for_update().select_related("unit").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("unit").get(pk=person.pk)
     _require_person(actor, person)
     if person.merged_into_id is not None or not person.is_active:
         raise ValidationError({"__all__": [_("该人员已合并或已离册，不能修改")]})
@@ -263,7 +272,7 @@ def update(actor: Actor, person: Person, **fields: Any) -> Person:
 @transaction.atomic
 def walk_up(actor: Actor, unit: Unit, *, name: str, mobile: str, kind: str = PersonKind.VOLUNTEER) -> Person:
     """A walk-up person registered on the spot with a name and a mobile (merge them later)."""
-    scope.require(actor, unit, scope.FILE, REFUSAL)
+    scope.require(actor, unit, scope.FILE, _refusal())
     errors: dict[str, list[str]] = {}
     _check_unit(unit, errors)
     try:
@@ -273,7 +282,7 @@ def walk_up(actor: Actor, unit: Unit, *, name: str, mobile: str, kind: str = Per
     if errors:
         raise ValidationError(errors)
     person = Person.objects.create(unit=unit, region_code=unit.region_id, checkin_key=_key(), is_walk_up=True,
-                                   created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                                   created_by=_user(actor),
                                    **values)
     audit.record_change(actor, person, None, unit=unit)
     return person
@@ -286,13 +295,13 @@ def merge(actor: Actor, walk_up: Person, into: Person) -> Person:
     roster. Refused (nothing changed) when both are on the same shift. Returns `into`."""
     from tongxin.mobilization.services import rollup
 
-    locked = {p.pk: p for p in Person.objects.select_for_update().select_related("unit").filter(
+    locked = {p.pk: p for p in Person.objects.select_for_update(of=("self",)).select_related("unit").filter(
         pk__in=[walk_up.pk, into.pk])}
     walk_up, into = locked.get(walk_up.pk, walk_up), locked.get(into.pk, into)
     if walk_up.unit is not None:
-        scope.require(actor, walk_up.unit, scope.FILE, REFUSAL)
+        scope.require(actor, walk_up.unit, scope.FILE, _refusal())
     if into.unit is not None and into.unit_id != walk_up.unit_id:
-        scope.require(actor, into.unit, scope.READ, REFUSAL)
+        scope.require(actor, into.unit, scope.READ, _refusal())
     if not walk_up.is_walk_up or walk_up.merged_into_id is not None or not walk_up.is_active:
         raise ValidationError({"walk_up": [_("只能合并尚未合并的现场登记人员")]})
     if into.pk == walk_up.pk:
@@ -366,7 +375,7 @@ def self_register(*, region_code: str, kind: str, name: str, mobile: str, id_num
 def take_on(actor: Actor, person: Person, unit: Unit) -> Person:
     """An organisation's staff take a self-registered person of their region onto `unit`; the person
     is told by SMS. Refused for someone already in an organisation or outside the unit's region."""
-    scope.require(actor, unit, scope.FILE, REFUSAL)
+    scope.require(actor, unit, scope.FILE, _refusal())
     person = Person.objects.select_for_update().get(pk=person.pk)
     errors: dict[str, list[str]] = {}
     _check_unit(unit, errors)

@@ -29,11 +29,10 @@ from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit, notify
 from tongxin.core.types import Actor
-from tongxin.core.validators import normalize_phone
-from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, PersonKind, Post, PostKind, Shift, Skill
-from tongxin.mobilization.models.people import NAME_MAX, TEXT_MAX
+from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, Post, PostKind, Shift, Skill
+from tongxin.mobilization.models.people import TEXT_MAX
 from tongxin.mobilization.queries import posts as queries
-from tongxin.mobilization.services import rollup
+from tongxin.mobilization.services import people, rollup
 from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.models import Unit
@@ -349,31 +348,12 @@ def move(actor: Actor, assignment: Assignment, shift: Shift, *, reason: str,
     return new
 
 
-def _walk_up(actor: Actor, unit: Unit, *, name: str, mobile: str) -> Person:
-    """A walk-up person registered on the spot with a name and a mobile (merged later).
-
-    Stands in for services.people.walk_up, which the people part builds; the lead switches to it."""
-    errors: dict[str, list[str]] = {}
-    name = _text(errors, "name", name, NAME_MAX, label=_("姓名"))
-    try:
-        mobile = normalize_phone(str(mobile or ""))
-    except ValidationError as exc:
-        errors["mobile"] = exc.messages
-    if errors:
-        raise ValidationError(errors)
-    person = Person.objects.create(unit=unit, region_code=unit.region_id, kind=PersonKind.VOLUNTEER, name=name,
-                                   mobile=mobile, is_walk_up=True, checkin_key=secrets.token_urlsafe(32),
-                                   created_by=actor)
-    audit.record_change(actor, person, None, unit=unit)
-    return person
-
-
 @transaction.atomic
 def fill_walk_up(actor: Actor, shift: Shift, *, name: str, mobile: str, at: dt.datetime | None = None) -> Assignment:
     """Register a walk-up person (name and mobile) and put them on the shift, every gate applied."""
     shift = Shift.objects.select_related("post__unit").get(pk=shift.pk)
     _require(actor, shift.post.unit)
-    person = _walk_up(actor, shift.post.unit, name=name, mobile=mobile)
+    person = people.walk_up(actor, shift.post.unit, name=name, mobile=mobile)
     return assign(actor, shift, person, at=at)
 
 

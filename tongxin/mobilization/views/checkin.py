@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from tongxin.core.views_base import ScopedUpdateView, ScopedView, as_scoped_view
 from tongxin.mobilization.forms.checkin import IN, OUT, CodeForm, ReviewForm, RollForm
-from tongxin.mobilization.models import Attendance, Person, Post, Shift
+from tongxin.mobilization.models import Attendance, Flag, Person, Post, Shift
 from tongxin.mobilization.queries import checkin as queries
 from tongxin.mobilization.services import checkin as services
 from tongxin.units import scope
@@ -219,6 +219,8 @@ class RollView(ScopedUpdateView):
 
 def _anomalies(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     page = Paginator(queries.to_review(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    for a in page:
+        setattr(a, "flag_labels", [Flag(f).label if f in Flag.values else f for f in a.flags])  # noqa: B010
     writable = set(Post.objects.restrict(request.user, scope.FILE).filter(
         pk__in={a.assignment.shift.post_id for a in page}).values_list("pk", flat=True))
     return render(request, "mobilization/attendance_review_list.html", {

@@ -55,12 +55,12 @@ def _filtered(request: HttpRequest) -> tuple[FilterForm, Any]:
     options: dict[str, Any] = {}
     if form.is_valid():
         d = form.cleaned_data
-        unit = next((u for u in form.fields["unit"].choices if u[0] == d.get("unit")), None)
+        unit = units.filter(pk=d["unit"]).first() if d.get("unit") else None
         options = {"q": d.get("q") or "", "kind": d.get("kind") or "", "skill": d.get("skill") or "",
                    "insured": {"yes": True, "no": False}.get(d.get("insured") or ""),
                    "day": timezone.localdate()}
         if unit is not None:
-            options["unit"] = Unit.objects.get(pk=unit[0])
+            options["unit"] = unit
     return form, queries.people_for(request.user, **options)
 
 
@@ -194,7 +194,8 @@ class PersonMergeView(ScopedUpdateView):
             services.merge(request.user, person, into)
         except ValidationError as exc:
             return self._page(request, person, "；".join(exc.messages), status=400)
-        messages.success(request, _("已将现场登记的 %(walk)s 合并到 %(into)s") % {"walk": person.name, "into": into.name})
+        messages.success(request, _("已将现场登记的 %(walk)s 合并到 %(into)s") % {
+            "walk": person.name, "into": into.name})
         return redirect("mobilization:person-detail", into.pk)
 
 
@@ -211,6 +212,8 @@ class PoolView(ScopedView):
     def get(self, request: HttpRequest) -> HttpResponse:
         units = list(queries.units_for_people(request.user)[:50])
         groups = [{"unit": u, "people": list(queries.pool(u)[:100])} for u in units]
+        if len(groups) > 1:  # a bureau over many units: only those with someone waiting
+            groups = [g for g in groups if g["people"]]
         return render(request, "mobilization/person_pool.html", {"groups": groups})
 
 
@@ -323,7 +326,8 @@ class JoinView(ScopedView):
     """报名: anyone registers as a volunteer or social worker in their county (no login). The page
     shows only what the visitor typed; nothing of anyone else."""
 
-    def _page(self, request: HttpRequest, form: JoinForm, status: int = 200, done: Person | None = None) -> HttpResponse:
+    def _page(self, request: HttpRequest, form: JoinForm, status: int = 200,
+              done: Person | None = None) -> HttpResponse:
         counties = [(code, f"{city} {name}") for code, city, name in Region.objects.filter(
             level=Region.Level.COUNTY).order_by("code").values_list("code", "parent__name", "name")]
         return render(request, "mobilization/person_join.html", {
