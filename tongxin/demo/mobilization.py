@@ -158,12 +158,13 @@ class _Builder:
                 continue
             h = ms.stable_hash(f"attend:{post.name}:{shift.starts_at.isoformat()}:{k}")
             late = ms.LATE.get((*key, k))
-            arrived = shift.starts_at + dt.timedelta(minutes=late if late else h % 9)
+            # most arrive a little early (not credited, not flagged: within the 30 minutes' tolerance)
+            arrived = shift.starts_at + dt.timedelta(minutes=late if late else -(h % 15))
             checkin.check_in(person, code, at=arrived)
             self.made["check_ins"] += 1
             if (*key, k) == ms.FORGOT_CHECKOUT:
                 continue
-            left = shift.ends_at - dt.timedelta(minutes=(h // 11) % 12)
+            left = shift.ends_at + dt.timedelta(minutes=(h // 11) % 10 - 2)
             checkin.check_out(person, code, at=left)
             self.made["check_outs"] += 1
 
@@ -269,11 +270,11 @@ class _Builder:
             assignment = assignments.get(person.pk)
             if assignment is None or assignment.pk in attended:
                 continue
-            arrived = min(shift.starts_at + dt.timedelta(minutes=3 + 2 * k), now)
+            arrived = min(shift.starts_at - dt.timedelta(minutes=6 + 2 * k), now)
             checkin.check_in(person, code, at=arrived)
             self.made["check_ins"] += 1
             if shift.ends_at <= now and k != forgot:
-                checkin.check_out(person, code, at=shift.ends_at - dt.timedelta(minutes=5 + k))
+                checkin.check_out(person, code, at=shift.ends_at + dt.timedelta(minutes=k))
                 self.made["check_outs"] += 1
         if forgot is not None and shift.ends_at + dt.timedelta(hours=2) <= now:
             checkin.close_forgotten(now=shift.ends_at + dt.timedelta(hours=2))
