@@ -178,7 +178,7 @@ def test_the_management_command_closes_forgotten_check_outs(on_shift):
 
     person, post, _shift = on_shift
     attendance = checkin.check_in(person, code(post), at=f.at(DAY, 8))
-    call_command("mobilization_close", "--at", "2021-07-30T23:00")
+    call_command("mobilization_sweep", "--at", "2021-07-30T23:00")
     attendance.refresh_from_db()
     assert attendance.check_out_method == Method.AUTO
 

@@ -128,7 +128,7 @@ def test_a_stranger_countys_officer_gets_404_on_the_roll_and_code_and_no_board_r
     assert stranger.get(reverse("mobilization:post-code", args=[post.pk])).status_code == 404
     board = board_of(stranger, shift)
     assert board.status_code == 200 and post.name not in board.content.decode()
-    assert api_get(world.nanxian, reverse("attendance-list")).json()["count"] == 0
+    assert api_get(world.nanxian, reverse("mobilization-attendance-list")).json()["count"] == 0
     higher = client_for(world.hunan).get(reverse("mobilization:roll", args=[shift.pk])).content.decode()
     assert MOBILE not in higher and "139****1234" in higher  # the province reads masked
 
@@ -163,16 +163,16 @@ def api_get(user, url, **params):
 def test_the_api_lists_attendances_masked_by_policy_takes_the_roll_and_reviews(world, api_for, checkpoint):
     _post, shift, li, _zhao = checkpoint
     staff = api_for(world.leshan_staff)
-    roll = staff.post(reverse("attendance-roll"), {"shift": shift.pk, "people": [li.pk]}, format="json")
+    roll = staff.post(reverse("mobilization-attendance-roll"), {"shift": shift.pk, "people": [li.pk]}, format="json")
     assert roll.status_code == 200 and roll.json()[0]["check_in_method"] == "roll"
-    assert staff.get(reverse("attendance-list")).json()["results"][0]["person_mobile"] == MOBILE
-    assert api_for(world.hunan).get(reverse("attendance-list")).json()["results"][0]["person_mobile"] == "139****1234"
+    assert staff.get(reverse("mobilization-attendance-list")).json()["results"][0]["person_mobile"] == MOBILE
+    assert api_for(world.hunan).get(reverse("mobilization-attendance-list")).json()["results"][0]["person_mobile"] == "139****1234"
     attendance = Attendance.objects.get()
-    refused = staff.post(reverse("attendance-review", args=[attendance.pk]), {"note": "看过"}, format="json")
+    refused = staff.post(reverse("mobilization-attendance-review", args=[attendance.pk]), {"note": "看过"}, format="json")
     assert refused.status_code == 400 and "attendance" in refused.json()
-    assert api_for(world.nanxian).post(reverse("attendance-roll"), {"shift": shift.pk, "people": [li.pk]},
+    assert api_for(world.nanxian).post(reverse("mobilization-attendance-roll"), {"shift": shift.pk, "people": [li.pk]},
                                        format="json").status_code == 404
-    assert staff.get(reverse("attendance-list"), {"to_review": "true"}).json()["count"] == 0
+    assert staff.get(reverse("mobilization-attendance-list"), {"to_review": "true"}).json()["count"] == 0
 
 
 def test_the_attendance_api_is_in_the_schema(world, api_for):

@@ -87,8 +87,8 @@ def test_the_export_masks_for_each_persona(who, personas, volunteer, client_for)
 @pytest.mark.parametrize("who", list(EXPECTED))
 def test_the_api_masks_for_each_persona(who, personas, volunteer, api_for):
     api = api_for(personas[who])
-    detail = api.get(f"/api/mobilization-people/{volunteer.pk}/")
-    listing = api.get("/api/mobilization-people/")
+    detail = api.get(f"/api/mobilization/people/{volunteer.pk}/")
+    listing = api.get("/api/mobilization/people/")
     assert listing.status_code == 200
     if EXPECTED[who] == HIDDEN:
         assert detail.status_code == 404 and listing.json()["count"] == 0
@@ -130,13 +130,13 @@ def test_a_masked_editor_keeps_the_numbers(world, volunteer, client_for):
 
 def test_the_api_refuses_bad_input_field_by_field(world, api_for):
     api = api_for(world.leshan_staff)
-    response = api.post("/api/mobilization-people/", {"unit": world.leshan.pk, "kind": "volunteer", "name": "",
+    response = api.post("/api/mobilization/people/", {"unit": world.leshan.pk, "kind": "volunteer", "name": "",
                                                       "mobile": "12345", "id_number": "430821199001011236"},
                         format="json")
     assert response.status_code == 400
     body = response.json()
     assert {"name", "mobile", "id_number"} <= set(body) and "校验位" in body["id_number"][0]
-    assert api_for(world.nanxian).post("/api/mobilization-people/", {
+    assert api_for(world.nanxian).post("/api/mobilization/people/", {
         "unit": world.leshan.pk, "kind": "volunteer", "name": "甲", "mobile": MOBILE}, format="json").status_code == 404
 
 
@@ -144,14 +144,14 @@ def test_merge_through_the_page_and_the_api(world, volunteer, client_for, api_fo
     walk = services.walk_up(world.leshan_staff, world.leshan, name="王秀英", mobile=MOBILE)
     page = client_for(world.leshan_staff).get(reverse("mobilization:person-merge", args=[walk.pk]))
     assert "手机号码相同" in page.content.decode()
-    assert api_for(world.nanxian).post(f"/api/mobilization-people/{walk.pk}/merge/", {"into": volunteer.pk},
+    assert api_for(world.nanxian).post(f"/api/mobilization/people/{walk.pk}/merge/", {"into": volunteer.pk},
                                        format="json").status_code == 404
     response = client_for(world.leshan_staff).post(reverse("mobilization:person-merge", args=[walk.pk]),
                                                    {"into": volunteer.pk})
     assert response.status_code == 302
     walk.refresh_from_db()
     assert walk.merged_into == volunteer and not walk.is_active
-    again = api_for(world.leshan_staff).post(f"/api/mobilization-people/{walk.pk}/merge/", {"into": volunteer.pk},
+    again = api_for(world.leshan_staff).post(f"/api/mobilization/people/{walk.pk}/merge/", {"into": volunteer.pk},
                                              format="json")
     assert again.status_code == 400
 

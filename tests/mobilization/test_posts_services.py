@@ -273,5 +273,5 @@ def test_remind_command(world):
     shift = make_shift(world, make_post(world), 8)
     posts.assign(world.leshan_staff, shift, factories.person(world.leshan, "甲"), at=BEFORE)
     out = StringIO()
-    call_command("mobilization_remind", "--at", "2021-07-30T07:00", stdout=out)
+    call_command("mobilization_sweep", "--at", "2021-07-30T07:00", stdout=out)
     assert "sent: 1" in out.getvalue()

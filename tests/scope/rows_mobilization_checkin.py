@@ -60,9 +60,9 @@ ROWS = [
     row("mobilization:anomalies", ok=SIGNED_IN, hidden=FLAGGED_NAME, sees=OWN_HOME),
     row("mobilization:board", query=lambda o: {"day": "2021-08-02"}, ok=SIGNED_IN, hidden=POST_NAME, sees=OWN_HOME),
     # the API
-    row("attendance-list", ok=SIGNED_IN, hidden=PERSON_NAME, sees=OWN_HOME),
-    row("attendance-detail", args=["m_attendance"], ok=OWN_HOME, hidden=MOBILE, sees=FULL),
-    row("attendance-roll", "post", body=lambda o: {"shift": o["m_shift"].pk, "people": [o["m_person"].pk]},
+    row("mobilization-attendance-list", ok=SIGNED_IN, hidden=PERSON_NAME, sees=OWN_HOME),
+    row("mobilization-attendance-detail", args=["m_attendance"], ok=OWN_HOME, hidden=MOBILE, sees=FULL),
+    row("mobilization-attendance-roll", "post", body=lambda o: {"shift": o["m_shift"].pk, "people": [o["m_person"].pk]},
         ok=OWN_HOME, ok_status=400),
-    row("attendance-review", "post", args=["m_flagged"], body={"note": "已电话核实"}, ok=OWN_HOME),
+    row("mobilization-attendance-review", "post", args=["m_flagged"], body={"note": "已电话核实"}, ok=OWN_HOME),
 ]

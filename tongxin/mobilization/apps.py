@@ -8,9 +8,8 @@ class MobilizationConfig(AppConfig):
     verbose_name = _("志愿服务")
 
     def ready(self) -> None:
-        """Each part registers its notification kinds (core imports no app of ours): its
-        `register_messages()`, or `register()` (people's `register` registers a person, so it names
-        the hook `register_messages`); and the overview its panel on the reports overview."""
+        """Each part registers its notification kinds (its `register_messages()`; core imports no app
+        of ours), and the overview its panel on the reports overview."""
         from tongxin.core import panels
         from tongxin.mobilization import services
         from tongxin.mobilization.views.overview import deployment_panel
@@ -19,6 +18,6 @@ class MobilizationConfig(AppConfig):
                         template="mobilization/deployment_overview_panel.html", order=20)
 
         for part in services.PARTS:
-            register = getattr(part, "register_messages", None) or getattr(part, "register", None)
+            register = getattr(part, "register_messages", None)
             if register is not None:
                 register()

@@ -51,8 +51,8 @@ class AttendanceSerializer(serializers.ModelSerializer):
     person = serializers.IntegerField(source="assignment.person_id", read_only=True)
     person_name = serializers.CharField(source="assignment.person.name", read_only=True)
     person_mobile = PersonalField(source="assignment.person.mobile", unit_source="assignment.person.unit")
-    check_in_method = Choice("AttendanceMethodEnum", Method.choices, read_only=True)
-    check_out_method = Choice("AttendanceMethodEnum", Method.choices, read_only=True, allow_blank=True)
+    check_in_method = Choice("MobilizationAttendanceMethodEnum", Method.choices, read_only=True)
+    check_out_method = Choice("MobilizationAttendanceMethodEnum", Method.choices, read_only=True, allow_blank=True)
     flags = serializers.ListField(child=serializers.CharField(), read_only=True, help_text=gettext_lazy(
         "异常：forgot_checkout 未签退、over_12_hours 超过 12 小时、overlap 时间重叠、outside_shift 在班次时间之外"))
 
@@ -112,4 +112,4 @@ class AttendanceViewSet(ScopedReadOnlyModelViewSet):
 
 def register(router) -> None:
     """Add this part's viewsets to the project's API router."""
-    router.register("mobilization/attendances", AttendanceViewSet, basename="attendance")
+    router.register("mobilization/attendances", AttendanceViewSet, basename="mobilization-attendance")

@@ -1,12 +1,12 @@
 """Mobilization API: the people part.
 
-- `GET /api/mobilization-people/`: the people on the roster the caller sees (units.scope), filtered
+- `GET /api/mobilization/people/`: the people on the roster the caller sees (units.scope), filtered
   by unit, kind, skill, insured (today) and name; `mobile` and `id_number` are `PersonalField`s,
   in full only for the person's own unit and the bureau that directly supervises it.
 - `POST` / `PATCH` / `PUT`: register and change people through services.people (every refusal a
   400 at its field; a unit outside the scope a 404; seen but not one's to change a 403). On a
   change a mobile or ID number left out is kept as it was.
-- `POST /api/mobilization-people/{id}/merge/` with `into`: a walk-up merged into a full record.
+- `POST /api/mobilization/people/{id}/merge/` with `into`: a walk-up merged into a full record.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ from tongxin.units.personal import PersonalField
 
 class PersonSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True, default="")
-    kind = Choice("PersonKindEnum", PersonKind.choices, read_only=True)
+    kind = Choice("MobilizationPersonKindEnum", PersonKind.choices, read_only=True)
     mobile = PersonalField(unit_source="unit", kind="phone")
     id_number = PersonalField(unit_source="unit", kind="id_number")
-    skills = serializers.ListField(child=Choice("SkillEnum", Skill.choices), read_only=True)
+    skills = serializers.ListField(child=Choice("MobilizationSkillEnum", Skill.choices), read_only=True)
     insured_today = serializers.SerializerMethodField()
 
     class Meta:
@@ -53,14 +53,14 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class PersonChangeSerializer(serializers.Serializer):
-    kind = Choice("PersonKindEnum", PersonKind.choices, required=False)
+    kind = Choice("MobilizationPersonKindEnum", PersonKind.choices, required=False)
     name = serializers.CharField(max_length=NAME_MAX + 20, required=False, allow_blank=True)
     mobile = serializers.CharField(max_length=30, required=False, allow_blank=True,
                                    help_text=gettext_lazy("11 位手机号码；修改时不填则保持原号码"))
     id_number = serializers.CharField(
         max_length=30, required=False, allow_blank=True,
         help_text=gettext_lazy("18 位身份证号码（末位校验位须正确）；修改时不填则保持原号码"))
-    skills = serializers.ListField(child=Choice("SkillEnum", Skill.choices), required=False, max_length=20)
+    skills = serializers.ListField(child=Choice("MobilizationSkillEnum", Skill.choices), required=False, max_length=20)
     certificates = serializers.CharField(max_length=TEXT_MAX + 20, required=False, allow_blank=True)
     availability = serializers.CharField(max_length=TEXT_MAX + 20, required=False, allow_blank=True)
     insurance_policy = serializers.CharField(max_length=80, required=False, allow_blank=True)
@@ -71,7 +71,7 @@ class PersonChangeSerializer(serializers.Serializer):
 class PersonCreateSerializer(PersonChangeSerializer):
     unit = VisibleIdField(lambda user: Unit.objects.restrict(user, scope.READ),
                           gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
-    kind = Choice("PersonKindEnum", PersonKind.choices)
+    kind = Choice("MobilizationPersonKindEnum", PersonKind.choices)
     name = serializers.CharField(max_length=NAME_MAX + 20, allow_blank=True)
     mobile = serializers.CharField(max_length=30, allow_blank=True, help_text=gettext_lazy("11 位手机号码"))
 
@@ -164,4 +164,4 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGene
 
 def register(router: Any) -> None:
     """Add this part's viewsets to the project's API router."""
-    router.register(r"mobilization-people", PersonViewSet, basename="mobilization-person")
+    router.register("mobilization/people", PersonViewSet, basename="mobilization-person")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from tongxin.core.models import Notification
 from tongxin.core.types import Actor
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Attendance, Person, Shift
+from tongxin.mobilization.queries.people import contact_key
 from tongxin.units import scope
 
 NOTICES = 20
@@ -29,9 +30,6 @@ def person_by_key(key: str) -> Person | None:
     return (Person.objects.filter(checkin_key=key, is_active=True, merged_into__isnull=True)
             .select_related("unit").first())
 
-
-def contact_key(person: Person) -> str:
-    return f"mobilization.person:{person.pk}"
 
 
 def person_shifts(person: Person, now: dt.datetime) -> list[Assignment]:

@@ -22,6 +22,11 @@ from tongxin.units import scope
 from tongxin.units.models import Category, Unit
 
 
+def contact_key(person: Person) -> str:
+    """Who the person is to core.notify (they have no account): their notifications carry this key."""
+    return f"mobilization.person:{person.pk}"
+
+
 def age_on(person: Person, day: dt.date) -> int | None:
     """Full years of age on `day`, or None when the birth date is unknown (no ID number)."""
     born = person.birth_date

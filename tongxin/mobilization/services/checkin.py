@@ -9,7 +9,7 @@
 - `confirm_roll` / `roll_check_out`: the post's staff (FILE scope on the post's unit) mark who is
   there, or who left.
 - `close_forgotten(now)`: every attendance still open after its shift ended is closed at the
-  shift's end (AUTO) and flagged FORGOT_CHECKOUT for review (`tongxin mobilization-close`).
+  shift's end (AUTO) and flagged FORGOT_CHECKOUT for review (`tongxin mobilization-sweep`).
 - `review(actor, attendance, note)`: staff mark a flagged attendance reviewed.
 
 Hours (decided here, see `credited`): the time at the post clipped to the shift [starts_at, ends_at],
@@ -46,6 +46,7 @@ from tongxin.core.notify import notify_contacts
 from tongxin.core.notify import register as register_kind
 from tongxin.core.types import Actor
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Attendance, Flag, Method, Person, Shift
+from tongxin.mobilization.queries.people import contact_key
 from tongxin.mobilization.services import records, rollup
 from tongxin.units import scope
 
@@ -60,7 +61,7 @@ AUTO_CLOSED_KEY = "mobilization.checkin.auto_closed"
 NOTE_MAX = 200
 
 
-def register() -> None:
+def register_messages() -> None:
     """The message kinds of this part (called from apps.py)."""
     register_kind(AUTO_CLOSED_KEY, title=gettext_lazy("未签退，已在班次结束时自动签退"),
                   body=gettext_lazy("您在%(post)s %(day)s 的班次未签退，系统已按班次结束时间 %(end)s 签退，"
@@ -137,7 +138,7 @@ def _audit(actor: Actor, attendance: Attendance, before: dict[str, Any] | None, 
         action, changes = audit.Action.CREATE, {k: [None, v] for k, v in after.items()}
     else:
         action, changes = audit.Action.UPDATE, audit.diff(before, after)
-    name = f"mobilization.person:{person.pk}" if actor is None and person is not None else ""
+    name = contact_key(person) if actor is None and person is not None else ""
     audit.record(action, actor=actor, obj=attendance, unit=unit, changes=changes, actor_name=name)
 
 
@@ -365,7 +366,7 @@ def close_forgotten(now: dt.datetime | None = None) -> int:
                 continue
             shift, person = attendance.assignment.shift, attendance.assignment.person
             _close(None, attendance, shift.ends_at, Method.AUTO, forgot=True)
-            notify_contacts([(f"mobilization.person:{person.pk}", person.mobile)], key=AUTO_CLOSED_KEY,
+            notify_contacts([(contact_key(person), person.mobile)], key=AUTO_CLOSED_KEY,
                             params={"post": shift.post.name, "day": shift.day.isoformat(),
                                     "end": _time(shift.ends_at)}, at=now)
             closed += 1

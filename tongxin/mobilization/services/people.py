@@ -38,6 +38,7 @@ from tongxin.core.validators import normalize_id_number, normalize_phone
 from tongxin.core.xlsx import ImportResult
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, PersonKind, ServiceRecord, Skill
 from tongxin.mobilization.models.people import NAME_MAX, TEXT_MAX
+from tongxin.mobilization.queries.people import contact_key
 from tongxin.regions.models import Region
 from tongxin.units import scope
 from tongxin.units.models import Category, Unit
@@ -61,10 +62,6 @@ def register_messages() -> None:
     notify.register(TAKEN_ON_KEY, title=gettext_lazy("%(unit)s已将您登记为%(kind)s"),
                     body=gettext_lazy("您在同心平台自助登记的信息已由%(unit)s接收，后续排班将通过短信通知您。"),
                     label=gettext_lazy("人员接收"))
-
-
-def contact_key(person: Person) -> str:
-    return f"mobilization.person:{person.pk}"
 
 
 # --- checks ------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from tongxin.core.types import Actor
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, Post, PostKind, Shift, Skill
 from tongxin.mobilization.models.people import TEXT_MAX
 from tongxin.mobilization.queries import posts as queries
+from tongxin.mobilization.queries.people import contact_key
 from tongxin.mobilization.services import people, rollup
 from tongxin.regions.models import Region
 from tongxin.units import scope
@@ -47,7 +48,7 @@ ASSIGNED, MOVED, CANCELLED, REMINDER = (
 REFUSAL = gettext_lazy("您的角色不能安排该单位的岗位和班次")
 
 
-def register() -> None:
+def register_messages() -> None:
     """The notices a person gets (apps.py calls this)."""
     notify.register(ASSIGNED, label=gettext_lazy("排班通知"),
                     title=gettext_lazy("排班通知：%(post)s %(time)s"),
@@ -87,7 +88,7 @@ def _notify(key: str, assignment: Assignment, *, at: dt.datetime | None = None, 
     url = me_url(person)
     params = {"name": person.name, "post": shift.post.name, "place": shift.post.place,
               "time": queries.time_words(shift.starts_at, shift.ends_at), "url": url, **extra}
-    notify.notify_contacts([(f"mobilization.person:{person.pk}", person.mobile)], key=key, params=params,
+    notify.notify_contacts([(contact_key(person), person.mobile)], key=key, params=params,
                            url=url, at=at)
 
 

@@ -12,30 +12,16 @@ escalation step per run and two in all (the leader on duty, then the level above
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import timezone
 
 from tongxin.command.services import chase, duty, meetings
+from tongxin.core.management.timed import TimedCommand
 
 
-class Command(BaseCommand):
+class Command(TimedCommand):
     help = ("Escalate directives unsigned past their deadline; notify units whose feedback is due soon, people "
             "whose shift needs a check-in, and owners of action items due or overdue (once each).")
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--at", help="the moment to run for, ISO 8601 (default: now; local time if no offset)")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        now = None
-        if options["at"]:
-            try:
-                now = dt.datetime.fromisoformat(options["at"])
-            except ValueError:
-                raise CommandError(f"--at: not a date and time (2021-07-26T18:00): {options['at']!r}") from None
-            if timezone.is_naive(now):
-                now = timezone.make_aware(now)
+    def run(self, now: dt.datetime | None) -> None:
         counts = chase.run(now=now)
         check_ins = duty.duty_notices(now=now)
         items = meetings.action_item_notices(now=now)
