@@ -376,7 +376,7 @@ def close_forgotten(now: dt.datetime | None = None) -> int:
 # --- review -------------------------------------------------------------------------------------
 
 @transaction.atomic
-def review(actor: Actor, attendance: Attendance, *, note: str) -> Attendance:
+def review(actor: Actor, attendance: Attendance, *, note: str, at: dt.datetime | None = None) -> Attendance:
     """The organisation's staff mark a flagged attendance reviewed, with a note (audited). The hours
     stay as credited; a change to them is a correction of the service record."""
     attendance = Attendance.objects.select_for_update().select_related(
@@ -392,7 +392,7 @@ def review(actor: Actor, attendance: Attendance, *, note: str) -> Attendance:
     if len(note) > NOTE_MAX:
         raise ValidationError({"note": [_("复核说明：不超过 %(n)s 个字") % {"n": NOTE_MAX}]})
     before = audit.snapshot(attendance)
-    attendance.reviewed_at = timezone.now()
+    attendance.reviewed_at = at or timezone.now()
     attendance.reviewed_by = cast(User, actor)
     attendance.review_note = note
     attendance.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
