@@ -103,7 +103,7 @@ class PersonDetailView(ScopedView):
         today = timezone.localdate()
         full = may_see_personal(request.user, person.unit)
         can_edit = person.unit is not None and scope.scope_of(request.user).covers(person.unit, mode=scope.FILE)
-        assignments = person.assignments.select_related("shift__post").order_by("-starts_at")[:20]
+        assignments = person.assignments.select_related("shift__post", "attendance").order_by("-starts_at")[:20]
         return render(request, "mobilization/person_detail.html", {
             "person": person, "full": full, "policy": HELP, "age": queries.age_on(person, today),
             "insured": queries.insured_on(person, today), "can_edit": can_edit and person.is_active,
