@@ -4,6 +4,7 @@ the roll, the anomalies to review, the organisation's board (its totals add up) 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -142,9 +143,11 @@ def test_anomalies_are_listed_and_reviewed(world, client_for, checkpoint):
     assert "李志愿" in page and "未签退" in page
     url = reverse("mobilization:attendance-review", args=[attendance.pk])
     assert staff.post(url, {"note": ""}).status_code == 400
-    assert staff.post(url, {"note": "已电话核实"}).status_code == 302
+    assert 'name="hours"' in page and "复核前不计服务时长" in page
+    assert staff.post(url, {"note": "已电话核实"}).status_code == 400  # a forgotten check-out: hours needed
+    assert staff.post(url, {"note": "已电话核实", "hours": "0.5"}).status_code == 302
     attendance.refresh_from_db()
-    assert attendance.reviewed_at is not None
+    assert attendance.reviewed_at is not None and attendance.hours == Decimal("0.50")
     assert f'data-attendance="{attendance.pk}"' not in staff.get(reverse("mobilization:anomalies")).content.decode()
     assert client_for(world.nanxian).post(url, {"note": "x"}).status_code == 404
 

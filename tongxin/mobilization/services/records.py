@@ -3,7 +3,8 @@
 Guarantees:
 - `draft_for(attendance)` is what the check-in part calls once an attendance is closed: the draft
   record the organisation's staff then review.
-- `finalise`: staff who may file for the organising unit (`scope.FILE` on `record.unit`: its own
+- `finalise`: refused while the record's attendance has flags nobody reviewed (a forgotten
+  check-out credits 0 hours until the review confirms them). Staff who may file for the organising unit (`scope.FILE` on `record.unit`: its own
   staff, or an officer of a bureau above it) confirm a DRAFT. 志愿服务记录与证明出具办法 asks for the
   record within 10 working days after the activity (`due_by`, counted with `core.workdays`, so a
   National Day week does not eat the window). Our decision for a late one: after `due_by` (local
@@ -95,6 +96,17 @@ def draft_for(attendance: Attendance) -> ServiceRecord | None:
     return record
 
 
+def redraft(actor: Actor, attendance: Attendance, *, reason: str) -> ServiceRecord | None:
+    """After a review confirmed an attendance's hours: its current record takes them, by a correction
+    (a DRAFT is replaced by a new DRAFT, a FINAL one by a new FINAL one), or the first draft is made."""
+    current = ServiceRecord.objects.filter(attendance=attendance).exclude(status=RecordStatus.SUPERSEDED).first()
+    if current is None:
+        return draft_for(attendance)
+    if current.hours == attendance.hours:
+        return current
+    return correct(actor, current, reason=reason[:TEXT_MAX], hours=attendance.hours)
+
+
 # --- review and corrections ----------------------------------------------------------------------
 
 def is_late(record: ServiceRecord, at: dt.datetime | None = None) -> bool:
@@ -115,6 +127,9 @@ def finalise(actor: Actor, record: ServiceRecord, *, late_reason: str = "", at: 
     if record.status != RecordStatus.DRAFT:
         raise ValidationError({"status": [_("该记录已不是待审核状态（%(state)s），不能再确认")
                                           % {"state": record.get_status_display()}]})
+    attendance = record.attendance
+    if attendance is not None and attendance.flags and attendance.reviewed_at is None:
+        raise ValidationError({"status": [_("该记录的到岗异常尚未复核")]})
     late_reason = (late_reason or "").strip()
     check_length("late_reason", late_reason, TEXT_MAX)
     now = _now(at)

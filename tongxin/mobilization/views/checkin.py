@@ -221,6 +221,7 @@ def _anomalies(request: HttpRequest, *, error: str = "", status: int = 200) -> H
     page = Paginator(queries.to_review(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     for a in page:
         setattr(a, "flag_labels", [Flag(f).label if f in Flag.values else f for f in a.flags])  # noqa: B010
+        setattr(a, "forgot", Flag.FORGOT_CHECKOUT.value in a.flags)  # noqa: B010
     writable = set(Post.objects.restrict(request.user, scope.FILE).filter(
         pk__in={a.assignment.shift.post_id for a in page}).values_list("pk", flat=True))
     return render(request, "mobilization/attendance_review_list.html", {
@@ -247,7 +248,8 @@ class ReviewView(ScopedUpdateView):
         if not form.is_valid():
             return _anomalies(request, error=_errors(ValidationError(form.errors)), status=400)
         try:
-            services.review(request.user, attendance, note=form.cleaned_data["note"])
+            services.review(request.user, attendance, note=form.cleaned_data["note"],
+                            hours=form.cleaned_data["hours"] or None)
         except ValidationError as exc:
             return _anomalies(request, error=_errors(exc), status=400)
         messages.success(request, _("已复核：%(name)s %(post)s") % {
