@@ -96,6 +96,11 @@ def draft_for(attendance: Attendance) -> ServiceRecord | None:
     return record
 
 
+def _refresh(*changed: ServiceRecord) -> None:
+    """The roll-up of every (unit, day) the records touched (its hours are the current records')."""
+    rollup.refresh_many({(r.unit_id, r.day) for r in changed if r.attendance_id is not None})
+
+
 def redraft(actor: Actor, attendance: Attendance, *, reason: str) -> ServiceRecord | None:
     """After a review confirmed an attendance's hours: its current record takes them, by a correction
     (a DRAFT is replaced by a new DRAFT, a FINAL one by a new FINAL one), or the first draft is made."""
@@ -143,6 +148,7 @@ def finalise(actor: Actor, record: ServiceRecord, *, late_reason: str = "", at: 
     record.late_reason = late_reason if is_late(record, now) else ""
     record.save(update_fields=["status", "reviewed_by", "reviewed_at", "late_reason"])
     audit.record_change(actor, record, before, unit=record.unit)
+    _refresh(record)
     return record
 
 
@@ -194,6 +200,7 @@ def correct(actor: Actor, record: ServiceRecord, *, reason: str, hours: Any = No
         reviewed_by=user if was_final else None, reviewed_at=now if was_final else None,
         corrects=record, correction_reason=reason, created_by=user)
     audit.record_change(actor, new, None, unit=record.unit)
+    _refresh(record, new)
     return new
 
 
