@@ -36,8 +36,8 @@ def story(world):
     records.draft_for(factories.attendance(factories.assignment(s, volunteers[0]), hours="4.00"))
     factories.attendance(factories.assignment(s, volunteers[1]))  # still at the post: no hours yet
     away = factories.post(world.leshan, "南县支援点", region="430921")
-    records.draft_for(factories.attendance(factories.assignment(factories.shift(away, DAY, 14, needed=1), volunteers[0]),
-                                           hours="3.50"))
+    away_shift = factories.shift(away, DAY, 14, needed=1)
+    records.draft_for(factories.attendance(factories.assignment(away_shift, volunteers[0]), hours="3.50"))
     home_post = factories.post(world.nanxian_home, "南县福利院门口卡点")
     factories.shift(home_post, DAY, 8, needed=2)
     ActivityReport.objects.create(unit=world.nanxian_home, day=DAY, title="送餐", content="送餐上门", volunteers=3)

@@ -32,8 +32,16 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
-from tongxin.mobilization.models import (ActivityReport, Assignment, AssignmentStatus, Attendance, DeploymentDay,
-                                         RecordStatus, ServiceRecord, Shift)
+from tongxin.mobilization.models import (
+    ActivityReport,
+    Assignment,
+    AssignmentStatus,
+    Attendance,
+    DeploymentDay,
+    RecordStatus,
+    ServiceRecord,
+    Shift,
+)
 
 Key = tuple[int, str]  # (unit_id, region_code)
 FIELDS = ("people", "hours", "shifts", "shifts_unfilled", "posts", "posts_unfilled", "reported_people",
