@@ -6,8 +6,8 @@ Guarantees:
 - `finalise`: refused while the record's attendance has flags nobody reviewed (a forgotten
   check-out credits 0 hours until the review confirms them). Staff who may file for the organising
   unit (`scope.FILE` on `record.unit`: its own staff, or an officer of a bureau above it) confirm a
-  DRAFT. 志愿服务记录与证明出具办法 asks for the record within 10 working days after the activity (`due_by`, counted with `core.workdays`, so a
-  National Day week does not eat the window). Our decision for a late one: after `due_by` (local
+  DRAFT. 志愿服务记录与证明出具办法 asks for the record within 10 working days after the
+  activity (`due_by`, counted with `core.workdays`, so a National Day week does not eat the window). Our decision for a late one: after `due_by` (local
   Beijing date) it is REFUSED unless the reviewer writes why it is entered late (`late_reason`);
   then it is final, and the reason stays on the record and in the audit trail, so a late record is
   never silently mistaken for a timely one, and real work is never lost to a missed deadline.
