@@ -3,14 +3,15 @@
 Guarantees:
 - `draft_for(attendance)` is what the check-in part calls once an attendance is closed: the draft
   record the organisation's staff then review.
-- `finalise`: refused while the record's attendance has flags nobody reviewed (a forgotten
-  check-out credits 0 hours until the review confirms them). Staff who may file for the organising
-  unit (`scope.FILE` on `record.unit`: its own staff, or an officer of a bureau above it) confirm a
-  DRAFT. 志愿服务记录与证明出具办法 asks for the record within 10 working days after the
-  activity (`due_by`, counted with `core.workdays`, so a National Day week does not eat the window). Our decision for a late one: after `due_by` (local
-  Beijing date) it is REFUSED unless the reviewer writes why it is entered late (`late_reason`);
-  then it is final, and the reason stays on the record and in the audit trail, so a late record is
-  never silently mistaken for a timely one, and real work is never lost to a missed deadline.
+- `finalise`: refused while the record's attendance has flags nobody reviewed (a forgotten check-out
+  credits 0 hours until the review confirms them). Staff who may file for the organising unit
+  (`scope.FILE` on `record.unit`: its own staff, or an officer of a bureau above it) confirm a
+  DRAFT. 志愿服务记录与证明出具办法 asks for the record within 10 working days after the activity (`due_by`,
+  counted with `core.workdays`, so a National Day week does not eat the window). Our decision for a
+  late one: after `due_by` (local Beijing date) it is REFUSED unless the reviewer writes why it is
+  entered late (`late_reason`); then it is final, and the reason stays on the record and in the
+  audit trail, so a late record is never silently mistaken for a timely one, and real work is never
+  lost to a missed deadline.
 - `correct`: a record is never edited in place. A correction (with its reason, required) is a NEW
   record that `corrects` the old one, and the old one turns SUPERSEDED. Correcting a FINAL record
   gives a FINAL one reviewed by the corrector; correcting a DRAFT gives a new DRAFT. Only the
