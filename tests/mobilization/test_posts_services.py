@@ -210,6 +210,20 @@ def test_cancel_needs_reason_and_notifies(world):
     assert posts.assign(world.leshan_staff, shift, p, at=BEFORE)
 
 
+def test_a_shift_someone_checked_in_to_cannot_be_cancelled(world):
+    shift = make_shift(world, make_post(world))
+    p, q = factories.person(world.leshan, "甲"), factories.person(world.leshan, "乙")
+    a = posts.assign(world.leshan_staff, shift, p, at=BEFORE)
+    b = posts.assign(world.leshan_staff, shift, q, at=BEFORE)
+    factories.attendance(a)
+    assert refused(posts.cancel_shift, world.leshan_staff, shift, reason="暴雨停岗", at=BEFORE) == {
+        "shift": ["甲 已到岗签到，不能取消该班次"]}
+    shift.refresh_from_db()
+    b.refresh_from_db()
+    assert not shift.is_cancelled and b.status == AssignmentStatus.ACTIVE
+    assert not Notification.objects.filter(key=posts.CANCELLED).exists()
+
+
 def test_move_rechecks_gates_ignoring_the_old(world):
     post = make_post(world)
     s1, s2 = make_shift(world, post, 8, 4, needed=1), make_shift(world, post, 10, 4, needed=1)

@@ -225,7 +225,8 @@ def add_shift(actor: Actor, post: Post, *, starts_at: dt.datetime, ends_at: dt.d
 
 @transaction.atomic
 def cancel_shift(actor: Actor, shift: Shift, *, reason: str, at: dt.datetime | None = None) -> Shift:
-    """Cancel the shift and every active assignment on it (each person is told, with the reason)."""
+    """Cancel the shift and every active assignment on it (each person is told, with the reason).
+    Refused once anyone on it has checked in (as `cancel` is): their attendance must stay counted."""
     at = at or timezone.now()
     shift = Shift.objects.select_for_update().select_related("post__unit").get(pk=shift.pk)
     _require(actor, shift.post.unit)
@@ -235,7 +236,11 @@ def cancel_shift(actor: Actor, shift: Shift, *, reason: str, at: dt.datetime | N
         raise ValidationError(errors)
     if shift.is_cancelled:
         raise _fail("shift", _("该班次已取消"))
-    for a in queries.active_of(shift).select_related("shift__post"):
+    active = list(queries.active_of(shift).select_related("shift__post", "person").order_by("pk"))
+    checked_in = [a.person.name for a in active if hasattr(a, "attendance")]
+    if checked_in:
+        raise _fail("shift", _("%(names)s 已到岗签到，不能取消该班次") % {"names": "、".join(checked_in)})
+    for a in active:
         _end(actor, a, AssignmentStatus.CANCELLED, reason=reason, at=at)
         _notify(CANCELLED, a, at=at, reason=reason)
     before = audit.snapshot(shift)
