@@ -241,6 +241,21 @@ def test_certificate_refused_without_final_records_or_with_a_reversed_period(wor
     assert "period_until" in exc.value.message_dict
 
 
+def test_a_certified_record_is_corrected_only_after_the_certificate_is_revoked(world):
+    person = certified(world)
+    cert = services.issue_certificate(world.leshan_staff, person, period_from=dt.date(2021, 7, 30),
+                                      period_until=dt.date(2021, 8, 9), at=f.at("2021-08-10"))
+    record = cert.records.order_by("day").first()
+    with pytest.raises(ValidationError) as exc:
+        services.correct(world.leshan_staff, record, reason="时长记错", hours="3", at=f.at("2021-08-10"))
+    assert exc.value.message_dict == {"status": ["该记录已出具服务记录证明，请先作废证明再更正"]}
+    record.refresh_from_db()
+    assert record.status == RecordStatus.FINAL
+    services.revoke(world.leshan_staff, cert, reason="时长记错", at=f.at("2021-08-10"))
+    new = services.correct(world.leshan_staff, record, reason="时长记错", hours="3", at=f.at("2021-08-10"))
+    assert new.hours == Decimal("3.00") and new.status == RecordStatus.FINAL
+
+
 def test_certificate_pdf_is_a_pdf(world):
     person = certified(world)
     cert = services.issue_certificate(world.leshan_staff, person, period_from=dt.date(2021, 7, 30),

@@ -15,7 +15,8 @@ Guarantees:
 - `correct`: a record is never edited in place. A correction (with its reason, required) is a NEW
   record that `corrects` the old one, and the old one turns SUPERSEDED. Correcting a FINAL record
   gives a FINAL one reviewed by the corrector; correcting a DRAFT gives a new DRAFT. Only the
-  current record of a chain can be corrected. Totals therefore change only through the new record.
+  current record of a chain can be corrected, and not while a certificate that is not revoked covers
+  it (revoke the certificate first, so no valid certificate states hours that changed). Totals therefore change only through the new record.
 - `file_activity_report`: an organisation's report of work outside posts, for a day that is not in
   the future (local date), with at least one person taking part; its photos go through
   `core.uploads`; the day's roll-up is refreshed in the same transaction.
@@ -171,6 +172,8 @@ def correct(actor: Actor, record: ServiceRecord, *, reason: str, hours: Any = No
     record = _locked(record)
     if record.status == RecordStatus.SUPERSEDED:
         raise ValidationError({"status": [_("该记录已被更正，请更正最新的那条记录")]})
+    if record.certificates.filter(revoked_at__isnull=True).exists():
+        raise ValidationError({"status": [_("该记录已出具服务记录证明，请先作废证明再更正")]})
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("请填写更正原因")]})
