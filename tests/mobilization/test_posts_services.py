@@ -245,6 +245,24 @@ def test_move_rechecks_gates_ignoring_the_old(world):
     assert b.status == AssignmentStatus.ACTIVE
 
 
+def test_refreshes_take_their_locks_in_sorted_order(world):
+    from unittest import mock
+
+    from tongxin.mobilization.services import rollup
+
+    post = make_post(world)
+    later, earlier = make_shift(world, post, day=DAY + dt.timedelta(days=1)), make_shift(world, post)
+    a = posts.assign(world.leshan_staff, later, factories.person(world.leshan, "甲"), at=BEFORE)
+    with mock.patch.object(rollup, "refresh") as refresh:
+        posts.move(world.leshan_staff, a, earlier, reason="补位", at=BEFORE)  # old day after the new one
+    assert [c.args for c in refresh.call_args_list] == [(world.leshan.pk, DAY), (world.leshan.pk, later.day)]
+    with mock.patch.object(rollup, "refresh") as refresh:
+        posts.update_post(world.leshan_staff, post, region_id="430802")
+    assert [c.args for c in refresh.call_args_list] == [(world.leshan.pk, DAY), (world.leshan.pk, later.day)]
+    rollup.refresh_many([(2, DAY), (1, later.day), (2, DAY), (1, DAY)])
+    assert DeploymentDay.objects.filter(unit=world.leshan).count() == 2
+
+
 def test_fill_walk_up(world):
     shift = make_shift(world, make_post(world))
     a = posts.fill_walk_up(world.leshan_staff, shift, name="路人甲", mobile="138 0737 1234", at=BEFORE)

@@ -430,8 +430,6 @@ def review(actor: Actor, attendance: Attendance, *, note: str, hours: Any = None
         fields.append("hours")
     attendance.save(update_fields=fields)
     _audit(actor, attendance, before, None)
-    if changed:
+    if changed:  # records refreshes the roll-up of the record's day (its hours are the records')
         records.redraft(actor, attendance, reason=_("到岗异常复核：%(note)s") % {"note": note})
-    shift = attendance.assignment.shift
-    rollup.refresh(shift.post.unit_id, shift.day)
     return attendance

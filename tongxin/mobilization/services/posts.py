@@ -29,7 +29,16 @@ from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit, notify
 from tongxin.core.types import Actor
-from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, Post, PostKind, Shift, Skill
+from tongxin.mobilization.models import (
+    Assignment,
+    AssignmentStatus,
+    Person,
+    Post,
+    PostKind,
+    ServiceRecord,
+    Shift,
+    Skill,
+)
 from tongxin.mobilization.models.people import TEXT_MAX
 from tongxin.mobilization.queries import posts as queries
 from tongxin.mobilization.queries.people import contact_key
@@ -188,9 +197,11 @@ def update_post(actor: Actor, post: Post, **fields: Any) -> Post:
         setattr(post, k, v)
     post.save()
     audit.record_change(actor, post, before, unit=post.unit)
-    if "region_id" in clean or "is_active" in clean:
-        for day in set(post.shifts.values_list("day", flat=True)):
-            rollup.refresh(post.unit_id, day)
+    if "region_id" in clean or "is_active" in clean:  # the days of its shifts, and of corrected records
+        days = set(post.shifts.values_list("day", flat=True))
+        days |= set(ServiceRecord.objects.filter(attendance__assignment__shift__post=post)
+                    .values_list("day", flat=True).order_by())
+        rollup.refresh_many((post.unit_id, day) for day in days)
     return post
 
 
@@ -349,8 +360,7 @@ def move(actor: Actor, assignment: Assignment, shift: Shift, *, reason: str,
     old.save(update_fields=["moved_to"])
     _notify(MOVED, new, at=at, reason=reason, old_post=old.shift.post.name,
             old_time=queries.time_words(old.starts_at, old.ends_at))
-    rollup.refresh(old.shift.post.unit_id, old.shift.day)
-    rollup.refresh(shift.post.unit_id, shift.day)
+    rollup.refresh_many([(old.shift.post.unit_id, old.shift.day), (shift.post.unit_id, shift.day)])
     return new
 
 

@@ -16,7 +16,8 @@ Guarantees:
   record that `corrects` the old one, and the old one turns SUPERSEDED. Correcting a FINAL record
   gives a FINAL one reviewed by the corrector; correcting a DRAFT gives a new DRAFT. Only the
   current record of a chain can be corrected, and not while a certificate that is not revoked covers
-  it (revoke the certificate first, so no valid certificate states hours that changed). Totals therefore change only through the new record.
+  it (revoke the certificate first, so no valid certificate states hours that changed). Totals
+  therefore change only through the new record.
 - `file_activity_report`: an organisation's report of work outside posts, for a day that is not in
   the future (local date), with at least one person taking part; its photos go through
   `core.uploads`; the day's roll-up is refreshed in the same transaction.
@@ -108,7 +109,10 @@ def redraft(actor: Actor, attendance: Attendance, *, reason: str) -> ServiceReco
     (a DRAFT is replaced by a new DRAFT, a FINAL one by a new FINAL one), or the first draft is made."""
     current = ServiceRecord.objects.filter(attendance=attendance).exclude(status=RecordStatus.SUPERSEDED).first()
     if current is None:
-        return draft_for(attendance)
+        made = draft_for(attendance)
+        if made is not None:
+            _refresh(made)
+        return made
     if current.hours == attendance.hours:
         return current
     return correct(actor, current, reason=reason[:TEXT_MAX], hours=attendance.hours)
