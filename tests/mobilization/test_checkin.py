@@ -261,6 +261,15 @@ def test_the_roll_refuses_someone_not_on_the_shift_and_outside_the_window(on_shi
     assert "还没有签到，不能签退" in refusal(exc)
 
 
+def test_the_roll_names_only_people_of_the_posts_unit(on_shift, world):
+    _person, _post, shift = on_shift
+    own = f.person(world.leshan, "钱本单位")
+    stranger = f.person(world.nanxian_home, "孙外单位")
+    with pytest.raises(ValidationError) as exc:
+        checkin.confirm_roll(world.leshan_staff, shift, [own.pk, stranger.pk], at=f.at(DAY, 8))
+    assert refusal(exc) == f"人员：钱本单位, #{stranger.pk} 不在该班次的名单上"
+
+
 def test_a_stranger_county_cannot_take_the_roll(on_shift, world):
     person, _post, shift = on_shift
     with pytest.raises(Http404):

@@ -298,7 +298,9 @@ def _roll_assignments(actor: Actor, shift: Shift, people: Iterable[Person | int]
         shift=shift, person_id__in=ids, status=AssignmentStatus.ACTIVE).select_related("person", "shift__post__unit")}
     missing = [i for i in ids if i not in found]
     if missing:
-        names = ", ".join(Person.objects.filter(pk__in=missing).values_list("name", flat=True)) or str(missing[0])
+        # name only the post's unit's own people: anyone else is an id (never echo a stranger's name)
+        own = dict(Person.objects.filter(pk__in=missing, unit_id=shift.post.unit_id).values_list("pk", "name"))
+        names = ", ".join(own.get(i) or f"#{i}" for i in dict.fromkeys(missing))
         raise ValidationError({"people": [_("人员：%(names)s 不在该班次的名单上") % {"names": names}]})
     return [found[i] for i in dict.fromkeys(ids)]
 
