@@ -221,10 +221,24 @@ def test_the_boards_totals_are_the_sums_of_its_rows(world, plan):
         transaction.set_rollback(True)
 
 
-def test_a_scan_of_a_wrong_code_says_why_and_saves_nothing(checkpoint):
+def test_a_scan_of_a_wrong_code_shows_nothing_of_the_post_and_saves_nothing(checkpoint):
     post, _shift, li, _zhao = checkpoint
     phone = Client()
     phone.get(reverse("mobilization:me", args=[li.checkin_key]))
-    refused = phone.post(reverse("mobilization:scan", args=[post.pk, "ZZZZZZ"]), {"action": "in"})
-    assert refused.status_code == 400 and "该签到码不属于您今天的岗位" in refused.content.decode()
+    yesterday = checkin.daily_code(post, timezone.localdate() - dt.timedelta(days=1))
+    for wrong in ("ZZZZZZ", yesterday, "x"):
+        url = reverse("mobilization:scan", args=[post.pk, wrong])
+        for page in (phone.get(url), phone.post(url, {"action": "in"})):
+            assert page.status_code == 404 and post.name not in page.content.decode()
     assert not Attendance.objects.exists()
+
+
+def test_an_overnight_shift_keeps_the_scan_page_of_the_day_it_began(world):
+    post = f.post(world.leshan)
+    starts = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=30)
+    began = timezone.localtime(starts).date()
+    url = reverse("mobilization:scan", args=[post.pk, checkin.daily_code(post, began)])
+    assert Client().get(url).status_code == 404  # no shift of that day still running
+    Shift.objects.create(post=post, day=began, starts_at=starts, ends_at=timezone.now() + dt.timedelta(hours=1),
+                         needed=1)
+    assert Client().get(url).status_code == 200

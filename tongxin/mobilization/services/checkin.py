@@ -87,6 +87,21 @@ def daily_code(post: Any, day: dt.date) -> str:
     return "".join(chars)
 
 
+def is_current_code(post: Any, raw: str, now: dt.datetime | None = None) -> bool:
+    """`raw` is the post's code of today, or of the day a shift of the post still running began
+    (an overnight shift keeps the code it started with): what a scan page may be shown for."""
+    now = now or timezone.now()
+    code = normalize_code(raw)
+    today = timezone.localdate(now)
+    if len(code) != CODE_LENGTH:
+        return False
+    if hmac.compare_digest(daily_code(post, today), code):
+        return True
+    began = set(Shift.objects.filter(post=post, is_cancelled=False, day__lt=today, ends_at__gt=now)
+                .values_list("day", flat=True))
+    return any(hmac.compare_digest(daily_code(post, day), code) for day in began)
+
+
 def normalize_code(raw: str) -> str:
     """What the person typed, as a code: upper case, without spaces or dashes."""
     return "".join(ch for ch in str(raw or "").upper() if ch not in " -\t")

@@ -4,8 +4,9 @@ Public (no login, masked data only, no JavaScript needed, built for a 390px phon
 - `me` (/mobilization/me/<key>/): the person's own page — today's and upcoming shifts, notices, and
   the form to type a post's code to check in or out. Opening it remembers the person in the session
   (their pk only), so that scanning a post's QR checks them in or out with one tap. A wrong key: 404.
-- `scan` (/mobilization/scan/<post>/<code>/): the page the post's QR opens; a confirm button (POST)
-  checks the remembered person in or out. An unknown visitor is told to open their own link first.
+- `scan` (/mobilization/scan/<post>/<code>/): the page the post's QR opens, only with the post's
+  current code (else 404, so ids cannot be walked); a confirm button (POST) checks the remembered
+  person in or out. An unknown visitor is told to open their own link first.
 
 The staff's (the post's unit, FILE scope; 404 outside the scope):
 - `post-code`: today's code of a post, large, with its QR, printable;
@@ -124,10 +125,11 @@ class ScanView(ScopedView):
 
     http_method_names = ["get", "post"]
 
-    def _post(self, post_id: int) -> Post:
+    def _post(self, post_id: int, code: str) -> Post:
+        """The post, only with its current code: a guessed id shows nothing of any post."""
         post = Post.objects.filter(pk=post_id, is_active=True).first()
-        if post is None:
-            raise Http404(_("找不到该岗位"))
+        if post is None or not services.is_current_code(post, code):
+            raise Http404(_("找不到该岗位，或二维码已过期：请扫描卡点今天的二维码"))
         return post
 
     def _page(self, post: Post, code: str, person: Person | None, error: str = "", status: int = 200) -> HttpResponse:
@@ -139,10 +141,10 @@ class ScanView(ScopedView):
             "post": post, "code": code, "person": person, "direction": direction, "error": error}, status=status)
 
     def get(self, request: HttpRequest, post_id: int, code: str) -> HttpResponse:
-        return self._page(self._post(post_id), code, _remembered(request))
+        return self._page(self._post(post_id, code), code, _remembered(request))
 
     def post(self, request: HttpRequest, post_id: int, code: str) -> HttpResponse:
-        post = self._post(post_id)
+        post = self._post(post_id, code)
         person = _remembered(request)
         if person is None:
             return self._page(post, code, None, status=400)
