@@ -55,8 +55,12 @@ def test_a_volunteer_checks_in_on_the_phone_and_the_board_shows_one_of_two(world
     body = page.content.decode()
     assert code in body and "<svg" in body
     phone = Client()
-    assert phone.get(reverse("mobilization:me", args=[li.checkin_key])).status_code == 200
+    me = reverse("mobilization:me", args=[li.checkin_key])
+    assert phone.get(me).status_code == 200
     url = reverse("mobilization:scan", args=[post.pk, code])
+    assert "个人签到链接" in phone.get(url).content.decode()  # opening the link remembers nobody
+    assert phone.post(me, {"action": "remember"}).status_code == 302
+    assert 'id="remember-me"' not in phone.get(me).content.decode()
     confirm = phone.get(url)
     assert confirm.status_code == 200 and "确认签到" in confirm.content.decode()
     done = phone.post(url, {"action": "in"})
@@ -65,6 +69,11 @@ def test_a_volunteer_checks_in_on_the_phone_and_the_board_shows_one_of_two(world
     board = board_of(staff, shift).content.decode()
     assert "1/2 已到岗" in board and "2/2 已排" in board and "李志愿" in board
     assert "确认签退" in phone.get(url).content.decode()
+    # not them: forget, and the phone is a stranger again
+    assert "不是您？" in phone.get(url).content.decode()
+    forgot = phone.post(url, {"action": "forget"})
+    assert forgot.status_code == 200 and "个人签到链接" in forgot.content.decode()
+    assert phone.post(url, {"action": "out"}).status_code == 400
 
 
 def test_the_scan_page_tells_an_unknown_visitor_to_open_their_link_first(checkpoint):
@@ -101,6 +110,7 @@ def test_typing_the_code_checks_in_and_out_and_a_bad_code_says_why(checkpoint):
     assert early_out.status_code == 400 and "您还没有签到，不能签退" in early_out.content.decode()
     code = checkin.daily_code(post, timezone.localdate())
     assert phone.post(me, {"code": code, "action": "in"}).status_code == 302
+    assert phone.session["mobilization_person"] == li.pk  # acting on their own page remembers them
     assert phone.post(me, {"code": code, "action": "out"}).status_code == 302
     assert Attendance.objects.get(assignment__person=li).checked_out_at is not None
     assert phone.post(me, {"code": "", "action": "in"}).status_code == 400
@@ -224,7 +234,7 @@ def test_the_boards_totals_are_the_sums_of_its_rows(world, plan):
 def test_a_scan_of_a_wrong_code_shows_nothing_of_the_post_and_saves_nothing(checkpoint):
     post, _shift, li, _zhao = checkpoint
     phone = Client()
-    phone.get(reverse("mobilization:me", args=[li.checkin_key]))
+    phone.post(reverse("mobilization:me", args=[li.checkin_key]), {"action": "remember"})
     yesterday = checkin.daily_code(post, timezone.localdate() - dt.timedelta(days=1))
     for wrong in ("ZZZZZZ", yesterday, "x"):
         url = reverse("mobilization:scan", args=[post.pk, wrong])

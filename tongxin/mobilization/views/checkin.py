@@ -2,11 +2,15 @@
 
 Public (no login, masked data only, no JavaScript needed, built for a 390px phone):
 - `me` (/mobilization/me/<key>/): the person's own page — today's and upcoming shifts, notices, and
-  the form to type a post's code to check in or out. Opening it remembers the person in the session
-  (their pk only), so that scanning a post's QR checks them in or out with one tap. A wrong key: 404.
+  the form to type a post's code to check in or out. Opening it remembers nothing (a link opened by
+  someone else, or by a link preview, must not sign that phone in); the person is remembered in the
+  session (their pk only) once they POST from their own page — a check-in or out, or the "remember
+  me on this phone" button — so that scanning a post's QR then checks them in or out with one tap.
+  A wrong key: 404.
 - `scan` (/mobilization/scan/<post>/<code>/): the page the post's QR opens, only with the post's
   current code (else 404, so ids cannot be walked); a confirm button (POST) checks the remembered
-  person in or out. An unknown visitor is told to open their own link first.
+  person in or out; "不是您？" forgets the remembered person on this phone (POST action=forget). An
+  unknown visitor is told to open their own link first.
 
 The staff's (the post's unit, FILE scope; 404 outside the scope):
 - `post-code`: today's code of a post, large, with its QR, printable;
@@ -40,6 +44,7 @@ from tongxin.units import scope
 from tongxin.units.personal import shown
 
 SESSION_PERSON = "mobilization_person"
+REMEMBER, FORGET = "remember", "forget"
 PAGE_SIZE = 50
 
 
@@ -70,8 +75,13 @@ class PersonPageView(ScopedView):
         person = queries.person_by_key(key)
         if person is None:
             raise Http404(_("找不到该链接，请使用短信中的个人链接"))
-        self.request.session[SESSION_PERSON] = person.pk
         return person
+
+    def _remember(self, person: Person) -> None:
+        """The person acted on their own page: this phone's session remembers them (pk only)."""
+        if self.request.session.get(SESSION_PERSON) != person.pk:
+            self.request.session.cycle_key()
+        self.request.session[SESSION_PERSON] = person.pk
 
     def _page(self, person: Person, form: CodeForm, status: int = 200) -> HttpResponse:
         now = timezone.now()
@@ -86,7 +96,8 @@ class PersonPageView(ScopedView):
                            "running": a.starts_at - services.CHECK_IN_EARLY <= now < a.ends_at})
         return render(self.request, "mobilization/person_me.html", {
             "person": person, "mobile": _masked(person.mobile), "shifts": shifts, "form": form, "today": today,
-            "notices": queries.person_notices(person), "open_attendance": still_open}, status=status)
+            "notices": queries.person_notices(person), "open_attendance": still_open,
+            "remembered": self.request.session.get(SESSION_PERSON) == person.pk}, status=status)
 
     def get(self, request: HttpRequest, key: str) -> HttpResponse:
         person = self._person(key)
@@ -94,6 +105,11 @@ class PersonPageView(ScopedView):
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         person = self._person(key)
+        if request.POST.get("action") == REMEMBER:
+            self._remember(person)
+            messages.success(request, _("已在本手机记住您：扫描卡点二维码即可一键签到"))
+            return redirect("mobilization:me", key=key)
+        self._remember(person)
         form = CodeForm(request.POST)
         if not form.is_valid():
             return self._page(person, form, status=400)
@@ -138,13 +154,17 @@ class ScanView(ScopedView):
             direction = OUT if Attendance.objects.filter(
                 assignment__person=person, assignment__shift__post=post, checked_out_at__isnull=True).exists() else IN
         return render(self.request, "mobilization/post_scan.html", {
-            "post": post, "code": code, "person": person, "direction": direction, "error": error}, status=status)
+            "post": post, "code": code, "person": person, "direction": direction, "error": error,
+            "forget": FORGET}, status=status)
 
     def get(self, request: HttpRequest, post_id: int, code: str) -> HttpResponse:
         return self._page(self._post(post_id, code), code, _remembered(request))
 
     def post(self, request: HttpRequest, post_id: int, code: str) -> HttpResponse:
         post = self._post(post_id, code)
+        if request.POST.get("action") == FORGET:
+            request.session.pop(SESSION_PERSON, None)
+            return self._page(post, code, None)
         person = _remembered(request)
         if person is None:
             return self._page(post, code, None, status=400)
