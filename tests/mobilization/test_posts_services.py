@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.test import override_settings
 
 from tests.mobilization import factories
 from tests.mobilization.factories import at
@@ -94,6 +95,7 @@ def test_shift_day_is_local_day_of_start(world):
     assert early.day == DAY  # 01:00 Beijing is the UTC day before
 
 
+@override_settings(TONGXIN_PUBLIC_URL="https://tongxin.example")
 def test_assign_notifies_with_the_persons_link(world):
     post = make_post(world)
     shift = make_shift(world, post)
@@ -102,7 +104,7 @@ def test_assign_notifies_with_the_persons_link(world):
     assert a.status == AssignmentStatus.ACTIVE and (a.starts_at, a.ends_at) == (shift.starts_at, shift.ends_at)
     n = Notification.objects.get(key=posts.ASSIGNED)
     assert n.contact_key == f"mobilization.person:{p.pk}" and n.contact_phone == p.mobile
-    assert n.url == f"/mobilization/me/{p.checkin_key}/"
+    assert n.url == f"https://tongxin.example/mobilization/me/{p.checkin_key}/"  # an SMS needs the host
     assert "零阳镇高速路口卡点" in n.title and "2021-07-30 08:00–12:00" in n.title
     assert "慈利县零阳镇高速出口" in n.body and n.url in n.body
     assert DeploymentDay.objects.get(unit=world.leshan, day=DAY).shifts_unfilled == 1

@@ -256,6 +256,14 @@ def test_a_certified_record_is_corrected_only_after_the_certificate_is_revoked(w
     assert new.hours == Decimal("3.00") and new.status == RecordStatus.FINAL
 
 
+def test_the_verify_link_is_on_the_public_address(world, settings):
+    person = certified(world)
+    cert = services.issue_certificate(world.leshan_staff, person, period_from=dt.date(2021, 7, 30),
+                                      period_until=dt.date(2021, 8, 9))
+    settings.TONGXIN_PUBLIC_URL = "https://tongxin.example/"
+    assert services.verify_url(cert) == f"https://tongxin.example/mobilization/verify/{cert.code}/"
+
+
 def test_certificate_pdf_is_a_pdf(world):
     person = certified(world)
     cert = services.issue_certificate(world.leshan_staff, person, period_from=dt.date(2021, 7, 30),

@@ -180,7 +180,7 @@ class CertificateViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelViewSet):
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The certificate as a PDF."""
         cert = self.get_object()
-        response = HttpResponse(services.certificate_pdf(cert, base_url=request.build_absolute_uri("/")),
+        response = HttpResponse(services.certificate_pdf(cert),
                                 content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="certificate-{cert.code}.pdf"'
         return response

@@ -11,7 +11,7 @@ a person nor over-fill a shift. A move re-checks every gate with the assignment 
 out, and ends that one (MOVED, `moved_to` the new one) in the same transaction.
 
 Notices go to the person's mobile (core.notify.notify_contacts, contact key
-"mobilization.person:<pk>") with the person's own link, /mobilization/me/<checkin_key>/.
+"mobilization.person:<pk>") with the person's own link, TONGXIN_PUBLIC_URL/mobilization/me/<checkin_key>/.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit, notify
 from tongxin.core.types import Actor
+from tongxin.mobilization import links
 from tongxin.mobilization.models import (
     Assignment,
     AssignmentStatus,
@@ -88,8 +89,9 @@ def _require(actor: Actor, unit: Unit) -> None:
 
 
 def me_url(person: Person) -> str:
-    """The person's own page (the check-in part serves it as mobilization:me)."""
-    return f"/mobilization/me/{person.checkin_key}/"
+    """The person's own page (the check-in part serves it as mobilization:me), absolute: an SMS has
+    no host to resolve a bare path against (settings.TONGXIN_PUBLIC_URL, links.public_url)."""
+    return links.me_url(person)
 
 
 def _notify(key: str, assignment: Assignment, *, at: dt.datetime | None = None, **extra: Any) -> None:

@@ -41,7 +41,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,6 +50,7 @@ from tongxin.core.types import Actor
 from tongxin.core.uploads import store_attachments
 from tongxin.core.validators import check_length, mask_id_number
 from tongxin.core.workdays import add_workdays
+from tongxin.mobilization import links
 from tongxin.mobilization.models import ActivityReport, Attendance, Certificate, Person, RecordStatus, ServiceRecord
 from tongxin.mobilization.models.people import TEXT_MAX
 from tongxin.mobilization.services import rollup
@@ -338,10 +338,8 @@ def revoke(actor: Actor, cert: Certificate, *, reason: str, at: dt.datetime | No
 
 
 def verify_url(cert: Certificate, base_url: str = "") -> str:
-    """The public verification address of a certificate (absolute when a base is known)."""
-    path = reverse("mobilization:verify-code", args=[cert.code])
-    base = (base_url or getattr(settings, "TONGXIN_PUBLIC_URL", "") or "").rstrip("/")
-    return f"{base}{path}"
+    """The public verification address of a certificate, absolute (links.verify_url)."""
+    return links.verify_url(cert, base_url)
 
 
 def _font() -> str:

@@ -251,7 +251,7 @@ class CertificatePdfView(CertificateView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         cert = self.get_object()
-        pdf = services.certificate_pdf(cert, base_url=request.build_absolute_uri("/"))
+        pdf = services.certificate_pdf(cert)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="certificate-{cert.code}.pdf"'
         return response
