@@ -199,6 +199,18 @@ def test_activity_report_counts_are_checked(world, counts, field):
     assert not ActivityReport.objects.exists()
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("quantity", 2**31, "服务数量须在 0 到 1,000,000 之间"), ("quantity", -1, "服务数量须在 0 到 1,000,000 之间"),
+    ("quantity", "x", "服务数量须是整数"), ("volunteers", 1_000_001, "志愿者人数须在 0 到 1,000,000 之间"),
+    ("social_workers", -3, "社工人数须在 0 到 1,000,000 之间"), ("others", "²", "其他人员人数须是整数"),
+])
+def test_every_count_of_an_activity_report_says_its_range(world, field, value, message):
+    with pytest.raises(ValidationError) as exc:
+        report(world, **{field: value})
+    assert exc.value.message_dict[field] == [message]
+    assert report(world, **{field: 1_000_000}).people >= 1  # the top of the range is fine
+
+
 def test_activity_report_needs_title_and_content(world):
     with pytest.raises(ValidationError) as exc:
         report(world, title="", content=" ")

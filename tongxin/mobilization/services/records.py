@@ -61,7 +61,7 @@ REVIEW_WORKDAYS = 10  # 志愿服务记录与证明出具办法: recorded within
 MAX_HOURS = Decimal("24")  # one record is one day's service
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 12
-MAX_PEOPLE = 100_000
+MAX_COUNT = 1_000_000  # every count of an activity report: people by kind, and the quantity served
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -214,13 +214,21 @@ def correct(actor: Actor, record: ServiceRecord, *, reason: str, hours: Any = No
 
 # --- activity reports ----------------------------------------------------------------------------
 
+def _count_label(field: str) -> str:
+    return {"social_workers": _("社工人数"), "volunteers": _("志愿者人数"), "others": _("其他人员人数"),
+            "quantity": _("服务数量")}[field]
+
+
 def _count(field: str, value: Any) -> int:
+    """A count of an activity report (people by kind, or the quantity served): a whole number from
+    0 to MAX_COUNT, else a ValidationError naming the field and the range."""
     try:
         n = int(value or 0)
-    except (TypeError, ValueError):
-        raise ValidationError({field: [_("人数须是整数")]}) from None
-    if n < 0 or n > MAX_PEOPLE:
-        raise ValidationError({field: [_("人数须在 0 到 %(n)s 之间") % {"n": MAX_PEOPLE}]})
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError({field: [_("%(label)s须是整数") % {"label": _count_label(field)}]}) from None
+    if n < 0 or n > MAX_COUNT:
+        raise ValidationError({field: [_("%(label)s须在 0 到 %(n)s 之间") % {
+            "label": _count_label(field), "n": f"{MAX_COUNT:,}"}]})
     return n
 
 
@@ -252,12 +260,9 @@ def file_activity_report(actor: Actor, unit: Unit, *, day: dt.date, title: str, 
     qty = None
     if quantity not in (None, ""):
         try:
-            qty = int(quantity)
-        except (TypeError, ValueError):
-            errors["quantity"] = [_("服务数量须是整数")]
-        else:
-            if qty < 0 or qty > 2**31 - 1:
-                errors["quantity"] = [_("服务数量不能为负数")]
+            qty = _count("quantity", quantity)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     for field, value, limit in (("title", title, 100), ("place", place, TEXT_MAX), ("measure", measure, 20),
