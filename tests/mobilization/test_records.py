@@ -312,3 +312,8 @@ def test_revoke_needs_a_reason_and_happens_once(world):
 @pytest.mark.parametrize("name, masked", [("王志远", "王*远"), ("王远", "王*"), ("欧阳志远", "欧**远"), ("王", "王")])
 def test_mask_name(name, masked):
     assert queries.mask_name(name) == masked
+
+
+def test_a_record_comes_from_an_attendance_only():
+    """Activity reports are counted by the roll-up on their own; no record ever pointed at one."""
+    assert "activity_report" not in {f.name for f in ServiceRecord._meta.get_fields()}

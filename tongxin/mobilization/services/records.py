@@ -202,7 +202,7 @@ def correct(actor: Actor, record: ServiceRecord, *, reason: str, hours: Any = No
     new = ServiceRecord.objects.create(
         person=record.person, unit=record.unit, activity=record.activity, day=new_day, place=record.place,
         content=new_content, hours=new_hours, person_in_charge=record.person_in_charge,
-        attendance=record.attendance, activity_report=record.activity_report,
+        attendance=record.attendance,
         status=RecordStatus.FINAL if was_final else RecordStatus.DRAFT,
         due_by=record.due_by if new_day == record.day else add_workdays(new_day, REVIEW_WORKDAYS),
         reviewed_by=user if was_final else None, reviewed_at=now if was_final else None,

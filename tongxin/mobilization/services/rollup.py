@@ -34,7 +34,6 @@ from django.db.models import Count, Q, Sum
 
 from tongxin.mobilization.models import (
     ActivityReport,
-    Assignment,
     AssignmentStatus,
     Attendance,
     DeploymentDay,
@@ -124,12 +123,6 @@ def refresh_many(keys: Any) -> None:
     same days take their advisory locks in the same order, so they cannot deadlock."""
     for unit_id, day in sorted(set(keys)):
         refresh(unit_id, day)
-
-
-def refresh_assignment(assignment: Assignment) -> None:
-    """Shorthand for the (unit, day) an assignment's shift belongs to."""
-    shift = assignment.shift
-    refresh(shift.post.unit_id, shift.day)
 
 
 def rebuild(*, since: dt.date | None = None, until: dt.date | None = None) -> int:
