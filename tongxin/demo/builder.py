@@ -44,6 +44,8 @@ from tongxin.demo import (
     inspections,
     live,
     live_story,
+    mobilization,
+    mobilization_story,
     reports,
     story,
 )
@@ -163,6 +165,9 @@ class _Builder:
         counts.update(command_responses.build_live(days.start, days.end))
         counts.update(command_duty.build_live(days.today))
         counts.update(command_directives.build_live(now, days.today))
+        counts.update(mobilization.build_live(now, days.today))
+        self.say(f"实时演练：{story.LESHAN} 本周班次 {counts['live_mobilization_shifts']} 个，已安排 "
+                 f"{counts['live_mobilization_assignments']} 人次")
         self.say(f"实时演练：{live_story.REPORT_NAME}（{days.start} 至 {days.end}）{counts['live_reports']} 份，"
                  f"本次报送 {counts['live_reports_filed']} 份；{live_story.CAMPAIGN_NAME}，南县检查 "
                  f"{counts['live_inspections']} 次（本次完成 {counts['live_inspections_done']} 次），"
@@ -221,6 +226,11 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
         counts.update(command_meetings.build())
         b.say(f"调度会：{command_meetings.TITLE}，督办事项 {counts['action_assignments']} 项次，"
               f"本次办理 {counts['action_steps_taken']} 步")
+        counts.update(mobilization.build())
+        b.say(f"志愿服务：{story.LESHAN} 社工 {counts['mobilization_social_workers']} 人、志愿者 "
+              f"{counts['mobilization_volunteers']} 人，2021-07-30 至 08-09 共 {counts['mobilization_shifts']} 个班次、"
+              f"到岗 {counts['mobilization_attendances']} 人次、服务记录 {counts['mobilization_records']} 条；"
+              f"益阳市餐饮协会送餐 {mobilization_story.MEALS} 份")
         if live_drill:
             b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -23,6 +23,7 @@ from tongxin.mobilization.queries import overview as queries
 from tongxin.units import scope
 
 
+@extend_schema_serializer(component_name="MobilizationOverviewFigures")
 class FiguresSerializer(serializers.Serializer):
     people = serializers.IntegerField(help_text=gettext_lazy("到岗人数（多日为人次，按日累加）"))
     hours = serializers.DecimalField(max_digits=12, decimal_places=2, help_text=gettext_lazy("服务时长（小时）"))
@@ -33,6 +34,7 @@ class FiguresSerializer(serializers.Serializer):
     reported_people = serializers.IntegerField(help_text=gettext_lazy("活动报告参与人次"))
 
 
+@extend_schema_serializer(component_name="MobilizationOverviewRow")
 class RowSerializer(serializers.Serializer):
     name = serializers.CharField()
     region = serializers.CharField(source="code", help_text=gettext_lazy("下级区划代码（县级为空：按单位）"))
@@ -41,12 +43,14 @@ class RowSerializer(serializers.Serializer):
     figures = FiguresSerializer()
 
 
+@extend_schema_serializer(component_name="MobilizationOverviewDay")
 class DaySerializer(serializers.Serializer):
     day = serializers.DateField()
     people = serializers.IntegerField()
     hours = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
+@extend_schema_serializer(component_name="MobilizationOverview")
 class OverviewSerializer(serializers.Serializer):
     region = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.name")

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, VisibleIdField
+from tongxin.core.validators import parse_id
 from tongxin.core.views_base import ScopedGenericViewSet
 from tongxin.mobilization.models import Person, PersonKind, Skill
 from tongxin.mobilization.models.people import NAME_MAX, TEXT_MAX
@@ -111,7 +112,8 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGene
             options["day"] = timezone.localdate()
         unit = params.get("unit", "")
         people = queries.people_for(self.request.user, **options)
-        return people.filter(unit_id=int(unit)) if unit.isdigit() and len(unit) < 19 else people
+        unit_id = parse_id(unit)
+        return people.filter(unit_id=unit_id) if unit_id is not None else people
 
     def _detail(self, person: Person, code: int = status.HTTP_200_OK) -> Response:
         fresh = Person.objects.select_related("unit__region").get(pk=person.pk)

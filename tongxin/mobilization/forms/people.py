@@ -14,8 +14,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.core.validators import parse_id
 from tongxin.mobilization.models import Person, PersonKind, Skill
 from tongxin.mobilization.models.people import NAME_MAX, TEXT_MAX
+from tongxin.units.widgets import UnitPicker
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -85,17 +87,33 @@ class JoinForm(PersonForm):
     field_order = ["region_code"]
 
 
+class AnyUnitChoiceField(forms.TypedChoiceField):
+    """A unit <select> whose options are only the first ones: any id is accepted here (the search
+    box of the picker offers the rest), and the view looks it up in the user's scope."""
+
+    def valid_value(self, value: Any) -> bool:
+        return parse_id(str(value)) is not None or super().valid_value(value)
+
+
 class FilterForm(forms.Form):
+    UNIT_OPTIONS = 200
     q = forms.CharField(label=_("姓名"), max_length=50, required=False)
-    unit = forms.TypedChoiceField(label=_("所属组织"), coerce=int, required=False, empty_value=None, choices=())
+    unit = AnyUnitChoiceField(label=_("所属组织"), coerce=int, required=False, empty_value=None, choices=(),
+                              widget=UnitPicker(attrs={"class": "form-select form-select-sm"},
+                                                purpose="registry"))
     kind = forms.ChoiceField(label=_("人员类别"), required=False, choices=[("", _("全部"))] + PersonKind.choices)
     skill = forms.ChoiceField(label=_("技能"), required=False, choices=[("", _("全部"))] + Skill.choices)
     insured = forms.ChoiceField(label=_("今日保险"), required=False,
                                 choices=[("", _("全部")), ("yes", _("在保")), ("no", _("未在保"))])
 
-    def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any = (), more: bool = False, **kwargs: Any) -> None:
+        """`units`: the first UNIT_OPTIONS units (and the one chosen); `more`: there are others,
+        found by the picker's search box (the form says so rather than dropping them silently)."""
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["unit"]).choices = [("", _("全部"))] + [(u.pk, u.name) for u in units]
+        field = cast(forms.ChoiceField, self.fields["unit"])
+        field.choices = [("", _("全部"))] + [(u.pk, u.name) for u in units]
+        if more:
+            field.help_text = _("仅列出前 %(n)s 个组织，其余请在上方输入名称搜索") % {"n": self.UNIT_OPTIONS}
 
 
 class ImportForm(forms.Form):

@@ -5,7 +5,9 @@
 - `people_for`: the people a user sees (units.scope), on the roster (not merged, not left), with
   the list's filters: organisation, kind, skill, insured on a day, a name searched.
 - `pool`: the self-registered people waiting in an organisation's region, to be taken on.
-- `units_for_people`: the units a user may register people for (FILE; never OUTSIDE).
+- `may_have_people` / `PEOPLE_CATEGORIES`: the one rule of which units keep people (social
+  organisations and civil-affairs service institutions), read by the pages, the API and the
+  service alike; `units_for_people`: those of them a user may register people for (FILE).
 """
 
 from __future__ import annotations
@@ -15,11 +17,22 @@ from typing import Any
 
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from tongxin.mobilization.models import Person
 from tongxin.regions.queries import chain, in_subtree
 from tongxin.units import scope
 from tongxin.units.models import Category, Unit
+
+PEOPLE_CATEGORIES = (Category.SOCIAL_ORG, Category.INSTITUTION)
+
+
+def may_have_people(unit: Unit) -> bool:
+    """Whether `unit` keeps a roster of social workers and volunteers here: a social organisation or
+    a civil-affairs service institution. Not a bureau: bureaus do not keep volunteer rosters here
+    (they see and supervise the rosters of the units below them); not an OUTSIDE unit (a hospital,
+    a school), which is not the civil-affairs system's to register people for."""
+    return unit.category in PEOPLE_CATEGORIES
 
 
 def contact_key(person: Person) -> str:
@@ -63,7 +76,7 @@ def people_for(user: Any, *, unit: Unit | None = None, kind: str = "", skill: st
     if skill:
         qs = with_skill(qs, skill)
     if insured is not None:
-        on = day or dt.date.today()
+        on = day or timezone.localdate()
         qs = qs.filter(insured_q(on)) if insured else qs.exclude(insured_q(on))
     if walk_ups is not None:
         qs = qs.filter(is_walk_up=walk_ups)
@@ -81,9 +94,10 @@ def pool(unit: Unit) -> QuerySet[Person]:
 
 
 def units_for_people(user: Any) -> QuerySet[Unit]:
-    """The units `user` may register people for: in their FILE scope, of a category that has people."""
-    return (Unit.objects.restrict(user, scope.FILE).filter(is_active=True).exclude(category=Category.OUTSIDE)
-            .exclude(category=Category.BUREAU).select_related("region").order_by("region_id", "name"))
+    """The units `user` may register people for: in their FILE scope, active, and keeping people
+    (`may_have_people`: the same rule the service checks)."""
+    return (Unit.objects.restrict(user, scope.FILE).filter(is_active=True, category__in=PEOPLE_CATEGORIES)
+            .select_related("region").order_by("region_id", "name"))
 
 
 def merge_candidates(walk_up: Person) -> QuerySet[Person]:

@@ -415,7 +415,8 @@ def _confirmed_hours(attendance: Attendance, value: Any) -> Decimal:
 
 
 @transaction.atomic
-def review(actor: Actor, attendance: Attendance, *, note: str, hours: Any = None) -> Attendance:
+def review(actor: Actor, attendance: Attendance, *, note: str, hours: Any = None,
+           at: dt.datetime | None = None) -> Attendance:
     """The organisation's staff mark a flagged attendance reviewed, with a note (audited), and confirm
     the hours (`hours`, required for a forgotten check-out, optional otherwise): at most from the
     check-in to the shift's end, rounded down to the quarter hour. Confirmed hours that differ from
@@ -437,7 +438,7 @@ def review(actor: Actor, attendance: Attendance, *, note: str, hours: Any = None
         raise ValidationError({"hours": [_("核实的服务时长：未签退的到岗记录须填写核实的时长（小时）")]})
     confirmed = None if blank else _confirmed_hours(attendance, hours)
     before = audit.snapshot(attendance)
-    attendance.reviewed_at = timezone.now()
+    attendance.reviewed_at = at or timezone.now()
     attendance.reviewed_by = cast(User, actor)
     attendance.review_note = note
     fields = ["reviewed_at", "reviewed_by", "review_note"]
@@ -448,5 +449,5 @@ def review(actor: Actor, attendance: Attendance, *, note: str, hours: Any = None
     attendance.save(update_fields=fields)
     _audit(actor, attendance, before, None)
     if changed:  # records refreshes the roll-up of the record's day (its hours are the records')
-        records.redraft(actor, attendance, reason=_("到岗异常复核：%(note)s") % {"note": note})
+        records.redraft(actor, attendance, reason=_("到岗异常复核：%(note)s") % {"note": note}, at=at)
     return attendance

@@ -6,8 +6,11 @@
   policy number) for a unit that is not of the category OUTSIDE, by its staff or a bureau above it
   (FILE). Every refusal is a ValidationError {field: [message]} naming the field; nothing is saved.
 - `walk_up`: registered on the spot with a name and a mobile only (`is_walk_up`), merged later.
-- `merge`: a walk-up into a full record of the same unit: its assignments and service records move
-  to `into`, it keeps pointing there (`merged_into`) and leaves the roster (`is_active` False).
+- `merge`: a walk-up into a full record of the same unit: its assignments and draft service records
+  move to `into`; its final records are carried over by corrections (a final record is never
+  edited); it keeps pointing there (`merged_into`) and leaves the roster (`is_active` False).
+  Refused when a moved active assignment overlaps one of `into`'s (the double-booking gate) or
+  when a certificate of the walk-up is still valid.
 - `self_register`: a person registers on their own (the public page) in a region, with no unit, and
   waits in the region's pool until an organisation there takes them on (`take_on`).
 - `import_roster`: a roster from Excel through the shared pipeline (mobilization.excel_people).
@@ -18,6 +21,7 @@ Every write is atomic and audited (core.audit; the numbers are masked in the tra
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Iterable
 from typing import IO, Any, cast
@@ -34,16 +38,27 @@ from tongxin.accounts.models import User
 from tongxin.core import audit, notify
 from tongxin.core.outbound.sms import mobile_number
 from tongxin.core.types import Actor
-from tongxin.core.validators import normalize_id_number, normalize_phone
+from tongxin.core.validators import check_length, normalize_id_number, normalize_phone
 from tongxin.core.xlsx import ImportResult
-from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, PersonKind, ServiceRecord, Skill
+from tongxin.mobilization.models import (
+    Assignment,
+    AssignmentStatus,
+    Certificate,
+    Person,
+    PersonKind,
+    RecordStatus,
+    ServiceRecord,
+    Skill,
+)
 from tongxin.mobilization.models.people import NAME_MAX, TEXT_MAX
-from tongxin.mobilization.queries.people import contact_key
+from tongxin.mobilization.queries.people import contact_key, may_have_people
 from tongxin.regions.models import Region
 from tongxin.units import scope
-from tongxin.units.models import Category, Unit
+from tongxin.units.models import Unit
 
+log = logging.getLogger(__name__)
 POLICY_MAX = 50
+MERGE_REASON = gettext_lazy("现场登记人员合并至正式档案")
 TAKEN_ON_KEY = "mobilization.person.taken_on"
 FIELDS = ("kind", "name", "mobile", "id_number", "skills", "certificates", "availability", "insurance_policy",
           "insurance_from", "insurance_until")
@@ -83,17 +98,23 @@ def clean_mobile(raw: Any) -> str:
 
 
 def _check_unit(unit: Unit, errors: dict[str, list[str]]) -> None:
-    if unit.category == Category.OUTSIDE:
-        errors.setdefault("unit", []).append(_("“%(unit)s”不是社会组织或民政单位，不能登记人员") % {"unit": unit.name})
+    """The one rule of queries.people.may_have_people (social organisations and institutions)."""
+    if not may_have_people(unit):
+        errors.setdefault("unit", []).append(
+            _("“%(unit)s”不是社会组织或民政服务机构，不能登记人员") % {"unit": unit.name})
     elif not unit.is_active:
         errors.setdefault("unit", []).append(_("“%(unit)s”已停用，不能登记人员") % {"unit": unit.name})
 
 
 def _text(values: dict[str, Any], key: str, limit: int, label: str, errors: dict[str, list[str]]) -> str:
+    """The text of `key`, stripped; too long, the project's one message (core.validators.check_length)
+    at the field, which names the field itself (`label` is kept for the callers' readability)."""
     text = str(values.get(key) or "").strip()
-    if len(text) > limit:
-        errors.setdefault(key, []).append(_("%(field)s不能超过 %(limit)s 字（现有 %(length)s 字）") % {
-            "field": label, "limit": limit, "length": len(text)})
+    try:
+        check_length(key, text, limit)
+    except ValidationError as exc:
+        for field, found in exc.message_dict.items():
+            errors.setdefault(field, []).extend(found)
     return text
 
 
@@ -285,13 +306,56 @@ def walk_up(actor: Actor, unit: Unit, *, name: str, mobile: str, kind: str = Per
     return person
 
 
+def _clash(moving: list[Assignment], into: Person) -> None:
+    """An active assignment of `into` overlapping one of the active ones moving to it (the posts
+    part's double-booking query, so merging cannot get round the gate `assign` keeps)."""
+    from tongxin.mobilization.queries.posts import overlapping, time_words
+
+    for a in moving:
+        if a.status != AssignmentStatus.ACTIVE:
+            continue
+        busy = overlapping([into.pk], a.starts_at, a.ends_at).get(into.pk, [])
+        if busy:
+            b = busy[0]
+            raise ValidationError({"into": [_(
+                "合并后会重复排班：现场登记人员在“%(post)s”（%(time)s）的安排与%(name)s在“%(other)s”"
+                "（%(other_time)s）的安排时间重叠，请先取消其中一个安排") % {
+                "post": a.shift.post.name, "time": time_words(a.starts_at, a.ends_at), "name": into.name,
+                "other": b.shift.post.name, "other_time": time_words(b.starts_at, b.ends_at)}]})
+
+
+def _carry_over(actor: Actor, record: ServiceRecord, into: Person, at: dt.datetime) -> ServiceRecord:
+    """A FINAL record of the walk-up carried over to `into` by a correction: the old one turns
+    SUPERSEDED and stays, a new FINAL one for `into` corrects it. services.records.correct cannot
+    change the person (its signature has no `person`), so the new record is written here in the
+    shape `correct` writes."""
+    before = audit.snapshot(record)
+    record.status = RecordStatus.SUPERSEDED
+    record.save(update_fields=["status"])
+    audit.record_change(actor, record, before, unit=record.unit)
+    user = _user(actor)
+    new = ServiceRecord.objects.create(
+        person=into, unit=record.unit, activity=record.activity, day=record.day, place=record.place,
+        content=record.content, hours=record.hours, person_in_charge=record.person_in_charge,
+        attendance=record.attendance, status=RecordStatus.FINAL,
+        due_by=record.due_by, reviewed_by=user, reviewed_at=at, corrects=record,
+        correction_reason=str(MERGE_REASON), created_by=user)
+    audit.record_change(actor, new, None, unit=record.unit)
+    return new
+
+
 @transaction.atomic
-def merge(actor: Actor, walk_up: Person, into: Person) -> Person:
+def merge(actor: Actor, walk_up: Person, into: Person, *, at: dt.datetime | None = None) -> Person:
     """Merge the walk-up record `walk_up` into the full record `into` of the same unit: its
-    assignments and service records now belong to `into`; `walk_up` points at `into` and leaves the
-    roster. Refused (nothing changed) when both are on the same shift. Returns `into`."""
+    assignments and draft service records now belong to `into`, its final records are carried over
+    by corrections (`_carry_over`); `walk_up` points at `into` and leaves the roster. Refused
+    (nothing changed) when an active assignment moving overlaps an active one of `into`, or when
+    the walk-up has a certificate not revoked (it names the walk-up's records). Returns `into`."""
+    from django.utils import timezone
+
     from tongxin.mobilization.services import rollup
 
+    now = at or timezone.now()
     locked = {p.pk: p for p in Person.objects.select_for_update(of=("self",)).select_related("unit").filter(
         pk__in=[walk_up.pk, into.pk])}
     walk_up, into = locked.get(walk_up.pk, walk_up), locked.get(into.pk, into)
@@ -307,13 +371,10 @@ def merge(actor: Actor, walk_up: Person, into: Person) -> Person:
         raise ValidationError({"into": [_("只能合并到同一组织的人员")]})
     if into.is_walk_up or into.merged_into_id is not None or not into.is_active:
         raise ValidationError({"into": [_("请选择一条在册的完整人员记录")]})
-    moving = list(Assignment.objects.select_related("shift__post").filter(person=walk_up))
-    taken = set(Assignment.objects.filter(person=into, status=AssignmentStatus.ACTIVE).values_list(
-        "shift_id", flat=True))
-    clash = [a for a in moving if a.status == AssignmentStatus.ACTIVE and a.shift_id in taken]
-    if clash:
-        raise ValidationError({"into": [_("两人都安排在同一班次（%(shift)s），请先取消其中一个安排") % {
-            "shift": clash[0].shift}]})
+    if Certificate.objects.filter(person=walk_up, revoked_at__isnull=True).exists():
+        raise ValidationError({"walk_up": [_("该现场登记人员已有服务记录证明：请先作废该人员的服务记录证明")]})
+    moving = list(Assignment.objects.select_related("shift__post").filter(person=walk_up).order_by("starts_at", "pk"))
+    _clash(moving, into)
     keys = set()
     for a in moving:
         before = audit.snapshot(a, ["person"])
@@ -322,13 +383,17 @@ def merge(actor: Actor, walk_up: Person, into: Person) -> Person:
         audit.record(audit.Action.UPDATE, actor=actor, obj=a, unit=walk_up.unit,
                      changes=audit.diff(before, audit.snapshot(a, ["person"])))
         keys.add((a.shift.post.unit_id, a.shift.day))
-    records = list(ServiceRecord.objects.filter(person=walk_up))
+    records = list(ServiceRecord.objects.select_for_update().filter(person=walk_up).order_by("pk"))
     for r in records:
-        before = audit.snapshot(r, ["person"])
-        r.person = into
-        r.save(update_fields=["person"])
-        audit.record(audit.Action.UPDATE, actor=actor, obj=r, unit=walk_up.unit,
-                     changes=audit.diff(before, audit.snapshot(r, ["person"])))
+        if r.status == RecordStatus.FINAL:
+            _carry_over(actor, r, into, now)
+        elif r.status == RecordStatus.DRAFT:  # not final yet: it may move
+            before = audit.snapshot(r, ["person"])
+            r.person = into
+            r.save(update_fields=["person"])
+            audit.record(audit.Action.UPDATE, actor=actor, obj=r, unit=walk_up.unit,
+                         changes=audit.diff(before, audit.snapshot(r, ["person"])))
+        # SUPERSEDED: history, already replaced; it stays with the walk-up
     before = audit.snapshot(walk_up)
     walk_up.merged_into, walk_up.is_active = into, False
     walk_up.save(update_fields=["merged_into", "is_active", "updated_at"])
@@ -345,7 +410,9 @@ def self_register(*, region_code: str, kind: str, name: str, mobile: str, id_num
                   insurance_until: dt.date | None = None) -> Person:
     """A person registering on their own (the public page): no unit; they wait in the pool of
     `region_code` (a county, city or province) until an organisation there takes them on. A second
-    registration of the same mobile (or ID number) in the same region is refused."""
+    registration of the same mobile (or ID number) in the same region changes nothing and returns
+    the one already waiting, without saying so: the public page answers both alike, so it cannot be
+    used to learn whether a number has registered (the duplicate is logged)."""
     errors: dict[str, list[str]] = {}
     code = str(region_code or "").strip()
     if not Region.objects.filter(code=code).exists():
@@ -359,10 +426,12 @@ def self_register(*, region_code: str, kind: str, name: str, mobile: str, id_num
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    waiting = Person.objects.filter(unit__isnull=True, region_code=code, is_active=True)
-    if waiting.filter(Q(mobile=values["mobile"])).exists():
-        raise ValidationError({"mobile": [_("该手机号码已自助登记过，请等待组织与您联系")]})
-    _no_duplicate_id(None, values["id_number"], region_code=code)
+    waiting = Person.objects.filter(unit__isnull=True, region_code=code, is_active=True, merged_into__isnull=True)
+    same = Q(mobile=values["mobile"]) | (Q(id_number=values["id_number"]) if values["id_number"] else Q(pk__in=[]))
+    already = waiting.filter(same).order_by("pk").first()
+    if already is not None:
+        log.info("mobilization self-registration: a duplicate for person %s in region %s ignored", already.pk, code)
+        return already
     person = Person.objects.create(unit=None, region_code=code, checkin_key=_key(), **values)
     audit.record_change(None, person, None)
     return person

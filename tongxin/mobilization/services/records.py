@@ -104,7 +104,8 @@ def _refresh(*changed: ServiceRecord) -> None:
     rollup.refresh_many({(r.unit_id, r.day) for r in changed if r.attendance_id is not None})
 
 
-def redraft(actor: Actor, attendance: Attendance, *, reason: str) -> ServiceRecord | None:
+def redraft(actor: Actor, attendance: Attendance, *, reason: str, at: dt.datetime | None = None
+            ) -> ServiceRecord | None:
     """After a review confirmed an attendance's hours: its current record takes them, by a correction
     (a DRAFT is replaced by a new DRAFT, a FINAL one by a new FINAL one), or the first draft is made."""
     current = ServiceRecord.objects.filter(attendance=attendance).exclude(status=RecordStatus.SUPERSEDED).first()
@@ -115,7 +116,7 @@ def redraft(actor: Actor, attendance: Attendance, *, reason: str) -> ServiceReco
         return made
     if current.hours == attendance.hours:
         return current
-    return correct(actor, current, reason=reason[:TEXT_MAX], hours=attendance.hours)
+    return correct(actor, current, reason=reason[:TEXT_MAX], hours=attendance.hours, at=at)
 
 
 # --- review and corrections ----------------------------------------------------------------------

@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -109,9 +112,36 @@ def _write(day: dt.date, rows: dict[Key, dict[str, Any]]) -> list[DeploymentDay]
             for (unit, region), values in sorted(rows.items())]
 
 
+_pending: ContextVar[set[tuple[int, dt.date]] | None] = ContextVar("rollup_pending", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Within this block (which must sit inside one transaction), `refresh` only notes its (unit, day);
+    each noted pair is refreshed once when the block ends. For bulk writers such as the demo build,
+    which make hundreds of writes to the same few days; the rows come out exactly as with a refresh
+    after every write. Nested blocks fold into the outermost."""
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set(set())
+    try:
+        yield
+        pending = _pending.get() or set()
+    finally:
+        _pending.reset(token)
+    for unit_id, day in sorted(pending):
+        refresh(unit_id, day)
+
+
 def refresh(unit_id: int, day: dt.date) -> None:
     """Recompute the rows of `unit_id` on `day` (all regions it ran posts in) from the source rows.
-    Call it inside the transaction of the write that changed them; it is atomic on its own too."""
+    Call it inside the transaction of the write that changed them; it is atomic on its own too.
+    Inside `deferred()` it only notes the pair."""
+    pending = _pending.get()
+    if pending is not None:
+        pending.add((unit_id, day))
+        return
     with transaction.atomic():
         _lock(unit_id, day)
         DeploymentDay.objects.filter(unit_id=unit_id, day=day).delete()

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tongxin.accounts.models import User
+from tongxin.core.validators import parse_id
 from tongxin.core.views_base import ScopedCreateView, ScopedExportView, ScopedUpdateView, ScopedView
 from tongxin.core.xlsx import ImportResult, staging
 from tongxin.mobilization import excel_people
@@ -51,11 +52,17 @@ def _owner(request: HttpRequest) -> int:
 
 def _filtered(request: HttpRequest) -> tuple[FilterForm, Any]:
     units = Unit.objects.restrict(request.user, scope.READ).filter(people__isnull=False).distinct().order_by("name")
-    form = FilterForm(request.GET or None, units=units[:200])
+    first = list(units[:FilterForm.UNIT_OPTIONS + 1])
+    chosen_id = parse_id(request.GET.get("unit"))
+    chosen = units.filter(pk=chosen_id).first() if chosen_id is not None else None
+    shown = first[:FilterForm.UNIT_OPTIONS]
+    if chosen is not None and chosen not in shown:
+        shown.append(chosen)  # a unit found by the search box stays selected
+    form = FilterForm(request.GET or None, units=shown, more=len(first) > FilterForm.UNIT_OPTIONS)
     options: dict[str, Any] = {}
     if form.is_valid():
         d = form.cleaned_data
-        unit = units.filter(pk=d["unit"]).first() if d.get("unit") else None
+        unit = chosen if d.get("unit") else None
         options = {"q": d.get("q") or "", "kind": d.get("kind") or "", "skill": d.get("skill") or "",
                    "insured": {"yes": True, "no": False}.get(d.get("insured") or ""),
                    "day": timezone.localdate()}
@@ -178,16 +185,19 @@ class PersonMergeView(ScopedUpdateView):
     def _page(self, request: HttpRequest, person: Person, error: str = "", status: int = 200) -> HttpResponse:
         candidates = list(queries.merge_candidates(person)[:200]) if person.is_walk_up else []
         candidates.sort(key=lambda p: p.mobile != person.mobile)
+        # "the same mobile" only for a viewer who sees the numbers: to others it would tell two
+        # masked numbers apart (the candidates are of the walk-up's own unit)
         return render(request, "mobilization/person_merge.html", {
-            "person": person, "candidates": candidates, "error": error}, status=status)
+            "person": person, "candidates": candidates, "error": error,
+            "same_mobile_shown": may_see_personal(request.user, person.unit)}, status=status)
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         return self._page(request, self.get_object())
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         person = self.get_object()
-        into_id = str(request.POST.get("into") or "")
-        into = queries.merge_candidates(person).filter(pk=int(into_id)).first() if into_id.isdigit() else None
+        into_id = parse_id(request.POST.get("into"))
+        into = queries.merge_candidates(person).filter(pk=into_id).first() if into_id is not None else None
         if into is None:
             return self._page(request, person, _("请选择要合并到的人员"), status=400)
         try:
@@ -223,8 +233,8 @@ class TakeOnView(ScopedView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        raw = str(request.POST.get("unit") or "")
-        unit = queries.units_for_people(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+        unit_id = parse_id(request.POST.get("unit"))
+        unit = queries.units_for_people(request.user).filter(pk=unit_id).first() if unit_id is not None else None
         if unit is None:
             raise Http404(_("找不到该记录，或您无权查看"))
         person = queries.pool(unit).filter(pk=pk).first()
@@ -327,7 +337,7 @@ class JoinView(ScopedView):
     shows only what the visitor typed; nothing of anyone else."""
 
     def _page(self, request: HttpRequest, form: JoinForm, status: int = 200,
-              done: Person | None = None) -> HttpResponse:
+              done: dict[str, str] | None = None) -> HttpResponse:
         counties = [(code, f"{city} {name}") for code, city, name in Region.objects.filter(
             level=Region.Level.COUNTY).order_by("code").values_list("code", "parent__name", "name")]
         return render(request, "mobilization/person_join.html", {
@@ -342,11 +352,12 @@ class JoinView(ScopedView):
             return self._page(request, form, status=400)
         values = form.values()
         try:
-            person = services.self_register(**values)
+            services.self_register(**values)  # a duplicate is accepted quietly (see the service)
         except ValidationError as exc:
             form.refuse(exc)
             return self._page(request, form, status=400)
-        return self._page(request, JoinForm(), done=person)
+        # the name the visitor typed, never the record's: a duplicate returns the earlier one
+        return self._page(request, JoinForm(), done={"name": str(values.get("name") or "").strip()})
 
 
 urlpatterns = [
