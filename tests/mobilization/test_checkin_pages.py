@@ -252,3 +252,15 @@ def test_an_overnight_shift_keeps_the_scan_page_of_the_day_it_began(world):
     Shift.objects.create(post=post, day=began, starts_at=starts, ends_at=timezone.now() + dt.timedelta(hours=1),
                          needed=1)
     assert Client().get(url).status_code == 200
+
+
+def test_the_api_review_confirms_the_hours_of_a_forgotten_check_out(world, api_for, checkpoint):
+    post, shift, li, _zhao = checkpoint
+    attendance = checkin.check_in(li, checkin.daily_code(post, timezone.localdate()))
+    checkin.close_forgotten(shift.ends_at + dt.timedelta(minutes=1))
+    staff = api_for(world.leshan_staff)
+    url = reverse("mobilization-attendance-review", args=[attendance.pk])
+    refused = staff.post(url, {"note": "电话核实"}, format="json")
+    assert refused.status_code == 400 and "hours" in refused.json()
+    done = staff.post(url, {"note": "电话核实", "hours": "1.30"}, format="json")
+    assert done.status_code == 200 and done.json()["hours"] == "1.25"
