@@ -210,6 +210,8 @@ TONGXIN_NOTIFY_BACKENDS = envlist("TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.noti
 TONGXIN_NOTIFY_TIMEOUT = envint("TONGXIN_NOTIFY_TIMEOUT", 5)
 if not 1 <= TONGXIN_NOTIFY_TIMEOUT <= 60:
     raise ImproperlyConfigured(f"TONGXIN_NOTIFY_TIMEOUT must be 1 to 60 seconds, not {TONGXIN_NOTIFY_TIMEOUT}")
+# The address the public reaches the site at: absolute links in SMS and on printed QR codes.
+TONGXIN_PUBLIC_URL = envurl("TONGXIN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 TONGXIN_SMS_URL = envurl("TONGXIN_SMS_URL", "")
 TONGXIN_SMS_TOKEN = os.environ.get("TONGXIN_SMS_TOKEN", "")
 TONGXIN_SMS_SIGN = os.environ.get("TONGXIN_SMS_SIGN", "同心")

@@ -53,3 +53,13 @@ def test_id_numbers_and_masks():
         normalize_id_number("110105194912310021")
     assert mask_phone("13812345678") == "138****5678"
     assert mask_id_number("430821199001011234") == "4308**********1234"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("1", 1), ("0042", 42), ("9" * 18, int("9" * 18)), ("9" * 19, None), ("", None), ("²", None), ("٣", None),
+    ("１２", None), ("-1", None), (" 1", None), ("1.0", None), (None, None), (7, None),
+])
+def test_parse_id_takes_only_ascii_digits(raw, expected):
+    from tongxin.core.validators import parse_id
+
+    assert parse_id(raw) == expected

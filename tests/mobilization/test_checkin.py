@@ -166,8 +166,9 @@ def test_a_forgotten_check_out_closes_at_the_shifts_end_flagged_not_credited_in_
     assert checkin.close_forgotten(f.at(DAY, 23)) == 1
     attendance.refresh_from_db()
     assert attendance.checked_out_at == shift.ends_at and attendance.check_out_method == Method.AUTO
-    assert attendance.flags == [Flag.FORGOT_CHECKOUT] and attendance.hours == Decimal("3.00")
-    assert ServiceRecord.objects.get(attendance=attendance).hours == Decimal("3.00")
+    assert attendance.flags == [Flag.FORGOT_CHECKOUT] and attendance.hours == Decimal("0.00")
+    assert ServiceRecord.objects.get(attendance=attendance).hours == Decimal("0.00")
+    assert DeploymentDay.objects.get(unit=post.unit, day=DAY).hours == Decimal("0")
     assert Notification.objects.filter(contact_key=f"mobilization.person:{person.pk}",
                                        key=checkin.AUTO_CLOSED_KEY).count() == 1
     assert checkin.close_forgotten(f.at(DAY, 23, 30)) == 0  # once only
@@ -260,6 +261,15 @@ def test_the_roll_refuses_someone_not_on_the_shift_and_outside_the_window(on_shi
     assert "还没有签到，不能签退" in refusal(exc)
 
 
+def test_the_roll_names_only_people_of_the_posts_unit(on_shift, world):
+    _person, _post, shift = on_shift
+    own = f.person(world.leshan, "钱本单位")
+    stranger = f.person(world.nanxian_home, "孙外单位")
+    with pytest.raises(ValidationError) as exc:
+        checkin.confirm_roll(world.leshan_staff, shift, [own.pk, stranger.pk], at=f.at(DAY, 8))
+    assert refusal(exc) == f"人员：钱本单位, #{stranger.pk} 不在该班次的名单上"
+
+
 def test_a_stranger_county_cannot_take_the_roll(on_shift, world):
     person, _post, shift = on_shift
     with pytest.raises(Http404):
@@ -267,6 +277,31 @@ def test_a_stranger_county_cannot_take_the_roll(on_shift, world):
 
 
 # --- review -------------------------------------------------------------------------------------
+
+def test_a_forgotten_check_out_is_credited_only_the_hours_the_review_confirms(on_shift, world):
+    from tongxin.mobilization.models import RecordStatus
+    from tongxin.mobilization.services import records
+
+    person, post, _shift = on_shift
+    attendance = checkin.check_in(person, code(post), at=f.at(DAY, 9))
+    checkin.close_forgotten(f.at(DAY, 23))
+    draft = ServiceRecord.objects.get(attendance=attendance)
+    assert draft.hours == Decimal("0.00")
+    with pytest.raises(ValidationError) as exc:
+        records.finalise(world.leshan_staff, draft, at=f.at(DAY, 23))
+    assert refusal(exc) == "该记录的到岗异常尚未复核"
+    for too_much in ("3.5", "-1", "abc", "NaN"):  # at most from the check-in (09:00) to the shift's end
+        with pytest.raises(ValidationError) as exc:
+            checkin.review(world.leshan_staff, attendance, note="电话核实", hours=too_much)
+        assert "hours" in exc.value.message_dict
+    checkin.review(world.leshan_staff, attendance, note="电话核实，11:40 离岗", hours="2.6")
+    attendance.refresh_from_db()
+    assert attendance.hours == Decimal("2.50")  # rounded down to the quarter hour
+    current = ServiceRecord.objects.exclude(status=RecordStatus.SUPERSEDED).get(attendance=attendance)
+    assert current.hours == Decimal("2.50") and current.status == RecordStatus.DRAFT and current.corrects == draft
+    assert DeploymentDay.objects.get(unit=post.unit, day=DAY).hours == Decimal("2.50")
+    assert records.finalise(world.leshan_staff, current, at=f.at(DAY, 23)).status == RecordStatus.FINAL
+
 
 def test_staff_review_a_flagged_attendance(on_shift, world):
     person, post, _shift = on_shift
@@ -279,7 +314,10 @@ def test_staff_review_a_flagged_attendance(on_shift, world):
     assert "复核说明" in refusal(exc)
     with pytest.raises(Http404):
         checkin.review(world.nanxian, attendance, note="看过")
-    reviewed = checkin.review(world.leshan_staff, attendance, note="电话核实，12:00 离岗")
+    with pytest.raises(ValidationError) as exc:
+        checkin.review(world.leshan_staff, attendance, note="电话核实")  # a forgotten check-out: hours needed
+    assert "hours" in exc.value.message_dict
+    reviewed = checkin.review(world.leshan_staff, attendance, note="电话核实，12:00 离岗", hours="4")
     assert reviewed.reviewed_by == world.leshan_staff and reviewed.review_note == "电话核实，12:00 离岗"
     assert AuditEvent.objects.filter(object_type="mobilization.attendance", object_id=str(attendance.pk),
                                      actor_id=world.leshan_staff.pk).exists()

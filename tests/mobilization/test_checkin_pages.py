@@ -4,6 +4,7 @@ the roll, the anomalies to review, the organisation's board (its totals add up) 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -54,8 +55,12 @@ def test_a_volunteer_checks_in_on_the_phone_and_the_board_shows_one_of_two(world
     body = page.content.decode()
     assert code in body and "<svg" in body
     phone = Client()
-    assert phone.get(reverse("mobilization:me", args=[li.checkin_key])).status_code == 200
+    me = reverse("mobilization:me", args=[li.checkin_key])
+    assert phone.get(me).status_code == 200
     url = reverse("mobilization:scan", args=[post.pk, code])
+    assert "个人签到链接" in phone.get(url).content.decode()  # opening the link remembers nobody
+    assert phone.post(me, {"action": "remember"}).status_code == 302
+    assert 'id="remember-me"' not in phone.get(me).content.decode()
     confirm = phone.get(url)
     assert confirm.status_code == 200 and "确认签到" in confirm.content.decode()
     done = phone.post(url, {"action": "in"})
@@ -64,6 +69,11 @@ def test_a_volunteer_checks_in_on_the_phone_and_the_board_shows_one_of_two(world
     board = board_of(staff, shift).content.decode()
     assert "1/2 已到岗" in board and "2/2 已排" in board and "李志愿" in board
     assert "确认签退" in phone.get(url).content.decode()
+    # not them: forget, and the phone is a stranger again
+    assert "不是您？" in phone.get(url).content.decode()
+    forgot = phone.post(url, {"action": "forget"})
+    assert forgot.status_code == 200 and "个人签到链接" in forgot.content.decode()
+    assert phone.post(url, {"action": "out"}).status_code == 400
 
 
 def test_the_scan_page_tells_an_unknown_visitor_to_open_their_link_first(checkpoint):
@@ -100,6 +110,7 @@ def test_typing_the_code_checks_in_and_out_and_a_bad_code_says_why(checkpoint):
     assert early_out.status_code == 400 and "您还没有签到，不能签退" in early_out.content.decode()
     code = checkin.daily_code(post, timezone.localdate())
     assert phone.post(me, {"code": code, "action": "in"}).status_code == 302
+    assert phone.session["mobilization_person"] == li.pk  # acting on their own page remembers them
     assert phone.post(me, {"code": code, "action": "out"}).status_code == 302
     assert Attendance.objects.get(assignment__person=li).checked_out_at is not None
     assert phone.post(me, {"code": "", "action": "in"}).status_code == 400
@@ -142,9 +153,11 @@ def test_anomalies_are_listed_and_reviewed(world, client_for, checkpoint):
     assert "李志愿" in page and "未签退" in page
     url = reverse("mobilization:attendance-review", args=[attendance.pk])
     assert staff.post(url, {"note": ""}).status_code == 400
-    assert staff.post(url, {"note": "已电话核实"}).status_code == 302
+    assert 'name="hours"' in page and "复核前不计服务时长" in page
+    assert staff.post(url, {"note": "已电话核实"}).status_code == 400  # a forgotten check-out: hours needed
+    assert staff.post(url, {"note": "已电话核实", "hours": "0.5"}).status_code == 302
     attendance.refresh_from_db()
-    assert attendance.reviewed_at is not None
+    assert attendance.reviewed_at is not None and attendance.hours == Decimal("0.50")
     assert f'data-attendance="{attendance.pk}"' not in staff.get(reverse("mobilization:anomalies")).content.decode()
     assert client_for(world.nanxian).post(url, {"note": "x"}).status_code == 404
 
@@ -166,9 +179,11 @@ def test_the_api_lists_attendances_masked_by_policy_takes_the_roll_and_reviews(w
     roll = staff.post(reverse("mobilization-attendance-roll"), {"shift": shift.pk, "people": [li.pk]}, format="json")
     assert roll.status_code == 200 and roll.json()[0]["check_in_method"] == "roll"
     assert staff.get(reverse("mobilization-attendance-list")).json()["results"][0]["person_mobile"] == MOBILE
-    assert api_for(world.hunan).get(reverse("mobilization-attendance-list")).json()["results"][0]["person_mobile"] == "139****1234"
+    masked = api_for(world.hunan).get(reverse("mobilization-attendance-list")).json()["results"][0]
+    assert masked["person_mobile"] == "139****1234"
     attendance = Attendance.objects.get()
-    refused = staff.post(reverse("mobilization-attendance-review", args=[attendance.pk]), {"note": "看过"}, format="json")
+    refused = staff.post(reverse("mobilization-attendance-review", args=[attendance.pk]), {"note": "看过"},
+                         format="json")
     assert refused.status_code == 400 and "attendance" in refused.json()
     assert api_for(world.nanxian).post(reverse("mobilization-attendance-roll"), {"shift": shift.pk, "people": [li.pk]},
                                        format="json").status_code == 404
@@ -216,10 +231,36 @@ def test_the_boards_totals_are_the_sums_of_its_rows(world, plan):
         transaction.set_rollback(True)
 
 
-def test_a_scan_of_a_wrong_code_says_why_and_saves_nothing(checkpoint):
+def test_a_scan_of_a_wrong_code_shows_nothing_of_the_post_and_saves_nothing(checkpoint):
     post, _shift, li, _zhao = checkpoint
     phone = Client()
-    phone.get(reverse("mobilization:me", args=[li.checkin_key]))
-    refused = phone.post(reverse("mobilization:scan", args=[post.pk, "ZZZZZZ"]), {"action": "in"})
-    assert refused.status_code == 400 and "该签到码不属于您今天的岗位" in refused.content.decode()
+    phone.post(reverse("mobilization:me", args=[li.checkin_key]), {"action": "remember"})
+    yesterday = checkin.daily_code(post, timezone.localdate() - dt.timedelta(days=1))
+    for wrong in ("ZZZZZZ", yesterday, "x"):
+        url = reverse("mobilization:scan", args=[post.pk, wrong])
+        for page in (phone.get(url), phone.post(url, {"action": "in"})):
+            assert page.status_code == 404 and post.name not in page.content.decode()
     assert not Attendance.objects.exists()
+
+
+def test_an_overnight_shift_keeps_the_scan_page_of_the_day_it_began(world):
+    post = f.post(world.leshan)
+    starts = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=30)
+    began = timezone.localtime(starts).date()
+    url = reverse("mobilization:scan", args=[post.pk, checkin.daily_code(post, began)])
+    assert Client().get(url).status_code == 404  # no shift of that day still running
+    Shift.objects.create(post=post, day=began, starts_at=starts, ends_at=timezone.now() + dt.timedelta(hours=1),
+                         needed=1)
+    assert Client().get(url).status_code == 200
+
+
+def test_the_api_review_confirms_the_hours_of_a_forgotten_check_out(world, api_for, checkpoint):
+    post, shift, li, _zhao = checkpoint
+    attendance = checkin.check_in(li, checkin.daily_code(post, timezone.localdate()))
+    checkin.close_forgotten(shift.ends_at + dt.timedelta(minutes=1))
+    staff = api_for(world.leshan_staff)
+    url = reverse("mobilization-attendance-review", args=[attendance.pk])
+    refused = staff.post(url, {"note": "电话核实"}, format="json")
+    assert refused.status_code == 400 and "hours" in refused.json()
+    done = staff.post(url, {"note": "电话核实", "hours": "1.30"}, format="json")
+    assert done.status_code == 200 and done.json()["hours"] == "1.25"

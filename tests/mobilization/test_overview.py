@@ -14,7 +14,7 @@ from django.urls import reverse
 from tests.mobilization import factories
 from tongxin.mobilization.models import ActivityReport
 from tongxin.mobilization.queries import overview as queries
-from tongxin.mobilization.services import rollup
+from tongxin.mobilization.services import records, rollup
 from tongxin.regions.models import Region
 
 pytestmark = pytest.mark.django_db
@@ -33,16 +33,18 @@ def story(world):
     leshan_post = factories.post(world.leshan, "零阳镇高速路口卡点")
     s = factories.shift(leshan_post, DAY, 8, hours=4, needed=3)
     volunteers = [factories.person(world.leshan, f"乐善志愿者{i}", mobile=f"1380737100{i}") for i in range(2)]
-    factories.attendance(factories.assignment(s, volunteers[0]), hours="4.00")
+    records.draft_for(factories.attendance(factories.assignment(s, volunteers[0]), hours="4.00"))
     factories.attendance(factories.assignment(s, volunteers[1]))  # still at the post: no hours yet
     away = factories.post(world.leshan, "南县支援点", region="430921")
-    factories.attendance(factories.assignment(factories.shift(away, DAY, 14, needed=1), volunteers[0]), hours="3.50")
+    away_shift = factories.shift(away, DAY, 14, needed=1)
+    records.draft_for(factories.attendance(factories.assignment(away_shift, volunteers[0]), hours="3.50"))
     home_post = factories.post(world.nanxian_home, "南县福利院门口卡点")
     factories.shift(home_post, DAY, 8, needed=2)
     ActivityReport.objects.create(unit=world.nanxian_home, day=DAY, title="送餐", content="送餐上门", volunteers=3)
     city_post = factories.post(world.yiyang, "益阳市区应急点", region="430900")
-    factories.attendance(factories.assignment(factories.shift(city_post, DAY, 9, needed=1),
-                                              factories.person(world.yiyang, "市局志愿者")), hours="1.00")
+    records.draft_for(factories.attendance(factories.assignment(factories.shift(city_post, DAY, 9, needed=1),
+                                                                factories.person(world.yiyang, "市局志愿者")),
+                                           hours="1.00"))
     for unit in (world.leshan, world.nanxian_home, world.yiyang):
         rollup.refresh(unit.pk, DAY)
     return world

@@ -129,3 +129,10 @@ def test_phone_width_classes(world, staff):
     post, shift = make(world)
     assert "tx-stack" in staff.get(reverse("mobilization:posts")).content.decode()
     assert "col-12" in staff.get(reverse("mobilization:post-create")).content.decode()
+
+
+def test_non_ascii_digits_in_ids_are_no_500(world, staff, api_for):
+    assert staff.get(reverse("mobilization:post-create"), {"unit": "²"}).status_code == 200
+    assert staff.get(reverse("mobilization:posts"), {"unit": "²"}).status_code == 200
+    api = api_for(world.leshan_staff).get(reverse("mobilization-post-list"), {"unit": "²"})
+    assert api.status_code == 400 and "unit" in api.json()

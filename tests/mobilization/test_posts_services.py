@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.test import override_settings
 
 from tests.mobilization import factories
 from tests.mobilization.factories import at
@@ -94,6 +95,7 @@ def test_shift_day_is_local_day_of_start(world):
     assert early.day == DAY  # 01:00 Beijing is the UTC day before
 
 
+@override_settings(TONGXIN_PUBLIC_URL="https://tongxin.example")
 def test_assign_notifies_with_the_persons_link(world):
     post = make_post(world)
     shift = make_shift(world, post)
@@ -102,7 +104,7 @@ def test_assign_notifies_with_the_persons_link(world):
     assert a.status == AssignmentStatus.ACTIVE and (a.starts_at, a.ends_at) == (shift.starts_at, shift.ends_at)
     n = Notification.objects.get(key=posts.ASSIGNED)
     assert n.contact_key == f"mobilization.person:{p.pk}" and n.contact_phone == p.mobile
-    assert n.url == f"/mobilization/me/{p.checkin_key}/"
+    assert n.url == f"https://tongxin.example/mobilization/me/{p.checkin_key}/"  # an SMS needs the host
     assert "零阳镇高速路口卡点" in n.title and "2021-07-30 08:00–12:00" in n.title
     assert "慈利县零阳镇高速出口" in n.body and n.url in n.body
     assert DeploymentDay.objects.get(unit=world.leshan, day=DAY).shifts_unfilled == 1
@@ -210,6 +212,20 @@ def test_cancel_needs_reason_and_notifies(world):
     assert posts.assign(world.leshan_staff, shift, p, at=BEFORE)
 
 
+def test_a_shift_someone_checked_in_to_cannot_be_cancelled(world):
+    shift = make_shift(world, make_post(world))
+    p, q = factories.person(world.leshan, "甲"), factories.person(world.leshan, "乙")
+    a = posts.assign(world.leshan_staff, shift, p, at=BEFORE)
+    b = posts.assign(world.leshan_staff, shift, q, at=BEFORE)
+    factories.attendance(a)
+    assert refused(posts.cancel_shift, world.leshan_staff, shift, reason="暴雨停岗", at=BEFORE) == {
+        "shift": ["甲 已到岗签到，不能取消该班次"]}
+    shift.refresh_from_db()
+    b.refresh_from_db()
+    assert not shift.is_cancelled and b.status == AssignmentStatus.ACTIVE
+    assert not Notification.objects.filter(key=posts.CANCELLED).exists()
+
+
 def test_move_rechecks_gates_ignoring_the_old(world):
     post = make_post(world)
     s1, s2 = make_shift(world, post, 8, 4, needed=1), make_shift(world, post, 10, 4, needed=1)
@@ -229,6 +245,24 @@ def test_move_rechecks_gates_ignoring_the_old(world):
     assert "reason" in refused(posts.move, world.leshan_staff, b, s2, reason="", at=BEFORE)
     b.refresh_from_db()
     assert b.status == AssignmentStatus.ACTIVE
+
+
+def test_refreshes_take_their_locks_in_sorted_order(world):
+    from unittest import mock
+
+    from tongxin.mobilization.services import rollup
+
+    post = make_post(world)
+    later, earlier = make_shift(world, post, day=DAY + dt.timedelta(days=1)), make_shift(world, post)
+    a = posts.assign(world.leshan_staff, later, factories.person(world.leshan, "甲"), at=BEFORE)
+    with mock.patch.object(rollup, "refresh") as refresh:
+        posts.move(world.leshan_staff, a, earlier, reason="补位", at=BEFORE)  # old day after the new one
+    assert [c.args for c in refresh.call_args_list] == [(world.leshan.pk, DAY), (world.leshan.pk, later.day)]
+    with mock.patch.object(rollup, "refresh") as refresh:
+        posts.update_post(world.leshan_staff, post, region_id="430802")
+    assert [c.args for c in refresh.call_args_list] == [(world.leshan.pk, DAY), (world.leshan.pk, later.day)]
+    rollup.refresh_many([(2, DAY), (1, later.day), (2, DAY), (1, DAY)])
+    assert DeploymentDay.objects.filter(unit=world.leshan).count() == 2
 
 
 def test_fill_walk_up(world):

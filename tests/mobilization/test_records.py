@@ -199,6 +199,18 @@ def test_activity_report_counts_are_checked(world, counts, field):
     assert not ActivityReport.objects.exists()
 
 
+@pytest.mark.parametrize("field, value, message", [
+    ("quantity", 2**31, "服务数量须在 0 到 1,000,000 之间"), ("quantity", -1, "服务数量须在 0 到 1,000,000 之间"),
+    ("quantity", "x", "服务数量须是整数"), ("volunteers", 1_000_001, "志愿者人数须在 0 到 1,000,000 之间"),
+    ("social_workers", -3, "社工人数须在 0 到 1,000,000 之间"), ("others", "²", "其他人员人数须是整数"),
+])
+def test_every_count_of_an_activity_report_says_its_range(world, field, value, message):
+    with pytest.raises(ValidationError) as exc:
+        report(world, **{field: value})
+    assert exc.value.message_dict[field] == [message]
+    assert report(world, **{field: 1_000_000}).people >= 1  # the top of the range is fine
+
+
 def test_activity_report_needs_title_and_content(world):
     with pytest.raises(ValidationError) as exc:
         report(world, title="", content=" ")
@@ -241,6 +253,29 @@ def test_certificate_refused_without_final_records_or_with_a_reversed_period(wor
     assert "period_until" in exc.value.message_dict
 
 
+def test_a_certified_record_is_corrected_only_after_the_certificate_is_revoked(world):
+    person = certified(world)
+    cert = services.issue_certificate(world.leshan_staff, person, period_from=dt.date(2021, 7, 30),
+                                      period_until=dt.date(2021, 8, 9), at=f.at("2021-08-10"))
+    record = cert.records.order_by("day").first()
+    with pytest.raises(ValidationError) as exc:
+        services.correct(world.leshan_staff, record, reason="时长记错", hours="3", at=f.at("2021-08-10"))
+    assert exc.value.message_dict == {"status": ["该记录已出具服务记录证明，请先作废证明再更正"]}
+    record.refresh_from_db()
+    assert record.status == RecordStatus.FINAL
+    services.revoke(world.leshan_staff, cert, reason="时长记错", at=f.at("2021-08-10"))
+    new = services.correct(world.leshan_staff, record, reason="时长记错", hours="3", at=f.at("2021-08-10"))
+    assert new.hours == Decimal("3.00") and new.status == RecordStatus.FINAL
+
+
+def test_the_verify_link_is_on_the_public_address(world, settings):
+    person = certified(world)
+    cert = services.issue_certificate(world.leshan_staff, person, period_from=dt.date(2021, 7, 30),
+                                      period_until=dt.date(2021, 8, 9))
+    settings.TONGXIN_PUBLIC_URL = "https://tongxin.example/"
+    assert services.verify_url(cert) == f"https://tongxin.example/mobilization/verify/{cert.code}/"
+
+
 def test_certificate_pdf_is_a_pdf(world):
     person = certified(world)
     cert = services.issue_certificate(world.leshan_staff, person, period_from=dt.date(2021, 7, 30),
@@ -277,3 +312,8 @@ def test_revoke_needs_a_reason_and_happens_once(world):
 @pytest.mark.parametrize("name, masked", [("王志远", "王*远"), ("王远", "王*"), ("欧阳志远", "欧**远"), ("王", "王")])
 def test_mask_name(name, masked):
     assert queries.mask_name(name) == masked
+
+
+def test_a_record_comes_from_an_attendance_only():
+    """Activity reports are counted by the roll-up on their own; no record ever pointed at one."""
+    assert "activity_report" not in {f.name for f in ServiceRecord._meta.get_fields()}

@@ -192,3 +192,10 @@ def test_api_schema_has_the_records_part(world, api_for):
     paths = schema.json()["paths"]
     assert "/api/mobilization/records/{id}/finalise/" in paths
     assert "/api/mobilization/certificates/{id}/pdf/" in paths
+
+
+def test_non_ascii_digits_in_ids_are_no_500(world, client_for):
+    client = client_for(world.leshan_staff)
+    refused = client.post(reverse("mobilization:records"), {"ids": ["²", "9" * 30]})
+    assert refused.status_code == 400 and "请勾选要确认的记录" in refused.content.decode()
+    assert client.get(reverse("mobilization:certificate-create"), {"person": "²"}).status_code == 200

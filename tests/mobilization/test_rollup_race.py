@@ -18,7 +18,7 @@ from tests.mobilization import factories
 from tests.reports.test_remind_race import divisions_back  # noqa: F401  (a fixture)
 from tests.world import build_world
 from tongxin.mobilization.models import DeploymentDay
-from tongxin.mobilization.services import rollup
+from tongxin.mobilization.services import records, rollup
 
 pytestmark = pytest.mark.skipif(settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
                                 reason="the race is PostgreSQL's (SQLite has one writer at a time)")
@@ -39,7 +39,7 @@ def test_two_check_ins_committing_together_are_both_counted(divisions_back, tran
         try:
             start.wait(timeout=10)
             with transaction.atomic():
-                factories.attendance(assignment, hours="4.00")
+                records.draft_for(factories.attendance(assignment, hours="4.00"))  # as check-out does
                 rollup.refresh(world.leshan.pk, DAY)
                 time.sleep(0.3)  # hold the transaction open: the other one is refreshing now
         except Exception as exc:  # reported below

@@ -24,9 +24,15 @@ def objects(world, objs) -> dict:
                              at=factories.at("2021-08-04"))
     cert = records.issue_certificate(None, objs["m_person"], period_from=dt.date(2021, 8, 1),
                                      period_until=dt.date(2021, 8, 9), at=factories.at("2021-08-10"))
+    # a final record outside the certificate's period: a certified one cannot be corrected
+    later = factories.shift(objs["m_post"], "2021-08-12", 8, 4, needed=2)
+    uncertified = records.finalise(None, records.draft_for(
+        factories.attendance(factories.assignment(later, objs["m_person"]), hours="4.00")),
+        at=factories.at("2021-08-13"))
     report = records.file_activity_report(None, world.nanxian_home, day=dt.date(2021, 8, 2), title=TITLE,
                                           content="送餐 120 份", volunteers=6, at=factories.at("2021-08-02", 20))
-    return {"m_final_record": final, "m_certificate": cert, "m_activity": report}
+    return {"m_final_record": final, "m_uncertified_record": uncertified, "m_certificate": cert,
+            "m_activity": report}
 
 
 def code(o):
@@ -39,7 +45,7 @@ ROWS = [
         other=400),  # outside the scope nothing is ticked: "请勾选要确认的记录"
     row("mobilization:record-detail", args=["m_record"], ok=OWN_HOME),
     row("mobilization:record-finalise", "post", args=["m_record"], body=LATE, ok=OWN_HOME),
-    row("mobilization:record-correct", "post", args=["m_final_record"], body=FIX, ok=OWN_HOME),
+    row("mobilization:record-correct", "post", args=["m_uncertified_record"], body=FIX, ok=OWN_HOME),
     row("mobilization:activities", ok=SIGNED_IN, hidden=TITLE, sees=OWN_HOME),
     row("mobilization:activity-create", ok={"hunan", "cili"}, other=403),  # who may file for a social org
     row("mobilization:activity-create", "post", body={}, ok={"hunan", "cili"}, ok_status=400, other=403),
@@ -55,7 +61,8 @@ ROWS = [
     row("mobilization-record-list", ok=SIGNED_IN, hidden=PERSON_NAME, sees=OWN_HOME),
     row("mobilization-record-detail", args=["m_record"], ok=OWN_HOME),
     row("mobilization-record-finalise", "post", args=["m_record"], body=LATE, ok=OWN_HOME),
-    row("mobilization-record-correct", "post", args=["m_final_record"], body=FIX, ok=OWN_HOME, ok_status=201),
+    row("mobilization-record-correct", "post", args=["m_uncertified_record"], body=FIX, ok=OWN_HOME,
+        ok_status=201),
     row("mobilization-activity-list", ok=SIGNED_IN, hidden=TITLE, sees=OWN_HOME),
     row("mobilization-activity-list", "post", body={}, ok=SIGNED_IN, ok_status=400),
     row("mobilization-activity-detail", args=["m_activity"], ok=OWN_HOME),

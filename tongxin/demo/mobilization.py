@@ -42,6 +42,7 @@ from tongxin.mobilization.models import (
     AssignmentStatus,
     Attendance,
     Certificate,
+    Flag,
     Person,
     Post,
     RecordStatus,
@@ -177,7 +178,13 @@ class _Builder:
         for record in drafts:
             attendance = record.attendance
             if attendance is not None and attendance.flags and attendance.reviewed_at is None:
-                checkin.review(self.staff, attendance, note=ms.FORGOT_CHECKOUT_NOTE, at=at - dt.timedelta(minutes=30))
+                # a forgotten check-out credits 0 hours until the review confirms them: the staff
+                # confirm the person stayed to the shift's end
+                shift = attendance.assignment.shift
+                confirmed = checkin.credited(attendance.checked_in_at, shift.ends_at, shift.starts_at, shift.ends_at)
+                checkin.review(self.staff, attendance, note=ms.FORGOT_CHECKOUT_NOTE, at=at - dt.timedelta(minutes=30),
+                               hours=confirmed if Flag.FORGOT_CHECKOUT.value in attendance.flags else None)
+                record = ServiceRecord.objects.exclude(status=RecordStatus.SUPERSEDED).get(attendance=attendance)
             records.finalise(self.staff, record, at=at)
             self.made["finalised"] += 1
 

@@ -4,7 +4,8 @@
   by unit, post, shift, day and `to_review`; the person's mobile masked by the personal-data policy.
 - `POST …/attendances/roll/`: the post's staff confirm the roll of a shift (`direction` in: check in
   the people ticked; out: check them out) — services.checkin.confirm_roll / roll_check_out.
-- `POST …/attendances/{id}/review/`: mark a flagged attendance reviewed, with a note.
+- `POST …/attendances/{id}/review/`: mark a flagged attendance reviewed, with a note and the hours
+  confirmed (`hours`, required for a forgotten check-out).
 A person's own check-in with a post's code is their act on their own page, not an API call.
 Refusals come back field by field, never a 500; outside the scope, 404.
 """
@@ -75,6 +76,8 @@ class RollSerializer(serializers.Serializer):
 
 class ReviewSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=services.NOTE_MAX)
+    hours = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True,
+                                     help_text=gettext_lazy("核实的服务时长（小时）；未签退的到岗记录必填"))
 
 
 class AttendanceViewSet(ScopedReadOnlyModelViewSet):
@@ -101,11 +104,13 @@ class AttendanceViewSet(ScopedReadOnlyModelViewSet):
                                                         404: NOT_FOUND})
     @action(detail=True, methods=["post"], filter_backends=[])
     def review(self, request: Request, pk: str | None = None) -> Response:
-        """Mark a flagged attendance reviewed (the hours stay; a change is a record correction)."""
+        """Mark a flagged attendance reviewed and confirm its hours (required for a forgotten check-out,
+        which credits 0 hours until then); the service record follows."""
         attendance = self.get_object()
         data = ReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        reviewed = services.review(request.user, attendance, note=data.validated_data["note"])
+        reviewed = services.review(request.user, attendance, note=data.validated_data["note"],
+                                   hours=data.validated_data.get("hours"))
         return Response(AttendanceSerializer(self.get_queryset().get(pk=reviewed.pk),
                                              context=self.get_serializer_context()).data)
 

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, VisibleIdField
+from tongxin.core.validators import parse_id
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, Post, PostKind, Shift, Skill
 from tongxin.mobilization.models.people import NAME_MAX, TEXT_MAX
@@ -141,9 +142,10 @@ def _int_param(request: Request, name: str) -> int | None:
     raw = request.query_params.get(name, "")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    pk = parse_id(raw)
+    if pk is None:
         raise serializers.ValidationError({name: [_("应为整数")]})
-    return int(raw)
+    return pk
 
 
 @extend_schema_view(list=extend_schema(parameters=[

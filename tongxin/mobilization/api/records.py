@@ -35,7 +35,7 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceRecord
         fields = ["id", "person", "person_name", "unit", "unit_name", "activity", "day", "place", "content", "hours",
-                  "person_in_charge", "attendance", "activity_report", "status", "status_display", "due_by",
+                  "person_in_charge", "attendance", "status", "status_display", "due_by",
                   "reviewed_by", "reviewed_at", "late_reason", "corrects", "correction_reason", "created_at"]
         read_only_fields = fields
 
@@ -180,7 +180,7 @@ class CertificateViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelViewSet):
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
         """The certificate as a PDF."""
         cert = self.get_object()
-        response = HttpResponse(services.certificate_pdf(cert, base_url=request.build_absolute_uri("/")),
+        response = HttpResponse(services.certificate_pdf(cert),
                                 content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="certificate-{cert.code}.pdf"'
         return response

@@ -35,3 +35,4 @@ class RollForm(forms.Form):
 class ReviewForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("复核说明"), max_length=NOTE_MAX,
                            error_messages={"required": gettext_lazy("复核说明：请写明核实的情况")})
+    hours = forms.CharField(label=gettext_lazy("核实的服务时长（小时）"), max_length=12, required=False)

@@ -4,7 +4,8 @@ check-out was forgotten. No location is ever taken.
 
 `hours` is what the time at the post credits (services.attendance computes it once the
 attendance is closed); `flags` are the anomalies the organisation's staff review (Flag). A flagged
-attendance is credited only up to the shift's end, never in full for a forgotten check-out.
+attendance is credited only up to the shift's end; a forgotten check-out credits 0 hours until the
+staff's review confirms the hours (services.checkin.review).
 """
 
 from django.conf import settings

@@ -2,7 +2,7 @@
 
 A service record holds what 志愿服务记录与证明出具办法 (民政部令第67号) asks: the activity, its
 date, place, content, hours, the organising unit and the person in charge. It comes from a closed
-attendance or from an activity report, starts as a draft and becomes final when the
+attendance, starts as a draft and becomes final when the
 organisation's staff review it — within 10 working days after the activity (`due_by`). A final
 record is never edited: a correction, made on request with a reason, is a new record that
 `corrects` the old one, and the old one turns SUPERSEDED. Totals read only current records
@@ -80,8 +80,6 @@ class ServiceRecord(models.Model):
     person_in_charge = models.CharField(_("负责人"), max_length=NAME_MAX, blank=True)
     attendance = models.ForeignKey(Attendance, verbose_name=_("到岗记录"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="service_records")
-    activity_report = models.ForeignKey(ActivityReport, verbose_name=_("活动报告"), null=True, blank=True,
-                                        on_delete=models.PROTECT, related_name="service_records")
     status = models.CharField(_("状态"), max_length=12, choices=RecordStatus.choices, default=RecordStatus.DRAFT)
     due_by = models.DateField(_("确认截止日期"))  # 10 working days after `day`
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("确认人"), null=True, blank=True,

@@ -9,14 +9,18 @@
 - `confirm_roll` / `roll_check_out`: the post's staff (FILE scope on the post's unit) mark who is
   there, or who left.
 - `close_forgotten(now)`: every attendance still open after its shift ended is closed at the
-  shift's end (AUTO) and flagged FORGOT_CHECKOUT for review (`tongxin mobilization-sweep`).
-- `review(actor, attendance, note)`: staff mark a flagged attendance reviewed.
+  shift's end (AUTO) and flagged FORGOT_CHECKOUT for review (`tongxin mobilization-sweep`). It
+  credits 0 hours until the review confirms them.
+- `review(actor, attendance, note, hours=None)`: staff mark a flagged attendance reviewed, and may
+  confirm the hours (required for a forgotten check-out); the service record follows.
 
 Hours (decided here, see `credited`): the time at the post clipped to the shift [starts_at, ends_at],
 rounded down to the quarter hour. Time outside the shift is never credited and, beyond
 OUTSIDE_TOLERANCE, flagged OUTSIDE_SHIFT; a stay over 12 hours is flagged OVER_12_HOURS; time
 overlapping another attendance of the same person is flagged OVERLAP on both. A forgotten check-out
-credits only up to the shift's end. So credited hours never exceed the shift's length.
+credits 0 hours until the staff's review confirms how long the person stayed (at most from the
+check-in to the shift's end, clipped and rounded like the rest). So credited hours never exceed the
+shift's length, and records.finalise refuses a record whose attendance is flagged and not reviewed.
 
 No location is ever taken, and nothing is recorded outside a shift. Every write is atomic and
 audited, drafts the service record of a closed attendance (services.records.draft_for) and refreshes
@@ -29,7 +33,7 @@ import datetime as dt
 import hashlib
 import hmac
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
 import segno
@@ -81,6 +85,21 @@ def daily_code(post: Any, day: dt.date) -> str:
         n, r = divmod(n, len(ALPHABET))
         chars.append(ALPHABET[r])
     return "".join(chars)
+
+
+def is_current_code(post: Any, raw: str, now: dt.datetime | None = None) -> bool:
+    """`raw` is the post's code of today, or of the day a shift of the post still running began
+    (an overnight shift keeps the code it started with): what a scan page may be shown for."""
+    now = now or timezone.now()
+    code = normalize_code(raw)
+    today = timezone.localdate(now)
+    if len(code) != CODE_LENGTH:
+        return False
+    if hmac.compare_digest(daily_code(post, today), code):
+        return True
+    began = set(Shift.objects.filter(post=post, is_cancelled=False, day__lt=today, ends_at__gt=now)
+                .values_list("day", flat=True))
+    return any(hmac.compare_digest(daily_code(post, day), code) for day in began)
 
 
 def normalize_code(raw: str) -> str:
@@ -242,7 +261,9 @@ def _close(actor: Actor, attendance: Attendance, out: dt.datetime, method: str, 
     attendance.checked_out_at = out
     attendance.check_out_method = method
     attendance.checked_out_by = cast(User, actor) if method == Method.ROLL else None
-    attendance.hours = credited(attendance.checked_in_at, out, shift.starts_at, shift.ends_at)
+    # a forgotten check-out credits nothing until the review confirms the hours
+    attendance.hours = Decimal("0.00") if forgot else credited(attendance.checked_in_at, out, shift.starts_at,
+                                                                shift.ends_at)
     attendance.flags = flags_of(attendance, out, forgot=forgot)
     attendance.save(update_fields=["checked_out_at", "check_out_method", "checked_out_by", "hours", "flags"])
     if Flag.OVERLAP.value in attendance.flags:
@@ -292,7 +313,9 @@ def _roll_assignments(actor: Actor, shift: Shift, people: Iterable[Person | int]
         shift=shift, person_id__in=ids, status=AssignmentStatus.ACTIVE).select_related("person", "shift__post__unit")}
     missing = [i for i in ids if i not in found]
     if missing:
-        names = ", ".join(Person.objects.filter(pk__in=missing).values_list("name", flat=True)) or str(missing[0])
+        # name only the post's unit's own people: anyone else is an id (never echo a stranger's name)
+        own = dict(Person.objects.filter(pk__in=missing, unit_id=shift.post.unit_id).values_list("pk", "name"))
+        names = ", ".join(own.get(i) or f"#{i}" for i in dict.fromkeys(missing))
         raise ValidationError({"people": [_("人员：%(names)s 不在该班次的名单上") % {"names": names}]})
     return [found[i] for i in dict.fromkeys(ids)]
 
@@ -351,7 +374,7 @@ def roll_check_out(actor: Actor, shift: Shift, people: Iterable[Person | int], *
 
 def close_forgotten(now: dt.datetime | None = None) -> int:
     """Close every attendance still open after its shift ended, at the shift's end (AUTO), flagged
-    FORGOT_CHECKOUT (credited only up to the shift's end, for the staff to review); the person is
+    FORGOT_CHECKOUT (credited 0 hours until the staff's review confirms them); the person is
     told. Returns how many were closed. Safe to run as often as you like."""
     now = now or timezone.now()
     closed = 0
@@ -375,12 +398,31 @@ def close_forgotten(now: dt.datetime | None = None) -> int:
 
 # --- review -------------------------------------------------------------------------------------
 
+def _confirmed_hours(attendance: Attendance, value: Any) -> Decimal:
+    """The hours a reviewer confirms: a number from 0 to what the attendance could credit at most
+    (from its check-in to its check-out, clipped to the shift), rounded down to the quarter hour."""
+    shift = attendance.assignment.shift
+    try:
+        hours = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"hours": [_("核实的服务时长须是数字（小时）")]}) from None
+    most = credited(attendance.checked_in_at, attendance.checked_out_at or shift.ends_at, shift.starts_at,
+                    shift.ends_at)
+    if not hours.is_finite() or hours < 0 or hours > most:
+        raise ValidationError({"hours": [_("核实的服务时长须在 0 到 %(most)s 小时之间（到岗至班次结束）") % {
+            "most": most}]})
+    return (Decimal(int(hours * 4)) / 4).quantize(Decimal("0.01"))
+
+
 @transaction.atomic
-def review(actor: Actor, attendance: Attendance, *, note: str, at: dt.datetime | None = None) -> Attendance:
-    """The organisation's staff mark a flagged attendance reviewed, with a note (audited). The hours
-    stay as credited; a change to them is a correction of the service record."""
+def review(actor: Actor, attendance: Attendance, *, note: str, hours: Any = None,
+           at: dt.datetime | None = None) -> Attendance:
+    """The organisation's staff mark a flagged attendance reviewed, with a note (audited), and confirm
+    the hours (`hours`, required for a forgotten check-out, optional otherwise): at most from the
+    check-in to the shift's end, rounded down to the quarter hour. Confirmed hours that differ from
+    the credited ones re-draft the service record (records.redraft); later changes are corrections."""
     attendance = Attendance.objects.select_for_update().select_related(
-        "assignment__shift__post__unit").get(pk=attendance.pk)
+        "assignment__shift__post__unit", "assignment__person").get(pk=attendance.pk)
     scope.require(actor, attendance.assignment.shift.post.unit, scope.FILE, _("您的角色不能复核该到岗记录"))
     note = (note or "").strip()
     if not attendance.flags:
@@ -391,10 +433,21 @@ def review(actor: Actor, attendance: Attendance, *, note: str, at: dt.datetime |
         raise ValidationError({"note": [_("复核说明：请写明核实的情况")]})
     if len(note) > NOTE_MAX:
         raise ValidationError({"note": [_("复核说明：不超过 %(n)s 个字") % {"n": NOTE_MAX}]})
+    blank = hours is None or str(hours).strip() == ""
+    if blank and Flag.FORGOT_CHECKOUT.value in attendance.flags:
+        raise ValidationError({"hours": [_("核实的服务时长：未签退的到岗记录须填写核实的时长（小时）")]})
+    confirmed = None if blank else _confirmed_hours(attendance, hours)
     before = audit.snapshot(attendance)
     attendance.reviewed_at = at or timezone.now()
     attendance.reviewed_by = cast(User, actor)
     attendance.review_note = note
-    attendance.save(update_fields=["reviewed_at", "reviewed_by", "review_note"])
+    fields = ["reviewed_at", "reviewed_by", "review_note"]
+    changed = confirmed is not None and confirmed != attendance.hours
+    if changed:
+        attendance.hours = confirmed
+        fields.append("hours")
+    attendance.save(update_fields=fields)
     _audit(actor, attendance, before, None)
+    if changed:  # records refreshes the roll-up of the record's day (its hours are the records')
+        records.redraft(actor, attendance, reason=_("到岗异常复核：%(note)s") % {"note": note}, at=at)
     return attendance

@@ -337,7 +337,7 @@ def _carry_over(actor: Actor, record: ServiceRecord, into: Person, at: dt.dateti
     new = ServiceRecord.objects.create(
         person=into, unit=record.unit, activity=record.activity, day=record.day, place=record.place,
         content=record.content, hours=record.hours, person_in_charge=record.person_in_charge,
-        attendance=record.attendance, activity_report=record.activity_report, status=RecordStatus.FINAL,
+        attendance=record.attendance, status=RecordStatus.FINAL,
         due_by=record.due_by, reviewed_by=user, reviewed_at=at, corrects=record,
         correction_reason=str(MERGE_REASON), created_by=user)
     audit.record_change(actor, new, None, unit=record.unit)

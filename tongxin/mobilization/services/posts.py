@@ -11,7 +11,7 @@ a person nor over-fill a shift. A move re-checks every gate with the assignment 
 out, and ends that one (MOVED, `moved_to` the new one) in the same transaction.
 
 Notices go to the person's mobile (core.notify.notify_contacts, contact key
-"mobilization.person:<pk>") with the person's own link, /mobilization/me/<checkin_key>/.
+"mobilization.person:<pk>") with the person's own link, TONGXIN_PUBLIC_URL/mobilization/me/<checkin_key>/.
 """
 
 from __future__ import annotations
@@ -29,7 +29,17 @@ from django.utils.translation import gettext_lazy
 
 from tongxin.core import audit, notify
 from tongxin.core.types import Actor
-from tongxin.mobilization.models import Assignment, AssignmentStatus, Person, Post, PostKind, Shift, Skill
+from tongxin.mobilization import links
+from tongxin.mobilization.models import (
+    Assignment,
+    AssignmentStatus,
+    Person,
+    Post,
+    PostKind,
+    ServiceRecord,
+    Shift,
+    Skill,
+)
 from tongxin.mobilization.models.people import TEXT_MAX
 from tongxin.mobilization.queries import posts as queries
 from tongxin.mobilization.queries.people import contact_key
@@ -79,8 +89,9 @@ def _require(actor: Actor, unit: Unit) -> None:
 
 
 def me_url(person: Person) -> str:
-    """The person's own page (the check-in part serves it as mobilization:me)."""
-    return f"/mobilization/me/{person.checkin_key}/"
+    """The person's own page (the check-in part serves it as mobilization:me), absolute: an SMS has
+    no host to resolve a bare path against (settings.TONGXIN_PUBLIC_URL, links.public_url)."""
+    return links.me_url(person)
 
 
 def _notify(key: str, assignment: Assignment, *, at: dt.datetime | None = None, **extra: Any) -> None:
@@ -188,9 +199,11 @@ def update_post(actor: Actor, post: Post, **fields: Any) -> Post:
         setattr(post, k, v)
     post.save()
     audit.record_change(actor, post, before, unit=post.unit)
-    if "region_id" in clean or "is_active" in clean:
-        for day in set(post.shifts.values_list("day", flat=True)):
-            rollup.refresh(post.unit_id, day)
+    if "region_id" in clean or "is_active" in clean:  # the days of its shifts, and of corrected records
+        days = set(post.shifts.values_list("day", flat=True))
+        days |= set(ServiceRecord.objects.filter(attendance__assignment__shift__post=post)
+                    .values_list("day", flat=True).order_by())
+        rollup.refresh_many((post.unit_id, day) for day in days)
     return post
 
 
@@ -225,7 +238,8 @@ def add_shift(actor: Actor, post: Post, *, starts_at: dt.datetime, ends_at: dt.d
 
 @transaction.atomic
 def cancel_shift(actor: Actor, shift: Shift, *, reason: str, at: dt.datetime | None = None) -> Shift:
-    """Cancel the shift and every active assignment on it (each person is told, with the reason)."""
+    """Cancel the shift and every active assignment on it (each person is told, with the reason).
+    Refused once anyone on it has checked in (as `cancel` is): their attendance must stay counted."""
     at = at or timezone.now()
     shift = Shift.objects.select_for_update().select_related("post__unit").get(pk=shift.pk)
     _require(actor, shift.post.unit)
@@ -235,7 +249,11 @@ def cancel_shift(actor: Actor, shift: Shift, *, reason: str, at: dt.datetime | N
         raise ValidationError(errors)
     if shift.is_cancelled:
         raise _fail("shift", _("该班次已取消"))
-    for a in queries.active_of(shift).select_related("shift__post"):
+    active = list(queries.active_of(shift).select_related("shift__post", "person").order_by("pk"))
+    checked_in = [a.person.name for a in active if hasattr(a, "attendance")]
+    if checked_in:
+        raise _fail("shift", _("%(names)s 已到岗签到，不能取消该班次") % {"names": "、".join(checked_in)})
+    for a in active:
         _end(actor, a, AssignmentStatus.CANCELLED, reason=reason, at=at)
         _notify(CANCELLED, a, at=at, reason=reason)
     before = audit.snapshot(shift)
@@ -344,8 +362,7 @@ def move(actor: Actor, assignment: Assignment, shift: Shift, *, reason: str,
     old.save(update_fields=["moved_to"])
     _notify(MOVED, new, at=at, reason=reason, old_post=old.shift.post.name,
             old_time=queries.time_words(old.starts_at, old.ends_at))
-    rollup.refresh(old.shift.post.unit_id, old.shift.day)
-    rollup.refresh(shift.post.unit_id, shift.day)
+    rollup.refresh_many([(old.shift.post.unit_id, old.shift.day), (shift.post.unit_id, shift.day)])
     return new
 
 

@@ -3,17 +3,21 @@
 Guarantees:
 - `draft_for(attendance)` is what the check-in part calls once an attendance is closed: the draft
   record the organisation's staff then review.
-- `finalise`: staff who may file for the organising unit (`scope.FILE` on `record.unit`: its own
-  staff, or an officer of a bureau above it) confirm a DRAFT. 志愿服务记录与证明出具办法 asks for the
-  record within 10 working days after the activity (`due_by`, counted with `core.workdays`, so a
-  National Day week does not eat the window). Our decision for a late one: after `due_by` (local
-  Beijing date) it is REFUSED unless the reviewer writes why it is entered late (`late_reason`);
-  then it is final, and the reason stays on the record and in the audit trail, so a late record is
-  never silently mistaken for a timely one, and real work is never lost to a missed deadline.
+- `finalise`: refused while the record's attendance has flags nobody reviewed (a forgotten check-out
+  credits 0 hours until the review confirms them). Staff who may file for the organising unit
+  (`scope.FILE` on `record.unit`: its own staff, or an officer of a bureau above it) confirm a
+  DRAFT. 志愿服务记录与证明出具办法 asks for the record within 10 working days after the activity (`due_by`,
+  counted with `core.workdays`, so a National Day week does not eat the window). Our decision for a
+  late one: after `due_by` (local Beijing date) it is REFUSED unless the reviewer writes why it is
+  entered late (`late_reason`); then it is final, and the reason stays on the record and in the
+  audit trail, so a late record is never silently mistaken for a timely one, and real work is never
+  lost to a missed deadline.
 - `correct`: a record is never edited in place. A correction (with its reason, required) is a NEW
   record that `corrects` the old one, and the old one turns SUPERSEDED. Correcting a FINAL record
   gives a FINAL one reviewed by the corrector; correcting a DRAFT gives a new DRAFT. Only the
-  current record of a chain can be corrected. Totals therefore change only through the new record.
+  current record of a chain can be corrected, and not while a certificate that is not revoked covers
+  it (revoke the certificate first, so no valid certificate states hours that changed). Totals
+  therefore change only through the new record.
 - `file_activity_report`: an organisation's report of work outside posts, for a day that is not in
   the future (local date), with at least one person taking part; its photos go through
   `core.uploads`; the day's roll-up is refreshed in the same transaction.
@@ -37,7 +41,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,6 +50,7 @@ from tongxin.core.types import Actor
 from tongxin.core.uploads import store_attachments
 from tongxin.core.validators import check_length, mask_id_number
 from tongxin.core.workdays import add_workdays
+from tongxin.mobilization import links
 from tongxin.mobilization.models import ActivityReport, Attendance, Certificate, Person, RecordStatus, ServiceRecord
 from tongxin.mobilization.models.people import TEXT_MAX
 from tongxin.mobilization.services import rollup
@@ -57,7 +61,7 @@ REVIEW_WORKDAYS = 10  # 志愿服务记录与证明出具办法: recorded within
 MAX_HOURS = Decimal("24")  # one record is one day's service
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 12
-MAX_PEOPLE = 100_000
+MAX_COUNT = 1_000_000  # every count of an activity report: people by kind, and the quantity served
 FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -95,6 +99,26 @@ def draft_for(attendance: Attendance) -> ServiceRecord | None:
     return record
 
 
+def _refresh(*changed: ServiceRecord) -> None:
+    """The roll-up of every (unit, day) the records touched (its hours are the current records')."""
+    rollup.refresh_many({(r.unit_id, r.day) for r in changed if r.attendance_id is not None})
+
+
+def redraft(actor: Actor, attendance: Attendance, *, reason: str, at: dt.datetime | None = None
+            ) -> ServiceRecord | None:
+    """After a review confirmed an attendance's hours: its current record takes them, by a correction
+    (a DRAFT is replaced by a new DRAFT, a FINAL one by a new FINAL one), or the first draft is made."""
+    current = ServiceRecord.objects.filter(attendance=attendance).exclude(status=RecordStatus.SUPERSEDED).first()
+    if current is None:
+        made = draft_for(attendance)
+        if made is not None:
+            _refresh(made)
+        return made
+    if current.hours == attendance.hours:
+        return current
+    return correct(actor, current, reason=reason[:TEXT_MAX], hours=attendance.hours, at=at)
+
+
 # --- review and corrections ----------------------------------------------------------------------
 
 def is_late(record: ServiceRecord, at: dt.datetime | None = None) -> bool:
@@ -115,6 +139,9 @@ def finalise(actor: Actor, record: ServiceRecord, *, late_reason: str = "", at: 
     if record.status != RecordStatus.DRAFT:
         raise ValidationError({"status": [_("该记录已不是待审核状态（%(state)s），不能再确认")
                                           % {"state": record.get_status_display()}]})
+    attendance = record.attendance
+    if attendance is not None and attendance.flags and attendance.reviewed_at is None:
+        raise ValidationError({"status": [_("该记录的到岗异常尚未复核")]})
     late_reason = (late_reason or "").strip()
     check_length("late_reason", late_reason, TEXT_MAX)
     now = _now(at)
@@ -128,6 +155,7 @@ def finalise(actor: Actor, record: ServiceRecord, *, late_reason: str = "", at: 
     record.late_reason = late_reason if is_late(record, now) else ""
     record.save(update_fields=["status", "reviewed_by", "reviewed_at", "late_reason"])
     audit.record_change(actor, record, before, unit=record.unit)
+    _refresh(record)
     return record
 
 
@@ -149,6 +177,8 @@ def correct(actor: Actor, record: ServiceRecord, *, reason: str, hours: Any = No
     record = _locked(record)
     if record.status == RecordStatus.SUPERSEDED:
         raise ValidationError({"status": [_("该记录已被更正，请更正最新的那条记录")]})
+    if record.certificates.filter(revoked_at__isnull=True).exists():
+        raise ValidationError({"status": [_("该记录已出具服务记录证明，请先作废证明再更正")]})
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("请填写更正原因")]})
@@ -173,24 +203,33 @@ def correct(actor: Actor, record: ServiceRecord, *, reason: str, hours: Any = No
     new = ServiceRecord.objects.create(
         person=record.person, unit=record.unit, activity=record.activity, day=new_day, place=record.place,
         content=new_content, hours=new_hours, person_in_charge=record.person_in_charge,
-        attendance=record.attendance, activity_report=record.activity_report,
+        attendance=record.attendance,
         status=RecordStatus.FINAL if was_final else RecordStatus.DRAFT,
         due_by=record.due_by if new_day == record.day else add_workdays(new_day, REVIEW_WORKDAYS),
         reviewed_by=user if was_final else None, reviewed_at=now if was_final else None,
         corrects=record, correction_reason=reason, created_by=user)
     audit.record_change(actor, new, None, unit=record.unit)
+    _refresh(record, new)
     return new
 
 
 # --- activity reports ----------------------------------------------------------------------------
 
+def _count_label(field: str) -> str:
+    return {"social_workers": _("社工人数"), "volunteers": _("志愿者人数"), "others": _("其他人员人数"),
+            "quantity": _("服务数量")}[field]
+
+
 def _count(field: str, value: Any) -> int:
+    """A count of an activity report (people by kind, or the quantity served): a whole number from
+    0 to MAX_COUNT, else a ValidationError naming the field and the range."""
     try:
         n = int(value or 0)
-    except (TypeError, ValueError):
-        raise ValidationError({field: [_("人数须是整数")]}) from None
-    if n < 0 or n > MAX_PEOPLE:
-        raise ValidationError({field: [_("人数须在 0 到 %(n)s 之间") % {"n": MAX_PEOPLE}]})
+    except (TypeError, ValueError, OverflowError):
+        raise ValidationError({field: [_("%(label)s须是整数") % {"label": _count_label(field)}]}) from None
+    if n < 0 or n > MAX_COUNT:
+        raise ValidationError({field: [_("%(label)s须在 0 到 %(n)s 之间") % {
+            "label": _count_label(field), "n": f"{MAX_COUNT:,}"}]})
     return n
 
 
@@ -222,12 +261,9 @@ def file_activity_report(actor: Actor, unit: Unit, *, day: dt.date, title: str, 
     qty = None
     if quantity not in (None, ""):
         try:
-            qty = int(quantity)
-        except (TypeError, ValueError):
-            errors["quantity"] = [_("服务数量须是整数")]
-        else:
-            if qty < 0 or qty > 2**31 - 1:
-                errors["quantity"] = [_("服务数量不能为负数")]
+            qty = _count("quantity", quantity)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     for field, value, limit in (("title", title, 100), ("place", place, TEXT_MAX), ("measure", measure, 20),
@@ -308,10 +344,8 @@ def revoke(actor: Actor, cert: Certificate, *, reason: str, at: dt.datetime | No
 
 
 def verify_url(cert: Certificate, base_url: str = "") -> str:
-    """The public verification address of a certificate (absolute when a base is known)."""
-    path = reverse("mobilization:verify-code", args=[cert.code])
-    base = (base_url or getattr(settings, "TONGXIN_PUBLIC_URL", "") or "").rstrip("/")
-    return f"{base}{path}"
+    """The public verification address of a certificate, absolute (links.verify_url)."""
+    return links.verify_url(cert, base_url)
 
 
 def _font() -> str:

@@ -11,8 +11,10 @@ What a row counts (model docstring in models/rollup.py):
 - shifts and posts of the day that are not cancelled; a shift is unfilled while it has fewer ACTIVE
   assignments than it needs, a post while any of its shifts that day is;
 - people: distinct people with an attendance (open or closed) on such a shift, unless the
-  assignment was cancelled (a moved assignment keeps the presence it had); hours: the credited hours
-  of those attendances (an open one credits nothing yet);
+  assignment was cancelled (a moved assignment keeps the presence it had); hours: the CURRENT
+  service records (DRAFT or FINAL, never SUPERSEDED) that come from attendances, by the record's
+  unit and day and the region of its attendance's post — so a correction (other hours, another
+  day) shows in the totals once records.correct refreshes the old and the new day;
 - the unit's activity reports of the day and the people they counted, under the unit's own region.
 
 A unit's day with nothing to count has no rows. Concurrent refreshes of one (unit, day) take a
@@ -33,7 +35,15 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
-from tongxin.mobilization.models import ActivityReport, Assignment, AssignmentStatus, Attendance, DeploymentDay, Shift
+from tongxin.mobilization.models import (
+    ActivityReport,
+    AssignmentStatus,
+    Attendance,
+    DeploymentDay,
+    RecordStatus,
+    ServiceRecord,
+    Shift,
+)
 
 Key = tuple[int, str]  # (unit_id, region_code)
 FIELDS = ("people", "hours", "shifts", "shifts_unfilled", "posts", "posts_unfilled", "reported_people",
@@ -52,10 +62,13 @@ def _compute(day: dt.date, unit_id: int | None = None) -> dict[Key, dict[str, An
     shifts = Shift.objects.filter(day=day, is_cancelled=False)
     attendances = Attendance.objects.filter(assignment__shift__day=day, assignment__shift__is_cancelled=False)
     reports = ActivityReport.objects.filter(day=day)
+    records = ServiceRecord.objects.filter(day=day, attendance__isnull=False,
+                                           status__in=[RecordStatus.DRAFT, RecordStatus.FINAL])
     if unit_id is not None:
         shifts = shifts.filter(post__unit_id=unit_id)
         attendances = attendances.filter(assignment__shift__post__unit_id=unit_id)
         reports = reports.filter(unit_id=unit_id)
+        records = records.filter(unit_id=unit_id)
     posts: dict[tuple[int, str, int], bool] = {}
     for s in (shifts.values("pk", "needed", "post_id", "post__unit_id", "post__region_id")
               .annotate(filled=Count("assignments", filter=Q(assignments__status=AssignmentStatus.ACTIVE)))
@@ -71,10 +84,12 @@ def _compute(day: dt.date, unit_id: int | None = None) -> dict[Key, dict[str, An
         rows[(unit, region)]["posts_unfilled"] += unfilled
     for a in (attendances.exclude(assignment__status=AssignmentStatus.CANCELLED)
               .values("assignment__shift__post__unit_id", "assignment__shift__post__region_id")
-              .annotate(people=Count("assignment__person_id", distinct=True), hours=Sum("hours")).order_by()):
+              .annotate(people=Count("assignment__person_id", distinct=True)).order_by()):
         row = rows[(a["assignment__shift__post__unit_id"], a["assignment__shift__post__region_id"])]
         row["people"] = a["people"]
-        row["hours"] = a["hours"] or Decimal("0")
+    for r in (records.values("unit_id", "attendance__assignment__shift__post__region_id")
+              .annotate(hours=Sum("hours")).order_by()):
+        rows[(r["unit_id"], r["attendance__assignment__shift__post__region_id"])]["hours"] = r["hours"] or Decimal("0")
     reported = list(reports.values("unit_id", "unit__region_id")
                     .annotate(n=Count("pk"), sw=Sum("social_workers"), v=Sum("volunteers"), o=Sum("others"))
                     .order_by())
@@ -133,10 +148,11 @@ def refresh(unit_id: int, day: dt.date) -> None:
         DeploymentDay.objects.bulk_create(_write(day, _compute(day, unit_id)))
 
 
-def refresh_assignment(assignment: Assignment) -> None:
-    """Shorthand for the (unit, day) an assignment's shift belongs to."""
-    shift = assignment.shift
-    refresh(shift.post.unit_id, shift.day)
+def refresh_many(keys: Any) -> None:
+    """`refresh` each (unit_id, day) of `keys` once, in sorted order: two transactions touching the
+    same days take their advisory locks in the same order, so they cannot deadlock."""
+    for unit_id, day in sorted(set(keys)):
+        refresh(unit_id, day)
 
 
 def rebuild(*, since: dt.date | None = None, until: dt.date | None = None) -> int:
@@ -145,6 +161,8 @@ def rebuild(*, since: dt.date | None = None, until: dt.date | None = None) -> in
     number of rows written."""
     days = set(Shift.objects.values_list("day", flat=True).distinct().order_by())
     days |= set(ActivityReport.objects.values_list("day", flat=True).distinct().order_by())
+    days |= set(ServiceRecord.objects.filter(attendance__isnull=False).values_list("day", flat=True)
+                .distinct().order_by())
     days |= set(DeploymentDay.objects.values_list("day", flat=True).distinct().order_by())  # stale rows go too
     days = {d for d in days if (since is None or d >= since) and (until is None or d <= until)}
     written = 0

@@ -2,10 +2,15 @@
 
 Public (no login, masked data only, no JavaScript needed, built for a 390px phone):
 - `me` (/mobilization/me/<key>/): the person's own page — today's and upcoming shifts, notices, and
-  the form to type a post's code to check in or out. Opening it remembers the person in the session
-  (their pk only), so that scanning a post's QR checks them in or out with one tap. A wrong key: 404.
-- `scan` (/mobilization/scan/<post>/<code>/): the page the post's QR opens; a confirm button (POST)
-  checks the remembered person in or out. An unknown visitor is told to open their own link first.
+  the form to type a post's code to check in or out. Opening it remembers nothing (a link opened by
+  someone else, or by a link preview, must not sign that phone in); the person is remembered in the
+  session (their pk only) once they POST from their own page — a check-in or out, or the "remember
+  me on this phone" button — so that scanning a post's QR then checks them in or out with one tap.
+  A wrong key: 404.
+- `scan` (/mobilization/scan/<post>/<code>/): the page the post's QR opens, only with the post's
+  current code (else 404, so ids cannot be walked); a confirm button (POST) checks the remembered
+  person in or out; "不是您？" forgets the remembered person on this phone (POST action=forget). An
+  unknown visitor is told to open their own link first.
 
 The staff's (the post's unit, FILE scope; 404 outside the scope):
 - `post-code`: today's code of a post, large, with its QR, printable;
@@ -39,6 +44,7 @@ from tongxin.units import scope
 from tongxin.units.personal import shown
 
 SESSION_PERSON = "mobilization_person"
+REMEMBER, FORGET = "remember", "forget"
 PAGE_SIZE = 50
 
 
@@ -69,8 +75,13 @@ class PersonPageView(ScopedView):
         person = queries.person_by_key(key)
         if person is None:
             raise Http404(_("找不到该链接，请使用短信中的个人链接"))
-        self.request.session[SESSION_PERSON] = person.pk
         return person
+
+    def _remember(self, person: Person) -> None:
+        """The person acted on their own page: this phone's session remembers them (pk only)."""
+        if self.request.session.get(SESSION_PERSON) != person.pk:
+            self.request.session.cycle_key()
+        self.request.session[SESSION_PERSON] = person.pk
 
     def _page(self, person: Person, form: CodeForm, status: int = 200) -> HttpResponse:
         now = timezone.now()
@@ -85,7 +96,8 @@ class PersonPageView(ScopedView):
                            "running": a.starts_at - services.CHECK_IN_EARLY <= now < a.ends_at})
         return render(self.request, "mobilization/person_me.html", {
             "person": person, "mobile": _masked(person.mobile), "shifts": shifts, "form": form, "today": today,
-            "notices": queries.person_notices(person), "open_attendance": still_open}, status=status)
+            "notices": queries.person_notices(person), "open_attendance": still_open,
+            "remembered": self.request.session.get(SESSION_PERSON) == person.pk}, status=status)
 
     def get(self, request: HttpRequest, key: str) -> HttpResponse:
         person = self._person(key)
@@ -93,6 +105,11 @@ class PersonPageView(ScopedView):
 
     def post(self, request: HttpRequest, key: str) -> HttpResponse:
         person = self._person(key)
+        if request.POST.get("action") == REMEMBER:
+            self._remember(person)
+            messages.success(request, _("已在本手机记住您：扫描卡点二维码即可一键签到"))
+            return redirect("mobilization:me", key=key)
+        self._remember(person)
         form = CodeForm(request.POST)
         if not form.is_valid():
             return self._page(person, form, status=400)
@@ -124,10 +141,11 @@ class ScanView(ScopedView):
 
     http_method_names = ["get", "post"]
 
-    def _post(self, post_id: int) -> Post:
+    def _post(self, post_id: int, code: str) -> Post:
+        """The post, only with its current code: a guessed id shows nothing of any post."""
         post = Post.objects.filter(pk=post_id, is_active=True).first()
-        if post is None:
-            raise Http404(_("找不到该岗位"))
+        if post is None or not services.is_current_code(post, code):
+            raise Http404(_("找不到该岗位，或二维码已过期：请扫描卡点今天的二维码"))
         return post
 
     def _page(self, post: Post, code: str, person: Person | None, error: str = "", status: int = 200) -> HttpResponse:
@@ -136,13 +154,17 @@ class ScanView(ScopedView):
             direction = OUT if Attendance.objects.filter(
                 assignment__person=person, assignment__shift__post=post, checked_out_at__isnull=True).exists() else IN
         return render(self.request, "mobilization/post_scan.html", {
-            "post": post, "code": code, "person": person, "direction": direction, "error": error}, status=status)
+            "post": post, "code": code, "person": person, "direction": direction, "error": error,
+            "forget": FORGET}, status=status)
 
     def get(self, request: HttpRequest, post_id: int, code: str) -> HttpResponse:
-        return self._page(self._post(post_id), code, _remembered(request))
+        return self._page(self._post(post_id, code), code, _remembered(request))
 
     def post(self, request: HttpRequest, post_id: int, code: str) -> HttpResponse:
-        post = self._post(post_id)
+        post = self._post(post_id, code)
+        if request.POST.get("action") == FORGET:
+            request.session.pop(SESSION_PERSON, None)
+            return self._page(post, code, None)
         person = _remembered(request)
         if person is None:
             return self._page(post, code, None, status=400)
@@ -221,6 +243,7 @@ def _anomalies(request: HttpRequest, *, error: str = "", status: int = 200) -> H
     page = Paginator(queries.to_review(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     for a in page:
         setattr(a, "flag_labels", [Flag(f).label if f in Flag.values else f for f in a.flags])  # noqa: B010
+        setattr(a, "forgot", Flag.FORGOT_CHECKOUT.value in a.flags)  # noqa: B010
     writable = set(Post.objects.restrict(request.user, scope.FILE).filter(
         pk__in={a.assignment.shift.post_id for a in page}).values_list("pk", flat=True))
     return render(request, "mobilization/attendance_review_list.html", {
@@ -247,7 +270,8 @@ class ReviewView(ScopedUpdateView):
         if not form.is_valid():
             return _anomalies(request, error=_errors(ValidationError(form.errors)), status=400)
         try:
-            services.review(request.user, attendance, note=form.cleaned_data["note"])
+            services.review(request.user, attendance, note=form.cleaned_data["note"],
+                            hours=form.cleaned_data["hours"] or None)
         except ValidationError as exc:
             return _anomalies(request, error=_errors(exc), status=400)
         messages.success(request, _("已复核：%(name)s %(post)s") % {

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.core.validators import parse_id
 from tongxin.core.views_base import ScopedUpdateView, ScopedView, as_scoped_view
 from tongxin.mobilization.forms.posts import AssignForm, MoveForm, PostForm, ReasonForm, ShiftForm, WalkUpForm
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Post, Shift
@@ -44,8 +45,9 @@ def _own_units(request: HttpRequest) -> Any:
     s = scope.scope_of(request.user)
     pks = {u.pk for u in queries.own_units(request.user)}
     raw = request.GET.get("unit") or request.POST.get("unit") or ""
-    if raw.isdigit():
-        named = Unit.objects.filter(pk=int(raw)).first()
+    pk = parse_id(raw)
+    if pk is not None:
+        named = Unit.objects.filter(pk=pk).first()
         if named is not None and s.covers(named, mode=scope.FILE):
             pks.add(named.pk)
     return Unit.objects.filter(pk__in=pks, is_active=True).order_by("name")

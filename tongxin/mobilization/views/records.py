@@ -27,6 +27,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.core.validators import parse_id
 from tongxin.core.views_base import FILE, ScopedView, as_scoped_view, scoped
 from tongxin.mobilization.forms.records import (
     ActivityReportForm,
@@ -63,7 +64,7 @@ def record_review(request: HttpRequest) -> HttpResponse:
     error: list[str] = []
     status = 200
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:MAX_BULK]
+        ids = [i for i in map(parse_id, request.POST.getlist("ids")) if i is not None][:MAX_BULK]
         reason = request.POST.get("late_reason", "")
         records = list(scoped(ServiceRecord.objects.filter(pk__in=ids), request.user, FILE))
         if not records:
@@ -207,9 +208,9 @@ def certificate_create(request: HttpRequest) -> HttpResponse:
     people = _people(request)
     if request.method == "GET":
         initial: dict[str, Any] = {}
-        raw = request.GET.get("person", "")
-        if raw.isdigit():
-            initial["person"] = int(raw)
+        person = parse_id(request.GET.get("person", ""))
+        if person is not None:
+            initial["person"] = person
         form = CertificateForm(people=people, initial=initial)
         return render(request, "mobilization/certificate_form.html", {"form": form})
     form = CertificateForm(request.POST, people=people)
@@ -251,7 +252,7 @@ class CertificatePdfView(CertificateView):
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         cert = self.get_object()
-        pdf = services.certificate_pdf(cert, base_url=request.build_absolute_uri("/"))
+        pdf = services.certificate_pdf(cert)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="certificate-{cert.code}.pdf"'
         return response
