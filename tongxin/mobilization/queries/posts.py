@@ -16,6 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -41,7 +42,8 @@ def own_units(user: Actor) -> list[Unit]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     s = scope.scope_of(user)
-    units = Unit.objects.filter(memberships__user=user, is_active=True).distinct().order_by("name")
+    user_pk: int = cast(int, user.pk)
+    units = Unit.objects.filter(memberships__user_id=user_pk, is_active=True).distinct().order_by("name")
     return [u for u in units if s.covers(u, mode=scope.FILE)]
 
 

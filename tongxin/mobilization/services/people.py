@@ -24,7 +24,7 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Iterable
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from stdnum.cn import ric
 
-from tongxin.accounts.models import User
+from tongxin.accounts.actors import user_of
 from tongxin.core import audit, notify
 from tongxin.core.outbound.sms import mobile_number
 from tongxin.core.types import Actor
@@ -67,9 +67,6 @@ FIELDS = ("kind", "name", "mobile", "id_number", "skills", "certificates", "avai
 def _refusal() -> str:
     return _("您的角色不能登记或修改该组织的人员")
 
-
-def _user(actor: Actor) -> User | None:
-    return cast(User, actor) if actor is not None and actor.is_authenticated else None
 
 
 def register_messages() -> None:
@@ -250,7 +247,7 @@ def register(actor: Actor, unit: Unit, *, kind: str, name: str, mobile: str, id_
         raise ValidationError(errors)
     _no_duplicate_id(unit, values["id_number"])
     person = Person.objects.create(unit=unit, region_code=unit.region_id, checkin_key=_key(),
-                                   created_by=_user(actor),
+                                   created_by=user_of(actor),
                                    **values)
     audit.record_change(actor, person, None, unit=unit)
     return person
@@ -300,7 +297,7 @@ def walk_up(actor: Actor, unit: Unit, *, name: str, mobile: str, kind: str = Per
     if errors:
         raise ValidationError(errors)
     person = Person.objects.create(unit=unit, region_code=unit.region_id, checkin_key=_key(), is_walk_up=True,
-                                   created_by=_user(actor),
+                                   created_by=user_of(actor),
                                    **values)
     audit.record_change(actor, person, None, unit=unit)
     return person
@@ -333,7 +330,7 @@ def _carry_over(actor: Actor, record: ServiceRecord, into: Person, at: dt.dateti
     record.status = RecordStatus.SUPERSEDED
     record.save(update_fields=["status"])
     audit.record_change(actor, record, before, unit=record.unit)
-    user = _user(actor)
+    user = user_of(actor)
     new = ServiceRecord.objects.create(
         person=into, unit=record.unit, activity=record.activity, day=record.day, place=record.place,
         content=record.content, hours=record.hours, person_in_charge=record.person_in_charge,

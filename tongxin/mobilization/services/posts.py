@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.accounts.actors import user_of
 from tongxin.core import audit, notify
 from tongxin.core.types import Actor
 from tongxin.mobilization import links
@@ -177,7 +178,7 @@ def create_post(actor: Actor, unit: Unit, *, name: str, kind: str, place: str, r
                                 "risky": risky, "required_skills": required_skills, "leader": leader,
                                 "notes": notes})
     post = Post.objects.create(unit=unit, code_secret=secrets.token_urlsafe(32),
-                               created_by=actor if actor is not None else None, **clean)
+                               created_by=user_of(actor), **clean)
     audit.record_change(actor, post, None, unit=unit)
     return post
 
@@ -230,7 +231,7 @@ def add_shift(actor: Actor, post: Post, *, starts_at: dt.datetime, ends_at: dt.d
     if errors:
         raise ValidationError(errors)
     shift = Shift.objects.create(post=post, day=timezone.localtime(starts_at).date(), starts_at=starts_at,
-                                 ends_at=ends_at, needed=needed, notes=notes, created_by=actor)
+                                 ends_at=ends_at, needed=needed, notes=notes, created_by=user_of(actor))
     audit.record_change(actor, shift, None, unit=post.unit)
     rollup.refresh(post.unit_id, shift.day)
     return shift
@@ -281,7 +282,7 @@ def _check(shift: Shift, person: Person, at: dt.datetime, ignore: Assignment | N
 
 def _create(actor: Actor, shift: Shift, person: Person, at: dt.datetime) -> Assignment:
     a = Assignment.objects.create(shift=shift, person=person, status=AssignmentStatus.ACTIVE,
-                                  starts_at=shift.starts_at, ends_at=shift.ends_at, assigned_by=actor,
+                                  starts_at=shift.starts_at, ends_at=shift.ends_at, assigned_by=user_of(actor),
                                   assigned_at=at)
     audit.record_change(actor, a, None, unit=shift.post.unit)
     return a
@@ -290,7 +291,7 @@ def _create(actor: Actor, shift: Shift, person: Person, at: dt.datetime) -> Assi
 def _end(actor: Actor, a: Assignment, status: str, *, reason: str, at: dt.datetime,
          moved_to: Assignment | None = None) -> None:
     before = audit.snapshot(a)
-    a.status, a.reason, a.ended_by, a.ended_at, a.moved_to = status, reason, actor, at, moved_to
+    a.status, a.reason, a.ended_by, a.ended_at, a.moved_to = status, reason, user_of(actor), at, moved_to
     a.save(update_fields=["status", "reason", "ended_by", "ended_at", "moved_to"])
     audit.record_change(actor, a, before, unit=a.shift.post.unit)
 

@@ -35,7 +35,7 @@ import io
 import secrets
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -44,7 +44,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.accounts.models import User
+from tongxin.accounts.actors import user_of
 from tongxin.core import audit
 from tongxin.core.types import Actor
 from tongxin.core.uploads import store_attachments
@@ -73,10 +73,6 @@ FONT_CANDIDATES = (
 def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
-
-def _user(actor: Actor) -> User | None:
-    """The signed-in user behind `actor` (None for the system)."""
-    return cast(User, actor) if actor is not None and actor.is_authenticated else None
 
 
 @transaction.atomic
@@ -150,7 +146,7 @@ def finalise(actor: Actor, record: ServiceRecord, *, late_reason: str = "", at: 
             _("已超过确认期限（%(due)s，活动后 10 个工作日），请填写补录原因") % {"due": record.due_by.isoformat()}]})
     before = audit.snapshot(record)
     record.status = RecordStatus.FINAL
-    record.reviewed_by = _user(actor)
+    record.reviewed_by = user_of(actor)
     record.reviewed_at = now
     record.late_reason = late_reason if is_late(record, now) else ""
     record.save(update_fields=["status", "reviewed_by", "reviewed_at", "late_reason"])
@@ -199,7 +195,7 @@ def correct(actor: Actor, record: ServiceRecord, *, reason: str, hours: Any = No
     record.status = RecordStatus.SUPERSEDED
     record.save(update_fields=["status"])
     audit.record_change(actor, record, before, unit=record.unit)
-    user = _user(actor)
+    user = user_of(actor)
     new = ServiceRecord.objects.create(
         person=record.person, unit=record.unit, activity=record.activity, day=new_day, place=record.place,
         content=new_content, hours=new_hours, person_in_charge=record.person_in_charge,
@@ -272,7 +268,7 @@ def file_activity_report(actor: Actor, unit: Unit, *, day: dt.date, title: str, 
     report = ActivityReport.objects.create(
         unit=unit, day=day, title=title, content=content, place=(place or "").strip(),
         quantity=qty, measure=(measure or "").strip(), person_in_charge=(person_in_charge or "").strip(),
-        created_by=_user(actor), **counts)
+        created_by=user_of(actor), **counts)
     files = list(files or ())
     if files:
         report.attachments.set(store_attachments(files, uploaded_by=actor, unit_id=unit.pk))
@@ -319,7 +315,7 @@ def issue_certificate(actor: Actor, person: Person, *, period_from: dt.date, per
     cert = Certificate.objects.create(
         person=person, unit=person.unit, code=code, period_from=period_from, period_until=period_until,
         hours=sum((r.hours for r in records), Decimal("0")), issued_at=now,
-        issued_by=_user(actor))
+        issued_by=user_of(actor))
     cert.records.set(records)
     audit.record_change(actor, cert, None, unit=person.unit)
     return cert

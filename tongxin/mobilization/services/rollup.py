@@ -93,10 +93,10 @@ def _compute(day: dt.date, unit_id: int | None = None) -> dict[Key, dict[str, An
     reported = list(reports.values("unit_id", "unit__region_id")
                     .annotate(n=Count("pk"), sw=Sum("social_workers"), v=Sum("volunteers"), o=Sum("others"))
                     .order_by())
-    for r in reported:
-        row = rows[(r["unit_id"], r["unit__region_id"])]
-        row["activity_reports"] = r["n"]
-        row["reported_people"] = (r["sw"] or 0) + (r["v"] or 0) + (r["o"] or 0)
+    for rep in reported:
+        row = rows[(rep["unit_id"], rep["unit__region_id"])]
+        row["activity_reports"] = rep["n"]
+        row["reported_people"] = (rep["sw"] or 0) + (rep["v"] or 0) + (rep["o"] or 0)
     return rows
 
 

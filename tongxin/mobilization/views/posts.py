@@ -277,7 +277,8 @@ class AssignmentMoveView(AssignmentWriteView):
         shift = SHIFTS.get(pk=a.shift_id)
         form = MoveForm(request.POST, unit=shift.post.unit, exclude=shift)
         if not form.is_valid():
-            return _shift_page(request, shift, error=[e for errs in form.errors.values() for e in errs], status=400)
+            errors = [str(e) for errs in form.errors.values() for e in errs]
+            return _shift_page(request, shift, error=errors, status=400)
         try:
             new = services.move(request.user, a, form.cleaned_data["shift"], reason=form.cleaned_data["reason"])
         except ValidationError as exc:
