@@ -13,7 +13,7 @@ DAY = dt.date(2021, 8, 2)
 
 
 @pytest.fixture
-def nanxian_objects(world, settings, tmp_path):
+def nanxian_objects(request, world, settings, tmp_path):
     """{name: object}: a 南县 assignment and report, campaign, team, draft inspection with a finding,
     ledger entry with a photo, a notification to the 南县 officer; plus shared forms and checklists;
     and the account of 南县福利院's reporter with its role (account administration)."""
@@ -58,9 +58,14 @@ def nanxian_objects(world, settings, tmp_path):
         "notification": note,
         "account": world.home_reporter, "role": world.home_reporter.memberships.get(),
     }
-    from tests.scope.matrix import PARTS
+    from tests.scope.matrix import PARTS, ROW_FAMILY, family
 
-    for part in PARTS:  # the objects the rows of other modules (tests/scope/rows_*.py) aim at
-        if hasattr(part, "objects"):
+    # The objects the rows of other modules (tests/scope/rows_*.py) aim at. A matrix row gets its own
+    # app's (they are many, and built for each row); any other test gets them all.
+    callspec = getattr(request.node, "callspec", None)
+    row = callspec.params.get("r") if callspec is not None else None
+    wanted = ROW_FAMILY.get(id(row), "") if row is not None else None
+    for part in PARTS:
+        if hasattr(part, "objects") and (wanted is None or family(part) == wanted):
             objects.update(part.objects(world, objects))
     return objects

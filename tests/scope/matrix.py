@@ -283,6 +283,15 @@ def _part_modules():
             for m in sorted(pkgutil.iter_modules([str(here)]), key=lambda m: m.name) if m.name.startswith("rows_")]
 
 
+def family(part) -> str:
+    """The app a rows module is about: rows_command_duty → "command"."""
+    return part.__name__.rsplit(".", 1)[-1].split("_")[1]
+
+
 PARTS = _part_modules()
+# Which family's objects a row needs: a part's rows need the objects of its own app's parts (built by
+# conftest.nanxian_objects); the rows above need none of the parts' objects.
+ROW_FAMILY: dict[int, str] = {}
 for _part in PARTS:
     ROWS.extend(_part.ROWS)
+    ROW_FAMILY.update({id(r): family(_part) for r in _part.ROWS})
