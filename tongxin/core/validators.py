@@ -108,3 +108,9 @@ def parse_id(raw: object) -> int | None:
     if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 18:
         return int(raw)
     return None
+
+
+def typed_code(raw: object, limit: int = 40) -> str:
+    """A code a person typed or scanned (a post's check-in code, a certificate's verification code)
+    as it is compared: upper case, without spaces, tabs or dashes, at most `limit` characters."""
+    return "".join(ch for ch in str(raw or "").upper() if ch not in " -\t")[:limit]

@@ -15,8 +15,8 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from tongxin.core.types import Actor
+from tongxin.core.validators import typed_code
 from tongxin.mobilization.models import Certificate, Person, RecordStatus, ServiceRecord
-from tongxin.mobilization.services.records import normalise_code
 from tongxin.units import scope
 
 CURRENT = (RecordStatus.DRAFT, RecordStatus.FINAL)
@@ -24,7 +24,7 @@ CURRENT = (RecordStatus.DRAFT, RecordStatus.FINAL)
 
 def verify(code: str) -> Certificate | None:
     """The certificate with this code (revoked ones too: the page says so), or None."""
-    code = normalise_code(code)
+    code = typed_code(code)
     if not code:
         return None
     return Certificate.objects.select_related("person", "unit").filter(code=code).first()

@@ -49,6 +49,7 @@ from tongxin.core import audit
 from tongxin.core.notify import notify_contacts
 from tongxin.core.notify import register as register_kind
 from tongxin.core.types import Actor
+from tongxin.core.validators import typed_code
 from tongxin.mobilization.models import Assignment, AssignmentStatus, Attendance, Flag, Method, Person, Shift
 from tongxin.mobilization.queries.people import contact_key
 from tongxin.mobilization.services import records, rollup
@@ -91,7 +92,7 @@ def is_current_code(post: Any, raw: str, now: dt.datetime | None = None) -> bool
     """`raw` is the post's code of today, or of the day a shift of the post still running began
     (an overnight shift keeps the code it started with): what a scan page may be shown for."""
     now = now or timezone.now()
-    code = normalize_code(raw)
+    code = typed_code(raw)
     today = timezone.localdate(now)
     if len(code) != CODE_LENGTH:
         return False
@@ -100,11 +101,6 @@ def is_current_code(post: Any, raw: str, now: dt.datetime | None = None) -> bool
     began = set(Shift.objects.filter(post=post, is_cancelled=False, day__lt=today, ends_at__gt=now)
                 .values_list("day", flat=True))
     return any(hmac.compare_digest(daily_code(post, day), code) for day in began)
-
-
-def normalize_code(raw: str) -> str:
-    """What the person typed, as a code: upper case, without spaces or dashes."""
-    return "".join(ch for ch in str(raw or "").upper() if ch not in " -\t")
 
 
 def qr_svg(text: str) -> str:
@@ -194,7 +190,7 @@ def _accepts(assignment: Assignment, code: str, now: dt.datetime) -> bool:
 
 def _matching(person: Person, raw: str, now: dt.datetime) -> list[Assignment]:
     """The person's assignments the code belongs to, else a ValidationError saying why not."""
-    code = normalize_code(raw)
+    code = typed_code(raw)
     if len(code) != CODE_LENGTH or any(ch not in ALPHABET for ch in code):
         raise ValidationError({"code": [_("签到码：请输入卡点显示的 6 位签到码")]})
     near = _near(person, now)

@@ -283,11 +283,6 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
 
 
-def normalise_code(raw: str) -> str:
-    """What a visitor typed, as stored: upper case, without spaces or dashes."""
-    return "".join(ch for ch in (raw or "").upper() if ch not in " -\t")[:40]
-
-
 def certifiable(person: Person, period_from: dt.date, period_until: dt.date) -> QuerySet[ServiceRecord]:
     """The person's FINAL records with their organisation in the period."""
     return ServiceRecord.objects.filter(person=person, unit=person.unit, status=RecordStatus.FINAL,

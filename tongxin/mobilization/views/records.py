@@ -27,7 +27,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core.validators import parse_id
+from tongxin.core.validators import parse_id, typed_code
 from tongxin.core.views_base import FILE, ScopedView, as_scoped_view, scoped
 from tongxin.mobilization.forms.records import (
     ActivityReportForm,
@@ -291,7 +291,7 @@ def _verify_page(request: HttpRequest, code: str = "") -> HttpResponse:
 
 def _verify(request: HttpRequest) -> HttpResponse:
     """The form; `?code=` (what the form sends) goes to the code's own address."""
-    raw = services.normalise_code(request.GET.get("code", ""))
+    raw = typed_code(request.GET.get("code", ""))
     if raw:
         return redirect("mobilization:verify-code", code=raw)
     return _verify_page(request)
