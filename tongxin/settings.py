@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "tongxin.ledger",
     "tongxin.command",
     "tongxin.mobilization",
+    "tongxin.donations",
+    "tongxin.portal",
     "tongxin.demo",
 ]
 

@@ -17,9 +17,11 @@ from tongxin.accounts.views import PasswordChangeAPI, TokenView
 from tongxin.command import api as command_api
 from tongxin.core import notify_views, settings_views
 from tongxin.core.views import healthz
+from tongxin.donations import api as donations_api
 from tongxin.inspections import api as inspections_api
 from tongxin.ledger import api as ledger_api
 from tongxin.mobilization import api as mobilization_api
+from tongxin.portal import api as portal_api
 from tongxin.reports import api as reports_api
 from tongxin.units import api as units_api
 from tongxin.units import attachments, pickers
@@ -32,6 +34,8 @@ inspections_api.register(router)
 ledger_api.register(router)
 command_api.register(router)
 mobilization_api.register(router)
+donations_api.register(router)
+portal_api.register(router)
 attachments.register(router)
 pickers.register(router)
 
@@ -45,6 +49,8 @@ urlpatterns = [
     path("ledger/", include("tongxin.ledger.urls")),
     path("command/", include("tongxin.command.urls")),
     path("mobilization/", include("tongxin.mobilization.urls")),
+    path("donations/", include("tongxin.donations.urls")),
+    path("public/", include("tongxin.portal.urls")),
     path("files/", include("tongxin.units.attachments")),
     path("audit/", include("tongxin.core.urls")),
     path("notifications/", include((notify_views.urlpatterns, "notifications"))),

@@ -1,0 +1,12 @@
+"""Scope-matrix rows of 捐赠管理: the hub and the overview. Each part's rows (rows_donations_*.py)
+build their own 南县 objects (`objects(world, objs)`): 南县福利院 receives gifts there and its
+reporter (`home_reporter`) is the staff persona."""
+
+from __future__ import annotations
+
+from tests.scope.matrix import SIGNED_IN, row
+
+ROWS = [
+    row("donations:index", ok=SIGNED_IN, ok_status=302),
+    row("donations:overview", ok=SIGNED_IN),
+]

@@ -1,0 +1,5 @@
+"""API of the handovers part."""
+
+
+def register(router) -> None:
+    """Add this part's viewsets to the router (basenames donations-*, schema names Donations*)."""

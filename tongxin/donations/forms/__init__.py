@@ -1,0 +1,1 @@
+"""Forms of donations, one module per part."""

@@ -1,0 +1,1 @@
+"""Pages of donations, one module per part."""

@@ -1,0 +1,3 @@
+"""Pages of the appeals part."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Pages of the donations part."""
+
+urlpatterns: list = []

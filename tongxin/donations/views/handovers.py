@@ -1,0 +1,3 @@
+"""Pages of the handovers part."""
+
+urlpatterns: list = []

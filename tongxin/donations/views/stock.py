@@ -1,0 +1,3 @@
+"""Pages of the stock part."""
+
+urlpatterns: list = []
