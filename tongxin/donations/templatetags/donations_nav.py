@@ -9,6 +9,10 @@ register = template.Library()
 # tab → (url name, label, the url names of the pages that belong to it)
 TABS: tuple = (
     ("overview", "donations:overview", pgettext_lazy("donations tab", "捐赠总览"), {"overview"}),
+    ("stock", "donations:stock", pgettext_lazy("donations tab", "库存"),
+     {"stock", "adjustments", "adjustment-create"}),
+    ("allocations", "donations:allocations", pgettext_lazy("donations tab", "分配"),
+     {"allocations", "allocation-create", "allocation-detail"}),
 )
 
 
