@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -78,7 +79,7 @@ def _appeal(user: Any, pk: int | None) -> Appeal | None:
 def _item(pk: int) -> Item:
     item = Item.objects.filter(pk=pk).first()
     if item is None:
-        raise serializers.ValidationError({"item": ["没有这个物资"]})
+        raise serializers.ValidationError({"item": [_("没有这个物资")]})
     return item
 
 
@@ -171,12 +172,12 @@ class DonationsAllocationViewSet(mixins.CreateModelMixin, ScopedReadOnlyModelVie
         unit = scope.get_visible(Unit.objects.all(), request.user, scope.READ, pk=v["unit"])
         recipient = Unit.objects.filter(pk=v["recipient"]).first()
         if recipient is None:
-            raise serializers.ValidationError({"recipient": ["没有这个单位"]})
+            raise serializers.ValidationError({"recipient": [_("没有这个单位")]})
         directive = None
         if v["directive"] is not None:
             directive = Directive.objects.filter(pk=v["directive"]).first()
             if directive is None:
-                raise serializers.ValidationError({"directive": ["没有这个指令"]})
+                raise serializers.ValidationError({"directive": [_("没有这个指令")]})
         allocation = allocation_services.decide(
             request.user, unit, appeal=_appeal(request.user, v["appeal"]), recipient=recipient, basis=v["basis"],
             basis_text=v["basis_text"], decided_by=v["decided_by"], decided_at=v["decided_at"], directive=directive,
