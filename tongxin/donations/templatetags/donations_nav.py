@@ -9,6 +9,8 @@ register = template.Library()
 # tab → (url name, label, the url names of the pages that belong to it)
 TABS: tuple = (
     ("overview", "donations:overview", pgettext_lazy("donations tab", "捐赠总览"), {"overview"}),
+    ("donations", "donations:donations", pgettext_lazy("donations tab", "捐赠登记"),
+     {"donations", "donation-create", "donation-detail", "donation-import"}),
 )
 
 
