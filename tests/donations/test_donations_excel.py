@@ -14,7 +14,8 @@ from tongxin.donations.services import donations as services
 
 pytestmark = pytest.mark.django_db
 
-ROW_CASH = ["企业", "株洲金典装饰工程有限公司", "", "", "是", "现金", "", "", "28000", "", "", "", "银行转账", "HX1", "", ""]
+ROW_CASH = ["企业", "株洲金典装饰工程有限公司", "", "", "是", "现金", "", "", "28000", "", "", "", "银行转账", "HX1",
+            "", ""]
 ROW_MASKS = ["个人", "王秀英", "", "13907441234", "否", "口罩", "KN95", "只", "1000", "发票", "2.5", "2500", "", "",
              "2023-12-31", "L1"]
 ROW_WATER = ["匿名", "", "", "", "", "矿泉水", "550ml×24瓶", "箱", "180", "未估值", "", "", "", "", "", ""]
@@ -46,9 +47,10 @@ def test_a_batch_is_previewed_then_recorded_with_members_linked(world):
 
 
 def test_a_bad_row_saves_nothing_and_names_row_and_column(world):
-    bad = ["个人", "李", "", "12345", "否", "口罩", "N95", "只", "-3", "发票", "2", "7", "", "", "", ""]
-    wrong_value = ["企业", "某公司", "91430200MA4L0ABCD1", "", "", "口罩", "KN95", "只", "10", "发票", "2", "30", "", "",
-                   "", ""]
+    bad = ["个人", "李", "", "12345", "否", "口罩", "N95", "只", "-3", "发票", "2", "7",
+           "", "", "", ""]
+    wrong_value = ["企业", "某公司", "91430200MA4L0ABCD1", "", "", "口罩", "KN95", "只", "10", "发票", "2", "30",
+                   "", "", "", ""]
     result = services.import_batch(world.leshan_staff, world.leshan, workbook([ROW_WATER, bad, wrong_value]))
     assert not result.ok and not Donation.objects.exists() and not Stock.objects.exists()
     text = [str(e) for e in result.errors]

@@ -17,6 +17,7 @@ The headers are Chinese whatever the user's language: they are the file format.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -26,7 +27,16 @@ from django.utils.translation import gettext as _
 
 from tongxin.core import audit
 from tongxin.core.types import Actor
-from tongxin.core.xlsx import Column, ImportResult, ImportSpec, Row, RowHandler, record_rejection, run_import, stream_xlsx
+from tongxin.core.xlsx import (
+    Column,
+    ImportResult,
+    ImportSpec,
+    Row,
+    RowHandler,
+    record_rejection,
+    run_import,
+    stream_xlsx,
+)
 from tongxin.donations.models import Channel, DonorKind, Valuation
 from tongxin.donations.services import donations as services
 from tongxin.donations.services.catalogue import CASH_NAME, cash_item
@@ -48,7 +58,7 @@ def _text(raw: Any) -> str:
     return unicodedata.normalize("NFKC", str(raw)).strip()
 
 
-def _choice(table: dict[str, str], words: str) -> Any:
+def _choice(table: Mapping[str, str], words: str) -> Any:
     def parse(ctx: Any, raw: Any) -> str:
         value = table.get(_text(raw))
         if value is None:
@@ -66,7 +76,8 @@ COLUMNS = (
            width=10),
     Column("donor_name", "捐赠方名称", aliases=("捐赠方", "捐赠人", "企业名称"), header_required=False, parse=_plain,
            width=24),
-    Column("donor_credit_code", "统一社会信用代码", aliases=("信用代码",), header_required=False, parse=_plain, width=21),
+    Column("donor_credit_code", "统一社会信用代码", aliases=("信用代码",), header_required=False, parse=_plain,
+           width=21),
     Column("donor_phone", "联系电话", aliases=("电话", "手机号码"), header_required=False, parse=_plain, width=14),
     Column("name_public", "同意公开名称", aliases=("公开名称",), header_required=False,
            parse=lambda ctx, raw: _text(raw).lower() in YES, width=10),

@@ -34,7 +34,7 @@ class DonationForm(forms.Form):
     name_public = forms.BooleanField(label=_("捐赠方同意公开名称"), required=False)
     gift = forms.ChoiceField(label=_("捐赠内容"), choices=[("cash", _("现金")), ("goods", _("物资"))], initial="cash",
                              widget=forms.RadioSelect)
-    channel = forms.ChoiceField(label=_("捐款渠道"), choices=[("", "—")] + Channel.choices, required=False)
+    channel = forms.ChoiceField(label=_("捐款渠道"), choices=[("", "—"), *Channel.choices], required=False)
     reference = forms.CharField(label=_("交易流水号"), max_length=80, required=False)
     name = forms.CharField(label=_("物资名称"), max_length=80, required=False)
     specification = forms.CharField(label=_("规格型号"), max_length=80, required=False,
@@ -42,7 +42,7 @@ class DonationForm(forms.Form):
     measure = forms.CharField(label=_("计量单位"), max_length=20, required=False)
     quantity = forms.CharField(label=_("数量（现金填金额，元）"), max_length=30,
                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    valuation = forms.ChoiceField(label=_("估值依据"), choices=[("", "—")] + GOODS_VALUATIONS, required=False)
+    valuation = forms.ChoiceField(label=_("估值依据"), choices=[("", "—"), *GOODS_VALUATIONS], required=False)
     unit_value = forms.CharField(label=_("单价（元）"), max_length=30, required=False,
                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     value = forms.CharField(label=_("价值（元）"), max_length=30, required=False,

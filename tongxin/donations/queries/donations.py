@@ -46,7 +46,8 @@ def donations_for(user: Actor, *, unit_id: int | None = None, appeal_id: int | N
     if until is not None:
         qs = qs.filter(received_at__date__lte=until)
     if q:
-        qs = qs.filter(receipt_number__icontains=q) | qs.filter(donor_name__icontains=q, donor_kind=DonorKind.ENTERPRISE)
+        qs = qs.filter(receipt_number__icontains=q) | qs.filter(donor_name__icontains=q,
+                                                                 donor_kind=DonorKind.ENTERPRISE)
     return qs.order_by("-received_at", "-pledged_at", "-id")
 
 

@@ -381,7 +381,7 @@ def receive_pledge(actor: Actor, donation: Donation, *, at: dt.datetime | None =
     if donation.status != DonationStatus.PLEDGED:
         raise ValidationError({"status": [_("只有“已认捐”的捐赠可以确认接收（当前：%(status)s）")
                                           % {"status": donation.get_status_display()}]})
-    if donation.appeal_id and donation.appeal.status == AppealStatus.DRAFT:
+    if donation.appeal is not None and donation.appeal.status == AppealStatus.DRAFT:
         raise ValidationError({"appeal_id": [_("该倡议未发布，不能接收捐赠")]})
     before = audit.snapshot(donation)
     _receive(actor, donation, _now(at))

@@ -123,13 +123,13 @@ def receipt_pdf(donation: Donation, *, base_url: str = "") -> bytes:
     url = lookup_url(base_url)
     story: list[Any] = [
         Paragraph("捐赠票据", title),
-        Paragraph(f"票据号：<b>{_esc(donation.receipt_number or '—')}</b>　　查询码：<b>{_esc(donation.lookup_code)}</b>",
-                  body),
+        Paragraph(f"票据号：<b>{_esc(donation.receipt_number or '—')}</b>　　"
+                  f"查询码：<b>{_esc(donation.lookup_code)}</b>", body),
         Spacer(1, 4 * mm),
         Paragraph(f"捐赠人：{_esc(donor_words(donation))}", body),
         Paragraph(f"受赠单位：{_esc(unit.name)}", body),
     ]
-    if donation.appeal_id:
+    if donation.appeal is not None:
         story.append(Paragraph(f"募捐倡议：{_esc(donation.appeal.title)}", body))
     story.append(Spacer(1, 4 * mm))
     rows: list[list[Any]] = [["捐赠物品（规格）", "数量", "单位", "价值（元）", "估值依据"]]
