@@ -82,7 +82,7 @@ def _units(user: Any) -> Any:
 
 
 class DonationsDonationInputSerializer(serializers.Serializer):
-    unit = VisibleIdField(_units, gettext_lazy("找不到该单位，或您无权查看"))
+    unit = VisibleIdField(_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
     received = serializers.BooleanField(required=False, default=True, help_text=gettext_lazy("false：仅登记认捐"))
     appeal_id = serializers.IntegerField(required=False, allow_null=True, default=None)
     donor_kind = serializers.CharField()
@@ -104,6 +104,13 @@ class DonationsCorrectSerializer(serializers.Serializer):
 
 class DonationsWithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DonationsCorrectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Correction
+        fields = ["id", "unit", "appeal", "donation", "donation_after", "reason", "changes", "created_at"]
+        read_only_fields = fields
 
 
 class DonationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
@@ -165,7 +172,7 @@ class DonationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         return self._out(services.withdraw_pledge(request.user, donation, reason=data.validated_data["reason"]))
 
     @extend_schema(request=DonationsCorrectSerializer,
-                   responses={201: "DonationsCorrectionSerializer", 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
+                   responses={201: DonationsCorrectionSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     @action(detail=True, methods=["post"], filter_backends=[])
     def correct(self, request: Request, pk: str | None = None) -> Response:
         """Correct a received donation by a new one; returns the correction with the difference."""
@@ -186,13 +193,6 @@ class DonationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         response = HttpResponse(receipts.receipt_pdf(donation), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="receipt-{donation.receipt_number}.pdf"'
         return response
-
-
-class DonationsCorrectionSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Correction
-        fields = ["id", "unit", "appeal", "donation", "donation_after", "reason", "changes", "created_at"]
-        read_only_fields = fields
 
 
 class CorrectionViewSet(ScopedReadOnlyModelViewSet):
