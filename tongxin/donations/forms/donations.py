@@ -1,1 +1,103 @@
-"""Forms of the donations part."""
+"""Forms of the donations part: record a donation on a phone (cash, or one goods line), the batch upload."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from tongxin.donations.models import Channel, DonorKind, Valuation
+from tongxin.donations.services.catalogue import cash_item
+from tongxin.units import scope
+from tongxin.units.models import Kind, Unit
+
+UNIT_OPTIONS = 200
+GOODS_VALUATIONS = [c for c in Valuation.choices if c[0] != Valuation.CASH]
+
+
+def units_for(user: Any) -> Any:
+    """The units the user may record donations for (FILE scope, not bureaus)."""
+    return Unit.objects.restrict(user, scope.FILE).exclude(kind=Kind.BUREAU).filter(is_active=True).order_by("name")
+
+
+class DonationForm(forms.Form):
+    unit = forms.TypedChoiceField(label=_("受赠单位"), coerce=int, choices=())
+    received = forms.BooleanField(label=_("已收到（不勾选则登记为认捐）"), required=False, initial=True)
+    donor_kind = forms.ChoiceField(label=_("捐赠方类型"), choices=DonorKind.choices, initial=DonorKind.ENTERPRISE)
+    donor_enterprise_id = forms.CharField(label=_("会员企业"), required=False, widget=forms.Select())
+    donor_name = forms.CharField(label=_("捐赠方名称或姓名"), max_length=120, required=False)
+    donor_credit_code = forms.CharField(label=_("统一社会信用代码"), max_length=30, required=False)
+    donor_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False,
+                                  widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    name_public = forms.BooleanField(label=_("捐赠方同意公开名称"), required=False)
+    gift = forms.ChoiceField(label=_("捐赠内容"), choices=[("cash", _("现金")), ("goods", _("物资"))], initial="cash",
+                             widget=forms.RadioSelect)
+    channel = forms.ChoiceField(label=_("捐款渠道"), choices=[("", "—"), *Channel.choices], required=False)
+    reference = forms.CharField(label=_("交易流水号"), max_length=80, required=False)
+    name = forms.CharField(label=_("物资名称"), max_length=80, required=False)
+    specification = forms.CharField(label=_("规格型号"), max_length=80, required=False,
+                                    help_text=_("如 N95、KN95：不同规格是不同的物资"))
+    measure = forms.CharField(label=_("计量单位"), max_length=20, required=False)
+    quantity = forms.CharField(label=_("数量（现金填金额，元）"), max_length=30,
+                               widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    valuation = forms.ChoiceField(label=_("估值依据"), choices=[("", "—"), *GOODS_VALUATIONS], required=False)
+    unit_value = forms.CharField(label=_("单价（元）"), max_length=30, required=False,
+                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    value = forms.CharField(label=_("价值（元）"), max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    valuation_note = forms.CharField(label=_("估值说明"), max_length=200, required=False)
+    valuation_approved_by = forms.CharField(label=_("估值审核人（本单位另一名工作人员的账号编号）"), required=False)
+    expiry_date = forms.CharField(label=_("有效期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    lot = forms.CharField(label=_("批号"), max_length=40, required=False)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    LINE_FIELDS = ("quantity", "valuation", "unit_value", "value", "valuation_note", "valuation_approved_by",
+                   "expiry_date", "lot")
+
+    def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.units = units
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(field.widget, forms.RadioSelect):
+                continue
+            else:
+                css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+                field.widget.attrs["class"] = css
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units[:UNIT_OPTIONS]]
+        members = Unit.objects.filter(member_of__in=units[:UNIT_OPTIONS], is_active=True).order_by("name")[:500]
+        self.fields["donor_enterprise_id"].widget.choices = [("", _("（不在会员名录中：手工填写）"))] + [
+            (m.pk, m.name) for m in members]
+
+    def parts(self) -> tuple[Unit, dict[str, Any], list[dict[str, Any]], bool]:
+        d = self.cleaned_data
+        unit = self.units.get(pk=d["unit"])
+        values = {k: d.get(k) for k in ("donor_kind", "donor_name", "donor_enterprise_id", "donor_credit_code",
+                                        "donor_phone", "name_public", "channel", "reference", "note")}
+        line: dict[str, Any] = {k: d.get(k) or None for k in self.LINE_FIELDS}
+        line["quantity"] = d.get("quantity")
+        if d.get("gift") == "cash":
+            line = {"item": cash_item(), "quantity": d.get("quantity")}
+        else:
+            line.update(name=d.get("name"), specification=d.get("specification"), measure=d.get("measure"))
+        return unit, values, [line], bool(d.get("received"))
+
+    def refuse(self, exc: ValidationError) -> None:
+        """Put the service's refusals at their fields (a line's `lines.0.x` at `x`)."""
+        for key, messages in (exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}).items():
+            field = key.split(".")[-1] if key.startswith("lines.") else key
+            field = "name" if field == "item" else field
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class ImportForm(forms.Form):
+    unit = forms.TypedChoiceField(label=_("导入到单位"), coerce=int, choices=())
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
+
+    def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units[:UNIT_OPTIONS]]

@@ -8,11 +8,13 @@ register = template.Library()
 
 # tab → (url name, label, the url names of the pages that belong to it)
 TABS: tuple = (
-    ("overview", "donations:overview", pgettext_lazy("donations tab", "捐赠总览"), {"overview"}),
+    ("donations", "donations:donations", pgettext_lazy("donations tab", "捐赠登记"),
+     {"donations", "donation-create", "donation-detail", "donation-import"}),
     ("stock", "donations:stock", pgettext_lazy("donations tab", "库存"),
      {"stock", "adjustments", "adjustment-create"}),
     ("allocations", "donations:allocations", pgettext_lazy("donations tab", "分配"),
      {"allocations", "allocation-create", "allocation-detail"}),
+    ("overview", "donations:overview", pgettext_lazy("donations tab", "捐赠总览"), {"overview"}),
 )
 
 
