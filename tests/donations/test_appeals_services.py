@@ -169,3 +169,21 @@ def test_open_for_giving_lists_running_appeals_of_every_issuer(world, lead):
     svc.publish_appeal(world.nanxian, a)
     assert list(q.open_for_giving(partner, on=dt.date(2021, 8, 6))) == [a]
     assert not q.open_for_giving(partner, on=dt.date(2021, 8, 4)).exists()
+
+
+def test_the_clock_command_tells_the_staff_once_a_day(world, lead):
+    from django.core.management import call_command
+
+    from tests.world import person
+    from tongxin.core.models import Notification
+    from tongxin.units.models import Role
+
+    staff = person("lvyou", lead, Role.SOCIAL_STAFF)
+    published(world, lead)
+    call_command("donations_clock", at="2021-08-08T09:00")
+    assert not Notification.objects.filter(recipient=staff).exists()
+    call_command("donations_clock", at="2021-08-09T09:00")  # due on the 10th: within a day
+    call_command("donations_clock", at="2021-08-09T20:00")
+    assert Notification.objects.filter(recipient=staff, key=svc.DUE_SOON).count() == 1
+    call_command("donations_clock", at="2021-08-11T00:05")
+    assert Notification.objects.filter(recipient=staff, key=svc.OVERDUE).count() == 1

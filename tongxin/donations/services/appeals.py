@@ -277,7 +277,33 @@ DUE_SOON, OVERDUE = "donations.disclosure_due", "donations.disclosure_overdue"
 
 def register_messages() -> None:
     """The notices of the disclosure clock (core.notify)."""
-    notify.register(DUE_SOON, title=gettext_lazy("“%(appeal)s”的信息公开将于 %(due)s 到期"),
+    notify.register(DUE_SOON, title=gettext_lazy("“%(title)s”的信息公开将于 %(due)s 到期"),
                     body=gettext_lazy("请在 %(due)s 前发布本期捐赠信息公开。"), label=gettext_lazy("公开即将到期"))
-    notify.register(OVERDUE, title=gettext_lazy("“%(appeal)s”的信息公开已逾期（应于 %(due)s 前）"),
+    notify.register(OVERDUE, title=gettext_lazy("“%(title)s”的信息公开已逾期（应于 %(due)s 前）"),
                     body=gettext_lazy("请尽快发布捐赠信息公开。"), label=gettext_lazy("公开逾期"))
+
+
+def send_clock_notices(now: dt.datetime | None = None) -> int:
+    """Tell each issuer's staff of a disclosure due within a day or overdue; once per (appeal,
+    issuer, local day). Returns the number of notifications sent."""
+    from tongxin.core.models import Notification
+    from tongxin.donations.queries.appeals import clock
+    from tongxin.units.queries import staff_of
+
+    now = now or timezone.now()
+    day = timezone.localdate(now).isoformat()
+    sent = 0
+    for appeal in Appeal.objects.exclude(status=AppealStatus.DRAFT).prefetch_related("issuer_rows__unit"):
+        for row in appeal.issuer_rows.all():
+            state = clock(appeal, row.unit, now=now)
+            if state.due_on is None or state.days_left is None or (state.days_left > 1 and not state.overdue):
+                continue
+            key = OVERDUE if state.overdue else DUE_SOON
+            if Notification.objects.filter(key__in=[DUE_SOON, OVERDUE], params__appeal=appeal.pk,
+                                           params__unit=row.unit.pk, params__day=day).exists():
+                continue
+            with transaction.atomic():
+                sent += len(notify.notify(staff_of(row.unit), key=key, at=now, params={
+                    "appeal": appeal.pk, "unit": row.unit.pk, "day": day, "due": state.due_on.isoformat(),
+                    "title": appeal.title}))
+    return sent
