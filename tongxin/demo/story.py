@@ -162,6 +162,12 @@ LOGINS: tuple[Login, ...] = (
     Login("nanxian-home-02", "邓丽华", "manager", NANXIAN, NANXIAN_HOMES[1].name),
     Login("nanxian-home-14", "彭建国", "manager", NANXIAN, NANXIAN_HOMES[13].name),
     Login("leshan", "王思远", "social_staff", CILI, LESHAN),
+    # the donations demo (donations_story.py): the association records and hands over, the hospital confirms
+    Login("zhuzhou-assoc", "彭丽娟", "social_staff", ZHUZHOU, ASSOCIATION),
+    Login("lukou-hospital", "刘春燕", "reporter", LUKOU, "渌口区人民医院"),
+    Login("hn-ecommerce", "唐志明", "social_staff", PROVINCE_CODE, "湖南省跨境电子商务协会"),
+    Login("zjj-redcross", "覃玉兰", "social_staff", ZHANGJIAJIE, "张家界市红十字会"),
+    Login("hn-tourism", "李建平", "social_staff", PROVINCE_CODE, "湖南省旅游协会"),
     Login("sysadmin", "赵磊", "system_admin", PROVINCE_CODE, PROVINCE_BUREAU),
     Login("secadmin", "孙婷", "security_admin", PROVINCE_CODE, PROVINCE_BUREAU),
     Login("auditor", "吴敏", "auditor", PROVINCE_CODE, PROVINCE_BUREAU),

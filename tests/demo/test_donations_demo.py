@@ -1,0 +1,59 @@
+"""The donations demo's story data (donations_story.py): the story's numbers exactly.
+
+These check the data the builder will turn into records; they need no database. (The builder,
+tongxin/demo/donations.py, is not written yet: see the part's report.)"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tongxin.demo import donations_story as ds
+from tongxin.demo import story
+
+
+def test_the_32_member_enterprises_each_give_once_on_august_2():
+    assert sorted(g.enterprise for g in ds.ZHUZHOU_GIFTS) == list(range(story.MEMBER_COUNT)) == list(range(32))
+    assert ds.GIVING_DAY.isoformat() == "2021-08-02"
+
+
+def test_zhuzhou_gives_exactly_28000_yuan_and_the_four_kinds_of_goods():
+    assert sum(g.cash for g in ds.ZHUZHOU_GIFTS) == ds.ZHUZHOU_CASH == 28_000
+    totals = {ds.PEACHES: sum(g.peaches for g in ds.ZHUZHOU_GIFTS), ds.WATER: sum(g.water for g in ds.ZHUZHOU_GIFTS),
+              ds.NOODLES: sum(g.noodles for g in ds.ZHUZHOU_GIFTS), ds.MASKS: sum(g.masks for g in ds.ZHUZHOU_GIFTS)}
+    assert totals == ds.ZHUZHOU_GOODS == {ds.PEACHES: 500, ds.WATER: 180, ds.NOODLES: 140, ds.MASKS: 1000}
+    assert (ds.PEACHES.measure, ds.WATER.measure, ds.NOODLES.measure, ds.MASKS.measure) == ("千克", "箱", "箱", "只")
+
+
+def test_some_enterprises_consent_to_publish_their_name_and_some_do_not():
+    consents = {g.name_public for g in ds.ZHUZHOU_GIFTS}
+    assert consents == {True, False}
+
+
+def test_the_cross_border_association_gathers_exactly_2350900_yuan_of_masks_water_and_noodles():
+    assert sum((g.value for g in ds.ECOMMERCE_GIFTS), Decimal(0)) == ds.ECOMMERCE_TOTAL == Decimal("2350900")
+    assert {g.goods.name for g in ds.ECOMMERCE_GIFTS} == {"口罩", "矿泉水", "方便面"}
+    for g in ds.ECOMMERCE_GIFTS:  # where a unit price is used, value = quantity × unit value
+        if g.value == g.goods.unit_value * g.quantity:
+            continue
+        assert g.donor == "" and g.goods == ds.E_NOODLES  # the one invoice total without a unit price
+    handed = {goods for _at, lines in ds.ECOMMERCE_HANDOVERS for goods in lines}
+    assert handed == {g.goods for g in ds.ECOMMERCE_GIFTS}
+
+
+def test_one_hand_over_correction_of_the_water_count():
+    c = ds.CORRECTION
+    assert c.goods in ds.ECOMMERCE_HANDOVERS[c.handover][1]
+    assert (c.recorded, c.actual) == (1_200, 12_000)
+    assert c.actual == sum(g.quantity for g in ds.ECOMMERCE_GIFTS if g.goods == c.goods)
+
+
+def test_the_joint_appeal_names_both_tourism_associations_and_the_live_disclosure_is_due_today():
+    assert ds.JOINT_APPEAL_ON.isoformat() == "2021-08-05"
+    assert {"湖南省旅游协会", "湖南省旅游饭店协会"} <= set(ds.JOINT_ISSUERS)
+    orgs = {o.name for o in story.ORGANISATIONS}
+    assert set(ds.JOINT_ISSUERS) | {ds.RED_CROSS, ds.HOSPITAL} <= orgs
+    assert ds.LIVE_DISCLOSURES[-1] + 5 == 0  # last disclosure 5 days ago on the 5-day clock: due today
+
+
+def test_every_donations_login_is_in_the_demo():
+    assert set(ds.LOGIN_NAMES) <= {login.username for login in story.LOGINS}
