@@ -173,6 +173,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The cache (public pages, the lookup throttle, core.publiccache generations). TONGXIN_CACHE_URL
+# redis://… uses Redis when the `redis` package is installed (shared by every process); unset, each
+# process keeps its own in memory.
+_cache_url = os.environ.get("TONGXIN_CACHE_URL", "")
+if _cache_url and not _cache_url.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(f"TONGXIN_CACHE_URL must be a redis:// address, not {_cache_url!r}")
+if _cache_url:
+    try:
+        import redis  # noqa: F401
+    except ImportError as exc:
+        raise ImproperlyConfigured("TONGXIN_CACHE_URL needs the redis package (pip install redis)") from exc
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tongxin"}}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,7 @@ IsAuthenticated); its schema and docs are open. The error handlers (core.errors)
 """
 
 from django.contrib.auth.decorators import login_not_required
+from django.shortcuts import redirect
 from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -27,6 +28,16 @@ from tongxin.units import api as units_api
 from tongxin.units import attachments, pickers
 from tongxin.units.home import HomeView
 
+_home = HomeView.as_view()
+
+
+def root(request):
+    """Signed-in staff get their home page; an anonymous visitor lands on the public site."""
+    if not request.user.is_authenticated:
+        return redirect("portal:index")
+    return _home(request)
+
+
 router = DefaultRouter()
 units_api.register(router)
 reports_api.register(router)
@@ -40,7 +51,7 @@ attachments.register(router)
 pickers.register(router)
 
 urlpatterns = [
-    path("", HomeView.as_view(), name="home"),
+    path("", login_not_required(root), name="home"),
     path("accounts/", include("tongxin.accounts.urls")),
     path("units/", include("tongxin.units.urls")),
     path("users/", include("tongxin.units.account_urls")),
