@@ -4,9 +4,10 @@ reporter (`home_reporter`) is the staff persona."""
 
 from __future__ import annotations
 
-from tests.scope.matrix import SIGNED_IN, row
+from tests.scope.matrix import ADMINS, SIGNED_IN, row
 
 ROWS = [
     row("donations:index", ok=SIGNED_IN, ok_status=302),
     row("donations:overview", ok=SIGNED_IN),
+    row("donations-overview-list", ok=SIGNED_IN - ADMINS, other=404, api=True),  # the admins have no region
 ]

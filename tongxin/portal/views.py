@@ -155,19 +155,21 @@ TABLES = ("donations", "goods", "handovers", "allocations", "stock", "correction
 def table(d: public.Disclosure, name: str) -> tuple[list[str], list[list[Any]]]:
     """One list of a disclosure as headers and rows (the downloads' content)."""
     if name == "donations":
-        return ([_("票据号"), _("捐赠方"), _("受赠单位"), _("接收时间"), _("物资"), _("数量"), _("计量单位"), _("价值（元）")],
+        return ([_("票据号"), _("捐赠方"), _("受赠单位"), _("接收时间"), _("物资"), _("数量"), _("计量单位"),
+                 _("价值（元）")],
                 [[r.receipt_number, r.donor, r.organisation, r.received_at, ln.item, ln.quantity, ln.measure, ln.value]
                  for r in d.donations for ln in r.lines])
     if name == "goods":
         return ([_("物资"), _("规格型号"), _("数量"), _("计量单位"), _("价值（元）"), _("估值依据")],
                 [[g.item, g.specification, g.quantity, g.measure, g.value, "、".join(g.valuations)] for g in d.goods])
     if name == "handovers":
-        return ([_("交接编号"), _("交付单位"), _("受援单位"), _("发出时间"), _("状态"), _("物资"), _("发出数量"), _("签收数量"),
-                 _("签收时间")],
+        return ([_("交接编号"), _("交付单位"), _("受援单位"), _("发出时间"), _("状态"), _("物资"), _("发出数量"),
+                 _("签收数量"), _("签收时间")],
                 [[h.id, h.organisation, h.recipient, h.sent_at, h.status_label, ln.item, ln.sent, ln.received,
                   h.received_at] for h in d.handovers for ln in h.lines])
     if name == "allocations":
-        return ([_("编号"), _("分配单位"), _("受援单位"), _("分配依据"), _("决定人"), _("决定时间"), _("物资"), _("数量")],
+        return ([_("编号"), _("分配单位"), _("受援单位"), _("分配依据"), _("决定人"), _("决定时间"), _("物资"),
+                 _("数量")],
                 [[a.id, a.organisation, a.recipient, f"{a.basis}：{a.basis_text}", a.decided_by, a.decided_at, i, q]
                  for a in d.allocations for i, _m, q in a.lines])
     if name == "stock":

@@ -88,6 +88,7 @@ class Donation(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_unit_path = "unit"
+    personal_fields = {"donor_phone": "phone"}  # masked in the audit trail (core.audit)
 
     class Meta:
         ordering = ["-received_at", "-id"]

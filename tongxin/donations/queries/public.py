@@ -29,7 +29,6 @@ from tongxin.donations.models import (
     AppealStatus,
     Clock,
     Correction,
-    Disclosure as DisclosureRecord,
     Donation,
     DonationStatus,
     DonorKind,
@@ -37,6 +36,9 @@ from tongxin.donations.models import (
     HandoverStatus,
     Stock,
     Valuation,
+)
+from tongxin.donations.models import (
+    Disclosure as DisclosureRecord,
 )
 from tongxin.units.models import Unit
 
@@ -469,7 +471,8 @@ def feed_disclosure(d: Disclosure) -> dict[str, Any]:
                    "unvalued_quantity": num(g.unvalued_quantity), "valuations": list(g.valuations)}
                   for g in d.goods],
         "donations": [{"id": r.id, "receipt_number": r.receipt_number, "donor": r.donor,
-                       "organisation_id": r.organisation_id, "appeal_id": r.appeal_id, "received_at": when(r.received_at),
+                       "organisation_id": r.organisation_id, "appeal_id": r.appeal_id,
+                       "received_at": when(r.received_at),
                        "lines": [{"item_id": ln.item_id, "item": ln.item, "measure": ln.measure,
                                   "quantity": num(ln.quantity), "value": num(ln.value), "valuation": ln.valuation}
                                  for ln in r.lines]} for r in d.donations],
