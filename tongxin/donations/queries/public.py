@@ -443,7 +443,8 @@ def lookup(receipt_number: str, code: str) -> Lookup | None:
         return None
     row = donation_rows(Donation.objects.filter(pk=current.pk))[0]
     items = {ln.item_id for ln in row.lines}
-    handovers = _current_handovers().filter(unit_id=current.unit_id, appeal_id=current.appeal_id,
+    same_appeal = Q(appeal_id=current.appeal_id) if current.appeal_id is not None else Q(appeal__isnull=True)
+    handovers = _current_handovers().filter(same_appeal, unit_id=current.unit_id,
                                             lines__item_id__in=items).distinct()
     hrows = [HandoverRow(h.id, h.organisation, h.organisation_id, h.recipient, h.recipient_id, h.appeal_id, h.status,
                          h.status_label, h.sent_at, h.received_at, h.carrier,
