@@ -1,11 +1,262 @@
-"""Hand-overs with both sides: send (stock goes down), the recipient confirms with their own count
-and a photo, a difference opens a discrepancy to resolve; corrections replace a hand-over.
+"""Hand-overs (交接) confirmed by both sides, and their discrepancies (差异).
 
-(The hand-overs part fills this in.)
-
-- send(actor, unit, *, recipient, appeal=None, allocation=None, lines: list[dict(item, quantity)],
-       sent_at=None, carrier="", note="") -> Handover
-- confirm(actor, handover, *, counts: dict[line_id, Decimal], note="", files=(), at=None) -> Handover
-- resolve(actor, discrepancy, *, resolution: str, at=None) -> Discrepancy
-- correct_handover(actor, handover, *, reason, lines, recipient=None, sent_at=None) -> Correction
+Guarantees:
+- `send`: only who may file for the sending organisation (scope.FILE); the recipient is one of
+  `queries.stock.recipients_for(unit)` (else refused as outside scope); each line's quantity is a
+  positive number of at most 100,000,000 and at most what is in stock — stock goes down at once,
+  through `stock.move`, under the row lock, so two hand-overs at once never take it below zero;
+  with an allocation, the recipient, the appeal and the items must be the allocation's. The
+  recipient's staff are told (core.notify).
+- `confirm`: only the recipient's OWN staff (a business membership of the recipient unit: not the
+  sender, not a bureau above), once, with their own count for every line and a photo or signed
+  receipt (or a note saying why there is none). Equal counts → RECEIVED. Different counts → a
+  Discrepancy opens (DISPUTED); a count ABOVE the one sent is refused unless the note explains it.
+- `resolve`: the sender's staff (scope.FILE on the sender) close the discrepancy with what was
+  found → SETTLED.
+- Nothing is edited in place afterwards; every write is one transaction, audited, and bumps the
+  public cache.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tongxin.accounts.actors import user_of
+from tongxin.core import audit, notify, publiccache, uploads
+from tongxin.core.types import Actor
+from tongxin.donations.models import (
+    Allocation,
+    Appeal,
+    Discrepancy,
+    DiscrepancyStatus,
+    Handover,
+    HandoverLine,
+    HandoverStatus,
+    Item,
+)
+from tongxin.donations.models.appeals import TEXT_MAX
+from tongxin.donations.queries import stock as stock_queries
+from tongxin.donations.services import stock
+from tongxin.units import scope
+from tongxin.units.models import Membership, Unit
+
+SENT = "donations.handover_sent"
+Errors = dict[str, list[str]]
+
+
+def register_messages() -> None:
+    """The notice the recipient's staff get when goods are on their way (apps.py calls this)."""
+    notify.register(SENT, label=gettext_lazy("捐赠物资交接通知"),
+                    title=gettext_lazy("%(sender)s向本单位交付捐赠物资，请清点签收"),
+                    body=gettext_lazy("%(sender)s于 %(time)s 发出：%(items)s。请到货后清点数量、拍照签收。"))
+
+
+def _text(errors: Errors, field: str, value: Any, *, required: bool = False, missing: str = "") -> str:
+    text = " ".join(str(value or "").split())
+    if required and not text:
+        errors.setdefault(field, []).append(missing)
+    elif len(text) > TEXT_MAX:
+        errors.setdefault(field, []).append(_("不能超过 %(n)s 个字") % {"n": TEXT_MAX})
+    return text
+
+
+def _lines(errors: Errors, lines: Sequence[Mapping[str, Any]]) -> list[tuple[Item, Decimal]]:
+    cleaned: list[tuple[Item, Decimal]] = []
+    if not lines:
+        errors.setdefault("lines", []).append(_("请至少填写一项物资"))
+    seen: set[int] = set()
+    for n, line in enumerate(lines, start=1):
+        item = line.get("item")
+        if not isinstance(item, Item):
+            errors.setdefault("lines", []).append(_("第 %(n)s 行：请选择物资") % {"n": n})
+            continue
+        if item.pk in seen:
+            errors.setdefault("lines", []).append(_("第 %(n)s 行：%(item)s重复填写") % {"n": n, "item": item})
+            continue
+        seen.add(item.pk)
+        try:
+            q = stock._quantity(line.get("quantity"), "lines")
+        except ValidationError as exc:
+            errors.setdefault("lines", []).extend(_("第 %(n)s 行：%(problem)s") % {"n": n, "problem": m}
+                                                  for m in exc.message_dict["lines"])
+            continue
+        if q <= 0:
+            errors.setdefault("lines", []).append(_("第 %(n)s 行：数量须大于 0") % {"n": n})
+            continue
+        cleaned.append((item, q))
+    return cleaned
+
+
+def _check_allocation(errors: Errors, allocation: Allocation, unit: Unit, recipient: Unit | None,
+                      appeal: Appeal | None, cleaned: list[tuple[Item, Decimal]]) -> None:
+    if allocation.unit_id != unit.pk:
+        errors.setdefault("allocation", []).append(_("该分配决定不是本单位作出的"))
+        return
+    if recipient is not None and allocation.recipient_id != recipient.pk:
+        errors.setdefault("recipient", []).append(_("受援单位须与分配决定一致：%(name)s")
+                                                  % {"name": allocation.recipient.name})
+    if allocation.appeal_id != (appeal.pk if appeal is not None else None):
+        errors.setdefault("appeal", []).append(_("募捐倡议须与分配决定一致"))
+    allocated = {ln.item_id: ln.quantity for ln in allocation.lines.all()}
+    sent: dict[int, Decimal] = {}
+    for ln in HandoverLine.objects.filter(handover__allocation=allocation).exclude(
+            handover__status=HandoverStatus.SUPERSEDED):
+        sent[ln.item_id] = sent.get(ln.item_id, Decimal(0)) + ln.sent
+    for item, q in cleaned:
+        if item.pk not in allocated:
+            errors.setdefault("lines", []).append(_("%(item)s不在该分配决定中") % {"item": item})
+        elif q > allocated[item.pk] - sent.get(item.pk, Decimal(0)):
+            left = allocated[item.pk] - sent.get(item.pk, Decimal(0))
+            errors.setdefault("lines", []).append(
+                _("%(item)s超出分配决定：尚未交付 %(left)s%(measure)s") %
+                {"item": item, "left": stock._number(left), "measure": item.measure})
+
+
+@transaction.atomic
+def send(actor: Actor, unit: Unit, *, recipient: Unit | None, appeal: Appeal | None = None,
+         allocation: Allocation | None = None, lines: Sequence[Mapping[str, Any]],
+         sent_at: dt.datetime | None = None, carrier: str = "", note: str = "") -> Handover:
+    """Send goods out of the (unit, appeal) stock to `recipient` (see the module docstring)."""
+    scope.require(actor, unit, scope.FILE, _("您的角色不能为该单位登记交接"))
+    errors: Errors = {}
+    if recipient is None:
+        errors["recipient"] = [_("请选择受援单位")]
+    elif not stock_queries.recipients_for(unit).filter(pk=recipient.pk).exists():
+        errors["recipient"] = [_("受援单位“%(name)s”不在本单位的服务范围内（须为本辖区登记在册的单位）")
+                               % {"name": recipient.name}]
+    if appeal is not None and appeal.unit_id != unit.pk and not appeal.issuer_rows.filter(unit=unit).exists():
+        errors["appeal"] = [_("该倡议不是本单位发起或参与的")]
+    cleaned = _lines(errors, lines)
+    if allocation is not None:
+        _check_allocation(errors, allocation, unit, recipient, appeal, cleaned)
+    carrier = _text(errors, "carrier", carrier)
+    note = _text(errors, "note", note)
+    now = timezone.now()
+    when = sent_at or now
+    if when > now + dt.timedelta(minutes=5):
+        errors.setdefault("sent_at", []).append(_("发出时间不能晚于现在"))
+    for item, q in cleaned:
+        if q > stock.available(unit, appeal, item):
+            errors.setdefault("lines", []).append(
+                _("%(item)s库存不足：现有 %(have)s%(measure)s，本次交付 %(need)s%(measure)s")
+                % {"item": item, "have": stock._number(stock.available(unit, appeal, item)),
+                   "measure": item.measure, "need": stock._number(q)})
+    if errors:
+        raise ValidationError(errors)
+    assert recipient is not None
+    handover = Handover.objects.create(unit=unit, appeal=appeal, allocation=allocation, recipient=recipient,
+                                       status=HandoverStatus.SENT, sent_at=when, sent_by=user_of(actor),
+                                       carrier=carrier, note=note)
+    for item, q in cleaned:
+        HandoverLine.objects.create(handover=handover, item=item, sent=q)
+        stock.move(unit, appeal, item, handed_over=q, field="lines")  # re-checked under the row lock
+    audit.record_change(actor, handover, None, unit=unit)
+    from tongxin.units.queries import staff_of
+
+    words = "；".join(f"{item} {stock._number(q)}{item.measure}" for item, q in cleaned)
+    notify.notify(staff_of(recipient), key=SENT, at=when,
+                  params={"sender": unit.name, "time": timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
+                          "items": words})
+    publiccache.bump(stock.PUBLIC)
+    return handover
+
+
+def may_confirm(actor: Actor, handover: Handover) -> bool:
+    """Whether `actor` is one of the recipient's own staff (who alone confirm what arrived)."""
+    user = user_of(actor)
+    if user is None:
+        return False
+    return Membership.objects.filter(user=user, unit_id=handover.recipient_id,
+                                     role__in=scope.BUSINESS_ROLES).exists()
+
+
+def _visible_to(actor: Actor, handover: Handover) -> bool:
+    return scope.scope_of(actor).covers(handover.unit) or may_confirm(actor, handover)
+
+
+@transaction.atomic
+def confirm(actor: Actor, handover: Handover, *, counts: Mapping[Any, Any], note: str = "",
+            files: Sequence[Any] = (), at: dt.datetime | None = None) -> Handover:
+    """The recipient's own count of every line, with evidence (see the module docstring)."""
+    handover = Handover.objects.select_for_update().select_related("unit", "recipient").get(pk=handover.pk)
+    if not _visible_to(actor, handover):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    if not may_confirm(actor, handover):
+        raise PermissionDenied(_("只有受援单位本单位的工作人员才能签收"))
+    if handover.status != HandoverStatus.SENT:
+        raise ValidationError({"status": [_("该交接已签收，不能重复签收")]})
+    errors: Errors = {}
+    note = _text(errors, "note", note)
+    lines = list(handover.lines.select_related("item"))
+    received: dict[int, Decimal] = {}
+    for line in lines:
+        raw = counts.get(line.pk, counts.get(str(line.pk), ""))  # a form's keys are strings
+        if raw in (None, ""):
+            errors.setdefault("counts", []).append(_("请填写%(item)s的实收数量") % {"item": line.item})
+            continue
+        try:
+            q = stock._quantity(raw, "counts")
+        except ValidationError as exc:
+            errors.setdefault("counts", []).extend(f"{line.item}：{m}" for m in exc.message_dict["counts"])
+            continue
+        if q < 0:
+            errors.setdefault("counts", []).append(_("%(item)s的实收数量不能为负数") % {"item": line.item})
+            continue
+        if q > line.sent and not note:
+            errors.setdefault("note", []).append(
+                _("%(item)s实收 %(got)s 多于发出 %(sent)s，请在说明中写明差异") %
+                {"item": line.item, "got": stock._number(q), "sent": stock._number(line.sent)})
+        received[line.pk] = q
+    if not files and not note:
+        errors.setdefault("files", []).append(_("请上传签收照片或回执；确实无法拍照的，请在说明中写明原因"))
+    if errors:
+        raise ValidationError(errors)
+    stored = uploads.store_attachments(list(files), uploaded_by=actor, unit_id=handover.recipient_id)
+    before = audit.snapshot(handover)
+    for line in lines:
+        line.received = received[line.pk]
+        line.save(update_fields=["received"])
+    now = at or timezone.now()
+    differs = any(line.received != line.sent for line in lines)
+    handover.status = HandoverStatus.DISPUTED if differs else HandoverStatus.RECEIVED
+    handover.received_at, handover.received_by, handover.received_note = now, user_of(actor), note
+    handover.save(update_fields=["status", "received_at", "received_by", "received_note"])
+    handover.evidence.add(*stored)
+    if differs:
+        words = "；".join(f"{ln.item} 发出 {stock._number(ln.sent)} 实收 {stock._number(ln.received or Decimal(0))}"
+                         for ln in lines if ln.received != ln.sent)
+        Discrepancy.objects.create(handover=handover, note=(note or words)[:TEXT_MAX], opened_at=now)
+    audit.record_change(actor, handover, before, unit=handover.unit)
+    publiccache.bump(stock.PUBLIC)
+    return handover
+
+
+@transaction.atomic
+def resolve(actor: Actor, discrepancy: Discrepancy, *, resolution: str, at: dt.datetime | None = None) -> Discrepancy:
+    """The sender's staff close a discrepancy with what was found; the hand-over settles."""
+    discrepancy = Discrepancy.objects.select_for_update().select_related("handover__unit").get(pk=discrepancy.pk)
+    handover = discrepancy.handover
+    scope.require(actor, handover.unit, scope.FILE, _("只有交付单位的工作人员才能处理差异"))
+    if discrepancy.status != DiscrepancyStatus.OPEN:
+        raise ValidationError({"status": [_("该差异已处理")]})
+    text = " ".join(str(resolution or "").split())
+    if not text:
+        raise ValidationError({"resolution": [_("请写明差异的核实和处理结果")]})
+    before = audit.snapshot(discrepancy)
+    discrepancy.status, discrepancy.resolution = DiscrepancyStatus.RESOLVED, text
+    discrepancy.resolved_by, discrepancy.resolved_at = user_of(actor), at or timezone.now()
+    discrepancy.save()
+    Handover.objects.filter(pk=handover.pk).update(status=HandoverStatus.SETTLED)
+    audit.record_change(actor, discrepancy, before, unit=handover.unit)
+    publiccache.bump(stock.PUBLIC)
+    return discrepancy
