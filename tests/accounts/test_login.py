@@ -24,9 +24,14 @@ def test_login_then_home(world, client):
 
 
 def test_pages_need_login(db, client):
-    for url in (reverse("home"), reverse("units:list"), reverse("audit:list")):
+    for url in (reverse("units:list"), reverse("audit:list"), reverse("donations:index")):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_an_anonymous_visitor_to_the_root_lands_on_the_public_site(db, client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response["Location"] == reverse("portal:index")
 
 
 def test_logout_needs_post(world, client_for):

@@ -39,6 +39,7 @@ def navigation(request):
         items.append({"key": "ledger", "label": _("问题台账"), "url": reverse("ledger:list")})
         items.append({"key": "command", "label": _("指挥调度"), "url": reverse("command:index")})
         items.append({"key": "mobilization", "label": _("志愿服务"), "url": reverse("mobilization:index")})
+        items.append({"key": "donations", "label": _("捐赠管理"), "url": reverse("donations:index")})
     items.append({"key": "units", "label": _("单位"), "url": reverse("units:list")})
     if scope.has_role(user, *scope.BUREAU_OFFICERS) and s.read_prefixes:
         items.append({"key": "forms", "label": _("报表与任务"), "url": reverse("reports:forms")})

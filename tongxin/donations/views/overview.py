@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.translation import gettext
 
 from tongxin.core.views_base import ScopedRegionView, as_scoped_view
 from tongxin.donations.queries import overview as queries
@@ -38,7 +39,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     o = queries.overview(request.user, region)
     rows = [_row(r, overview_url(r.code) if r.code else "") for r in o.regions]
     chart_data = {
-        "labels": {"cash": "现金（元）", "goods_value": "物资价值（元）"},
+        "labels": {"cash": gettext("现金（元）"), "goods_value": gettext("物资价值（元）")},
         "children_keys": ["cash", "goods_value"], "colors": {"cash": "#0b5cad", "goods_value": "#2e7d32"},
         "children": [{"name": r["name"], "url": r["url"], "cash": float(r["cash"]),
                       "goods_value": float(r["goods_value"])} for r in rows],
