@@ -146,3 +146,84 @@ def test_a_stranger_cannot_send_from_someone_elses_stock(world, goods):
     with pytest.raises(Http404):
         handovers.send(world.cili, world.nanxian_home, recipient=world.nanxian_home_2,
                        lines=[{"item": mask, "quantity": 1}])
+
+
+# --- corrections: a hand-over is never edited; a new one replaces it -----------------------------
+
+def test_a_correction_replaces_an_unconfirmed_hand_over_and_moves_stock_by_the_difference(world, goods):
+    from tongxin.donations.models import Correction
+
+    mask, water, receiver = goods
+    h = _send(world, mask, water)
+    c = handovers.correct_handover(world.home_reporter, h, reason="发出登记时口罩少录 100 只",
+                                   lines=[{"item": mask, "quantity": "500"}, {"item": water, "quantity": 20}])
+    h.refresh_from_db()
+    new = c.handover_after
+    assert h.status == HandoverStatus.SUPERSEDED and new.status == HandoverStatus.SENT
+    assert [ln.sent for ln in h.lines.all()] == [400, 20]  # the old record is untouched
+    assert Stock.objects.get(item=mask).quantity == 500 and Stock.objects.get(item=water).quantity == 30
+    assert c.changes == [{"item_id": mask.pk, "item": str(mask), "measure": "只", "before": "400", "after": "500",
+                          "sent_before": "400", "sent_after": "500", "received_before": None,
+                          "received_after": None}]
+    assert Correction.objects.count() == 1
+    # the recipient confirms the corrected one; the superseded one can be neither confirmed nor corrected again
+    handovers.confirm(receiver, new, counts=_counts(new), files=[_photo()])
+    with pytest.raises(ValidationError):
+        handovers.confirm(receiver, h, counts=_counts(h), files=[_photo()])
+    with pytest.raises(ValidationError) as refused:
+        handovers.correct_handover(world.home_reporter, h, reason="再改", lines=[{"item": mask, "quantity": 1}])
+    assert "status" in refused.value.message_dict
+    from tongxin.donations.services import stock
+
+    before = list(Stock.objects.order_by("id").values_list("quantity", "handed_over"))
+    stock.rebuild()
+    assert list(Stock.objects.order_by("id").values_list("quantity", "handed_over")) == before
+
+
+def test_correcting_a_disputed_count_keeps_the_recipients_count_and_closes_the_case(world, goods):
+    mask, water, receiver = goods
+    h = _send(world, mask, water)
+    handovers.confirm(receiver, h, counts=_counts(h, 口罩="500"), note="实收 500 只，发出登记少了 100 只",
+                      files=[_photo()])
+    h.refresh_from_db()
+    assert h.status == HandoverStatus.DISPUTED
+    c = handovers.correct_handover(world.home_reporter, h, reason="核对后确为 500 只",
+                                   lines=[{"item": mask, "quantity": 500}, {"item": water, "quantity": 20}])
+    new = c.handover_after
+    assert new.status == HandoverStatus.RECEIVED and new.received_by == receiver and new.evidence.count() == 1
+    assert [ln.received for ln in new.lines.all()] == [500, 20]
+    h.discrepancy.refresh_from_db()
+    assert h.discrepancy.status == "resolved" and f"#{c.pk}" in h.discrepancy.resolution
+    assert c.changes[0]["received_before"] == "500" and c.changes[0]["received_after"] == "500"
+
+
+@pytest.mark.parametrize(("lines", "field", "words"), [
+    (lambda m, w: [{"item": m, "quantity": 1001}, {"item": w, "quantity": 20}], "lines", "库存不足"),
+    (lambda m, w: [{"item": m, "quantity": -3}], "lines", "数量"),
+    (lambda m, w: [{"item": m, "quantity": 400}, {"item": w, "quantity": 20}], "lines", "无需更正"),
+    (lambda m, w: [], "lines", "至少"),
+])
+def test_a_bad_correction_is_refused_and_nothing_changes(world, goods, lines, field, words):
+    from tongxin.donations.models import Correction
+
+    mask, water, _receiver = goods
+    h = _send(world, mask, water)
+    with pytest.raises(ValidationError) as refused:
+        handovers.correct_handover(world.home_reporter, h, reason="更正", lines=lines(mask, water))
+    assert words in "；".join(refused.value.message_dict[field])
+    h.refresh_from_db()
+    assert h.status == HandoverStatus.SENT and Handover.objects.count() == 1 and not Correction.objects.exists()
+    assert Stock.objects.get(item=mask).quantity == 600
+
+
+def test_only_the_senders_staff_correct_and_a_reason_is_needed(world, goods):
+    mask, water, receiver = goods
+    h = _send(world, mask, water)
+    lines = [{"item": mask, "quantity": 450}, {"item": water, "quantity": 20}]
+    with pytest.raises(ValidationError) as refused:
+        handovers.correct_handover(world.home_reporter, h, reason=" ", lines=lines)
+    assert "reason" in refused.value.message_dict
+    with pytest.raises(Http404):
+        handovers.correct_handover(receiver, h, reason="改", lines=lines)
+    with pytest.raises(Http404):
+        handovers.correct_handover(world.cili, h, reason="改", lines=lines)

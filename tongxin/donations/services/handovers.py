@@ -13,6 +13,13 @@ Guarantees:
   Discrepancy opens (DISPUTED); a count ABOVE the one sent is refused unless the note explains it.
 - `resolve`: the sender's staff (scope.FILE on the sender) close the discrepancy with what was
   found → SETTLED.
+- `correct_handover`: the sender's staff replace a hand-over (not one already superseded) by a
+  new one with a reason: the old turns SUPERSEDED, a Correction holds the line-by-line difference
+  of what was sent (the public 更正说明), and stock moves by the difference (decreases of stock
+  checked under the row lock: a correction never takes it below zero). Where the recipient had
+  already counted the very same items, their counts stand on the new hand-over (RECEIVED when
+  they now agree, else a new discrepancy); an open discrepancy of the old one is closed by the
+  correction. Otherwise the new hand-over waits for the recipient's confirmation (SENT).
 - Nothing is edited in place afterwards; every write is one transaction, audited, and bumps the
   public cache.
 """
@@ -37,6 +44,7 @@ from tongxin.core.types import Actor
 from tongxin.donations.models import (
     Allocation,
     Appeal,
+    Correction,
     Discrepancy,
     DiscrepancyStatus,
     Handover,
@@ -260,3 +268,103 @@ def resolve(actor: Actor, discrepancy: Discrepancy, *, resolution: str, at: dt.d
     audit.record_change(actor, discrepancy, before, unit=handover.unit)
     publiccache.bump(stock.PUBLIC)
     return discrepancy
+
+
+def _sent_changes(old: Sequence[HandoverLine], new: Sequence[HandoverLine]) -> list[dict[str, Any]]:
+    """Line by line, what a hand-over correction changed (a line only on one side has None on the other)."""
+    before = {line.item_id: line for line in old}
+    after = {line.item_id: line for line in new}
+    changes: list[dict[str, Any]] = []
+    for item_id in dict.fromkeys([*before, *after]):
+        b, a = before.get(item_id), after.get(item_id)
+        line = a or b
+        assert line is not None
+        row = {"item_id": item_id, "item": str(line.item), "measure": line.item.measure,
+               "before": stock._number(b.sent) if b else None, "after": stock._number(a.sent) if a else None,
+               "sent_before": stock._number(b.sent) if b else None, "sent_after": stock._number(a.sent) if a else None,
+               "received_before": stock._number(b.received) if b and b.received is not None else None,
+               "received_after": stock._number(a.received) if a and a.received is not None else None}
+        if (row["before"], row["received_before"]) != (row["after"], row["received_after"]):
+            changes.append(row)
+    return changes
+
+
+@transaction.atomic
+def correct_handover(actor: Actor, handover: Handover, *, reason: str,
+                     lines: Sequence[Mapping[str, Any]]) -> Correction:
+    """Replace `handover` by a corrected one with what was really sent (see the module docstring)."""
+    handover = Handover.objects.select_for_update(of=("self",)).select_related("unit", "appeal", "recipient").get(
+        pk=handover.pk)
+    if not scope.scope_of(actor).covers(handover.unit):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    scope.require(actor, handover.unit, scope.FILE, _("只有交付单位的工作人员才能更正交接"))
+    if handover.status == HandoverStatus.SUPERSEDED:
+        raise ValidationError({"status": [_("该交接已被更正过，请更正最新的记录")]})
+    errors: Errors = {}
+    reason = _text(errors, "reason", reason, required=True, missing=_("请填写更正原因（将在公示的更正说明中显示）"))
+    cleaned = _lines(errors, lines)
+    old_lines = list(handover.lines.select_related("item"))
+    old_sent = {ln.item_id: ln.sent for ln in old_lines}
+    new_sent = {item.pk: q for item, q in cleaned}
+    if cleaned and new_sent == old_sent:
+        errors.setdefault("lines", []).append(_("更正后的数量与原记录相同，无需更正"))
+    unit, appeal = handover.unit, handover.appeal
+    for item, q in cleaned:
+        more = q - old_sent.get(item.pk, Decimal(0))
+        if more > stock.available(unit, appeal, item):
+            errors.setdefault("lines", []).append(
+                _("%(item)s库存不足：现有 %(have)s%(measure)s，更正需再出库 %(need)s%(measure)s")
+                % {"item": item, "have": stock._number(stock.available(unit, appeal, item)),
+                   "measure": item.measure, "need": stock._number(more)})
+    if errors:
+        raise ValidationError(errors)
+    counted = handover.received_at is not None and set(new_sent) == set(old_sent)
+    old_received = {ln.item_id: ln.received for ln in old_lines}
+    before = audit.snapshot(handover)
+    handover.status = HandoverStatus.SUPERSEDED
+    handover.save(update_fields=["status"])
+    new = Handover.objects.create(
+        unit=unit, appeal=appeal, allocation=handover.allocation, recipient=handover.recipient,
+        status=HandoverStatus.SENT, sent_at=handover.sent_at, sent_by=handover.sent_by, carrier=handover.carrier,
+        note=handover.note)
+    items = {ln.item_id: ln.item for ln in old_lines} | {item.pk: item for item, _q in cleaned}
+    new_lines = [HandoverLine.objects.create(handover=new, item=item, sent=q,
+                                             received=old_received[item.pk] if counted else None)
+                 for item, q in cleaned]
+    # stock moves by the difference per item: the returns first, so a swap of items is checked fairly
+    delta = {pk: new_sent.get(pk, Decimal(0)) - old_sent.get(pk, Decimal(0)) for pk in items}
+    for pk, q in sorted(delta.items(), key=lambda kv: kv[1]):
+        if q:
+            stock.move(unit, appeal, items[pk], handed_over=q, field="lines")
+    now = timezone.now()
+    if counted:
+        differs = any(ln.received != ln.sent for ln in new_lines)
+        new.status = HandoverStatus.DISPUTED if differs else HandoverStatus.RECEIVED
+        new.received_at, new.received_by = handover.received_at, handover.received_by
+        new.received_note = handover.received_note
+        new.save(update_fields=["status", "received_at", "received_by", "received_note"])
+        new.evidence.set(handover.evidence.all())
+        if differs:
+            words = "；".join(f"{ln.item} 发出 {stock._number(ln.sent)} 实收 {stock._number(ln.received or Decimal(0))}"
+                             for ln in new_lines if ln.received != ln.sent)
+            Discrepancy.objects.create(handover=new, note=words[:TEXT_MAX], opened_at=now)
+    else:
+        from tongxin.units.queries import staff_of
+
+        words = "；".join(f"{item} {stock._number(q)}{item.measure}" for item, q in cleaned)
+        notify.notify(staff_of(new.recipient), key=SENT, at=now,
+                      params={"sender": unit.name, "items": words,
+                              "time": timezone.localtime(new.sent_at).strftime("%Y-%m-%d %H:%M")})
+    open_case = Discrepancy.objects.filter(handover=handover, status=DiscrepancyStatus.OPEN).first()
+    correction = Correction.objects.create(
+        unit=unit, appeal=appeal, handover=handover, handover_after=new, reason=reason,
+        changes=_sent_changes(old_lines, new_lines), created_by=user_of(actor), created_at=now)
+    if open_case is not None:
+        open_case.status, open_case.resolved_by, open_case.resolved_at = DiscrepancyStatus.RESOLVED, user_of(actor), now
+        open_case.resolution = _("已由更正说明 #%(n)s 处理：%(reason)s") % {"n": correction.pk, "reason": reason}
+        open_case.save()
+    audit.record_change(actor, handover, before, unit=unit)
+    audit.record_change(actor, new, None, unit=unit)
+    audit.record_change(actor, correction, None, unit=unit)
+    publiccache.bump(stock.PUBLIC)
+    return correction

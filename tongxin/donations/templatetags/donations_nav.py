@@ -14,6 +14,8 @@ TABS: tuple = (
      {"stock", "adjustments", "adjustment-create"}),
     ("allocations", "donations:allocations", pgettext_lazy("donations tab", "分配"),
      {"allocations", "allocation-create", "allocation-detail"}),
+    ("handovers", "donations:handovers", pgettext_lazy("donations tab", "交接"),
+     {"handovers", "handover-create", "handover-detail", "handover-confirm", "handover-resolve", "handover-correct"}),
     ("overview", "donations:overview", pgettext_lazy("donations tab", "捐赠总览"), {"overview"}),
 )
 
