@@ -1,11 +1,14 @@
 """The donations demo's story data (donations_story.py): the story's numbers exactly.
 
-These check the data the builder will turn into records; they need no database. (The builder,
-tongxin/demo/donations.py, is not written yet: see the part's report.)"""
+The first tests check the data the builder turns into records (no database); the rest read the
+built demo (tests/demo/conftest.py): the public figures, the hand-overs signed by the recipients'
+own staff, the correction shown as a 更正说明, the consent of each donor, the live clock."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+
+import pytest
 
 from tongxin.demo import donations_story as ds
 from tongxin.demo import story
@@ -57,3 +60,70 @@ def test_the_joint_appeal_names_both_tourism_associations_and_the_live_disclosur
 
 def test_every_donations_login_is_in_the_demo():
     assert set(ds.LOGIN_NAMES) <= {login.username for login in story.LOGINS}
+
+
+# --- the built demo ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def built(demo_builds, db):
+    return demo_builds
+
+
+def _appeal(title):
+    from tongxin.donations.models import Appeal
+
+    return Appeal.objects.get(title=title)
+
+
+def test_zhuzhou_appeal_shows_28000_yuan_and_the_goods_all_signed_for_by_the_hospital(built):
+    from tongxin.donations.models import Handover, HandoverStatus
+    from tongxin.donations.queries import public
+
+    appeal = _appeal(ds.ZHUZHOU_APPEAL)
+    d = public.for_appeal(appeal)
+    assert d.cash_total == ds.ZHUZHOU_CASH == sum(row.cash for row in d.donations)
+    goods = {(row.item, row.quantity) for row in d.goods_rows}
+    assert goods == {(f"{g.name}（{g.specification}）" if g.specification else g.name, Decimal(q))
+                     for g, q in ds.ZHUZHOU_GOODS.items()}
+    assert d.donation_count == 32
+    h = Handover.objects.get(appeal=appeal)
+    assert h.status == HandoverStatus.RECEIVED and h.received_by.username == "lukou-hospital"
+    assert h.recipient.name == ds.HOSPITAL
+    assert all(s.quantity == 0 for s in d.stock)  # everything went to the hospital
+    assert [ln.sent for ln in h.lines.all()] == [ln.received for ln in h.lines.all()]
+
+
+def test_donors_without_consent_are_not_named(built):
+    from tongxin.donations.queries import public
+
+    d = public.for_appeal(_appeal(ds.ZHUZHOU_APPEAL))
+    names = {name for name, _region in story.MEMBER_ENTERPRISES}
+    hidden = {story.MEMBER_ENTERPRISES[g.enterprise][0] for g in ds.ZHUZHOU_GIFTS if not g.name_public}
+    shown = {row.donor for row in d.donations}
+    assert hidden and not hidden & shown
+    assert len(shown & names) == sum(g.name_public for g in ds.ZHUZHOU_GIFTS)
+
+
+def test_the_ecommerce_gifts_total_2350900_and_the_water_correction_is_public(built):
+    from tongxin.donations.models import Handover, HandoverStatus
+    from tongxin.donations.queries import public
+
+    appeal = _appeal(ds.JOINT_APPEAL)
+    d = public.for_appeal(appeal)
+    assert d.goods_value_total == ds.ECOMMERCE_TOTAL
+    assert [r.unit.name for r in appeal.issuer_rows.select_related("unit")] == list(ds.JOINT_ISSUERS)
+    [correction] = d.corrections
+    [change] = correction.changes
+    assert (change["before"], change["after"]) == ("1200", "12000") and correction.reason == ds.CORRECTION.reason
+    statuses = sorted(Handover.objects.filter(appeal=appeal).values_list("status", flat=True))
+    assert statuses == sorted([HandoverStatus.RECEIVED, HandoverStatus.RECEIVED, HandoverStatus.SUPERSEDED])
+    assert sum(row.quantity for row in d.goods_rows if "矿泉水" in row.item) == 12_000
+
+
+def test_the_live_appeal_is_due_for_its_disclosure_on_the_build_day(built):
+    from tests.demo.conftest import BUILD_DAY, BUILD_MOMENT
+    from tongxin.donations.queries import appeals
+
+    appeal = _appeal(ds.LIVE_APPEAL)
+    state = appeals.clock(appeal, appeal.unit, BUILD_MOMENT)
+    assert state.due_on == BUILD_DAY and not state.overdue and state.days_left == 0

@@ -19,7 +19,7 @@ def test_the_board_lists_and_totals_the_donations(world, client_for):
     give(world, [cash(28000)])
     give(world, [goods(1000, value="2500")])
     page = client_for(world.leshan_staff).get(reverse("donations:donations")).content.decode()
-    assert "28000.00" in page and "口罩（KN95）" in page and "王秀英" in page and "捐赠登记" in page
+    assert "28,000.00" in page and "口罩（KN95）" in page and "王秀英" in page and "捐赠登记" in page
 
 
 def test_the_province_sees_the_persons_name_masked(world, client_for):

@@ -46,7 +46,7 @@ def test_anonymous_visitor_reads_the_appeal_with_its_totals(client, world):
     page = client.get(reverse("portal:appeal", args=[a.pk]))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "28500.00" in html and "南县南洲镇敬老院" in html
+    assert "28,500.00" in html and "南县南洲镇敬老院" in html
     assert "株洲金典装饰工程有限公司" in html
 
 
@@ -113,10 +113,10 @@ def test_downloads_csv_and_xlsx(client, world):
 def test_a_new_donation_shows_at_once(client, world, django_capture_on_commit_callbacks):
     a, _ds, _h = _story(world)
     url = reverse("portal:appeal", args=[a.pk])
-    assert "28500.00" in client.get(url).content.decode()
+    assert "28,500.00" in client.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):  # the write's commit bumps the cache
         f.donation(world.nanxian_home, [(f.cash(), 1000)], appeal=a)
-    assert "29500.00" in client.get(url).content.decode()
+    assert "29,500.00" in client.get(url).content.decode()
 
 
 @pytest.mark.django_db

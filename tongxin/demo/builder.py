@@ -41,6 +41,8 @@ from tongxin.demo import (
     command_duty,
     command_meetings,
     command_responses,
+    donations,
+    donations_story,
     inspections,
     live,
     live_story,
@@ -166,6 +168,7 @@ class _Builder:
         counts.update(command_duty.build_live(days.today))
         counts.update(command_directives.build_live(now, days.today))
         counts.update(mobilization.build_live(now, days.today))
+        counts.update(donations.build_live(now, days.today))
         self.say(f"实时演练：{story.LESHAN} 本周班次 {counts['live_mobilization_shifts']} 个，已安排 "
                  f"{counts['live_mobilization_assignments']} 人次")
         self.say(f"实时演练：{live_story.REPORT_NAME}（{days.start} 至 {days.end}）{counts['live_reports']} 份，"
@@ -231,6 +234,11 @@ def build_demo(stdout: SupportsWrite[str] | None = None, *, now: dt.datetime | N
               f"{counts['mobilization_volunteers']} 人，2021-07-30 至 08-09 共 {counts['mobilization_shifts']} 个班次、"
               f"到岗 {counts['mobilization_attendances']} 人次、服务记录 {counts['mobilization_records']} 条；"
               f"益阳市餐饮协会送餐 {mobilization_story.MEALS} 份")
+        counts.update(donations.build())
+        b.say(f"捐赠：{story.ASSOCIATION} 会员企业 {counts['donations_zhuzhou_gifts']} 家捐款 "
+              f"{donations_story.ZHUZHOU_CASH:,} 元及物资，交付{donations_story.HOSPITAL}；"
+              f"{donations_story.ECOMMERCE}接收物资 {counts['donations_ecommerce_gifts']} 笔、价值 "
+              f"{donations_story.ECOMMERCE_TOTAL:,} 元，交付{donations_story.RED_CROSS}（含 1 条更正说明）")
         if live_drill:
             b.live_drill(filers, nanxian_homes, now, counts)
         counts.update(units_created=b.created["units"], users_created=b.created["users"],

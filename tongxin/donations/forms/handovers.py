@@ -53,6 +53,7 @@ class ConfirmForm(forms.Form):
                 label=f"{line.item}（{line.item.measure}）", max_length=20, required=False,
                 initial=format(line.sent.normalize(), "f"),
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        self.order_fields([*(f"count_{line.pk}" for line in self.handover_lines), "note"])
 
     def counts(self) -> dict[int, str]:
         return {line.pk: self.cleaned_data.get(f"count_{line.pk}", "") for line in self.handover_lines}

@@ -34,6 +34,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -172,7 +173,7 @@ def send(actor: Actor, unit: Unit, *, recipient: Unit | None, appeal: Appeal | N
     from tongxin.units.queries import staff_of
 
     words = "；".join(f"{item} {stock._number(q)}{item.measure}" for item, q in cleaned)
-    notify.notify(staff_of(recipient), key=SENT, at=when,
+    notify.notify(staff_of(recipient), key=SENT, at=when, url=reverse("donations:handover-detail", args=[handover.pk]),
                   params={"sender": unit.name, "time": timezone.localtime(when).strftime("%Y-%m-%d %H:%M"),
                           "items": words})
     publiccache.bump(stock.PUBLIC)
@@ -290,8 +291,8 @@ def _sent_changes(old: Sequence[HandoverLine], new: Sequence[HandoverLine]) -> l
 
 
 @transaction.atomic
-def correct_handover(actor: Actor, handover: Handover, *, reason: str,
-                     lines: Sequence[Mapping[str, Any]]) -> Correction:
+def correct_handover(actor: Actor, handover: Handover, *, reason: str, lines: Sequence[Mapping[str, Any]],
+                     at: dt.datetime | None = None) -> Correction:
     """Replace `handover` by a corrected one with what was really sent (see the module docstring)."""
     handover = Handover.objects.select_for_update(of=("self",)).select_related("unit", "appeal", "recipient").get(
         pk=handover.pk)
@@ -319,6 +320,7 @@ def correct_handover(actor: Actor, handover: Handover, *, reason: str,
     if errors:
         raise ValidationError(errors)
     counted = handover.received_at is not None and set(new_sent) == set(old_sent)
+    now = at or timezone.now()
     old_received = {ln.item_id: ln.received for ln in old_lines}
     before = audit.snapshot(handover)
     handover.status = HandoverStatus.SUPERSEDED
@@ -336,7 +338,6 @@ def correct_handover(actor: Actor, handover: Handover, *, reason: str,
     for pk, q in sorted(delta.items(), key=lambda kv: kv[1]):
         if q:
             stock.move(unit, appeal, items[pk], handed_over=q, field="lines")
-    now = timezone.now()
     if counted:
         differs = any(ln.received != ln.sent for ln in new_lines)
         new.status = HandoverStatus.DISPUTED if differs else HandoverStatus.RECEIVED
@@ -353,6 +354,7 @@ def correct_handover(actor: Actor, handover: Handover, *, reason: str,
 
         words = "；".join(f"{item} {stock._number(q)}{item.measure}" for item, q in cleaned)
         notify.notify(staff_of(new.recipient), key=SENT, at=now,
+                      url=reverse("donations:handover-detail", args=[new.pk]),
                       params={"sender": unit.name, "items": words,
                               "time": timezone.localtime(new.sent_at).strftime("%Y-%m-%d %H:%M")})
     open_case = Discrepancy.objects.filter(handover=handover, status=DiscrepancyStatus.OPEN).first()

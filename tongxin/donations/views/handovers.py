@@ -60,15 +60,15 @@ def handover_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "donations/handover_list.html", {
         "waiting": waiting, "page": page, "page_obj": page, "status": status, "statuses": HandoverStatus.choices,
-        "may_send": _stocks(request).exclude(item__kind="cash").exists()})
+        "may_send": _stocks(request).exists()})
 
 
 @as_scoped_view(methods=("get", "post"))
 def handover_create(request: HttpRequest) -> HttpResponse:
     """交付物资: lines are stock rows of one organisation and appeal; the recipient within its area."""
-    stocks = _stocks(request).exclude(item__kind="cash")
+    stocks = _stocks(request)
     if not stocks.exists():
-        raise PermissionDenied(_("您没有可交付的库存物资"))
+        raise PermissionDenied(_("您没有可交付的库存款物"))
     units = Unit.objects.filter(pk__in=stocks.values("unit_id"))
     recipients = Unit.objects.none()
     for u in units.select_related("region")[:20]:
@@ -176,7 +176,7 @@ def handover_correct(request: HttpRequest, pk: int) -> HttpResponse:
     h = _handover(request, pk)
     if not scope.scope_of(request.user).covers(h.unit, mode=scope.FILE):
         raise PermissionDenied(_("只有交付单位的工作人员才能更正交接"))
-    stocks = _stocks(request).filter(unit=h.unit_id, appeal=h.appeal_id).exclude(item__kind="cash")
+    stocks = _stocks(request).filter(unit=h.unit_id, appeal=h.appeal_id)
     form = CorrectForm(request.POST or None, lines=h.lines.select_related("item"), stocks=stocks)
     status = 200
     if request.method == "POST":
