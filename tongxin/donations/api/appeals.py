@@ -62,13 +62,13 @@ class DonationsAppealSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DonationsAppealIssuerSerializer(many=True))
     def get_issuers(self, obj: Appeal) -> list[dict[str, Any]]:
-        return [{"id": u.pk, "name": u.name} for u in queries.issuers_of(obj)]
+        return [{"id": row.unit.pk, "name": row.unit.name} for row in obj.issuer_rows.all()]  # in signing order
 
     @extend_schema_field(DonationsAppealNeedOutSerializer(many=True))
     def get_needs(self, obj: Appeal) -> list[dict[str, Any]]:
         return [{"item": n.item_id, "name": n.item.name, "specification": n.item.specification,
                  "measure": n.item.measure, "quantity": str(n.quantity), "note": n.note}
-                for n in obj.needs.select_related("item")]
+                for n in obj.needs.all()]
 
     @extend_schema_field(DonationsClockSerializer)
     def get_clock_state(self, obj: Appeal) -> dict[str, Any]:
@@ -164,7 +164,7 @@ class DonationsAppealViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, S
     """募捐倡议: a draft is created and changed; published (it appears on the public site, the
     disclosure clock starts) and closed; each issuer publishes its disclosures."""
 
-    queryset = Appeal.objects.select_related("unit")
+    queryset = Appeal.objects.select_related("unit").prefetch_related("issuer_rows__unit", "needs__item")
     serializer_class = DonationsAppealSerializer
     filterset_fields = ["unit", "status"]
 
