@@ -20,7 +20,7 @@ from tongxin.core.types import Actor
 from tongxin.donations.models import Appeal, Disclosure
 from tongxin.donations.models.appeals import AppealStatus, Clock
 from tongxin.units import scope
-from tongxin.units.models import Unit
+from tongxin.units.models import Category, Unit
 
 RESPONSE_DAYS = 5
 QUARTER_MONTHS = 3
@@ -72,6 +72,15 @@ def clock(appeal: Appeal, unit: Unit | None = None, now: dt.datetime | None = No
 def visible_appeals(user: Actor) -> QuerySet[Appeal]:
     """The appeals this user may see (scope of the lead issuer)."""
     return scope.restrict(Appeal.objects.all(), user).select_related("unit")
+
+
+def co_issuers_for(user: Actor) -> QuerySet[Unit]:
+    """The social organisations `user` may name as an appeal's co-issuers: every active one in the
+    registry, not only those in the user's scope (a joint appeal is signed across counties and
+    levels; a social organisation's name is public, as on 慈善中国). Signed-in users only."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Unit.objects.none()
+    return Unit.objects.filter(category=Category.SOCIAL_ORG, is_active=True).order_by("name", "id")
 
 
 def open_for_giving(unit: Unit, on: dt.date | None = None) -> QuerySet[Appeal]:

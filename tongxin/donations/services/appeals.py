@@ -48,7 +48,8 @@ APPEAL_FLOW = workflow.Workflow(
     dict(AppealStatus.choices),
     [
         workflow.step("open", [workflow.INITIAL], AppealStatus.DRAFT, gettext_lazy("新建倡议")),
-        workflow.step("edit", [AppealStatus.DRAFT], AppealStatus.DRAFT, gettext_lazy("编辑")),
+        workflow.step("edit", [AppealStatus.DRAFT], AppealStatus.DRAFT, gettext_lazy("编辑"),
+                      refusal=gettext_lazy("倡议已发布，不能再修改（只有草稿可以修改）")),
         workflow.step("publish", [AppealStatus.DRAFT], AppealStatus.PUBLISHED, gettext_lazy("发布")),
         workflow.step("close", [AppealStatus.PUBLISHED], AppealStatus.CLOSED, gettext_lazy("结束募集")),
     ],

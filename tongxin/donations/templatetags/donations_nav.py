@@ -8,6 +8,8 @@ register = template.Library()
 
 # tab → (url name, label, the url names of the pages that belong to it)
 TABS: tuple = (
+    ("appeals", "donations:appeals", pgettext_lazy("donations tab", "募捐倡议"),
+     {"appeals", "appeal-create", "appeal-detail", "appeal-edit"}),
     ("donations", "donations:donations", pgettext_lazy("donations tab", "捐赠登记"),
      {"donations", "donation-create", "donation-detail", "donation-import"}),
     ("stock", "donations:stock", pgettext_lazy("donations tab", "库存"),
