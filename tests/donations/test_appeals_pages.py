@@ -42,7 +42,7 @@ def test_a_joint_appeal_is_drafted_published_and_disclosed_on_its_pages(world, c
     page = c.get(r["Location"]).content.decode()
     issuers = page.split('id="appeal-issuers"')[1].split("</table>")[0]
     assert issuers.index("慈利县乐善社会工作服务中心") < issuers.index("湖南省旅游协会")
-    assert "口罩（KN95）" in page and "1000只" in page and "矿泉水" in page
+    assert "口罩（KN95）" in page and "1,000只" in page and "矿泉水" in page
     assert 'id="appeal-publish"' in page and 'id="appeal-public"' not in page
 
     assert c.post(reverse("donations:appeal-publish", args=[appeal.pk])).status_code == 302

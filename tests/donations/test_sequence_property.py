@@ -38,7 +38,8 @@ def _rows():
 def _line(item, n):
     if item.is_cash:
         return {"item": item, "quantity": n}
-    return {"item": item, "quantity": n, "valuation": "invoice", "unit_value": "2.50", "value": Decimal(n) * Decimal("2.5")}
+    return {"item": item, "quantity": n, "valuation": "invoice", "unit_value": "2.50",
+            "value": Decimal(n) * Decimal("2.5")}
 
 
 def _take(world, second, items, kind, which, n, pick):
