@@ -75,7 +75,7 @@ class DonationsHandoverInSerializer(serializers.Serializer):
 
 class DonationsHandoverConfirmSerializer(serializers.Serializer):
     counts = serializers.JSONField(help_text=gettext_lazy(
-        "每一行的实收数量：{\"<行 id>\": \"数量\"}（multipart 时为 JSON 字符串）"))
+        "每一行的实收数量：以行 id 为键、数量为值的对象（multipart 时为 JSON 字符串）"))
     note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
     photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
                                    help_text=gettext_lazy("签收照片或回执（multipart）"))
@@ -87,7 +87,7 @@ class DonationsHandoverConfirmSerializer(serializers.Serializer):
             except ValueError:
                 value = None
         if not isinstance(value, dict):
-            raise serializers.ValidationError(_("请按 {\"行 id\": \"数量\"} 填写实收数量"))
+            raise serializers.ValidationError(_("实收数量须为以行 id 为键、数量为值的对象"))
         return {str(k): v for k, v in value.items()}
 
 
