@@ -137,3 +137,20 @@ def test_an_overdue_disclosure_shows_the_badge_until_one_is_published(world, cli
     assert 'data-overdue="1"' in detail
     svc.publish_disclosure(None, world.leshan, late)
     assert "已逾期" not in c.get(reverse("donations:appeals")).content.decode()
+
+
+def test_a_co_issuers_staff_read_the_joint_appeal_and_disclose_for_their_own_unit(world, client_for, api_for):
+    lead = association("南县慈善总会")
+    appeal = svc.create_appeal(None, lead, VALUES, issuers=[world.leshan])
+    svc.publish_appeal(None, appeal)
+    c = client_for(world.leshan_staff)  # 乐善 co-issued it; the lead is in another county
+    assert "乐善助老倡议" in c.get(reverse("donations:appeals")).content.decode()
+    page = c.get(reverse("donations:appeal-detail", args=[appeal.pk]))
+    assert page.status_code == 200 and "南县慈善总会" in page.content.decode()
+    assert api_for(world.leshan_staff).get(f"/api/donations/appeals/{appeal.pk}/").status_code == 200
+    # the lead alone closes it; the co-issuer publishes its own disclosure
+    assert c.post(reverse("donations:appeal-close", args=[appeal.pk])).status_code == 403
+    done = c.post(reverse("donations:appeal-disclose", args=[appeal.pk]), {"unit": world.leshan.pk, "note": "首期"})
+    assert done.status_code == 302 and Disclosure.objects.get().unit == world.leshan
+    # a unit outside both issuers' areas sees nothing
+    assert client_for(world.home_reporter).get(reverse("donations:appeal-detail", args=[appeal.pk])).status_code == 404

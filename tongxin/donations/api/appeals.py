@@ -168,6 +168,10 @@ class DonationsAppealViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, S
     serializer_class = DonationsAppealSerializer
     filterset_fields = ["unit", "status"]
 
+    def get_queryset(self) -> QuerySet[Appeal]:
+        """Led by, or co-issued by, a unit in the user's scope."""
+        return queries.visible_appeals(self.request.user, self.queryset.all())
+
     @extend_schema(request=DonationsAppealInSerializer,
                    responses={201: DonationsAppealSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -13,11 +13,11 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tongxin.core.types import Actor
-from tongxin.donations.models import Appeal, Disclosure
+from tongxin.donations.models import Appeal, AppealIssuer, Disclosure
 from tongxin.donations.models.appeals import AppealStatus, Clock
 from tongxin.units import scope
 from tongxin.units.models import Category, Unit
@@ -69,9 +69,12 @@ def clock(appeal: Appeal, unit: Unit | None = None, now: dt.datetime | None = No
     return ClockState(due, today > due, final, last, (due - today).days)
 
 
-def visible_appeals(user: Actor) -> QuerySet[Appeal]:
-    """The appeals this user may see (scope of the lead issuer)."""
-    return scope.restrict(Appeal.objects.all(), user).select_related("unit")
+def visible_appeals(user: Actor, appeals: QuerySet[Appeal] | None = None) -> QuerySet[Appeal]:
+    """The appeals (of `appeals`, default all) this user may see: those whose lead issuer, or any
+    co-issuer, lies in the user's scope (a co-issuer's staff see the joint appeal they signed)."""
+    joined = AppealIssuer.objects.filter(scope.scope_of(user).q("unit", mode=scope.READ)).values("appeal_id")
+    qs = Appeal.objects.all() if appeals is None else appeals
+    return qs.filter(scope.scope_q(Appeal, user, scope.READ) | Q(pk__in=joined)).select_related("unit")
 
 
 def co_issuers_for(user: Actor) -> QuerySet[Unit]:

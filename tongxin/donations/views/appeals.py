@@ -39,6 +39,15 @@ def _appeals():
     return Appeal.objects.select_related("unit", "created_by")
 
 
+class _Issuers(ScopedView):
+    """Looks appeals up among those the user reads: led by, or co-issued by, a unit in scope."""
+
+    def restrict(self, queryset, mode=None):
+        if queryset.model is Appeal and (mode or self.scope_mode) == scope.READ:
+            return queries.visible_appeals(self.request.user, queryset)
+        return super().restrict(queryset, mode)
+
+
 class ListView(ScopedView):
     def get(self, request: HttpRequest) -> HttpResponse:
         status = request.GET.get("status", "")
@@ -70,7 +79,7 @@ def _detail(request: HttpRequest, appeal: Appeal, disclose: DisclosureForm | Non
         "public": appeal.status != AppealStatus.DRAFT}, status=status)
 
 
-class DetailView(ScopedView):
+class DetailView(_Issuers):
     queryset = _appeals()
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
@@ -106,7 +115,7 @@ class CreateView(ScopedCreateView):
         return redirect("donations:appeal-detail", appeal.pk)
 
 
-class EditView(ScopedUpdateView):
+class EditView(ScopedUpdateView, _Issuers):
     queryset = _appeals()
     refusal = gettext_lazy("您的角色不能修改该倡议")
 
@@ -137,7 +146,7 @@ class EditView(ScopedUpdateView):
         return redirect("donations:appeal-detail", appeal.pk)
 
 
-class _Step(ScopedUpdateView):
+class _Step(ScopedUpdateView, _Issuers):
     http_method_names = ["post"]
     queryset = _appeals()
     refusal = gettext_lazy("您的角色不能为该单位发起或修改倡议")
@@ -166,7 +175,7 @@ class CloseView(_Step):
         return _("已结束募集；请在 3 个月内完成全面公开")
 
 
-class DiscloseView(ScopedView):
+class DiscloseView(_Issuers):
     """POST: publish a disclosure of the appeal by one of its issuers (figures frozen now)."""
 
     http_method_names = ["post"]
