@@ -284,8 +284,8 @@ class PublicAppealViewSet(PublicViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        rows = [{k: v for k, v in _appeal_data(a).items() if k in PublicAppealSerializer().fields}
-                for a in page or []]
+        head = set(PublicAppealSerializer().fields)
+        rows = [{k: v for k, v in _appeal_data(a).items() if k in head} for a in page or []]
         return self.get_paginated_response(PublicAppealSerializer(rows, many=True).data)
 
     @extend_schema(responses={200: PublicAppealDetailSerializer, 404: NOT_PUBLIC})
@@ -306,8 +306,8 @@ class PublicOrganisationViewSet(PublicViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
-        rows = [{k: v for k, v in _organisation_data(u).items() if k in PublicOrganisationSerializer().fields}
-                for u in page or []]
+        head = set(PublicOrganisationSerializer().fields)
+        rows = [{k: v for k, v in _organisation_data(u).items() if k in head} for u in page or []]
         return self.get_paginated_response(PublicOrganisationSerializer(rows, many=True).data)
 
     @extend_schema(responses={200: PublicOrganisationDetailSerializer, 404: NOT_PUBLIC})
