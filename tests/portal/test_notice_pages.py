@@ -160,6 +160,12 @@ def test_a_stranger_county_gets_404_and_a_home_reporter_cannot_write(world, clie
 
 
 @pytest.mark.django_db
+def test_signed_in_staff_reach_the_notice_pages_from_the_public_site(world, client_for, client):
+    assert reverse("portal:notice-admin") in client_for(world.nanxian).get(reverse("portal:notices")).content.decode()
+    assert reverse("portal:notice-admin") not in client.get(reverse("portal:notices")).content.decode()
+
+
+@pytest.mark.django_db
 def test_anonymous_is_sent_to_the_login(client, world):
     assert client.get(reverse("portal:notice-admin")).status_code == 302
     assert client.post(reverse("portal:notice-create"), VALUES).status_code == 302
