@@ -41,6 +41,7 @@ def fingerprint() -> dict:
     from tongxin.core.models import Attachment, Notification
     from tongxin.inspections.models import Answer, Campaign, Finding, Inspection, Team
     from tongxin.ledger.models import LedgerEntry, Transition
+    from tongxin.portal.models import Notice
     from tongxin.reports.models import Assignment, FormVersion, Report, Revision
     from tongxin.units.models import Membership, Unit
 
@@ -64,6 +65,7 @@ def fingerprint() -> dict:
         "duty_shifts": DutyShift.objects.count(), "check_ins": CheckIn.objects.count(),
         "meetings": Meeting.objects.count(),
         "action_items": sorted(ActionAssignment.objects.values_list("pk", "status")),
+        "notices": sorted(Notice.objects.values_list("pk", "title", "is_published")),
     }
 
 
@@ -148,7 +150,13 @@ def test_every_route_has_rows():
 
 
 def _public_portal(name: str, callback) -> bool:
-    """The public site (portal:*) is open by design: each of its views opts out of the login."""
+    """The public site (portal:*) is open by design: each of its views opts out of the login; so is
+    its API (public-*): each viewset allows anyone and authenticates no one."""
+    if name.startswith("public-"):
+        from rest_framework.permissions import AllowAny
+
+        cls = getattr(callback, "cls", None)
+        return cls is not None and list(cls.permission_classes) == [AllowAny] and not cls.authentication_classes
     return name.startswith("portal:") and getattr(callback, "login_required", True) is False
 
 

@@ -27,11 +27,10 @@ from django.utils.translation import gettext as _
 from tongxin.core import publiccache
 from tongxin.core.xlsx.writing import stream_xlsx
 from tongxin.donations.queries import public
-from tongxin.portal import queries
+from tongxin.portal import queries, throttle
 from tongxin.portal.models import NoticeKind
 
 CACHE_SECONDS = 600
-LOOKUP_TRIES, LOOKUP_WINDOW = 20, 600
 
 
 def _key(*parts: object) -> str:
@@ -84,10 +83,6 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, unit.name, body)
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 @login_not_required
 def lookup(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("receipt", "").strip()[:40]
@@ -95,14 +90,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"receipt": number, "code": code, "asked": bool(number or code)}
     status = 200
     if ctx["asked"]:
-        key = f"tongxin:portal:lookup:{_client_ip(request)}"
-        cache.add(key, 0, LOOKUP_WINDOW)
-        try:
-            tries = cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, LOOKUP_WINDOW)
-            tries = 1
-        if tries > LOOKUP_TRIES:
+        if not throttle.lookup_allowed(request):
             ctx["error"] = _("查询过于频繁，请 10 分钟后再试。")
             status = 429
         else:
