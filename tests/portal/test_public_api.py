@@ -73,7 +73,7 @@ def test_appeal_totals_equal_the_sum_of_its_rows_and_the_page(anon, client, worl
     assert Decimal(data["goods_value_total"]) == goods == sum(
         Decimal(ln["value"]) for ln in lines if ln["valuation"] != "cash") == Decimal("6100")
     page = client.get(reverse("portal:appeal", args=[a.pk])).content.decode()
-    assert "28500.00" in page and "6100.00" in page
+    assert "28,500.00" in page and "6,100.00" in page
     feed = json.loads(client.get(reverse("portal:feed")).content)
     in_feed = next(x for x in feed["appeals"] if x["id"] == a.pk)
     assert (in_feed["cash_total"], in_feed["goods_value_total"]) == (data["cash_total"], data["goods_value_total"])
