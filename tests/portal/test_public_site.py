@@ -146,3 +146,20 @@ class TotalsEqualRows(TestCase):
         assert d.cash_total == sum((Decimal(q) for k, q, _v in gifts if k == "cash"), Decimal(0))
         for g in d.goods:
             assert g.quantity == sum((Decimal(q) for k, q, _v in gifts if items[k].pk == g.item_id), Decimal(0))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("days_ago", "overdue"), [(4, False), (5, False), (6, True)])
+def test_the_appeal_page_flags_a_disclosure_overdue_on_the_five_day_clock(world, client, days_ago, overdue):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tongxin.donations.services import appeals
+
+    a = f.appeal(world.leshan, "冬季助老倡议", starts_on=(timezone.localdate() - dt.timedelta(days=20)).isoformat())
+    appeals.publish_disclosure(None, world.leshan, a, at=timezone.now() - dt.timedelta(days=days_ago))
+    html = client.get(reverse("portal:appeal", args=[a.pk])).content.decode()
+    assert ("公开逾期" in html) is overdue
+    due = timezone.localdate() - dt.timedelta(days=days_ago) + dt.timedelta(days=5)
+    assert f"下次公开截止 {due.isoformat()}" in html

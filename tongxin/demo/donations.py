@@ -14,7 +14,8 @@ Guarantees:
     2,350,900 yuan (customs declarations and invoices; one anonymous gift), hands them to
     张家界市红十字会 in two hand-overs; the second was recorded with 1,200 cases of water instead of
     12,000, the Red Cross (zjj-redcross) counted 12,000, and the association corrects it: the public
-    site shows the 更正说明; disclosures on 08-10 and, in full, on 09-20;
+    site shows the 更正说明; disclosures on 08-10 and, in full, on 09-20 (the two tourism
+    associations, which received nothing themselves, say so in theirs);
 - `build_live(now, today)`: 张家界市红十字会's winter appeal, published 12 days before the build day,
   three gifts received, disclosed 10 and 5 days ago on the 5-day clock, so its next disclosure is due
   today (never a moment after `now`);
@@ -163,6 +164,9 @@ def _joint() -> dict[str, int]:
     appeals.close_appeal(tourism, appeal, at=local(ds.JOINT_APPEAL_ENDS, 18, 0))
     appeals.publish_disclosure(staff, ecommerce, appeal, note="募集结束，全文公开", is_final=True,
                                at=local(dt.date(2021, 9, 20), 10, 0))
+    for name, actor in zip(ds.JOINT_ISSUERS[:2], (tourism, None), strict=True):  # the hotel association has no login
+        appeals.publish_disclosure(actor, _unit(name), appeal, is_final=True, at=local(dt.date(2021, 9, 20), 11, 0),
+                                   note=f"本会未直接接收款物；本倡议所募款物均由{ds.ECOMMERCE}接收并交付{ds.RED_CROSS}")
     return {"donations_ecommerce_gifts": len(ds.ECOMMERCE_GIFTS), "donations_handovers": len(sent) + 2}
 
 

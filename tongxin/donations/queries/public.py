@@ -27,7 +27,6 @@ from tongxin.donations.models import (
     Allocation,
     Appeal,
     AppealStatus,
-    Clock,
     Correction,
     Donation,
     DonationStatus,
@@ -44,8 +43,6 @@ from tongxin.units.models import Unit
 
 ZERO = Decimal("0")
 PUBLIC_APPEAL_STATES = (AppealStatus.PUBLISHED, AppealStatus.CLOSED)
-RESPONSE_DAYS = 5
-QUARTER_MONTHS = 3
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -367,45 +364,21 @@ def totals_for_appeals(appeal_ids: Iterable[int]) -> dict[int, Disclosure]:
 
 # --- the disclosure clock -------------------------------------------------------------------------
 
-def _add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    month0 = moment.month - 1 + months
-    year, month = moment.year + month0 // 12, month0 % 12 + 1
-    day = min(moment.day, [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28,
-                           31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
-    return moment.replace(year=year, month=month, day=day)
-
-
 def clock(a: Appeal, now: dt.datetime | None = None) -> ClockState:
-    """When the appeal's next disclosure is due and whether one is overdue.
-
-    Call-site for `tongxin.donations.queries.appeals.clock` (the appeals part): when that function
-    exists its answer (`next_due`, `overdue`) is used; until then the same rule is read here from the
-    last Disclosure: every 5 days under a response clock, every 3 months otherwise, counted from the
-    last disclosure (or the appeal's publication)."""
+    """When the appeal's next disclosure is due and whether one is overdue: the earliest among its
+    issuers (`queries.appeals.clock`, one issuer's own clock), due at the end of that Beijing day."""
     from tongxin.donations.queries import appeals as appeal_queries
 
-    now = now or timezone.now()
     last = (DisclosureRecord.objects.filter(appeal=a).order_by("-published_at")
             .values_list("published_at", flat=True).first())
-    theirs = getattr(appeal_queries, "clock", None)
-    if callable(theirs):
-        answer = theirs(a)
-        next_due = getattr(answer, "next_due", None)
-        overdue = getattr(answer, "overdue", None)
-        if next_due is None and isinstance(answer, tuple) and len(answer) >= 2:
-            next_due, overdue = answer[0], answer[1]
-        if isinstance(next_due, dt.date) and not isinstance(next_due, dt.datetime):
-            next_due = dt.datetime.combine(next_due, dt.time(23, 59), tzinfo=timezone.get_current_timezone())
-        return ClockState(a.clock, last, next_due, bool(overdue))
-    if a.status == AppealStatus.CLOSED and a.closed_at is not None:
-        final = DisclosureRecord.objects.filter(appeal=a, is_final=True).exists()
-        due = _add_months(a.closed_at, QUARTER_MONTHS)
-        return ClockState(a.clock, last, None if final else due, not final and now > due)
-    start = last or a.published_at or dt.datetime.combine(a.starts_on, dt.time(0, 0),
-                                                          tzinfo=timezone.get_current_timezone())
-    due = start + dt.timedelta(days=RESPONSE_DAYS) if a.clock == Clock.RESPONSE else _add_months(start,
-                                                                                                QUARTER_MONTHS)
-    return ClockState(a.clock, last, due, now > due)
+    states = [appeal_queries.clock(a, row.unit, now) for row in a.issuer_rows.select_related("unit")]
+    due = [st for st in states if st.due_on is not None]
+    if not due:
+        return ClockState(a.clock, last, None, False)
+    first = min(due, key=lambda st: st.due_on or dt.date.max)
+    assert first.due_on is not None
+    next_due = dt.datetime.combine(first.due_on, dt.time(23, 59), tzinfo=timezone.get_current_timezone())
+    return ClockState(a.clock, last, next_due, any(st.overdue for st in due))
 
 
 # --- the donor's receipt lookup -------------------------------------------------------------------
