@@ -127,3 +127,12 @@ def test_the_live_appeal_is_due_for_its_disclosure_on_the_build_day(built):
     appeal = _appeal(ds.LIVE_APPEAL)
     state = appeals.clock(appeal, appeal.unit, BUILD_MOMENT)
     assert state.due_on == BUILD_DAY and not state.overdue and state.days_left == 0
+
+
+def test_the_departments_notices_of_those_days_are_on_the_public_site(built, client):
+    from django.urls import reverse
+
+    page = client.get(reverse("portal:index")).content.decode()
+    for n in ds.NOTICES:
+        assert n.title in page
+    assert ds.ZHUZHOU_APPEAL in page and ds.JOINT_APPEAL in page  # ended appeals stay listed

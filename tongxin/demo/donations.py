@@ -16,6 +16,8 @@ Guarantees:
     12,000, the Red Cross (zjj-redcross) counted 12,000, and the association corrects it: the public
     site shows the 更正说明; disclosures on 08-10 and, in full, on 09-20 (the two tourism
     associations, which received nothing themselves, say so in theirs);
+  - the department's notices and work reports of those days (通知公告 / 工作动态), published through
+    the portal's services;
 - `build_live(now, today)`: 张家界市红十字会's winter appeal, published 12 days before the build day,
   three gifts received, disclosed 10 and 5 days ago on the 5-day clock, so its next disclosure is due
   today (never a moment after `now`);
@@ -170,8 +172,25 @@ def _joint() -> dict[str, int]:
     return {"donations_ecommerce_gifts": len(ds.ECOMMERCE_GIFTS), "donations_handovers": len(sent) + 2}
 
 
+def _notices() -> int:
+    from tongxin.portal import services as portal
+    from tongxin.portal.models import Notice
+
+    made = 0
+    for n in ds.NOTICES:
+        unit = _unit(n.bureau)
+        if Notice.objects.filter(unit=unit, title=n.title).exists():
+            continue
+        notice = portal.create_notice(None, unit, {"kind": n.kind, "title": n.title, "source": n.source,
+                                                   "author": n.author, "day": n.day, "body": n.body})
+        portal.publish(None, notice)
+        made += 1
+    return made
+
+
 def build() -> dict[str, int]:
-    """The 2021 story's appeals, gifts, hand-overs, correction and disclosures (see the module docstring)."""
+    """The 2021 story's appeals, gifts, hand-overs, correction, disclosures and the department's
+    notices (see the module docstring)."""
     counts = {"donations_zhuzhou_gifts": len(ds.ZHUZHOU_GIFTS), "donations_ecommerce_gifts": len(ds.ECOMMERCE_GIFTS),
               "donations_handovers": 4, "donations_built": 0}
     if not Appeal.objects.filter(title=ds.ZHUZHOU_APPEAL).exists():
@@ -180,6 +199,7 @@ def build() -> dict[str, int]:
     if not Appeal.objects.filter(title=ds.JOINT_APPEAL).exists():
         counts.update(_joint())
         counts["donations_built"] += 1
+    counts["notices_published"] = _notices()
     return counts
 
 

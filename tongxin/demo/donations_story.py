@@ -149,3 +149,33 @@ LIVE_GIFTS = ((-11, "张家界康馨颐养院", 0, 40), (-8, "", 30, 0), (-3, "�
 
 # Logins the donations demo signs in with (added to story.LOGINS).
 LOGIN_NAMES = ("zhuzhou-assoc", "lukou-hospital", "hn-ecommerce", "zjj-redcross", "hn-tourism")
+
+# --- the department's public notices and work reports (通知公告 / 工作动态), as the story was published ---
+class Notice(NamedTuple):
+    kind: str  # "notice" or "work"
+    bureau: str  # the publishing bureau's name
+    title: str
+    source: str
+    author: str
+    day: dt.date
+    body: str
+
+
+NOTICES = (
+    Notice("notice", "湖南省民政厅", "关于进一步做好全省民政服务机构疫情防控工作的紧急通知", "湖南省民政厅", "办公室",
+           dt.date(2021, 7, 31),
+           "各市州民政局：当前疫情防控形势严峻复杂。全省养老机构、儿童福利机构、救助管理机构即日起实行封闭管理，"
+           "暂停探视，严格落实每日“零报告”制度；社会组织开展捐赠活动须依法公开，接受社会监督。"),
+    Notice("work", "株洲市民政局", "株洲市装饰装修行业协会会员企业捐款捐物驰援渌口区人民医院", "株洲市民政局",
+           "社会组织管理科", dt.date(2021, 8, 3),
+           "8月2日，株洲市装饰装修行业协会发动32家会员企业，一天之内捐赠现金28000元及黄桃500公斤、矿泉水180箱、"
+           "方便面140箱、口罩1000只，在社区干部协助下送达渌口区人民医院，医院当日清点签收。"),
+    Notice("work", "湖南省民政厅", "湖南省旅游协会等行业协会联合倡议驰援张家界疫情防控", "湖南省民政厅",
+           "社会组织管理局", dt.date(2021, 8, 5),
+           "湖南省旅游协会、湖南省旅游饭店协会、湖南省跨境电子商务协会等联合发出倡议，号召会员单位捐赠防疫和生活物资，"
+           "经张家界市红十字会统一调配至一线。"),
+    Notice("work", "湖南省民政厅", "湖南省跨境电子商务协会捐赠价值235.09万元防疫物资交付张家界市红十字会",
+           "湖南省民政厅", "社会组织管理局", dt.date(2021, 8, 9),
+           "湖南省跨境电子商务协会组织会员企业捐赠口罩、矿泉水、方便面等物资，价值2350900元，已分两批交付张家界市红十字会；"
+           "其中一批矿泉水的发出数量登记有误，已发布更正说明。"),
+)

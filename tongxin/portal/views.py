@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from tongxin.core import publiccache
 from tongxin.core.xlsx.writing import stream_xlsx
+from tongxin.donations.models import AppealStatus
 from tongxin.donations.queries import public
 from tongxin.portal import queries, throttle
 from tongxin.portal.models import NoticeKind
@@ -54,10 +55,10 @@ def _page(request: HttpRequest, title: str, body: str, status: int = 200, **ctx:
 @login_not_required
 def index(request: HttpRequest) -> HttpResponse:
     def build() -> str:
-        appeals = list(public.open_appeals()[:12])
-        cards = [(a, public.for_appeal(a)) for a in appeals]
+        cards = [(a, public.for_appeal(a)) for a in public.open_appeals()[:12]]
+        ended = [(a, public.for_appeal(a)) for a in public.appeals().filter(status=AppealStatus.CLOSED)[:12]]
         return render_to_string("portal/_home.html", {
-            "cards": cards, "organisations": list(public.organisations()[:50]),
+            "cards": cards, "ended": ended, "organisations": list(public.organisations()[:50]),
             "notices": list(queries.published(NoticeKind.NOTICE)[:6]),
             "works": list(queries.published(NoticeKind.WORK)[:6])})
     return _page(request, _("信息公开"), _cached("home", build), active="home")
