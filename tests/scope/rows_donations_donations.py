@@ -58,4 +58,6 @@ ROWS = [
     row("donations:donation-receipt", args=["g_donation"], ok=OWN_HOME),
     row("donations:donation-receive", "post", args=["g_pledge"], body={}, ok=OWN_HOME),
     row("donations:donation-withdraw", "post", args=["g_pledge_2"], body={}, ok=OWN_HOME),
+    row("donations:donation-correct", args=["g_donation"], ok=OWN_HOME),
+    row("donations:donation-correct", "post", args=["g_donation"], body={}, ok=OWN_HOME, ok_status=400),
 ]

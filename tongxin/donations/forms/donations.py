@@ -101,3 +101,61 @@ class ImportForm(forms.Form):
     def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["unit"]).choices = [(u.pk, u.name) for u in units[:UNIT_OPTIONS]]
+
+
+class CorrectForm(forms.Form):
+    """A correction of a received donation: the reason, and for every line what it really was
+    (a quantity; for goods, how it was valued, the unit value and the value). The donor, the lot and
+    the expiry stay the old record's; the service makes the new record and the 更正说明."""
+
+    reason = forms.CharField(label=_("更正原因"), max_length=200, help_text=_("将在公示的更正说明中显示"))
+
+    def __init__(self, *args: Any, lines: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.donation_lines = list(lines)
+        for line in self.donation_lines:
+            pk, goods = line.pk, not line.item.is_cash
+            label = f"{line.item}（{line.item.measure}）"
+            self.fields[f"quantity_{pk}"] = forms.CharField(
+                label=_("%(item)s 数量") % {"item": label} if goods else _("现金金额（元）"), max_length=30,
+                initial=format(line.quantity.normalize(), "f"), widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+            if goods:
+                self.fields[f"valuation_{pk}"] = forms.ChoiceField(
+                    label=_("估值依据"), choices=GOODS_VALUATIONS, initial=line.valuation)
+                self.fields[f"unit_value_{pk}"] = forms.CharField(
+                    label=_("单价（元）"), max_length=30, required=False,
+                    initial="" if line.unit_value is None else format(line.unit_value, "f"),
+                    widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+                self.fields[f"value_{pk}"] = forms.CharField(
+                    label=_("价值（元）"), max_length=30, required=False,
+                    initial="" if line.value is None else format(line.value, "f"),
+                    widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+    def lines(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for line in self.donation_lines:
+            pk, data = line.pk, self.cleaned_data
+            row: dict[str, Any] = {"item": line.item, "quantity": data.get(f"quantity_{pk}")}
+            if not line.item.is_cash:
+                row |= {"valuation": data.get(f"valuation_{pk}"), "unit_value": data.get(f"unit_value_{pk}") or None,
+                        "value": data.get(f"value_{pk}") or None, "expiry_date": line.expiry_date, "lot": line.lot,
+                        "valuation_note": line.valuation_note,
+                        "valuation_approved_by": line.valuation_approved_by_id}
+            out.append(row)
+        return out
+
+    def refuse(self, exc: ValidationError) -> None:
+        """The service's `lines.<n>.<field>` refusals at the n-th line's field."""
+        for key, messages in (exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}).items():
+            name = None
+            if key.startswith("lines.") and key.count(".") == 2:
+                _l, n, field = key.split(".")
+                if n.isdigit() and int(n) < len(self.donation_lines):
+                    name = f"{field}_{self.donation_lines[int(n)].pk}"
+            elif key in self.fields:
+                name = key
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)

@@ -11,7 +11,7 @@ TABS: tuple = (
     ("appeals", "donations:appeals", pgettext_lazy("donations tab", "募捐倡议"),
      {"appeals", "appeal-create", "appeal-detail", "appeal-edit"}),
     ("donations", "donations:donations", pgettext_lazy("donations tab", "捐赠登记"),
-     {"donations", "donation-create", "donation-detail", "donation-import"}),
+     {"donations", "donation-create", "donation-detail", "donation-import", "donation-correct"}),
     ("stock", "donations:stock", pgettext_lazy("donations tab", "库存"),
      {"stock", "adjustments", "adjustment-create"}),
     ("allocations", "donations:allocations", pgettext_lazy("donations tab", "分配"),

@@ -6,6 +6,7 @@
 - `donation-create`: record a donation from a phone (cash, or one goods line).
 - `donation-detail`: one donation with its lines, the receipt PDF (`donation-receipt`), and for a
   pledge receive / withdraw (`donation-receive`, `donation-withdraw`, POST).
+- `donation-correct`: a received donation replaced by a corrected one, with a reason (the 更正说明).
 - `donation-import` / `donation-import-template`: the Excel batch (upload → preview → confirm).
 Everything is looked up in the user's scope: 404 outside it, 403 where the user sees but may not act.
 """
@@ -27,7 +28,7 @@ from tongxin.accounts.models import User
 from tongxin.core.views_base import ScopedCreateView, ScopedExportView, ScopedUpdateView, ScopedView
 from tongxin.core.xlsx import ImportResult, staging
 from tongxin.donations import excel
-from tongxin.donations.forms.donations import DonationForm, ImportForm, units_for
+from tongxin.donations.forms.donations import CorrectForm, DonationForm, ImportForm, units_for
 from tongxin.donations.models import Donation, DonationStatus, DonorKind
 from tongxin.donations.queries import donations as queries
 from tongxin.donations.services import donations as services
@@ -106,6 +107,43 @@ class WithdrawView(_Step):
     def act(self, request: HttpRequest, d: Donation) -> str:
         services.withdraw_pledge(request.user, d, reason=request.POST.get("reason", ""))
         return _("认捐已撤回")
+
+
+class CorrectView(ScopedUpdateView):
+    """更正: a received donation is replaced by a new record (never edited); the public site shows
+    the 更正说明 with the difference."""
+
+    queryset = Donation.objects.select_related("unit", "appeal")
+    refusal = gettext_lazy("您的角色不能为该单位登记捐赠")
+
+    def _page(self, request: HttpRequest, d: Donation, form: CorrectForm, status: int = 200) -> HttpResponse:
+        return render(request, "donations/donation_correct.html", {"d": d, "form": form}, status=status)
+
+    def _form(self, d: Donation, data: Any = None) -> CorrectForm:
+        return CorrectForm(data, lines=d.lines.select_related("item").order_by("id"))
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        d = self.get_object()
+        if d.status != DonationStatus.RECEIVED:
+            messages.error(request, _("只有“已接收”且未被更正过的捐赠可以更正"))
+            return redirect("donations:donation-detail", d.pk)
+        return self._page(request, d, self._form(d))
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        d = self.get_object()
+        form = self._form(d, request.POST)
+        if not form.is_valid():
+            return self._page(request, d, form, status=400)
+        try:
+            correction = services.correct_donation(request.user, d, reason=form.cleaned_data["reason"],
+                                                   lines=form.lines())
+        except ValidationError as exc:
+            form.refuse(exc)
+            return self._page(request, d, form, status=400)
+        after = cast(Donation, correction.donation_after)
+        messages.success(request, _("已更正：新票据号 %(number)s，更正说明将在公示网站上显示")
+                         % {"number": after.receipt_number})
+        return redirect("donations:donation-detail", correction.donation_after_id)
 
 
 class CreateView(ScopedCreateView):
@@ -203,4 +241,5 @@ urlpatterns = [
     path("donations/<int:pk>/receipt.pdf", ReceiptView.as_view(), name="donation-receipt"),
     path("donations/<int:pk>/receive/", ReceiveView.as_view(), name="donation-receive"),
     path("donations/<int:pk>/withdraw/", WithdrawView.as_view(), name="donation-withdraw"),
+    path("donations/<int:pk>/correct/", CorrectView.as_view(), name="donation-correct"),
 ]
