@@ -43,6 +43,7 @@ def navigation(request):
     items.append({"key": "units", "label": _("单位"), "url": reverse("units:list")})
     if scope.has_role(user, *scope.BUREAU_OFFICERS) and s.read_prefixes:
         items.append({"key": "forms", "label": _("报表与任务"), "url": reverse("reports:forms")})
+        items.append({"key": "portal", "label": _("公告管理"), "url": reverse("portal:notice-admin")})
     if scope.has_role(user, Role.SECURITY_ADMIN):
         items.append({"key": "users", "label": _("账号管理"), "url": reverse("users:list")})
     if user.has_perm("core.change_settings"):
