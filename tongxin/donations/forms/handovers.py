@@ -9,13 +9,13 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.donations.forms.stock import LINES, StockChoice, _choices
+from tongxin.donations.forms.stock import StockChoice, StockLines, _choices
 from tongxin.donations.models import Allocation
 from tongxin.donations.models.appeals import TEXT_MAX
 from tongxin.units.models import Unit
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(StockLines):
     recipient = forms.ModelChoiceField(label=_("受援单位"), queryset=Unit.objects.none())
     allocation = forms.ModelChoiceField(label=_("分配决定"), queryset=Allocation.objects.none(), required=False,
                                         help_text=_("按分配决定交付的请选择，受援单位和物资须与决定一致"))
@@ -27,15 +27,7 @@ class HandoverForm(forms.Form):
         super().__init__(*args, **kwargs)
         _choices(self, "recipient", recipients)
         _choices(self, "allocation", allocations)
-        for n in range(1, LINES + 1):
-            self.fields[f"stock_{n}"] = StockChoice(label=_("物资 %(n)s") % {"n": n}, queryset=stocks,
-                                                    required=n == 1)
-            self.fields[f"quantity_{n}"] = forms.CharField(label=_("数量 %(n)s") % {"n": n}, max_length=20,
-                                                           required=n == 1)
-
-    def lines(self) -> list[tuple]:
-        return [(self.cleaned_data[f"stock_{n}"], self.cleaned_data.get(f"quantity_{n}"))
-                for n in range(1, LINES + 1) if self.cleaned_data.get(f"stock_{n}") is not None]
+        self.add_stock_lines(stocks)
 
 
 class ConfirmForm(forms.Form):

@@ -43,7 +43,33 @@ class DecideForm(forms.Form):
     note = forms.CharField(label=_("审核意见"), max_length=200, required=False)
 
 
-class AllocationForm(forms.Form):
+class StockLines(forms.Form):
+    """Up to LINES rows of (stock row, quantity), the first required, all of one organisation and
+    appeal: what an allocation decides and what a hand-over sends."""
+
+    def add_stock_lines(self, stocks) -> None:
+        for n in range(1, LINES + 1):
+            self.fields[f"stock_{n}"] = StockChoice(label=_("物资 %(n)s") % {"n": n}, queryset=stocks,
+                                                    required=n == 1)
+            self.fields[f"quantity_{n}"] = forms.CharField(label=_("数量 %(n)s") % {"n": n}, max_length=20,
+                                                           required=n == 1)
+
+    def lines(self) -> list[tuple]:
+        return [(self.cleaned_data[f"stock_{n}"], self.cleaned_data.get(f"quantity_{n}"))
+                for n in range(1, LINES + 1) if self.cleaned_data.get(f"stock_{n}") is not None]
+
+    def one_source(self, refusal: str):
+        """The first line's stock row when every line is of its organisation and appeal; else the
+        refusal is added to the form and None returned. Call after is_valid()."""
+        lines = self.lines()
+        first = lines[0][0]
+        if any((row.unit_id, row.appeal_id) != (first.unit_id, first.appeal_id) for row, _q in lines):
+            self.add_error(None, refusal)
+            return None
+        return first
+
+
+class AllocationForm(StockLines):
     recipient = forms.ModelChoiceField(label=_("受援单位"), queryset=Unit.objects.none())
     basis = forms.ChoiceField(label=_("分配依据"), choices=[("", "---------"), *Basis.choices])
     basis_text = forms.CharField(label=_("依据说明"), max_length=200)
@@ -55,12 +81,4 @@ class AllocationForm(forms.Form):
         super().__init__(*args, **kwargs)
         _choices(self, "recipient", recipients)
         _choices(self, "directive", directives)
-        for n in range(1, LINES + 1):
-            self.fields[f"stock_{n}"] = StockChoice(label=_("物资 %(n)s") % {"n": n}, queryset=stocks,
-                                                    required=n == 1)
-            self.fields[f"quantity_{n}"] = forms.CharField(label=_("数量 %(n)s") % {"n": n}, max_length=20,
-                                                           required=n == 1)
-
-    def lines(self) -> list[tuple]:
-        return [(self.cleaned_data[f"stock_{n}"], self.cleaned_data.get(f"quantity_{n}"))
-                for n in range(1, LINES + 1) if self.cleaned_data.get(f"stock_{n}") is not None]
+        self.add_stock_lines(stocks)

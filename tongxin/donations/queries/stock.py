@@ -75,6 +75,15 @@ def recipients_for(unit: Unit) -> QuerySet[Unit]:
             .exclude(pk=unit.pk).select_related("region").order_by("region_id", "kind", "name"))
 
 
+def recipients_for_stocks(stocks: QuerySet[Stock], limit: int = 20) -> QuerySet[Unit]:
+    """Who the organisations holding `stocks` may give to (the union of `recipients_for` of the
+    first `limit` of them, by name): the recipient choices of the allocation and hand-over forms."""
+    recipients = Unit.objects.none()
+    for u in Unit.objects.filter(pk__in=stocks.values("unit_id")).select_related("region")[:limit]:
+        recipients |= recipients_for(u)
+    return recipients.distinct().order_by("name")
+
+
 def received_directives(unit: Unit) -> QuerySet[Directive]:
     """The live directives delivered to `unit` (an allocation may be decided on one)."""
     delivered = Delivery.objects.filter(unit=unit, directive__status__in=LIVE).values("directive_id")

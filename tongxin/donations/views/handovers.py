@@ -22,7 +22,6 @@ from tongxin.donations.queries import handovers as queries
 from tongxin.donations.queries import stock as stock_queries
 from tongxin.donations.services import handovers as services
 from tongxin.units import scope
-from tongxin.units.models import Unit
 
 PAGE_SIZE = 30
 NOT_FOUND = "找不到该记录，或您无权查看"
@@ -69,10 +68,6 @@ def handover_create(request: HttpRequest) -> HttpResponse:
     stocks = _stocks(request)
     if not stocks.exists():
         raise PermissionDenied(_("您没有可交付的库存款物"))
-    units = Unit.objects.filter(pk__in=stocks.values("unit_id"))
-    recipients = Unit.objects.none()
-    for u in units.select_related("region")[:20]:
-        recipients |= stock_queries.recipients_for(u)
     allocations = scoped(Allocation.objects.select_related("recipient"), request.user, FILE)
     initial: dict[str, Any] = {}
     chosen = allocations.filter(pk=request.GET.get("allocation") or 0).first() if str(
@@ -83,17 +78,15 @@ def handover_create(request: HttpRequest) -> HttpResponse:
             row = stocks.filter(unit=chosen.unit_id, appeal=chosen.appeal_id, item=line.item_id).first()
             if row is not None:
                 initial |= {f"stock_{n}": row.pk, f"quantity_{n}": format(line.quantity.normalize(), "f")}
-    form = HandoverForm(request.POST or None, stocks=stocks, recipients=recipients.distinct().order_by("name"),
+    form = HandoverForm(request.POST or None, stocks=stocks, recipients=stock_queries.recipients_for_stocks(stocks),
                         allocations=allocations, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
+            first = form.one_source(_("一次交接只能包含同一单位、同一倡议的物资"))
             lines = form.lines()
-            first = lines[0][0]
-            if any((row.unit_id, row.appeal_id) != (first.unit_id, first.appeal_id) for row, _q in lines):
-                form.add_error(None, _("一次交接只能包含同一单位、同一倡议的物资"))
-            else:
+            if first is not None:
                 try:
                     handover = services.send(
                         request.user, first.unit, recipient=form.cleaned_data["recipient"], appeal=first.appeal,

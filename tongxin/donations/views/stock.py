@@ -130,23 +130,18 @@ def allocation_create(request: HttpRequest) -> HttpResponse:
     stocks = _file_stocks(request)
     if not stocks.exists():
         raise PermissionDenied(_("您没有可分配的库存"))
-    units = Unit.objects.filter(pk__in=stocks.values("unit_id"))
-    recipients = Unit.objects.none()
     directives = Directive.objects.none()
-    for u in units.select_related("region")[:20]:
-        recipients |= queries.recipients_for(u)
+    for u in Unit.objects.filter(pk__in=stocks.values("unit_id"))[:20]:
         directives |= queries.received_directives(u)
-    form = AllocationForm(request.POST or None, stocks=stocks, recipients=recipients.distinct().order_by("name"),
+    form = AllocationForm(request.POST or None, stocks=stocks, recipients=queries.recipients_for_stocks(stocks),
                           directives=directives.distinct())
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
+            first = form.one_source(_("一次分配只能包含同一单位、同一倡议的物资"))
             lines = form.lines()
-            first = lines[0][0]
-            if any((row.unit_id, row.appeal_id) != (first.unit_id, first.appeal_id) for row, _q in lines):
-                form.add_error(None, _("一次分配只能包含同一单位、同一倡议的物资"))
-            else:
+            if first is not None:
                 try:
                     allocation = allocation_services.decide(
                         request.user, first.unit, appeal=first.appeal, recipient=form.cleaned_data["recipient"],
