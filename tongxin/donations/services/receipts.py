@@ -15,23 +15,17 @@ from __future__ import annotations
 
 import io
 import secrets
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from tongxin.core import pdf
 from tongxin.donations.models import Donation, DonorKind, ReceiptCounter
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 8
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
-)
 
 
 def new_lookup_code() -> str:
@@ -63,27 +57,6 @@ def lookup_url(base_url: str = "") -> str:
     return f"{base}/public/lookup/"
 
 
-def _font() -> str:
-    """A registered reportlab font that draws Chinese (the same choice as the certificate PDF)."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "TongxinCJK" in pdfmetrics.getRegisteredFontNames():
-        return "TongxinCJK"
-    configured = getattr(settings, "TONGXIN_PDF_FONT", "")
-    for candidate in ([configured] if configured else []) + list(FONT_CANDIDATES):
-        if candidate and Path(candidate).is_file():
-            try:
-                pdfmetrics.registerFont(TTFont("TongxinCJK", candidate, subfontIndex=0))
-                return "TongxinCJK"
-            except Exception:  # noqa: BLE001  # an unreadable font: try the next, then the built-in one
-                continue
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
-
-
 def _esc(text: str) -> str:
     from xml.sax.saxutils import escape
 
@@ -112,7 +85,7 @@ def receipt_pdf(donation: Donation, *, base_url: str = "") -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _font()
+    font = pdf.cjk_font()
     body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18)
     title = ParagraphStyle("title", fontName=font, fontSize=20, leading=28, alignment=1, spaceAfter=6 * mm)
     small = ParagraphStyle("small", fontName=font, fontSize=9, leading=13, textColor=colors.grey)

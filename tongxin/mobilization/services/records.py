@@ -34,10 +34,8 @@ import datetime as dt
 import io
 import secrets
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -45,7 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.actors import user_of
-from tongxin.core import audit
+from tongxin.core import audit, pdf
 from tongxin.core.types import Actor
 from tongxin.core.uploads import store_attachments
 from tongxin.core.validators import check_length, mask_id_number
@@ -62,12 +60,6 @@ MAX_HOURS = Decimal("24")  # one record is one day's service
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
 CODE_LENGTH = 12
 MAX_COUNT = 1_000_000  # every count of an activity report: people by kind, and the quantity served
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
-)
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -339,28 +331,6 @@ def verify_url(cert: Certificate, base_url: str = "") -> str:
     return links.verify_url(cert, base_url)
 
 
-def _font() -> str:
-    """The name of a registered reportlab font that draws Chinese: an embedded TTF/TTC if one is
-    installed (settings.TONGXIN_PDF_FONT first), else the built-in CID font STSong-Light."""
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if "TongxinCJK" in pdfmetrics.getRegisteredFontNames():
-        return "TongxinCJK"
-    configured = getattr(settings, "TONGXIN_PDF_FONT", "")
-    for candidate in ([configured] if configured else []) + list(FONT_CANDIDATES):
-        if candidate and Path(candidate).is_file():
-            try:
-                pdfmetrics.registerFont(TTFont("TongxinCJK", candidate, subfontIndex=0))
-                return "TongxinCJK"
-            except Exception:  # noqa: BLE001  # an unreadable font: try the next, then the built-in one
-                continue
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
-
-
 def grouped(code: str) -> str:
     return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
@@ -375,7 +345,7 @@ def certificate_pdf(cert: Certificate, *, base_url: str = "") -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    font = _font()
+    font = pdf.cjk_font()
     body = ParagraphStyle("body", fontName=font, fontSize=11, leading=18)
     title = ParagraphStyle("title", fontName=font, fontSize=20, leading=28, alignment=1, spaceAfter=8 * mm)
     small = ParagraphStyle("small", fontName=font, fontSize=9, leading=13, textColor=colors.grey)
