@@ -74,3 +74,23 @@ def test_the_api_refuses_an_edit_with_words(world, api_for):
     d = give(world, [cash(1)])
     response = api_for(world.leshan_staff).patch(f"/api/donations/donations/{d.pk}/", {}, format="json")
     assert response.status_code == 405 and "已冻结" in response.json()["detail"]
+
+
+def test_a_gift_is_recorded_under_the_appeal_and_a_fair_value_names_the_approver_by_name(world, client_for):
+    from tests.donations import factories as f
+    from tests.world import person
+    from tongxin.units.models import Role
+
+    appeal = f.appeal(world.leshan, "乐善冬衣倡议")
+    other = person("leshan-2", world.leshan, Role.SOCIAL_STAFF, "乐善二号")
+    c = client_for(world.leshan_staff)
+    form = c.get(reverse("donations:donation-create") + f"?appeal={appeal.pk}").content.decode()
+    assert "乐善冬衣倡议" in form and f'<option value="{appeal.pk}" selected>' in form
+    assert "乐善二号 · 慈利县乐善社会工作服务中心" in form and "乐善社工 · " not in form  # never oneself
+    response = c.post(reverse("donations:donation-create"), {
+        "unit": world.leshan.pk, "appeal_id": appeal.pk, "received": "on", "donor_kind": "anonymous",
+        "gift": "goods", "name": "棉衣", "measure": "件", "quantity": "20", "valuation": "fair_value",
+        "value": "1600", "valuation_note": "同款市场价约 80 元", "valuation_approved_by": other.pk})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    d = Donation.objects.get()
+    assert d.appeal == appeal and d.lines.get().valuation_approved_by == other

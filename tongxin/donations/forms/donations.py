@@ -8,10 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from tongxin.donations.models import Channel, DonorKind, Valuation
+from tongxin.donations.models import Appeal, AppealStatus, Channel, DonorKind, Valuation
 from tongxin.donations.services.catalogue import cash_item
 from tongxin.units import scope
-from tongxin.units.models import Kind, Unit
+from tongxin.units.models import Kind, Membership, Unit
 
 UNIT_OPTIONS = 200
 GOODS_VALUATIONS = [c for c in Valuation.choices if c[0] != Valuation.CASH]
@@ -24,6 +24,8 @@ def units_for(user: Any) -> Any:
 
 class DonationForm(forms.Form):
     unit = forms.TypedChoiceField(label=_("受赠单位"), coerce=int, choices=())
+    appeal_id = forms.CharField(label=_("募捐倡议"), required=False, widget=forms.Select(),
+                                help_text=_("本单位发起或联合发起、正在募集的倡议"))
     received = forms.BooleanField(label=_("已收到（不勾选则登记为认捐）"), required=False, initial=True)
     donor_kind = forms.ChoiceField(label=_("捐赠方类型"), choices=DonorKind.choices, initial=DonorKind.ENTERPRISE)
     donor_enterprise_id = forms.CharField(label=_("会员企业"), required=False, widget=forms.Select())
@@ -48,7 +50,8 @@ class DonationForm(forms.Form):
     value = forms.CharField(label=_("价值（元）"), max_length=30, required=False,
                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     valuation_note = forms.CharField(label=_("估值说明"), max_length=200, required=False)
-    valuation_approved_by = forms.CharField(label=_("估值审核人（本单位另一名工作人员的账号编号）"), required=False)
+    valuation_approved_by = forms.CharField(label=_("估值审核人（本单位另一名工作人员）"), required=False,
+                                            widget=forms.Select(), help_text=_("按公允价值估值时必填"))
     expiry_date = forms.CharField(label=_("有效期至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     lot = forms.CharField(label=_("批号"), max_length=40, required=False)
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
@@ -56,9 +59,18 @@ class DonationForm(forms.Form):
     LINE_FIELDS = ("quantity", "valuation", "unit_value", "value", "valuation_note", "valuation_approved_by",
                    "expiry_date", "lot")
 
-    def __init__(self, *args: Any, units: Any = (), **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any = (), user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.units = units
+        shown = units[:UNIT_OPTIONS]
+        appeals = (Appeal.objects.filter(status=AppealStatus.PUBLISHED, issuer_rows__unit__in=shown)
+                   .distinct().order_by("-starts_on", "-id")[:100])
+        cast(forms.Select, self.fields["appeal_id"].widget).choices = [("", _("（不属于任何倡议）"))] + [
+            (a.pk, a.title) for a in appeals]
+        staff = (Membership.objects.filter(unit__in=shown, role__in=scope.BUSINESS_ROLES, user__is_active=True)
+                 .exclude(user=user).select_related("user", "unit").order_by("unit__name", "user__full_name")[:300])
+        cast(forms.Select, self.fields["valuation_approved_by"].widget).choices = [("", "—")] + [
+            (m.user_id, f"{m.user.full_name or m.user.username} · {m.unit.name}") for m in staff]
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs.setdefault("class", "form-check-input")
@@ -75,8 +87,9 @@ class DonationForm(forms.Form):
     def parts(self) -> tuple[Unit, dict[str, Any], list[dict[str, Any]], bool]:
         d = self.cleaned_data
         unit = self.units.get(pk=d["unit"])
-        values = {k: d.get(k) for k in ("donor_kind", "donor_name", "donor_enterprise_id", "donor_credit_code",
-                                        "donor_phone", "name_public", "channel", "reference", "note")}
+        values = {k: d.get(k) for k in ("appeal_id", "donor_kind", "donor_name", "donor_enterprise_id",
+                                        "donor_credit_code", "donor_phone", "name_public", "channel", "reference",
+                                        "note")}
         line: dict[str, Any] = {k: d.get(k) or None for k in self.LINE_FIELDS}
         line["quantity"] = d.get("quantity")
         if d.get("gift") == "cash":

@@ -151,11 +151,13 @@ class CreateView(ScopedCreateView):
         return render(request, "donations/donation_form.html", {"form": form}, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self._page(request, DonationForm(units=units_for(request.user)))
+        appeal = request.GET.get("appeal", "")
+        return self._page(request, DonationForm(units=units_for(request.user), user=request.user,
+                                                initial={"appeal_id": appeal} if appeal.isdigit() else None))
 
     def post(self, request: HttpRequest) -> HttpResponse:
         units = units_for(request.user)
-        form = DonationForm(request.POST, units=units)
+        form = DonationForm(request.POST, units=units, user=request.user)
         if not form.is_valid():
             return self._page(request, form, status=400)
         unit, values, lines, received = form.parts()
