@@ -252,10 +252,6 @@ def organisation(unit_id: int) -> Unit | None:
 
 # --- building a disclosure ------------------------------------------------------------------------
 
-def _valuation_label(code: str) -> str:
-    return str(Valuation(code).label) if code in Valuation.values else code
-
-
 def donation_rows(donations: QuerySet[Donation]) -> list[DonationRow]:
     rows = []
     qs = donations.select_related("unit", "appeal", "donor_enterprise").prefetch_related("lines__item")
@@ -270,6 +266,7 @@ def donation_rows(donations: QuerySet[Donation]) -> list[DonationRow]:
 def goods_rows(donations: Iterable[DonationRow]) -> list[GoodsRow]:
     """Sum the lines of `donations` per item (cash first, then goods by name)."""
     acc: dict[int, dict[str, Any]] = {}
+    labels = {code: str(label) for code, label in Valuation.choices}  # once per call: in the current language
     for d in donations:
         for ln in d.lines:
             row = acc.setdefault(ln.item_id, {"line": ln, "quantity": ZERO, "value": ZERO, "unvalued": ZERO,
@@ -279,7 +276,7 @@ def goods_rows(donations: Iterable[DonationRow]) -> list[GoodsRow]:
                 row["unvalued"] += ln.quantity
             else:
                 row["value"] += ln.value
-            label = _valuation_label(ln.valuation)
+            label = labels.get(ln.valuation, ln.valuation)
             if label not in row["valuations"]:
                 row["valuations"].append(label)
     out = [GoodsRow(item_id, r["line"].item, r["line"].specification, r["line"].measure, r["line"].is_cash,
