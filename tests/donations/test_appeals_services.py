@@ -143,7 +143,7 @@ def test_a_past_disclosure_keeps_its_figures_when_stock_changes(world, lead):
     f.donation(lead, [(f.cash(), 28000), (masks, 1000, 5000)], appeal=a)
     d = svc.publish_disclosure(world.nanxian, lead, a, at=f.at("2021-08-06"))
     before = Disclosure.objects.get(pk=d.pk).figures
-    assert before["cash_total"] == "28000.00"
+    assert before["cash_total"] == "28000.00" and before["goods_value_total"] == "5000.00"
     f.handover(lead, world.nanxian_home, [(masks, 400)], appeal=a)
     f.donation(lead, [(f.cash(), 2000)], appeal=a)
     assert Disclosure.objects.get(pk=d.pk).figures == before

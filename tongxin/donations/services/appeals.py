@@ -236,17 +236,19 @@ def _text(value: Decimal) -> str:
 def figures_of(unit: Unit, appeal: Appeal | None) -> dict[str, Any]:
     """What the Stock rows of (unit, appeal) say now, as plain JSON (strings for Decimals)."""
     items: list[dict[str, Any]] = []
-    cash = Decimal(0)
+    cash = goods = Decimal(0)
     for row in Stock.objects.filter(unit=unit, appeal=appeal).select_related("item").order_by("item__kind",
                                                                                                "item__name", "item_id"):
         if row.item.is_cash:
             cash += row.received
+        else:
+            goods += row.received_value
         items.append({"item": row.item_id, "name": row.item.name, "specification": row.item.specification,
                       "measure": row.item.measure, "cash": row.item.is_cash, "received": _text(row.received),
                       "received_value": _text(row.received_value), "allocated": _text(row.allocated),
                       "handed_over": _text(row.handed_over), "adjusted": _text(row.adjusted),
                       "in_stock": _text(row.quantity)})
-    return {"items": items, "cash_total": _text(cash)}
+    return {"items": items, "cash_total": _text(cash), "goods_value_total": _text(goods)}
 
 
 def publish_disclosure(actor: Actor, unit: Unit, appeal: Appeal | None, *, note: str = "", is_final: bool = False,
