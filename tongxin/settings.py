@@ -183,7 +183,7 @@ if _cache_url:
     try:
         import redis  # noqa: F401
     except ImportError as exc:
-        raise ImproperlyConfigured("TONGXIN_CACHE_URL needs the redis package (pip install redis)") from exc  # pragma: no cover
+        raise ImproperlyConfigured("TONGXIN_CACHE_URL needs the redis package (pip install redis)") from exc
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tongxin"}}
