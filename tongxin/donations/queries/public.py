@@ -14,6 +14,7 @@ Guarantees:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -29,10 +30,12 @@ from tongxin.donations.models import (
     AppealStatus,
     Correction,
     Donation,
+    DonationLine,
     DonationStatus,
     DonorKind,
     Handover,
     HandoverStatus,
+    Item,
     Stock,
     Valuation,
 )
@@ -204,16 +207,20 @@ class Disclosure:
 
 # --- the donor's name ----------------------------------------------------------------------------
 
+def _label(kind: str, name_public: bool, name: str, enterprise: str | None) -> str:
+    if kind == DonorKind.ANONYMOUS:
+        return _("匿名")
+    unnamed = _("爱心企业") if kind == DonorKind.ENTERPRISE else _("爱心人士")
+    if not name_public:
+        return unnamed
+    return name or enterprise or unnamed
+
+
 def donor_label(donation: Donation) -> str:
     """The donor as the public may see it: the name only with consent."""
-    if donation.donor_kind == DonorKind.ANONYMOUS:
-        return _("匿名")
-    if not donation.name_public:
-        return _("爱心企业") if donation.donor_kind == DonorKind.ENTERPRISE else _("爱心人士")
-    name = donation.donor_name
-    if not name and donation.donor_enterprise_id is not None and donation.donor_enterprise is not None:
-        name = donation.donor_enterprise.name
-    return name or (_("爱心企业") if donation.donor_kind == DonorKind.ENTERPRISE else _("爱心人士"))
+    enterprise = donation.donor_enterprise.name if donation.donor_enterprise_id is not None and \
+        donation.donor_enterprise is not None else None
+    return _label(donation.donor_kind, donation.name_public, donation.donor_name, enterprise)
 
 
 # --- what is public --------------------------------------------------------------------------------
@@ -253,14 +260,25 @@ def organisation(unit_id: int) -> Unit | None:
 # --- building a disclosure ------------------------------------------------------------------------
 
 def donation_rows(donations: QuerySet[Donation]) -> list[DonationRow]:
-    rows = []
-    qs = donations.select_related("unit", "appeal", "donor_enterprise").prefetch_related("lines__item")
-    for d in qs.order_by("received_at", "id"):
-        lines = tuple(LineRow(ln.item_id, str(ln.item), ln.item.specification, ln.item.measure, ln.item.is_cash,
-                              ln.quantity, ln.value, ln.valuation) for ln in d.lines.all())
-        rows.append(DonationRow(d.pk, d.receipt_number or "", donor_label(d), d.unit.name, d.unit_id,
-                                d.appeal.title if d.appeal else "", d.appeal_id, d.received_at, lines))
-    return rows
+    """The rows of `donations` (oldest first) with their lines: read as plain values in three
+    statements, not as model instances (bench/donations.py: ~15× faster for 2,000 gifts)."""
+    ids = donations.values("pk")
+    lines: dict[int, list[LineRow]] = defaultdict(list)
+    line_values = (DonationLine.objects.filter(donation__in=ids).order_by("donation_id", "id")
+                   .values_list("donation_id", "item_id", "quantity", "value", "valuation"))
+    items = {i.pk: i for i in Item.objects.filter(pk__in=DonationLine.objects.filter(donation__in=ids)
+                                                   .values("item_id"))}
+    names = {pk: str(item) for pk, item in items.items()}
+    for donation_id, item_id, quantity, value, valuation in line_values:
+        it = items[item_id]
+        lines[donation_id].append(LineRow(item_id, names[item_id], it.specification, it.measure, it.is_cash,
+                                          quantity, value, valuation))
+    heads = donations.order_by("received_at", "id").values_list(
+        "pk", "receipt_number", "donor_kind", "name_public", "donor_name", "donor_enterprise__name", "unit__name",
+        "unit_id", "appeal__title", "appeal_id", "received_at")
+    return [DonationRow(pk, number or "", _label(kind, public, name, enterprise), unit, unit_id, title or "",
+                        appeal_id, received_at, tuple(lines[pk]))
+            for (pk, number, kind, public, name, enterprise, unit, unit_id, title, appeal_id, received_at) in heads]
 
 
 def goods_rows(donations: Iterable[DonationRow]) -> list[GoodsRow]:
