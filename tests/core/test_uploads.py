@@ -364,6 +364,62 @@ def test_image_over_the_pixel_limit_below_pillows_own_is_refused(media, reporter
     assert files_in(media) == []
 
 
+def grey_png(width: int, height: int) -> bytes:
+    """A real, valid width×height grey PNG, built row by row so the test never holds its pixels."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    packer, row = zlib.compressobj(9), b"\x00" * (width + 1)  # filter byte 0, then black pixels
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+def test_png_too_big_to_decode_is_refused_from_its_header_before_any_pixel_is_decoded(media, reporter):
+    content = grey_png(7000, 7000)  # 49 megapixels, under MAX_PIXELS: it once cost ~735 MB to take in
+    assert len(content) < 200_000
+    with Image.open(io.BytesIO(content)) as im:
+        assert im.size == (7000, 7000)  # a real image Pillow reads, not a forged header
+
+    with mock.patch("PIL.ImageFile.ImageFile.load", side_effect=AssertionError("pixels decoded")):
+        message = refused(reporter, content, "shot.png", "image/png")
+
+    assert "7000×7000" in message and "尺寸过大" in message and "JPEG" in message
+    assert files_in(media) == []
+
+
+def test_png_within_the_decode_budget_is_taken(media, reporter):
+    attachment = store(reporter, grey_png(6000, 4000), "scan.png", "image/png")  # 24 megapixels
+
+    assert (attachment.width, attachment.height) == (uploads.MAX_SIDE, 2731)
+
+
+def test_big_jpeg_is_decoded_reduced_not_at_full_size(media, reporter):
+    content = image_bytes(Image.new("L", (8000, 6000), 128), "JPEG")  # a 48-megapixel phone photo
+    decoded = []
+    real_clean = uploads._clean_pixels
+
+    def spy(im, fmt):
+        decoded.append(im.size)
+        return real_clean(im, fmt)
+
+    with mock.patch("tongxin.core.uploads._clean_pixels", side_effect=spy):
+        attachment = store(reporter, content)
+
+    assert decoded == [(4000, 3000)]  # libjpeg decoded it at 1/2: a quarter of the pixels
+    assert decoded[0][0] * decoded[0][1] <= uploads.MAX_DECODED_PIXELS
+    assert (attachment.width, attachment.height) == (4000, 3000)
+
+
+def test_normal_phone_photo_is_taken_at_its_size(media, reporter):
+    attachment = store(reporter, image_bytes(Image.new("RGB", (4000, 3000), BLUE), "JPEG"))
+
+    assert (attachment.width, attachment.height) == (4000, 3000)
+
+
+def test_pillows_own_bomb_guard_is_on_at_our_limit():
+    assert Image.MAX_IMAGE_PIXELS == uploads.MAX_PIXELS
+
+
 def test_no_file_is_left_behind_when_the_record_cannot_be_saved(media, reporter):
     with mock.patch("tongxin.core.uploads.audit.record", side_effect=RuntimeError("database went away")):
         with pytest.raises(RuntimeError):

@@ -8,6 +8,10 @@ in without trusting them, hand them out only through a response that cannot be m
   ``%PDF-`` and ends with ``%%EOF``; anything else (a renamed program, SVG, GIF, HEIC, HTML, a
   truncated or corrupt image, a decompression bomb) is refused with words naming the problem,
   as ``ValidationError({"file": [...]})``;
+- memory is bounded before a pixel is decoded: the header's size is checked first (MAX_PIXELS in
+  all; MAX_DECODED_PIXELS for a PNG or WebP, which cannot be decoded reduced), a big JPEG is
+  decoded at 1/2, 1/4 or 1/8 scale by libjpeg, and the picture is scaled down before it is turned,
+  colour-converted and copied;
 - an image is stored as freshly encoded pixels only, in its own format: the EXIF orientation is
   applied first, colours are converted to sRGB, and every piece of metadata (EXIF with GPS and
   camera, XMP, comments, PNG text, the colour profile) and anything appended after the image
@@ -51,14 +55,23 @@ from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms
 
 from tongxin.core import audit
 from tongxin.core.models import Attachment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo fits; decoding more is a memory attack, not evidence
+# The most pixels ever decoded at once: what bounds an upload's memory (about 4 bytes a pixel, a few
+# copies). A JPEG above it is decoded reduced by libjpeg (1/2, 1/4, 1/8, `Image.draft`); a PNG or WebP
+# cannot be, so one above it is refused from its header before any pixel is decoded. 24 megapixels
+# holds a 6000×4000 screenshot or an A3 page scanned at 300 dpi; a 7000×7000 PNG (49 megapixels,
+# 190 KB on disk) cost about 735 MB before this bound.
+MAX_DECODED_PIXELS = 24_000_000
 MAX_SIDE = 4096  # long side of a stored image; larger ones are scaled down
+# Pillow's own decompression-bomb guard (a warning above, DecompressionBombError above twice this),
+# for every image this process opens, also outside this module.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 THUMBNAIL_SIDE = 320
 JPEG_QUALITY = WEBP_QUALITY = 85
 THUMBNAIL_QUALITY = 80
@@ -137,7 +150,7 @@ def _prepare_image(data: bytes) -> _Prepared:
     corrupt = _("图片已损坏或不完整：请重新拍摄或重新上传")
     try:
         with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as probe:
-            _check_pixels(*probe.size)
+            _check_pixels(*probe.size)  # from the header: Image.open decodes no pixel
             probe.verify()  # structure and checksums (PNG's CRCs); the full decode below catches the rest
         with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as im:
             # MPO (a JPEG carrying extra pictures, from some phone cameras) is kept as its first picture.
@@ -145,7 +158,8 @@ def _prepare_image(data: bytes) -> _Prepared:
             if fmt is None:  # opened by one of IMAGE_FORMATS, so never; but no format, no image
                 raise _refuse(corrupt)
             if fmt == "JPEG":
-                im.draft(im.mode, (MAX_SIDE, MAX_SIDE))  # let libjpeg decode a huge photo at 1/2, 1/4 … scale
+                _draft_jpeg(im)
+            _check_decoded_pixels(fmt, *im.size)
             im.load()
             pixels = _clean_pixels(im, fmt)
     except ValidationError:
@@ -172,22 +186,64 @@ def _check_pixels(width: int, height: int) -> None:
         )
 
 
+def _check_decoded_pixels(fmt: str, width: int, height: int) -> None:
+    """Refuse, before decoding, an image that would be decoded above MAX_DECODED_PIXELS (a PNG or WebP:
+    a JPEG has been reduced by `_draft_jpeg` by then, so only one whose 1/8 is still too big)."""
+    if width * height > MAX_DECODED_PIXELS:
+        raise _refuse(
+            _("图片尺寸过大（%(width)s×%(height)s 像素）：PNG、WebP 图片最大 %(max)s 万像素，"
+              "请缩小后再上传，或另存为 JPEG")
+            % {"width": width, "height": height, "max": MAX_DECODED_PIXELS // 10_000}
+        )
+
+
+def _draft_jpeg(im: Image.Image) -> None:
+    """Have libjpeg decode a big photo at 1/2, 1/4 or 1/8 scale: the largest reduction that keeps the
+    long side at least MAX_SIDE, or more when needed to stay within MAX_DECODED_PIXELS."""
+    width, height = im.size
+    scale = 1
+    while scale < 8 and (max(width, height) // (scale * 2) >= MAX_SIDE
+                         or width * height > MAX_DECODED_PIXELS * scale * scale):
+        scale *= 2
+    if scale > 1:
+        # draft() takes the largest scale whose result is at least the requested size, on both sides.
+        im.draft(im.mode, (max(1, width // scale), max(1, height // scale)))
+
+
+_ORIENTATION_TAG = 0x0112
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def _clean_pixels(im: Image.Image, fmt: str) -> Image.Image:
-    """Upright, sRGB, at most MAX_SIDE, in a mode browsers show, and carrying no metadata at all."""
+    """Upright, sRGB, at most MAX_SIDE, in a mode browsers show, and carrying no metadata at all.
+
+    Scaled down first, so the turn, the colour conversion and the copy work on the small picture
+    (scaling into a square box commutes with the EXIF turn)."""
     icc = im.info.get("icc_profile")
     try:
-        upright = ImageOps.exif_transpose(im) or im
+        turn = _TRANSPOSE.get(im.getexif().get(_ORIENTATION_TAG))
     except Exception:  # a mangled EXIF block: the pixels are still evidence, shown as they were shot
-        upright = im
+        turn = None
+    upright = im
     if upright.mode == "I" or upright.mode.startswith("I;16"):  # 16-bit grey: scale, as convert() would clip
         upright = upright.convert("I").point(lambda v: v * (1 / 257)).convert("L")
     if upright.mode not in ("L", "LA", "RGB", "RGBA"):
         upright = upright.convert("RGBA" if upright.has_transparency_data else "RGB")
     if fmt == "JPEG" and upright.mode != "L":
         upright = upright.convert("RGB")
+    upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    if turn is not None:
+        upright = upright.transpose(turn)
     if icc and upright.mode in ("RGB", "RGBA"):
         upright = _to_srgb(upright, icc)
-    upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     # A new image has an empty `info`: nothing of the original (EXIF, XMP, comments, PNG text,
     # colour profile, transparency keys) can ride along into the encoder.
     clean = Image.new(upright.mode, upright.size)
