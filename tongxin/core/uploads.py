@@ -17,8 +17,10 @@ in without trusting them, hand them out only through a response that cannot be m
   camera, XMP, comments, PNG text, the colour profile) and anything appended after the image
   data are gone; an image larger than MAX_SIDE on its long side is scaled down, and a JPEG
   thumbnail of at most THUMBNAIL_SIDE is made;
-- a PDF is stored byte for byte and is never opened, parsed or rendered on the server; the
-  browser's own viewer shows it, served as application/pdf with nosniff;
+- a PDF is stored byte for byte and is never opened, parsed or rendered on the server; one
+  naming JavaScript, a launch action or embedded files, in its bytes or its object streams, is
+  refused (`_check_pdf_active_content`); it is served as a download (Content-Disposition:
+  attachment), and every served file carries nosniff and a sandboxing Content-Security-Policy;
 - the stored file gets a random name under a date-based path (see `Attachment.file`), goes
   through Django's default storage (a local folder or an S3-compatible store, as STORAGES says),
   and `sha256`/`size` describe the bytes actually stored;
@@ -36,11 +38,13 @@ This module imports no app of ours.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import io
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -80,6 +84,8 @@ PDF_TRAILER_WINDOW = 1024  # where readers look for %%EOF (PDF 32000-1 §7.5.5, 
 PDF = "application/pdf"
 # Pillow format -> (content type, file extension). Only these are ever decoded.
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+IMAGE_CONTENT_TYPES = frozenset(ct for ct, _ext in IMAGE_FORMATS.values()) | {"image/jpeg"}  # thumbnails
+SERVED_FILE_CSP = "sandbox; default-src 'none'"  # an opened file runs no script and loads nothing
 EXTENSIONS = {**{ct: ext for ct, ext in IMAGE_FORMATS.values()}, PDF: "pdf"}
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
@@ -142,8 +148,111 @@ def _prepare(data: bytes) -> _Prepared:
     if _PDF_HEADER.match(head):
         if b"%%EOF" not in data[-PDF_TRAILER_WINDOW:]:
             raise _refuse(_("PDF 文件不完整或已损坏（缺少文件结尾）：请重新导出后上传"))
+        _check_pdf_active_content(data)
         return _Prepared(content=data, content_type=PDF)
     raise _refuse(_unsupported_message(head))
+
+
+# PDF names that make a document act rather than show: scripts, actions that start a program, and
+# files carried inside it. A byte scan, documented as such (no PDF library; the file is never parsed
+# or rendered here): such a name is a dictionary key or value, and a dictionary is either in the
+# file's bytes or inside a compressed object stream (/Type /ObjStm, PDF 1.5; the stream's own
+# dictionary is always in the bytes). So the raw bytes are scanned, and when the file has object
+# streams every stream is inflated (zlib, also under ASCIIHex/ASCII85) and scanned as well, within
+# PDF_MAX_INFLATED. Names are compared after undoing #xx escapes (/J#61vaScript is /JavaScript).
+# An object stream that cannot be read (encrypted, or a filter not handled) is refused, unchecked.
+PDF_FORBIDDEN_NAMES = frozenset({b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles"})
+PDF_MAX_INFLATED = 256 * 1024 * 1024  # inflated in 1 MiB pieces, so this bounds time, not memory
+_PDF_UNREADABLE_FILTERS = frozenset({b"Encrypt", b"Crypt", b"LZWDecode", b"LZW", b"RunLengthDecode", b"RL",
+                                     b"JBIG2Decode"})  # JBIG2 is images only; refusing it only with ObjStm
+_PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
+_PDF_HEX = re.compile(rb"[0-9A-Fa-f\s]*>?")
+_PDF_A85 = re.compile(rb"[!-uz\s]*(?:~>)?")
+_PDF_CHUNK = 1024 * 1024
+
+
+class _PdfUnreadable(Exception):
+    pass
+
+
+def _pdf_names(data: bytes, *, final: bool = True) -> set[bytes]:
+    """The names in `data`, unescaped; when not `final`, one that runs into the end may be cut short
+    and is left for the next piece."""
+    names = set()
+    for match in _PDF_NAME.finditer(data):
+        if not final and match.end() == len(data):
+            continue
+        raw = match.group(1)
+        names.add(_PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw) if b"#" in raw else raw)
+    return names
+
+
+def _inflated_names(body: bytes, budget: list[int]) -> set[bytes]:
+    """The names in a zlib stream, inflated piece by piece (memory stays at about _PDF_CHUNK)."""
+    inflater, names, tail, pending = zlib.decompressobj(), set(), b"", body
+    while True:
+        piece = inflater.decompress(pending, _PDF_CHUNK)
+        pending = inflater.unconsumed_tail
+        budget[0] -= len(piece)
+        if budget[0] < 0:
+            raise _PdfUnreadable
+        buffer = tail + piece
+        names |= _pdf_names(buffer, final=False)
+        tail = buffer[-64:]  # longer than any forbidden name, even fully #-escaped
+        if inflater.eof or not piece:
+            break
+    return names | _pdf_names(tail)
+
+
+def _stream_names(body: bytes, budget: list[int]) -> set[bytes]:
+    """Names inside one stream's body, decoded as far as we can: zlib, ASCIIHex or ASCII85 (then zlib)."""
+    stripped = body.rstrip(b"\r\n\t\x0c ")
+    for decode in (None, "hex", "a85"):
+        data = stripped
+        try:
+            if decode == "hex":
+                if not _PDF_HEX.fullmatch(stripped):
+                    continue
+                digits = re.sub(rb"[\s>]", b"", stripped)
+                data = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+            elif decode == "a85":
+                if not _PDF_A85.fullmatch(stripped):
+                    continue
+                data = base64.a85decode(stripped.removesuffix(b"~>"), ignorechars=b" \t\n\r\x0b\x0c")
+            if decode is not None:
+                names = _pdf_names(data)
+                if names & PDF_FORBIDDEN_NAMES:
+                    return names
+            return _inflated_names(data, budget)
+        except (zlib.error, ValueError):
+            continue
+    return set()
+
+
+def _check_pdf_active_content(data: bytes) -> None:
+    """Refuse a PDF carrying JavaScript, a launch action or embedded files (PDF_FORBIDDEN_NAMES), in its
+    bytes or in an object stream (see PDF_FORBIDDEN_NAMES above)."""
+    active = _("PDF 含有脚本、启动程序的动作或嵌入的文件，不能上传：请用“打印为 PDF”重新生成后上传")
+    unreadable = _("PDF 含有无法检查的压缩内容（可能已加密），不能上传：请用“打印为 PDF”重新生成后上传")
+    names = _pdf_names(data)
+    if names & PDF_FORBIDDEN_NAMES:
+        raise _refuse(active)
+    if b"ObjStm" not in names:
+        return  # every dictionary is in the bytes just scanned
+    if names & _PDF_UNREADABLE_FILTERS:
+        raise _refuse(unreadable)
+    budget = [PDF_MAX_INFLATED]
+    try:
+        for match in _PDF_STREAM.finditer(data):
+            end = data.find(b"endstream", match.end())
+            if end < 0:
+                raise _PdfUnreadable
+            if _stream_names(data[match.end():end], budget) & PDF_FORBIDDEN_NAMES:
+                raise _refuse(active)
+    except _PdfUnreadable:
+        raise _refuse(unreadable) from None
 
 
 def _prepare_image(data: bytes) -> _Prepared:
@@ -401,8 +510,10 @@ def open_attachment(attachment: Attachment, *, thumbnail: bool = False, as_attac
     """A streamed response for a stored attachment (or its thumbnail), to return after a scope check.
 
     The content type is the one recorded when the file was checked, never guessed again; the
-    browser is told not to sniff; the file name shown is the sanitised original name with the
-    true extension, with an ASCII fallback for old clients. A PDF has no thumbnail (Http404).
+    browser is told not to sniff, and a sandboxing CSP lets the file run and load nothing; only an
+    image (pixels we encoded) is shown inline, every other file (a PDF) is served as a download; the
+    file name shown is the sanitised original name with the true extension, with an ASCII fallback
+    for old clients. A PDF has no thumbnail (Http404).
     """
     if thumbnail:
         if not attachment.thumbnail:
@@ -416,12 +527,16 @@ def open_attachment(attachment: Attachment, *, thumbnail: bool = False, as_attac
     display_stem = display.rsplit(".", 1)[0] if "." in display else display
     utf8_name = f"{display_stem or fallback_stem}.{ext}"
     response = FileResponse(field_file.open("rb"), content_type=content_type)
-    disposition = "attachment" if as_attachment else "inline"
+    # Only our own re-encoded pixels are shown in the page; anything else (a PDF) is downloaded and
+    # opened outside the site's origin. Either way the response may run nothing and load nothing.
+    inline = not as_attachment and content_type in IMAGE_CONTENT_TYPES
+    disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = (
         f'{disposition}; filename="{_ascii_filename(display, fallback_stem, ext)}"; '
         f"filename*=UTF-8''{quote(utf8_name, safe='')}"
     )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = SERVED_FILE_CSP
     response["Cache-Control"] = "private, max-age=3600"  # the bytes behind a record never change
     return response
 
