@@ -338,7 +338,8 @@ def _clean_pixels(im: Image.Image, fmt: str) -> Image.Image:
     (scaling into a square box commutes with the EXIF turn)."""
     icc = im.info.get("icc_profile")
     try:
-        turn = _TRANSPOSE.get(im.getexif().get(_ORIENTATION_TAG))
+        orientation = im.getexif().get(_ORIENTATION_TAG)
+        turn = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
     except Exception:  # a mangled EXIF block: the pixels are still evidence, shown as they were shot
         turn = None
     upright = im
