@@ -285,6 +285,60 @@ def test_pdf_cut_short_is_refused(media, reporter):
     assert files_in(media) == []
 
 
+def pdf_with(*objects: bytes) -> bytes:
+    """A small PDF whose catalog is followed by `objects` (each a full `N 0 obj … endobj`)."""
+    return (b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n" + b"".join(objects)
+            + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n")
+
+
+def object_stream(body: bytes, *, filters: bytes = b"/FlateDecode", encode=zlib.compress) -> bytes:
+    """An object stream (/Type /ObjStm, PDF 1.5) carrying `body`: dictionaries invisible in the raw bytes."""
+    data = encode(body)
+    return (b"5 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter " + filters + b" /Length "
+            + str(len(data)).encode() + b" >>\nstream\n" + data + b"\nendstream\nendobj\n")
+
+
+OPEN_ACTION_JS = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+
+
+@pytest.mark.parametrize(
+    "pdf",
+    [
+        pytest.param(pdf_with(b"3 0 obj\n" + OPEN_ACTION_JS + b"\nendobj\n"), id="javascript-action"),
+        pytest.param(pdf_with(b"3 0 obj\n<< /S /J#61va#53cript /J#53 (x) >>\nendobj\n"), id="escaped-names"),
+        pytest.param(pdf_with(b"3 0 obj\n<< /Names << /JavaScript 4 0 R >> >>\nendobj\n"), id="document-js"),
+        pytest.param(pdf_with(b"3 0 obj\n<< /S /Launch /F (cmd.exe) >>\nendobj\n"), id="launch"),
+        pytest.param(pdf_with(b"3 0 obj\n<< /Names << /EmbeddedFiles 4 0 R >> >>\nendobj\n"), id="embedded-files"),
+        pytest.param(pdf_with(b"4 0 obj\n<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream\nendobj\n"),
+                     id="embedded-file"),
+        pytest.param(pdf_with(object_stream(b"3 0 " + OPEN_ACTION_JS)), id="js-in-object-stream"),
+        pytest.param(pdf_with(object_stream(b"3 0 << /S /Launch >>", filters=b"[/ASCIIHexDecode /FlateDecode]",
+                                            encode=lambda b: zlib.compress(b).hex().encode() + b">")),
+                     id="launch-in-hex-object-stream"),
+    ],
+)
+def test_pdf_that_can_run_script_or_carry_files_is_refused(media, reporter, pdf):
+    message = refused(reporter, pdf, "整改报告.pdf", "application/pdf")
+
+    assert "PDF" in message and "脚本" in message
+    assert files_in(media) == []
+
+
+def test_pdf_with_an_object_stream_that_cannot_be_checked_is_refused(media, reporter):
+    pdf = pdf_with(b"9 0 obj\n<< /Filter /Standard >>\nendobj\n", object_stream(b"\x13\x37" * 40, filters=b"/LZWDecode",
+                                                                                encode=lambda b: b))
+
+    assert "无法检查" in refused(reporter, pdf, "r.pdf", "application/pdf")
+
+
+def test_an_ordinary_pdf_with_object_streams_and_images_is_taken(media, reporter):
+    image = b"4 0 obj\n<< /Type /XObject /Subtype /Image /Filter /FlateDecode >>\nstream\n" + zlib.compress(
+        os.urandom(50_000)) + b"\nendstream\nendobj\n"
+    pdf = pdf_with(object_stream(b"2 0 << /Type /Pages /Kids [] /Count 0 >>"), image)
+
+    assert store(reporter, pdf, "r.pdf", "application/pdf").content_type == "application/pdf"
+
+
 # --- refusals -----------------------------------------------------------------------------------
 
 
@@ -364,6 +418,62 @@ def test_image_over_the_pixel_limit_below_pillows_own_is_refused(media, reporter
     assert files_in(media) == []
 
 
+def grey_png(width: int, height: int) -> bytes:
+    """A real, valid width×height grey PNG, built row by row so the test never holds its pixels."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    packer, row = zlib.compressobj(9), b"\x00" * (width + 1)  # filter byte 0, then black pixels
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+def test_png_too_big_to_decode_is_refused_from_its_header_before_any_pixel_is_decoded(media, reporter):
+    content = grey_png(7000, 7000)  # 49 megapixels, under MAX_PIXELS: it once cost ~735 MB to take in
+    assert len(content) < 200_000
+    with Image.open(io.BytesIO(content)) as im:
+        assert im.size == (7000, 7000)  # a real image Pillow reads, not a forged header
+
+    with mock.patch("PIL.ImageFile.ImageFile.load", side_effect=AssertionError("pixels decoded")):
+        message = refused(reporter, content, "shot.png", "image/png")
+
+    assert "7000×7000" in message and "尺寸过大" in message and "JPEG" in message
+    assert files_in(media) == []
+
+
+def test_png_within_the_decode_budget_is_taken(media, reporter):
+    attachment = store(reporter, grey_png(6000, 4000), "scan.png", "image/png")  # 24 megapixels
+
+    assert (attachment.width, attachment.height) == (uploads.MAX_SIDE, 2731)
+
+
+def test_big_jpeg_is_decoded_reduced_not_at_full_size(media, reporter):
+    content = image_bytes(Image.new("L", (8000, 6000), 128), "JPEG")  # a 48-megapixel phone photo
+    decoded = []
+    real_clean = uploads._clean_pixels
+
+    def spy(im, fmt):
+        decoded.append(im.size)
+        return real_clean(im, fmt)
+
+    with mock.patch("tongxin.core.uploads._clean_pixels", side_effect=spy):
+        attachment = store(reporter, content)
+
+    assert decoded == [(4000, 3000)]  # libjpeg decoded it at 1/2: a quarter of the pixels
+    assert decoded[0][0] * decoded[0][1] <= uploads.MAX_DECODED_PIXELS
+    assert (attachment.width, attachment.height) == (4000, 3000)
+
+
+def test_normal_phone_photo_is_taken_at_its_size(media, reporter):
+    attachment = store(reporter, image_bytes(Image.new("RGB", (4000, 3000), BLUE), "JPEG"))
+
+    assert (attachment.width, attachment.height) == (4000, 3000)
+
+
+def test_pillows_own_bomb_guard_is_on_at_our_limit():
+    assert Image.MAX_IMAGE_PIXELS == uploads.MAX_PIXELS
+
+
 def test_no_file_is_left_behind_when_the_record_cannot_be_saved(media, reporter):
     with mock.patch("tongxin.core.uploads.audit.record", side_effect=RuntimeError("database went away")):
         with pytest.raises(RuntimeError):
@@ -430,6 +540,30 @@ def test_open_attachment_serves_the_recorded_type_inline_without_sniffing(media,
         assert b"".join(response.streaming_content) == stored_bytes(attachment.file)
     finally:
         response.close()
+
+
+def test_a_pdf_is_always_served_as_a_download_in_a_sandbox(media, reporter):
+    attachment = store(reporter, MINIMAL_PDF, "整改报告.pdf", "application/pdf")
+
+    response = open_attachment(attachment)  # asked for inline: a PDF is never shown from our origin
+    try:
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith("attachment; ")
+        assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+        assert response["X-Content-Type-Options"] == "nosniff"
+    finally:
+        response.close()
+
+
+def test_an_image_and_its_thumbnail_are_inline_but_sandboxed(media, reporter):
+    attachment = store(reporter, image_bytes(two_colour(), "JPEG"))
+
+    for response in (open_attachment(attachment), open_attachment(attachment, thumbnail=True)):
+        try:
+            assert response["Content-Disposition"].startswith("inline; ")
+            assert response["Content-Security-Policy"] == "sandbox; default-src 'none'"
+        finally:
+            response.close()
 
 
 def test_open_attachment_uses_the_true_extension_and_an_ascii_name_when_it_has_one(media, reporter):

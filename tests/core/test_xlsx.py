@@ -379,3 +379,68 @@ def test_writer_keeps_text_as_text_and_drops_characters_excel_refuses():
     ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
     assert ws["A3"].data_type == "s" and ws["A3"].value == "=cmd|' /C calc'!A0"
     assert ws["A4"].value == "坏字符"
+
+
+def workbook_with_huge_text(member: str, megabytes: float) -> bytes:
+    """A real workbook (read fine when small) whose one data cell holds `megabytes` of text, in
+    xl/sharedStrings.xml (as Excel and WPS write it) or inline in the sheet (as openpyxl does)."""
+    src, out = zipfile.ZipFile(io.BytesIO(workbook_bytes(HEADERS, ("HUGE", 1, None)))), io.BytesIO()
+    text = b"\xe7\x94\xb2" * int(megabytes * 1024 * 1024 / 3)  # 甲 甲 甲 …
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml" and member == "shared":
+                data = data.replace(b't="inlineStr"><is><t>HUGE</t></is>', b't="s"><v>0</v>')
+            elif item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"HUGE", text)
+            if item.filename == "[Content_Types].xml" and member == "shared":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            if item.filename == "xl/_rels/workbook.xml.rels" and member == "shared":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdSS" Type="http://schemas.openxmlfor'
+                                    b'mats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.'
+                                    b'xml"/></Relationships>')
+            dst.writestr(item.filename, data)
+        if member == "shared":
+            dst.writestr("xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                         b'main" count="1" uniqueCount="1"><si><t>' + text + b"</t></si></sst>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("member", ["shared", "inline"])
+def test_a_workbook_holding_a_few_characters_is_read_through_the_same_path(member):
+    sheet = read(workbook_with_huge_text(member, 0.001))
+    assert sheet.rows[0].values["名称"].startswith("甲")
+
+
+def test_refuses_huge_shared_strings_from_the_archive_directory_before_parsing(monkeypatch):
+    content = workbook_with_huge_text("shared", 30)  # one 30 MB cell, ~190 KB-class file
+    assert len(content) < 200_000
+    monkeypatch.setattr("tongxin.core.xlsx.reading.load_workbook", lambda *a, **k: pytest.fail("parsed"))
+
+    errors = rejected(content)
+
+    assert len(errors) == 1 and errors[0].rule == xlsx.Rule.FILE
+    assert "文字过多" in errors[0].message and "16.0" in errors[0].message
+
+
+def test_refuses_a_sheet_over_its_bound_before_parsing(monkeypatch):
+    from tongxin.core.xlsx import reading
+
+    monkeypatch.setattr(reading, "MAX_SHEET_XML_BYTES", 1024 * 1024)
+    monkeypatch.setattr(reading, "load_workbook", lambda *a, **k: pytest.fail("parsed"))
+
+    errors = rejected(workbook_with_huge_text("inline", 2))
+
+    assert "工作表过大" in errors[0].message
+
+
+def test_a_cell_longer_than_excel_allows_is_a_cell_error_and_is_not_kept():
+    from tongxin.core.xlsx import reading
+
+    sheet = read(workbook_with_huge_text("shared", (reading.MAX_CELL_CHARS + 1) * 3 / 1024 / 1024 + 0.001))
+
+    (error,) = sheet.errors
+    assert (error.row, error.column, error.rule) == (3, "A", xlsx.Rule.FORMAT)
+    assert "过长" in error.message and "32767" in error.message
+    assert sheet.rows[0].values["名称"] is None and "名称" in sheet.rows[0].rejected

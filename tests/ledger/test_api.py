@@ -197,6 +197,22 @@ def test_an_auditor_sees_no_unit_to_upload_for(world, api_for):
     assert not Attachment.objects.exists()
 
 
+def test_a_pdf_is_served_as_a_sandboxed_download_and_one_with_javascript_is_refused(world, api_for):
+    client = api_for(world.nanxian)
+    pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    created = upload(client, world.nanxian_home, SimpleUploadedFile("r.pdf", pdf, "application/pdf"))
+    assert created.status_code == 201, created.content
+    served = client.get(reverse("attachment-file", args=[created.json()["id"]]))
+    assert served.status_code == 200
+    assert served["Content-Disposition"].startswith("attachment; ")
+    assert served["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert served["X-Content-Type-Options"] == "nosniff"
+
+    scripted = pdf.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>")
+    refused = upload(client, world.nanxian_home, SimpleUploadedFile("r.pdf", scripted, "application/pdf"))
+    assert refused.status_code == 400 and "脚本" in refused.json()["file"][0]
+
+
 def test_a_file_that_is_not_an_image_is_400_naming_file(world, api_for):
     fake = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00 this is a program", content_type="image/jpeg")
     response = upload(api_for(world.nanxian), world.nanxian_home, fake)

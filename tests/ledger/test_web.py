@@ -288,6 +288,8 @@ def test_the_county_gets_the_file_and_its_thumbnail(world, ledger, client_for):
     thumb = client.get(reverse("files:thumb", args=[evidence.pk]))
     assert full.status_code == thumb.status_code == 200
     assert full["Content-Type"] == "image/jpeg" and full["X-Content-Type-Options"] == "nosniff"
+    assert full["Content-Disposition"].startswith("inline; ")  # our own re-encoded pixels
+    assert full["Content-Security-Policy"] == thumb["Content-Security-Policy"] == "sandbox; default-src 'none'"
     assert b"".join(thumb.streaming_content).startswith(b"\xff\xd8\xff")
 
 

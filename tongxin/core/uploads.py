@@ -8,13 +8,19 @@ in without trusting them, hand them out only through a response that cannot be m
   ``%PDF-`` and ends with ``%%EOF``; anything else (a renamed program, SVG, GIF, HEIC, HTML, a
   truncated or corrupt image, a decompression bomb) is refused with words naming the problem,
   as ``ValidationError({"file": [...]})``;
+- memory is bounded before a pixel is decoded: the header's size is checked first (MAX_PIXELS in
+  all; MAX_DECODED_PIXELS for a PNG or WebP, which cannot be decoded reduced), a big JPEG is
+  decoded at 1/2, 1/4 or 1/8 scale by libjpeg, and the picture is scaled down before it is turned,
+  colour-converted and copied;
 - an image is stored as freshly encoded pixels only, in its own format: the EXIF orientation is
   applied first, colours are converted to sRGB, and every piece of metadata (EXIF with GPS and
   camera, XMP, comments, PNG text, the colour profile) and anything appended after the image
   data are gone; an image larger than MAX_SIDE on its long side is scaled down, and a JPEG
   thumbnail of at most THUMBNAIL_SIDE is made;
-- a PDF is stored byte for byte and is never opened, parsed or rendered on the server; the
-  browser's own viewer shows it, served as application/pdf with nosniff;
+- a PDF is stored byte for byte and is never opened, parsed or rendered on the server; one
+  naming JavaScript, a launch action or embedded files, in its bytes or its object streams, is
+  refused (`_check_pdf_active_content`); it is served as a download (Content-Disposition:
+  attachment), and every served file carries nosniff and a sandboxing Content-Security-Policy;
 - the stored file gets a random name under a date-based path (see `Attachment.file`), goes
   through Django's default storage (a local folder or an S3-compatible store, as STORAGES says),
   and `sha256`/`size` describe the bytes actually stored;
@@ -32,11 +38,13 @@ This module imports no app of ours.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import io
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -51,14 +59,23 @@ from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms
 
 from tongxin.core import audit
 from tongxin.core.models import Attachment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # a 48-megapixel phone photo fits; decoding more is a memory attack, not evidence
+# The most pixels ever decoded at once: what bounds an upload's memory (about 4 bytes a pixel, a few
+# copies). A JPEG above it is decoded reduced by libjpeg (1/2, 1/4, 1/8, `Image.draft`); a PNG or WebP
+# cannot be, so one above it is refused from its header before any pixel is decoded. 24 megapixels
+# holds a 6000×4000 screenshot or an A3 page scanned at 300 dpi; a 7000×7000 PNG (49 megapixels,
+# 190 KB on disk) cost about 735 MB before this bound.
+MAX_DECODED_PIXELS = 24_000_000
 MAX_SIDE = 4096  # long side of a stored image; larger ones are scaled down
+# Pillow's own decompression-bomb guard (a warning above, DecompressionBombError above twice this),
+# for every image this process opens, also outside this module.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 THUMBNAIL_SIDE = 320
 JPEG_QUALITY = WEBP_QUALITY = 85
 THUMBNAIL_QUALITY = 80
@@ -67,6 +84,8 @@ PDF_TRAILER_WINDOW = 1024  # where readers look for %%EOF (PDF 32000-1 §7.5.5, 
 PDF = "application/pdf"
 # Pillow format -> (content type, file extension). Only these are ever decoded.
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+IMAGE_CONTENT_TYPES = frozenset(ct for ct, _ext in IMAGE_FORMATS.values()) | {"image/jpeg"}  # thumbnails
+SERVED_FILE_CSP = "sandbox; default-src 'none'"  # an opened file runs no script and loads nothing
 EXTENSIONS = {**{ct: ext for ct, ext in IMAGE_FORMATS.values()}, PDF: "pdf"}
 
 _JPEG_MAGIC = b"\xff\xd8\xff"
@@ -129,15 +148,118 @@ def _prepare(data: bytes) -> _Prepared:
     if _PDF_HEADER.match(head):
         if b"%%EOF" not in data[-PDF_TRAILER_WINDOW:]:
             raise _refuse(_("PDF 文件不完整或已损坏（缺少文件结尾）：请重新导出后上传"))
+        _check_pdf_active_content(data)
         return _Prepared(content=data, content_type=PDF)
     raise _refuse(_unsupported_message(head))
+
+
+# PDF names that make a document act rather than show: scripts, actions that start a program, and
+# files carried inside it. A byte scan, documented as such (no PDF library; the file is never parsed
+# or rendered here): such a name is a dictionary key or value, and a dictionary is either in the
+# file's bytes or inside a compressed object stream (/Type /ObjStm, PDF 1.5; the stream's own
+# dictionary is always in the bytes). So the raw bytes are scanned, and when the file has object
+# streams every stream is inflated (zlib, also under ASCIIHex/ASCII85) and scanned as well, within
+# PDF_MAX_INFLATED. Names are compared after undoing #xx escapes (/J#61vaScript is /JavaScript).
+# An object stream that cannot be read (encrypted, or a filter not handled) is refused, unchecked.
+PDF_FORBIDDEN_NAMES = frozenset({b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles"})
+PDF_MAX_INFLATED = 256 * 1024 * 1024  # inflated in 1 MiB pieces, so this bounds time, not memory
+_PDF_UNREADABLE_FILTERS = frozenset({b"Encrypt", b"Crypt", b"LZWDecode", b"LZW", b"RunLengthDecode", b"RL",
+                                     b"JBIG2Decode"})  # JBIG2 is images only; refusing it only with ObjStm
+_PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"(?<!end)stream(?:\r\n|\n|\r)")
+_PDF_HEX = re.compile(rb"[0-9A-Fa-f\s]*>?")
+_PDF_A85 = re.compile(rb"[!-uz\s]*(?:~>)?")
+_PDF_CHUNK = 1024 * 1024
+
+
+class _PdfUnreadable(Exception):
+    pass
+
+
+def _pdf_names(data: bytes, *, final: bool = True) -> set[bytes]:
+    """The names in `data`, unescaped; when not `final`, one that runs into the end may be cut short
+    and is left for the next piece."""
+    names = set()
+    for match in _PDF_NAME.finditer(data):
+        if not final and match.end() == len(data):
+            continue
+        raw = match.group(1)
+        names.add(_PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw) if b"#" in raw else raw)
+    return names
+
+
+def _inflated_names(body: bytes, budget: list[int]) -> set[bytes]:
+    """The names in a zlib stream, inflated piece by piece (memory stays at about _PDF_CHUNK)."""
+    inflater, names, tail, pending = zlib.decompressobj(), set(), b"", body
+    while True:
+        piece = inflater.decompress(pending, _PDF_CHUNK)
+        pending = inflater.unconsumed_tail
+        budget[0] -= len(piece)
+        if budget[0] < 0:
+            raise _PdfUnreadable
+        buffer = tail + piece
+        names |= _pdf_names(buffer, final=False)
+        tail = buffer[-64:]  # longer than any forbidden name, even fully #-escaped
+        if inflater.eof or not piece:
+            break
+    return names | _pdf_names(tail)
+
+
+def _stream_names(body: bytes, budget: list[int]) -> set[bytes]:
+    """Names inside one stream's body, decoded as far as we can: zlib, ASCIIHex or ASCII85 (then zlib)."""
+    stripped = body.rstrip(b"\r\n\t\x0c ")
+    for decode in (None, "hex", "a85"):
+        data = stripped
+        try:
+            if decode == "hex":
+                if not _PDF_HEX.fullmatch(stripped):
+                    continue
+                digits = re.sub(rb"[\s>]", b"", stripped)
+                data = bytes.fromhex((digits + b"0" * (len(digits) % 2)).decode())
+            elif decode == "a85":
+                if not _PDF_A85.fullmatch(stripped):
+                    continue
+                data = base64.a85decode(stripped.removesuffix(b"~>"), ignorechars=b" \t\n\r\x0b\x0c")
+            if decode is not None:
+                names = _pdf_names(data)
+                if names & PDF_FORBIDDEN_NAMES:
+                    return names
+            return _inflated_names(data, budget)
+        except (zlib.error, ValueError):
+            continue
+    return set()
+
+
+def _check_pdf_active_content(data: bytes) -> None:
+    """Refuse a PDF carrying JavaScript, a launch action or embedded files (PDF_FORBIDDEN_NAMES), in its
+    bytes or in an object stream (see PDF_FORBIDDEN_NAMES above)."""
+    active = _("PDF 含有脚本、启动程序的动作或嵌入的文件，不能上传：请用“打印为 PDF”重新生成后上传")
+    unreadable = _("PDF 含有无法检查的压缩内容（可能已加密），不能上传：请用“打印为 PDF”重新生成后上传")
+    names = _pdf_names(data)
+    if names & PDF_FORBIDDEN_NAMES:
+        raise _refuse(active)
+    if b"ObjStm" not in names:
+        return  # every dictionary is in the bytes just scanned
+    if names & _PDF_UNREADABLE_FILTERS:
+        raise _refuse(unreadable)
+    budget = [PDF_MAX_INFLATED]
+    try:
+        for match in _PDF_STREAM.finditer(data):
+            end = data.find(b"endstream", match.end())
+            if end < 0:
+                raise _PdfUnreadable
+            if _stream_names(data[match.end():end], budget) & PDF_FORBIDDEN_NAMES:
+                raise _refuse(active)
+    except _PdfUnreadable:
+        raise _refuse(unreadable) from None
 
 
 def _prepare_image(data: bytes) -> _Prepared:
     corrupt = _("图片已损坏或不完整：请重新拍摄或重新上传")
     try:
         with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as probe:
-            _check_pixels(*probe.size)
+            _check_pixels(*probe.size)  # from the header: Image.open decodes no pixel
             probe.verify()  # structure and checksums (PNG's CRCs); the full decode below catches the rest
         with Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS)) as im:
             # MPO (a JPEG carrying extra pictures, from some phone cameras) is kept as its first picture.
@@ -145,7 +267,8 @@ def _prepare_image(data: bytes) -> _Prepared:
             if fmt is None:  # opened by one of IMAGE_FORMATS, so never; but no format, no image
                 raise _refuse(corrupt)
             if fmt == "JPEG":
-                im.draft(im.mode, (MAX_SIDE, MAX_SIDE))  # let libjpeg decode a huge photo at 1/2, 1/4 … scale
+                _draft_jpeg(im)
+            _check_decoded_pixels(fmt, *im.size)
             im.load()
             pixels = _clean_pixels(im, fmt)
     except ValidationError:
@@ -172,22 +295,65 @@ def _check_pixels(width: int, height: int) -> None:
         )
 
 
+def _check_decoded_pixels(fmt: str, width: int, height: int) -> None:
+    """Refuse, before decoding, an image that would be decoded above MAX_DECODED_PIXELS (a PNG or WebP:
+    a JPEG has been reduced by `_draft_jpeg` by then, so only one whose 1/8 is still too big)."""
+    if width * height > MAX_DECODED_PIXELS:
+        raise _refuse(
+            _("图片尺寸过大（%(width)s×%(height)s 像素）：PNG、WebP 图片最大 %(max)s 万像素，"
+              "请缩小后再上传，或另存为 JPEG")
+            % {"width": width, "height": height, "max": MAX_DECODED_PIXELS // 10_000}
+        )
+
+
+def _draft_jpeg(im: Image.Image) -> None:
+    """Have libjpeg decode a big photo at 1/2, 1/4 or 1/8 scale: the largest reduction that keeps the
+    long side at least MAX_SIDE, or more when needed to stay within MAX_DECODED_PIXELS."""
+    width, height = im.size
+    scale = 1
+    while scale < 8 and (max(width, height) // (scale * 2) >= MAX_SIDE
+                         or width * height > MAX_DECODED_PIXELS * scale * scale):
+        scale *= 2
+    if scale > 1:
+        # draft() takes the largest scale whose result is at least the requested size, on both sides.
+        im.draft(im.mode, (max(1, width // scale), max(1, height // scale)))
+
+
+_ORIENTATION_TAG = 0x0112
+_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def _clean_pixels(im: Image.Image, fmt: str) -> Image.Image:
-    """Upright, sRGB, at most MAX_SIDE, in a mode browsers show, and carrying no metadata at all."""
+    """Upright, sRGB, at most MAX_SIDE, in a mode browsers show, and carrying no metadata at all.
+
+    Scaled down first, so the turn, the colour conversion and the copy work on the small picture
+    (scaling into a square box commutes with the EXIF turn)."""
     icc = im.info.get("icc_profile")
     try:
-        upright = ImageOps.exif_transpose(im) or im
+        orientation = im.getexif().get(_ORIENTATION_TAG)
+        turn = _TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
     except Exception:  # a mangled EXIF block: the pixels are still evidence, shown as they were shot
-        upright = im
+        turn = None
+    upright = im
     if upright.mode == "I" or upright.mode.startswith("I;16"):  # 16-bit grey: scale, as convert() would clip
         upright = upright.convert("I").point(lambda v: v * (1 / 257)).convert("L")
     if upright.mode not in ("L", "LA", "RGB", "RGBA"):
         upright = upright.convert("RGBA" if upright.has_transparency_data else "RGB")
     if fmt == "JPEG" and upright.mode != "L":
         upright = upright.convert("RGB")
+    upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    if turn is not None:
+        upright = upright.transpose(turn)
     if icc and upright.mode in ("RGB", "RGBA"):
         upright = _to_srgb(upright, icc)
-    upright.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     # A new image has an empty `info`: nothing of the original (EXIF, XMP, comments, PNG text,
     # colour profile, transparency keys) can ride along into the encoder.
     clean = Image.new(upright.mode, upright.size)
@@ -345,8 +511,10 @@ def open_attachment(attachment: Attachment, *, thumbnail: bool = False, as_attac
     """A streamed response for a stored attachment (or its thumbnail), to return after a scope check.
 
     The content type is the one recorded when the file was checked, never guessed again; the
-    browser is told not to sniff; the file name shown is the sanitised original name with the
-    true extension, with an ASCII fallback for old clients. A PDF has no thumbnail (Http404).
+    browser is told not to sniff, and a sandboxing CSP lets the file run and load nothing; only an
+    image (pixels we encoded) is shown inline, every other file (a PDF) is served as a download; the
+    file name shown is the sanitised original name with the true extension, with an ASCII fallback
+    for old clients. A PDF has no thumbnail (Http404).
     """
     if thumbnail:
         if not attachment.thumbnail:
@@ -360,12 +528,16 @@ def open_attachment(attachment: Attachment, *, thumbnail: bool = False, as_attac
     display_stem = display.rsplit(".", 1)[0] if "." in display else display
     utf8_name = f"{display_stem or fallback_stem}.{ext}"
     response = FileResponse(field_file.open("rb"), content_type=content_type)
-    disposition = "attachment" if as_attachment else "inline"
+    # Only our own re-encoded pixels are shown in the page; anything else (a PDF) is downloaded and
+    # opened outside the site's origin. Either way the response may run nothing and load nothing.
+    inline = not as_attachment and content_type in IMAGE_CONTENT_TYPES
+    disposition = "inline" if inline else "attachment"
     response["Content-Disposition"] = (
         f'{disposition}; filename="{_ascii_filename(display, fallback_stem, ext)}"; '
         f"filename*=UTF-8''{quote(utf8_name, safe='')}"
     )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = SERVED_FILE_CSP
     response["Cache-Control"] = "private, max-age=3600"  # the bytes behind a record never change
     return response
 

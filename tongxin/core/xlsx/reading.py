@@ -3,7 +3,9 @@
 `read_sheet` guarantees that
 - nothing but a real .xlsx is opened: the size, the zip signature, the archive's members and
   their unpacked size are checked before openpyxl sees the file (a renamed .xls/.csv, an
-  encrypted or corrupt file, a zip bomb are refused with words, never a 500);
+  encrypted or corrupt file, a zip bomb, shared strings or a sheet over MAX_SHARED_STRINGS_BYTES
+  or MAX_SHEET_XML_BYTES are refused with words, never a 500); a cell's text over MAX_CELL_CHARS
+  is a cell error;
 - openpyxl parses the XML through defusedxml (refused loudly if it is missing), read-only and
   with `data_only=False`, so a formula is seen as a formula and refused, never evaluated;
 - the header row is found among the first HEADER_SEARCH_ROWS rows (titles, merged or not, may
@@ -43,6 +45,15 @@ from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every password-protected .xlsx
 HEADER_SEARCH_ROWS = 10  # titles, notes and blank rows may sit above the header row
+# Bounds on what one workbook may unpack to, checked from the archive's directory before openpyxl
+# reads anything (zipfile never hands out more than a member's declared size: a member that lies
+# fails its CRC and the file is refused as corrupt). openpyxl holds all of xl/sharedStrings.xml in
+# memory, so it gets the tight bound (20,000 rows of names and addresses take about 5 MB); a sheet
+# is streamed, and its bound caps the longest single cell it could carry. A 190 KB workbook
+# holding one 30 MB string otherwise cost about 330 MB on its way through an import.
+MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+MAX_SHEET_XML_BYTES = 64 * 1024 * 1024
+MAX_CELL_CHARS = 32_767  # Excel's own limit on a cell's text: a longer one was not made by Excel or WPS
 
 Level = Literal["error", "notice"]
 ERROR: Level = "error"
@@ -257,6 +268,13 @@ def _check_container(f: IO[bytes], max_bytes: int) -> None:
     # A few kilobytes that unpack to gigabytes is an attack, not a spreadsheet.
     if sum(m.file_size for m in members) > max(max_bytes * 40, 64 * 1024 * 1024):
         raise _file_error(_("文件内容异常（解压后过大），无法导入"))
+    for m in members:
+        if m.filename == "xl/sharedStrings.xml" and m.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise _file_error(_("文件中的文字过多（解压后 %(size)s，最大 %(max)s）：请删去多余内容或分批导入") % {
+                "size": filesizeformat(m.file_size), "max": filesizeformat(MAX_SHARED_STRINGS_BYTES)})
+        if m.filename.startswith("xl/worksheets/") and m.file_size > MAX_SHEET_XML_BYTES:
+            raise _file_error(_("工作表过大（解压后 %(size)s，最大 %(max)s）：请删去多余内容或分批导入") % {
+                "size": filesizeformat(m.file_size), "max": filesizeformat(MAX_SHEET_XML_BYTES)})
 
 
 def read_sheet(
@@ -456,6 +474,9 @@ def _read_row(sheet: SheetData, positions: dict[int, str], number: int, cells: t
         message, rule = None, Rule.CHECK
         if cell.data_type == "f" or isinstance(value, (ArrayFormula, DataTableFormula)):
             message, rule = _("单元格含有公式：请复制后“选择性粘贴为数值”再导入"), Rule.FORMULA
+        elif isinstance(value, str) and len(value) > MAX_CELL_CHARS:  # never kept, nor shown in the preview
+            message, rule = _("单元格内容过长（%(n)s 个字符，最多 %(max)s 个）") % {
+                "n": len(value), "max": MAX_CELL_CHARS}, Rule.FORMAT
         elif cell.data_type == "e":
             message, rule = _("单元格是错误值 %(value)s") % {"value": value}, Rule.ERROR_VALUE
         elif index not in positions:
