@@ -43,7 +43,8 @@ def test_a_joint_appeal_is_created_published_and_disclosed(world, api_for):
     assert r.status_code == 404  # the association is outside 乐善 staff's scope: its own staff disclose for it
     r = api.post(f"{BASE}{pk}/disclose/", {"note": "第一期"}, format="json")
     assert r.status_code == 201, r.content
-    assert r.json()["unit"] == world.leshan.pk and r.json()["figures"] == {"items": [], "cash_total": "0", "goods_value_total": "0"}
+    assert r.json()["unit"] == world.leshan.pk
+    assert r.json()["figures"] == {"items": [], "cash_total": "0", "goods_value_total": "0"}
     listed = api.get("/api/donations/disclosures/", {"appeal": pk}).json()
     assert [d["note"] for d in listed["results"]] == ["第一期"]
     r = api.post(f"{BASE}{pk}/close/", {}, format="json")
