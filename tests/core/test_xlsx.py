@@ -377,7 +377,7 @@ def test_writer_keeps_text_as_text_and_drops_characters_excel_refuses():
     out = io.BytesIO()
     write_xlsx(out, "t", ["a"], [["=cmd|' /C calc'!A0"], ["坏\x01字符"]])
     ws = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
-    assert ws["A3"].data_type == "s" and ws["A3"].value == "=cmd|' /C calc'!A0"
+    assert ws["A3"].data_type == "s" and ws["A3"].value == "'=cmd|' /C calc'!A0"  # neutralised (issue #12)
     assert ws["A4"].value == "坏字符"
 
 

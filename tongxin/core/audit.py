@@ -203,6 +203,9 @@ SUMMARY_LABELS: dict[str, Any] = {
     "corrected": gettext_lazy("更正"), "late": gettext_lazy("迟报"), "units": pgettext_lazy("organisation", "单位"),
     "effective_day": gettext_lazy("生效日期"), "errors": gettext_lazy("错误"), "rejected": gettext_lazy("拒绝"),
     "reason": gettext_lazy("原因"), "sheet": gettext_lazy("工作表"),
+    # the search of a read of the trail itself (core.audit_views.record_read)
+    "q": gettext_lazy("关键词"), "action": gettext_lazy("操作"), "object_type": gettext_lazy("对象类型"),
+    "date_from": gettext_lazy("起始日期"), "date_to": gettext_lazy("截止日期"), "page": gettext_lazy("页码"),
 }
 EMPTY = "∅"
 MAX_WORDS = 300  # a long text or list is cut for the log's page; the stored trail keeps it whole
@@ -363,6 +366,8 @@ def describe(events: list[AuditEvent]) -> list[EventView]:
                 old, new = _words(value[0], f, names, model), _words(value[1], f, names, model)
                 # a creation has no "before": its values read as "field: value"
                 changes.append(Change(name, label, old, new, pair=event.action != AuditEvent.Action.CREATE))
+            elif model is None and name == "action" and isinstance(value, str):  # a read's search, by action
+                changes.append(Change(name, label, "", str(actions.get(value, value)), pair=False))
             else:
                 changes.append(Change(name, label, "", _words(value, f, names, model), pair=False))
         actor = actors.get(event.actor_id, event.actor_name) if event.actor_id is not None else event.actor_name

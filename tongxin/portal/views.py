@@ -9,7 +9,6 @@ CSRF token) is rendered per request.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -25,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tongxin.core import publiccache
+from tongxin.core.xlsx import csv_writer
 from tongxin.core.xlsx.writing import stream_xlsx
 from tongxin.donations.models import AppealStatus
 from tongxin.donations.queries import public
@@ -172,18 +172,11 @@ def table(d: public.Disclosure, name: str) -> tuple[list[str], list[list[Any]]]:
     raise Http404
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_cell(value: Any) -> Any:
     if hasattr(value, "isoformat") and hasattr(value, "tzinfo"):
         from django.utils import timezone
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return "" if value is None else value
+    return "" if value is None else value  # formula-like text is neutralised by the writer
 
 
 @login_not_required
@@ -195,7 +188,7 @@ def download(request: HttpRequest, kind: str, pk: int, name: str, fmt: str) -> H
     filename = f"{kind}-{pk}-{name}"
     if fmt == "xlsx":
         return stream_xlsx(f"{filename}.xlsx", title, headers, rows)
-    writer = csv.writer(_Echo())
+    writer = csv_writer()  # every cell neutralised: never a formula in a spreadsheet
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(headers)

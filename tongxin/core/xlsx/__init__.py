@@ -6,11 +6,13 @@
   handler (`RowHandler`) given to `run_import`: all cell errors at once, all-or-nothing, dry run.
 - `staging`: an upload kept between its preview and the user's confirmation.
 - `writing`: an export written in constant memory and streamed.
+- `formulas`: the one rule that keeps every exported cell (xlsx and CSV) from being read as a formula.
 
 This package imports no app of ours, so every module's import and export can use it.
 """
 
 from tongxin.core.xlsx import cells
+from tongxin.core.xlsx.formulas import csv_writer, neutralise
 from tongxin.core.xlsx.pipeline import (
     SKIPPED,
     ImportResult,
@@ -48,7 +50,7 @@ from tongxin.core.xlsx.writing import (
 )
 
 __all__ = [
-    "SKIPPED", "cells", "record_rejection",
+    "SKIPPED", "cells", "csv_writer", "neutralise", "record_rejection",
     "ERROR", "HEADER_ROW", "HEADER_SEARCH_ROWS", "NOTICE", "PLAIN_TYPES", "TITLE_ROW", "XLSX_CONTENT_TYPE",
     "CellError", "CellMessage", "Column", "ImportResult", "ImportSpec", "Level", "PreviewRow", "Row", "RowHandler",
     "Rule", "SheetData", "SheetRow", "WorkbookRejected", "display_width", "iter_chunks", "normalize_header",

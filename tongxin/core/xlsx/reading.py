@@ -42,6 +42,8 @@ from openpyxl import xml as openpyxl_xml
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
+from tongxin.core.xlsx.formulas import restore
+
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every password-protected .xlsx
 HEADER_SEARCH_ROWS = 10  # titles, notes and blank rows may sit above the header row
@@ -466,7 +468,7 @@ def _read_row(sheet: SheetData, positions: dict[int, str], number: int, cells: t
     for index, cell in enumerate(cells, start=1):
         value = cell.value
         if isinstance(value, str):
-            value = value.strip() or None
+            value = restore(value.strip()) or None  # our own exports' "'=..." reads back as "=..."
         if value is None:
             continue
         blank = False

@@ -2,7 +2,7 @@
 
 `stream_xlsx` writes any number of rows with openpyxl's write-only mode into a temporary file
 and streams it: a merged title row, a bold frozen header row, column widths; text is always
-written as text (a name starting with "=" never becomes a formula).
+written as text, and text a spreadsheet could take for a formula is neutralised (`formulas.neutralise`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from tongxin.core.xlsx.formulas import neutralise
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PLAIN_TYPES = (bool, int, float, decimal.Decimal, dt.date, dt.time, dt.timedelta)
 TITLE_ROW, HEADER_ROW = 1, 2  # where stream_xlsx puts them
@@ -44,12 +46,7 @@ def _cell_value(ws: Any, value: Any) -> Any:
         return value
     if not isinstance(value, str):
         value = str(value)
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith("="):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # openpyxl would otherwise store it as a formula
-        return cell
-    return value
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", value))  # "=..." would otherwise be stored as a formula
 
 
 def write_xlsx(

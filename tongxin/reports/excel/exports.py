@@ -11,7 +11,6 @@ values, reading reports in chunks.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -214,25 +213,18 @@ def xlsx_response(table: Table) -> FileResponse:
                             text_columns=table.text_columns, **options)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(value) \
             else value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # never a formula when the file is opened in a spreadsheet
-    return value
+    return value  # text that could read as a formula is neutralised by the writer
 
 
 def csv_response(table: Table) -> StreamingHttpResponse:
     """The table as CSV (UTF-8 with a BOM, so Excel reads the Chinese), streamed row by row."""
-    writer = csv.writer(_Echo())
+    writer = xlsx.csv_writer()  # every cell neutralised: never a formula in a spreadsheet
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(table.headers)

@@ -1,0 +1,63 @@
+"""`tongxin flush` refuses to erase a database that holds audit records unless told --allow-audit-loss (issue #12)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, connections
+
+from tongxin import cli
+from tongxin.core import audit
+from tongxin.core.management.commands import flush
+from tongxin.core.models import AuditEvent
+
+
+@pytest.fixture
+def real_database(monkeypatch):
+    """The test database taken for a real one (Django's test databases are exempt, see the command);
+    connections stay open when the command line ends, so the test's transaction survives."""
+    monkeypatch.setattr(flush, "is_throwaway_test_database", lambda conn: False)
+    monkeypatch.setattr(connections, "close_all", lambda: None)
+
+
+def _tongxin(*args: str) -> int:
+    try:
+        cli.main(["tongxin", *args])
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    return 0
+
+
+def test_flush_refuses_on_a_database_with_audit_records(world, real_database, capsys):
+    audit.record(audit.Action.LOGIN_FAILED, actor_name="nobody")
+    before = AuditEvent.objects.count()
+    assert _tongxin("flush", "--noinput") == 1
+    err = capsys.readouterr().err
+    assert "audit records" in err and "--allow-audit-loss" in err
+    assert AuditEvent.objects.count() == before
+
+
+def test_flush_proceeds_when_told_it_may_lose_the_trail(world, real_database):
+    audit.record(audit.Action.LOGIN_FAILED, actor_name="nobody")
+    if connection.vendor == "postgresql":  # TRUNCATE inside the test's transaction: no deferred checks pending
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert _tongxin("flush", "--noinput", "--allow-audit-loss") == 0
+    assert not AuditEvent.objects.exists()
+
+
+def test_call_command_refuses_too(world, real_database):
+    audit.record(audit.Action.LOGIN_FAILED, actor_name="nobody")
+    with pytest.raises(CommandError, match="--allow-audit-loss"):
+        call_command("flush", interactive=False, verbosity=0)
+
+
+def test_django_test_databases_are_the_only_exemption():
+    assert flush.is_throwaway_test_database(connection)  # what the test runner's own flush relies on
+
+    class Production:
+        vendor = "postgresql"
+        settings_dict = {"NAME": "tongxin", "TEST": {}}
+
+    assert not flush.is_throwaway_test_database(Production())  # type: ignore[arg-type]
