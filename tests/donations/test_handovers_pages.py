@@ -109,3 +109,25 @@ def test_a_correction_from_the_page_replaces_the_record(world, client_for, setup
     old = sender.get(reverse("donations:handover-detail", args=[h.pk])).content.decode()
     assert 'id="handover-superseded"' in old and "少录 50 只" in old
     assert Stock.objects.get(pk=row.pk).quantity == 550
+
+
+def test_an_allocation_is_handed_over_from_its_page_with_the_form_filled_in(world, client_for, setup):
+    from django.utils import timezone
+
+    from tongxin.donations.models import Basis
+    from tongxin.donations.services import allocations
+
+    _mask, _receiver, row = setup
+    decision = allocations.decide(world.home_reporter, world.nanxian_home, appeal=None,
+                                  recipient=world.nanxian_home_2, basis=Basis.REQUEST, basis_text="来函",
+                                  decided_by="院长", decided_at=timezone.now(),
+                                  lines=[{"item": row.item, "quantity": 300}])
+    c = client_for(world.home_reporter)
+    detail = c.get(reverse("donations:allocation-detail", args=[decision.pk])).content.decode()
+    link = reverse("donations:handover-create") + f"?allocation={decision.pk}"
+    assert link in detail
+    form = c.get(link).content.decode()
+    assert f'<option value="{world.nanxian_home_2.pk}" selected>' in form and 'value="300"' in form
+    done = c.post(link, {"allocation": decision.pk, "recipient": world.nanxian_home_2.pk, "stock_1": row.pk,
+                         "quantity_1": "300"})
+    assert done.status_code == 302 and Handover.objects.get().allocation == decision
