@@ -75,27 +75,7 @@ def decide(actor: Actor, unit: Unit, *, appeal: Appeal | None, recipient: Unit |
     if appeal is not None and appeal.unit_id != unit.pk and not appeal.issuer_rows.filter(unit=unit).exists():
         errors["appeal"] = [_("该倡议不是本单位发起或参与的")]
     cleaned: list[tuple[Item, Decimal]] = []
-    if not lines:
-        errors["lines"] = [_("请至少填写一项物资")]
-    seen: set[int] = set()
-    for n, line in enumerate(lines, start=1):
-        item = line.get("item")
-        if not isinstance(item, Item):
-            errors.setdefault("lines", []).append(_("第 %(n)s 行：请选择物资") % {"n": n})
-            continue
-        if item.pk in seen:
-            errors.setdefault("lines", []).append(_("第 %(n)s 行：%(item)s重复填写") % {"n": n, "item": item})
-            continue
-        seen.add(item.pk)
-        try:
-            q = stock._quantity(line.get("quantity"), "lines")
-        except ValidationError as exc:
-            errors.setdefault("lines", []).extend(f"{_('第 %(n)s 行：') % {'n': n}}{m}"
-                                                  for m in exc.message_dict["lines"])
-            continue
-        if q <= 0:
-            errors.setdefault("lines", []).append(_("第 %(n)s 行：数量须大于 0") % {"n": n})
-            continue
+    for n, item, q in stock.clean_lines(errors, lines):
         free = stock_queries.unallocated(unit, appeal, item)
         if q > free:
             errors.setdefault("lines", []).append(

@@ -80,30 +80,7 @@ def _text(errors: Errors, field: str, value: Any, *, required: bool = False, mis
 
 
 def _lines(errors: Errors, lines: Sequence[Mapping[str, Any]]) -> list[tuple[Item, Decimal]]:
-    cleaned: list[tuple[Item, Decimal]] = []
-    if not lines:
-        errors.setdefault("lines", []).append(_("请至少填写一项物资"))
-    seen: set[int] = set()
-    for n, line in enumerate(lines, start=1):
-        item = line.get("item")
-        if not isinstance(item, Item):
-            errors.setdefault("lines", []).append(_("第 %(n)s 行：请选择物资") % {"n": n})
-            continue
-        if item.pk in seen:
-            errors.setdefault("lines", []).append(_("第 %(n)s 行：%(item)s重复填写") % {"n": n, "item": item})
-            continue
-        seen.add(item.pk)
-        try:
-            q = stock._quantity(line.get("quantity"), "lines")
-        except ValidationError as exc:
-            errors.setdefault("lines", []).extend(_("第 %(n)s 行：%(problem)s") % {"n": n, "problem": m}
-                                                  for m in exc.message_dict["lines"])
-            continue
-        if q <= 0:
-            errors.setdefault("lines", []).append(_("第 %(n)s 行：数量须大于 0") % {"n": n})
-            continue
-        cleaned.append((item, q))
-    return cleaned
+    return [(item, q) for _n, item, q in stock.clean_lines(errors, lines)]
 
 
 def _check_allocation(errors: Errors, allocation: Allocation, unit: Unit, recipient: Unit | None,

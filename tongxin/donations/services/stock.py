@@ -14,6 +14,7 @@ second; only approval moves stock.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -52,6 +53,35 @@ PUBLIC = "donations"  # the public cache namespace (core.publiccache) every dona
 
 def _number(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+
+
+def clean_lines(errors: dict[str, list[str]], lines: Sequence[Mapping[str, Any]]) -> list[tuple[int, Item, Decimal]]:
+    """Lines of {item: Item, quantity} as (line number, item, quantity): each item once, each quantity
+    a positive number within the bound; every problem added to errors["lines"], naming its line."""
+    cleaned: list[tuple[int, Item, Decimal]] = []
+    if not lines:
+        errors.setdefault("lines", []).append(_("请至少填写一项物资"))
+    seen: set[int] = set()
+    for n, line in enumerate(lines, start=1):
+        item = line.get("item")
+        if not isinstance(item, Item):
+            errors.setdefault("lines", []).append(_("第 %(n)s 行：请选择物资") % {"n": n})
+            continue
+        if item.pk in seen:
+            errors.setdefault("lines", []).append(_("第 %(n)s 行：%(item)s重复填写") % {"n": n, "item": item})
+            continue
+        seen.add(item.pk)
+        try:
+            q = _quantity(line.get("quantity"), "lines")
+        except ValidationError as exc:
+            errors.setdefault("lines", []).extend(_("第 %(n)s 行：%(problem)s") % {"n": n, "problem": m}
+                                                  for m in exc.message_dict["lines"])
+            continue
+        if q <= 0:
+            errors.setdefault("lines", []).append(_("第 %(n)s 行：数量须大于 0") % {"n": n})
+            continue
+        cleaned.append((n, item, q))
+    return cleaned
 
 
 def move(unit: Unit, appeal: Appeal | None, item: Item, *, received: Decimal = ZERO,
