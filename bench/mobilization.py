@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongxin.settings")
 os.environ.setdefault("TONGXIN_DEBUG", "false")
 os.environ.setdefault("TONGXIN_SECRET_KEY", "bench-only-not-a-secret")
+os.environ.setdefault("TONGXIN_PII_KEY", "YmVuY2gtb25seSBrZXksIG5vdCBhIHNlY3JldDogMzI=")  # bench only
 os.environ.setdefault("TONGXIN_ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("TONGXIN_LOG_LEVEL", "WARNING")
 

@@ -2,7 +2,7 @@
 
 Every knob is a TONGXIN_* variable read through a typed helper that fails loudly on a bad
 value. With none set, the project runs straight after a clone: SQLite under var/, DEBUG on,
-a throwaway secret key. Production sets TONGXIN_SECRET_KEY, TONGXIN_DEBUG=false,
+a throwaway secret key. Production sets TONGXIN_SECRET_KEY, TONGXIN_PII_KEY, TONGXIN_DEBUG=false,
 TONGXIN_ALLOWED_HOSTS and TONGXIN_DATABASE_URL, and then passes `manage.py check --deploy`.
 
 `tongxin demo` sets TONGXIN_DEMO: DEBUG off (the friendly error pages, not Django's technical
@@ -10,6 +10,9 @@ ones), plain http on the loopback addresses, a secret key generated once and kep
 var/secret_key, static files served by WhiteNoise straight from the package.
 """
 
+import base64
+import binascii
+import hashlib
 import os
 import warnings
 from pathlib import Path
@@ -58,6 +61,20 @@ def envurl(name: str, default: str) -> str:
     return value
 
 
+def envkey(name: str, sizes: tuple[int, ...] = (32, 48, 64)) -> bytes | None:
+    """A key given in base64 (standard or URL-safe alphabet) of one of `sizes` bytes, or None when unset."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        key = base64.b64decode(value.replace("-", "+").replace("_", "/"), validate=True)
+    except (binascii.Error, ValueError):
+        raise ImproperlyConfigured(f"{name} must be base64 text (of {sizes[-1]} random bytes)") from None
+    if len(key) not in sizes:
+        raise ImproperlyConfigured(f"{name} must decode to {' or '.join(map(str, sizes))} bytes, not {len(key)}")
+    return key
+
+
 def kept_secret_key(path: Path) -> str:
     """The key in `path`, generated (random, readable by its owner only) the first time: sessions of
     a demo survive its restarts, and no two demos share a key."""
@@ -90,6 +107,16 @@ if not SECRET_KEY:
     else:
         SECRET_KEY = "django-insecure-tongxin-development-only"  # noqa: S105 - dev default only
 ALLOWED_HOSTS = envlist("TONGXIN_ALLOWED_HOSTS", LOOPBACK if DEBUG or DEMO else [])
+# The AES-SIV key that encrypts ID numbers at rest (core.pii; docs/security.md, "Personal data at
+# rest"): 64 random bytes in base64. A demo and a laptop use a fixed, public key; production must
+# set its own. TONGXIN_PII_KEY_OLD is read by `tongxin rekey-personal-data` only.
+PII_KEY = envkey("TONGXIN_PII_KEY")
+PII_KEY_OLD = envkey("TONGXIN_PII_KEY_OLD")
+PII_DEMO_KEY = hashlib.sha512(b"tongxin demo and test key for personal data: public, never for production").digest()
+if PII_KEY is None:
+    if not DEBUG and not DEMO:
+        raise ImproperlyConfigured("TONGXIN_PII_KEY must be set when TONGXIN_DEBUG is false (docs/deploy.md)")
+    PII_KEY = PII_DEMO_KEY
 # Production is served over https; the demo and a laptop over plain http.
 HTTPS = not DEBUG and not DEMO
 

@@ -34,8 +34,19 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "check", "--deploy", "--fail-level", "WARNING",
         TONGXIN_DEBUG="false", TONGXIN_SECRET_KEY="x" * 60 + "-secret-key-for-the-check-only-0123456789",
         TONGXIN_ALLOWED_HOSTS="tongxin.example", TONGXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        TONGXIN_PII_KEY=PII_KEY,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+PII_KEY = "A" * 86 + "=="  # 64 bytes in base64
+
+
+def test_production_without_a_personal_data_key_refuses_to_start(tmp_path):
+    result = _tongxin("check", TONGXIN_DEBUG="false", TONGXIN_SECRET_KEY="x" * 60,
+                      TONGXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    assert result.returncode != 0
+    assert "TONGXIN_PII_KEY must be set" in result.stderr
 
 
 def test_production_without_a_secret_key_refuses_to_start(tmp_path):

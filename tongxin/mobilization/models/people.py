@@ -8,7 +8,8 @@ registered on the spot with a name and a mobile and merged later into the full r
 Personal data is the minimum the rules need (志愿服务记录与证明出具办法, 志愿服务条例 Art. 15 and
 17): name, mobile, ID number (which also gives the birth date the age gate reads), skills,
 certificates, availability and the accident-insurance policy. The mobile and the ID number are
-shown only as `units.personal.may_see_personal` allows. No address, no gender, no photo, and no
+shown only as `units.personal.may_see_personal` allows; the ID number is stored encrypted
+(`core.pii.IdNumberField`). No address, no gender, no photo, and no
 location, ever.
 
 `checkin_key` is the person's own link (sent by SMS): the page where they see their shifts, read
@@ -20,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tongxin.core.pii import IdNumberField
 from tongxin.core.querysets import ScopedQuerySet
 from tongxin.units.models import Unit
 
@@ -54,7 +56,7 @@ class Person(models.Model):
     kind = models.CharField(_("人员类别"), max_length=20, choices=PersonKind.choices)
     name = models.CharField(_("姓名"), max_length=NAME_MAX)
     mobile = models.CharField(_("手机号码"), max_length=20)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    id_number = IdNumberField(_("身份证号码"), blank=True)  # encrypted at rest (core.pii)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True, editable=False)  # from the ID number
     skills = models.JSONField(_("技能"), default=list, blank=True)  # Skill values
     certificates = models.CharField(_("资格证书"), max_length=TEXT_MAX, blank=True)
