@@ -380,3 +380,9 @@ def test_stats_for_a_campaign(world, ledger, client_for):
 def test_stats_for_a_region_outside_the_scope_is_404(world, ledger, client_for):
     assert client_for(world.cili).get(reverse("ledger:stats"), {"region": "430921"}).status_code == 404
     assert client_for(world.nanxian).get(reverse("ledger:stats"), {"region": "430000"}).status_code == 404
+
+
+@pytest.mark.parametrize("campaign", ["²", "①", "٣"])
+def test_the_stats_page_takes_a_strange_campaign_number_as_unknown(world, client_for, campaign):
+    response = client_for(world.nanxian).get(reverse("ledger:stats"), {"campaign": campaign})
+    assert response.status_code == 200

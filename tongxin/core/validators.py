@@ -13,16 +13,25 @@ from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 
+# Full-width letters, digits and the ideographic space as a Chinese input method types them, folded
+# to ASCII. Nothing else is folded: '²' or '①' is no digit of an identifier, and is refused.
+_WIDTH = {0x3000: " ", **{cp: chr(cp - 0xFEE0) for cp in range(0xFF01, 0xFF5F)}}
+
+
+def fold_width(value: str) -> str:
+    """`value` with full-width ASCII forms (１２３ＡＢＣ, the ideographic space) as ASCII."""
+    return value.translate(_WIDTH)
+
 
 def normalize_credit_code(value: str) -> str:
     """A valid 18-character unified social credit code (GB 32100), upper-cased, or ValidationError."""
     try:
-        return uscc.validate(value.strip().upper())
+        return uscc.validate(fold_width(value).strip().upper())
     except InvalidLength:
         raise ValidationError(_("统一社会信用代码应为 18 位"), code="credit_code_length") from None
     except InvalidChecksum:
         raise ValidationError(_("统一社会信用代码校验位不正确，请核对"), code="credit_code_checksum") from None
-    except (InvalidFormat, StdnumError):
+    except (InvalidFormat, StdnumError, ValueError):
         raise ValidationError(
             _("统一社会信用代码含有不允许的字符（只能是数字和除 I、O、Z、S、V 外的大写字母）"),
             code="credit_code_format",
@@ -65,10 +74,10 @@ def normalize_id_number(value: str) -> str:
     The first six digits are the county where the number was issued *at the time*; codes change
     (南县 has been 432322 and 430921), so an unknown region is not refused — python-stdnum's list of
     codes does not know 430921, for one. The check digit is what proves the number was typed right."""
-    number = value.strip().upper().replace(" ", "")
+    number = fold_width(value).strip().upper().replace(" ", "")
     if len(number) != 18:
         raise ValidationError(_("身份证号码应为 18 位"), code="id_number_length")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise ValidationError(_("身份证号码格式不正确：前 17 位应为数字"), code="id_number_format")
     try:
         ric.get_birth_date(number)
@@ -80,18 +89,22 @@ def normalize_id_number(value: str) -> str:
 
 
 def mask_phone(value: str) -> str:
-    """138****5678: keep the first three and last four digits."""
-    digits = value.replace("-", "")
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return f"{digits[:3]}****{digits[-4:]}"
+    """138****5678: the first three and last four of 11 or more characters (dashes and spaces
+    dropped), with exactly four stars between; a shorter value shows only its last quarter."""
+    digits = "".join(ch for ch in value if ch not in "- ")
+    if len(digits) >= 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    tail = len(digits) // 4
+    return "*" * (len(digits) - tail) + digits[len(digits) - tail:]
 
 
 def mask_id_number(value: str) -> str:
-    """4308**********1234."""
-    if len(value) < 8:
+    """4308**********1234: the first and last four of 18 or more characters; a shorter value (an
+    old 15-digit number, a typing slip) shows at most a fifth of itself at each end."""
+    keep = 4 if len(value) >= 18 else min(4, len(value) // 5)
+    if keep == 0:
         return "*" * len(value)
-    return f"{value[:4]}{'*' * (len(value) - 8)}{value[-4:]}"
+    return f"{value[:keep]}{'*' * (len(value) - 2 * keep)}{value[-keep:]}"
 
 
 def check_length(field: str, value: str, limit: int) -> None:

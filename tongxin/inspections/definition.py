@@ -107,6 +107,8 @@ def judge(item: dict, result: str, value: str, has_photo: bool) -> tuple[str, li
             number = Decimal(str(value).strip())
         except InvalidOperation:
             return "", [_("请填写数字")]
+        if not number.is_finite():  # NaN cannot be compared with a limit
+            return "", [_("请填写数字")]
         low, high = item.get("min"), item.get("max")
         failed = (low is not None and number < Decimal(str(low))) or (high is not None and number > Decimal(str(high)))
         result = "fail" if failed else "pass"

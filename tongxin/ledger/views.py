@@ -233,7 +233,7 @@ def _campaign(request: HttpRequest) -> tuple[int, str] | None:
         return None
     kind = sources.context(sources.CAMPAIGN)
     found = None
-    if kind is not None and raw.isdigit():
+    if kind is not None and raw.isascii() and raw.isdigit() and len(raw) <= 18:
         found = next(((pk, name) for pk, name in kind.choices(request.user) if pk == int(raw)), None)
     if found is None:
         messages.warning(request, _("找不到专项行动“%(id)s”，或您无权查看；已显示全部问题。") % {"id": raw[:20]})

@@ -231,7 +231,7 @@ def _coerce(field: dict, raw: Any) -> Any:
             raise ValueError(_("应为整数")) from None
         if not number.is_finite() or number != number.to_integral_value():
             raise ValueError(_("应为整数"))
-        if abs(number) >= MAX_NUMBER:
+        if not -MAX_NUMBER < number < MAX_NUMBER:  # abs() would overflow on 1e999999999
             raise ValueError(_("数值过大"))
         return int(number)
     if kind == "decimal":
@@ -243,7 +243,7 @@ def _coerce(field: dict, raw: Any) -> Any:
             raise ValueError(_("应为数字")) from None
         if not number.is_finite():
             raise ValueError(_("应为数字"))
-        if abs(number) >= MAX_NUMBER:
+        if not -MAX_NUMBER < number < MAX_NUMBER:
             raise ValueError(_("数值过大"))
         return str(number)
     if kind == "bool":

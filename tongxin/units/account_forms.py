@@ -26,7 +26,7 @@ def resolve_unit(actor: Any, raw: str, field: str = "unit") -> Unit:
     if not raw:
         raise ValidationError({field: [_("请填写单位")]})
     units = scope.restrict(Unit.objects.all(), actor, mode=scope.ACCOUNTS)
-    found = list(units.filter(pk=int(raw))[:1]) if raw.isdigit() and len(raw) < 12 else []
+    found = list(units.filter(pk=int(raw))[:1]) if raw.isascii() and raw.isdigit() and len(raw) < 12 else []
     if not found:
         found = list(units.filter(name=raw)[:2])
     if not found:

@@ -53,7 +53,9 @@ class Day:
 
 def _count(raw: Any, default: int) -> int:
     text = str(raw or "")
-    return min(int(text), 20) if text.isdigit() and int(text) > 0 else default
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:  # '²' and '１' are no count here
+        return default
+    return min(int(text), 20) if int(text) > 0 else default
 
 
 def _time(raw: str) -> dt.time | None:

@@ -47,6 +47,8 @@ def as_count(raw: Any) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value):
+        if len(value.lstrip("+-0")) > len(str(MAX_COUNT)):
+            raise ValidationError(_("数值过大"))
         value = int(value)
     if not isinstance(value, int):
         raise ValidationError(_("应为整数"))

@@ -200,8 +200,13 @@ class SheetData:
 
 def normalize_header(value: Any) -> str:
     """A header as compared: width-folded (NFKC), without spaces, a required-mark or case."""
-    text = unicodedata.normalize("NFKC", "" if value is None else str(value))
-    return re.sub(r"\s+", "", text).strip("*").casefold()
+    text = "" if value is None else str(value)
+    for _round in range(4):  # NFKC and casefold can each undo the other's normal form ("A´"): fold to a fixed point
+        folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).strip("*").casefold()
+        if folded == text:
+            break
+        text = folded
+    return text
 
 
 UNIT_SUFFIX = re.compile(r"\([^()]{1,8}\)$")  # 床位(张), 面积(平方米): a unit of measure after the name

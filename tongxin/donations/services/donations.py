@@ -111,6 +111,12 @@ def _decimal(raw: Any, field: str, errors: Errors, label: str) -> Decimal | None
     if not value.is_finite():
         _add(errors, field, _("%(label)s应为数字") % {"label": label})
         return None
+    if value > MAX_QUANTITY:  # before quantize, which cannot hold 1e999999999's digits
+        _add(errors, field, _("%(label)s过大：不能超过 100,000,000") % {"label": label})
+        return None
+    if value < 0:
+        _add(errors, field, _("%(label)s不能为负数") % {"label": label})
+        return None
     if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
         _add(errors, field, _("%(label)s最多保留两位小数") % {"label": label})
         return None

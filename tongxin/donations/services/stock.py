@@ -200,14 +200,14 @@ def _a_second_person(actor: Actor, adjustment: Adjustment) -> None:
 
 def _quantity(value: Any, field: str = "quantity") -> Decimal:
     try:
-        q = Decimal(str(value).strip()).quantize(Decimal("0.01"))
+        q = Decimal(str(value).strip())
     except (InvalidOperation, ValueError, TypeError):
         raise ValidationError({field: [_("数量须是数字")]}) from None
     if not q.is_finite():
         raise ValidationError({field: [_("数量须是数字")]})
-    if abs(q) > MAX_QUANTITY:
+    if not -MAX_QUANTITY <= q <= MAX_QUANTITY:  # before quantize, which cannot hold 1e999999999's digits
         raise ValidationError({field: [_("数量不能超过 %(n)s") % {"n": f"{MAX_QUANTITY:,}"}]})
-    return q
+    return q.quantize(Decimal("0.01"))
 
 
 @transaction.atomic

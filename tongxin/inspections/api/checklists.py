@@ -34,7 +34,7 @@ class ChecklistRef(serializers.RelatedField):
         if isinstance(data, bool) or not isinstance(data, (int, str)) or str(data).strip() == "":
             self.fail("incorrect_type")
         text = str(data).strip()
-        lookup = {"pk": int(text)} if text.isdigit() else {"code": text}
+        lookup = {"pk": int(text)} if text.isascii() and text.isdigit() and len(text) <= 18 else {"code": text}
         queryset = self.get_queryset()
         if queryset is None:  # always given, by __init__ at the latest
             queryset = ChecklistTemplate.objects.all()

@@ -87,7 +87,7 @@ def _number(text: str) -> int | float:
         raise ValueError(_("应为数字")) from None
     if not number.is_finite():
         raise ValueError(_("应为数字"))
-    if abs(number) >= MAX_NUMBER:
+    if not -MAX_NUMBER < number < MAX_NUMBER:  # abs() would overflow on 1e999999999
         raise ValueError(_("数值太大"))
     return int(number) if number == number.to_integral_value() else float(number)
 
