@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
+import logging
 from types import SimpleNamespace
 
 import openpyxl
@@ -127,6 +128,15 @@ def test_the_key_setting_is_checked(monkeypatch):
     assert envkey("TONGXIN_X") == bytes(64)
 
 
+def test_the_audit_trail_stores_no_clear_id_number(world, volunteer):
+    services.update(world.leshan_staff, volunteer, id_number=OTHER_ID)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT changes FROM core_auditevent WHERE object_type = 'mobilization.person'")
+        stored = " ".join(str(row[0]) for row in cursor.fetchall())
+    assert ID not in stored and OTHER_ID not in stored
+    assert MASKED_ID in stored and "4308**********118X" in stored  # the change itself is recorded
+
+
 # Exports that carry ID numbers: the person list, and the audit trail's CSV.
 
 def _workbook_text(response) -> str:
@@ -147,3 +157,17 @@ def test_the_audit_export_never_carries_a_clear_id_number(world, volunteer, clie
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "王秀英" in text and MASKED_ID in text
     assert ID not in text and pii.encrypt(ID) not in text
+
+
+def test_the_sql_log_carries_no_clear_id_number(world, caplog, client_for):
+    connection.force_debug_cursor = True  # what DEBUG does: every statement and its parameters logged
+    try:
+        with caplog.at_level(logging.DEBUG, logger="django.db.backends"):
+            services.register(world.leshan_staff, world.leshan, kind="volunteer", name="王秀英",
+                              mobile="13907441234", id_number=ID)
+            assert Person.objects.filter(id_number=ID).exists()
+            _workbook_text(client_for(world.leshan_staff).get(reverse("mobilization:person-export")))
+    finally:
+        connection.force_debug_cursor = False
+    assert "mobilization_person" in caplog.text  # the log was on
+    assert ID not in caplog.text and ID[:14] not in caplog.text

@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.core.middleware import current_request
 from tongxin.core.models import AuditEvent
+from tongxin.core.pii import IdNumberField
 from tongxin.core.validators import mask_id_number, mask_phone
 
 logger = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ def record(
         agent = (request.META.get("HTTP_USER_AGENT") or "")[:200]
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
+    if obj is not None and changes:
+        changes = _without_id_numbers(obj, changes)
     region_code = _region_of(actor, obj, unit) if _region_of is not None else ""
     return AuditEvent.objects.create(
         action=action,
@@ -114,6 +117,21 @@ def record(
         user_agent=agent,
         region_code=region_code[:12],
     )
+
+
+def _without_id_numbers(obj: models.Model, changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` with every ID number masked: the trail is a log, and an ID number is kept in clear
+    nowhere at rest (docs/security.md, "Personal data at rest"). Every reader of the trail sees the
+    masked form anyway (`readable_changes`), and a change of number is still recorded as a change.
+    Phones stay as they are, masked when read."""
+    declared = getattr(type(obj), "personal_fields", {})
+    names = {f.name for f in obj._meta.concrete_fields if isinstance(f, IdNumberField)}
+    names |= {name for name, kind in declared.items() if kind == "id_number"}
+    if not names & set(changes):
+        return changes
+    return {name: [mask_id_number(v) if isinstance(v, str) and v else v for v in pair]
+            if name in names and isinstance(pair, list | tuple) else pair
+            for name, pair in changes.items()}
 
 
 def record_refusal(*, actor: Any, object_repr: str, changes: dict[str, Any]) -> None:
@@ -180,8 +198,9 @@ def readable_changes(event: AuditEvent) -> dict[str, Any]:
     """An event's changes as the audit trail's readers see them: a person's numbers masked.
 
     The trail is read by auditors, and the three administrators see no personal data (DESIGN §4;
-    `units.personal` never admits them), so the numbers are always masked here; the stored trail
-    itself stays true and unchanged."""
+    `units.personal` never admits them), so the numbers are always masked here. ID numbers are
+    masked already when recorded (`_without_id_numbers`); phones, and ID numbers recorded before
+    that, are masked here."""
     fields = personal_fields(event.object_type)
     if not fields or not isinstance(event.changes, dict):
         return event.changes or {}
