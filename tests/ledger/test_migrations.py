@@ -15,14 +15,14 @@ from django.conf import settings
 SCRIPT = Path(__file__).with_name("migration_roundtrip.py")
 
 
-def scratch_database(tmp_path: Path) -> tuple[str, object]:
-    """(URL, cleanup) of an empty scratch database."""
+def scratch_database(tmp_path: Path, suffix: str = "_roundtrip") -> tuple[str, object]:
+    """(URL, cleanup) of an empty scratch database (on PostgreSQL, the suite's name + `suffix`)."""
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
         return f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}", lambda: None
     import psycopg
 
-    name = f"{db['NAME']}_roundtrip"
+    name = f"{db['NAME']}{suffix}"
     server = {"host": db.get("HOST") or "localhost", "port": db.get("PORT") or 5432, "user": db.get("USER") or "",
               "password": db.get("PASSWORD") or "", "dbname": "postgres"}
 

@@ -32,7 +32,9 @@ def short_name(name: str) -> str:
 
 def clean_name(text: str) -> str:
     """A region as written, without spaces and separators and with full-width forms folded (NFKC)."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).strip()
+    # NFKC again after the separators go: "A´·B" folds to "A\u0301·B", and without the "·" the
+    # accent composes, so the name is the same however often it is cleaned.
+    return unicodedata.normalize("NFKC", _SEPARATORS.sub("", unicodedata.normalize("NFKC", text))).strip()
 
 
 class RegionNames:

@@ -59,7 +59,7 @@ def compact(term: str) -> str:
 def code_of_prefix(digits: str) -> str | None:
     """The code a string of digits names: six digits itself, or a 2- or 4-digit prefix padded with
     zeros (43 → 430000 the province, 4309 → 430900 the city); None for other lengths."""
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):  # '²' and '٤' are digits to Python, not to GB/T 2260
         return None
     if len(digits) == 6:
         return digits
