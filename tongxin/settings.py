@@ -113,9 +113,10 @@ ALLOWED_HOSTS = envlist("TONGXIN_ALLOWED_HOSTS", LOOPBACK if DEBUG or DEMO else 
 PII_KEY = envkey("TONGXIN_PII_KEY")
 PII_KEY_OLD = envkey("TONGXIN_PII_KEY_OLD")
 PII_DEMO_KEY = hashlib.sha512(b"tongxin demo and test key for personal data: public, never for production").digest()
-if PII_KEY is None:
+if PII_KEY is None or PII_KEY == PII_DEMO_KEY:
     if not DEBUG and not DEMO:
-        raise ImproperlyConfigured("TONGXIN_PII_KEY must be set when TONGXIN_DEBUG is false (docs/deploy.md)")
+        raise ImproperlyConfigured("TONGXIN_PII_KEY must be set when TONGXIN_DEBUG is false, "
+                                   "to a key of its own, not the public demo key (docs/deploy.md)")
     PII_KEY = PII_DEMO_KEY
 # Production is served over https; the demo and a laptop over plain http.
 HTTPS = not DEBUG and not DEMO

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from tongxin.settings import envbool, envint
@@ -42,9 +44,13 @@ def test_production_settings_pass_check_deploy(tmp_path):
 PII_KEY = "A" * 86 + "=="  # 64 bytes in base64
 
 
-def test_production_without_a_personal_data_key_refuses_to_start(tmp_path):
-    result = _tongxin("check", TONGXIN_DEBUG="false", TONGXIN_SECRET_KEY="x" * 60,
-                      TONGXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'x.sqlite3'}")
+@pytest.mark.parametrize("key", [None, "demo"])
+def test_production_without_a_personal_data_key_of_its_own_refuses_to_start(tmp_path, key):
+    env = {"TONGXIN_DEBUG": "false", "TONGXIN_SECRET_KEY": "x" * 60,
+           "TONGXIN_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    if key == "demo":
+        env["TONGXIN_PII_KEY"] = base64.b64encode(settings.PII_DEMO_KEY).decode()
+    result = _tongxin("check", **env)
     assert result.returncode != 0
     assert "TONGXIN_PII_KEY must be set" in result.stderr
 
