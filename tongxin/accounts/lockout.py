@@ -110,7 +110,7 @@ def current(kind: str) -> list[Lockout]:
     """Usernames (kind "account") or addresses ("address") locked out now, most recent first."""
     field, limit = (("username", settings.TONGXIN_LOGIN_FAILURE_LIMIT) if kind == "account"
                     else ("ip_address", settings.TONGXIN_LOGIN_IP_FAILURE_LIMIT))
-    rows = (_recent().exclude(**{f"{field}__isnull": True}).exclude(**{field: ""}).values(field)
+    rows = (_recent().exclude(**{f"{field}__isnull": True}).order_by().values(field)
             .annotate(n=Sum("failures_since_start"), last=Max("attempt_time")).filter(n__gte=limit)
             .order_by("-last"))
     return [Lockout(kind, row[field], row["n"], row["last"], row["last"] + window() if row["last"] else None)
