@@ -39,7 +39,7 @@ def test_four_wrong_passwords_do_not_lock(world, client):
 
 
 def test_five_wrong_passwords_lock_the_account_even_for_the_right_password(world, client):
-    for i in range(5):
+    for _i in range(5):
         response = web(client, "nanxian", "wrong")
     assert response.status_code == 429 and LOCKED in response.content.decode()  # the fifth says so
     response = web(client, "nanxian", RIGHT)
@@ -73,7 +73,7 @@ def test_a_success_resets_the_count(world, client):
 
 
 def test_the_api_token_endpoint_locks_too_and_answers_429_in_json(world):
-    for i in range(4):
+    for _i in range(4):
         assert api("nanxian", "wrong").status_code == 400
     response = api("nanxian", "wrong")
     assert response.status_code == 429
@@ -151,7 +151,8 @@ def test_only_the_security_administrator_sees_lockouts(world, client, api_for, c
     user = getattr(world, persona)
     assert api_for(user).get("/api/lockouts/").status_code == 403
     assert api_for(user).delete(f"/api/lockouts/account-{world.cili.pk}/").status_code == 403
-    assert client_for(user).post(reverse("users:lockout_lift"), {"lockout": f"account-{world.cili.pk}"}).status_code == 403
+    lift = {"lockout": f"account-{world.cili.pk}"}
+    assert client_for(user).post(reverse("users:lockout_lift"), lift).status_code == 403
     assert client_for(user).get(reverse("users:lockouts")).status_code == 403
     assert web(client, "cili", RIGHT).status_code == 429  # still locked
 

@@ -2,8 +2,8 @@
 
 Set at first sign-in of an account an administrator created, and after an administrator's reset
 (`User.must_change_password`), and once the password is older than the maximum age
-(settings.TONGXIN_PASSWORD_MAX_AGE_DAYS, `accounts.passwords`). Left open: the change page itself, signing out, the language switch,
-health, static files; the API answers for itself in JSON (`accounts.authentication`).
+(settings.TONGXIN_PASSWORD_MAX_AGE_DAYS, `accounts.passwords`). Left open: the change page itself,
+signing out, the language switch, health, static files; the API answers for itself in JSON (`accounts.authentication`).
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ def on_logout(sender: Any, request: HttpRequest | None, user: AbstractBaseUser |
 @receiver(user_login_failed)
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
                     **kwargs: Any) -> None:
-    if settings.AXES_ENABLED:
+    if getattr(settings, "AXES_ENABLED", True):
         return  # accounts.lockout.LockoutHandler records it, except attempts refused during a lockout
     username = str(credentials.get("username", ""))[:150]
     audit.record(audit.Action.LOGIN_FAILED, actor_name=username, object_repr=username)

@@ -104,7 +104,7 @@ class TokenSerializer(AuthTokenSerializer):
         # Django's request, not DRF's wrapper: axes marks a lockout on the one its middleware sees,
         # which then answers 429 (accounts.lockout.lockout_response).
         request = self.context.get("request")
-        self.context["request"] = getattr(request, "_request", request)
+        self._context["request"] = getattr(request, "_request", request)  # type: ignore[index]
         try:
             return super().validate(attrs)
         except serializers.ValidationError:
