@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "tongxin.core",
     "tongxin.accounts",
     "tongxin.regions",
@@ -160,6 +161,7 @@ MIDDLEWARE = [
     "tongxin.core.errors.DatabaseUnavailableMiddleware",  # a database outage is a 503, not a 500
     "tongxin.core.middleware.LoginRequiredMiddleware",  # closed by default: pages opt out
     "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",  # first sign-in, after a reset
+    "axes.middleware.AxesMiddleware",  # a locked-out sign-in: accounts.lockout.lockout_response
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongxin.core.middleware.RequestContextMiddleware",
@@ -217,9 +219,18 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tongxin"}}
 
 AUTH_USER_MODEL = "accounts.User"
+# The password policy (accounts.passwords): the graded scheme (GB/T 22239 level 3) by default, at
+# least 8 characters with three of upper, lower, digit and symbol, and a change every 90 days. Off
+# (TONGXIN_PASSWORD_COMPOSITION=false): at least 10 characters, not all digits. Always: not like the
+# user name, not a common password.
+TONGXIN_PASSWORD_COMPOSITION = envbool("TONGXIN_PASSWORD_COMPOSITION", True)
+TONGXIN_PASSWORD_MAX_AGE_DAYS = envint("TONGXIN_PASSWORD_MAX_AGE_DAYS", 90)
+if TONGXIN_PASSWORD_MAX_AGE_DAYS < 0:
+    raise ImproperlyConfigured("TONGXIN_PASSWORD_MAX_AGE_DAYS must be 0 (off) or a number of days")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "tongxin.accounts.passwords.CompositionValidator", "OPTIONS": {"min_length": 8, "min_classes": 3}},
+    {"NAME": "tongxin.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -354,10 +365,32 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("TONGXIN_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "axes": {"level": "ERROR"}},
 }
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account or address (accounts.lockout)
     "tongxin.accounts.backends.AccountBackend",  # Django's, refusing locked accounts too
     "tongxin.units.backends.RolePermissionBackend",
 ]
+
+# Sign-in lockout (django-axes, accounts.lockout): TONGXIN_LOGIN_FAILURE_LIMIT wrong passwords lock
+# the account for TONGXIN_LOGIN_LOCKOUT_MINUTES, from any address; TONGXIN_LOGIN_IP_FAILURE_LIMIT
+# failures from one address (any accounts) throttle that address as long. The right password
+# during a lockout fails too; a success resets the count. Attempts live in the database.
+TONGXIN_LOGIN_FAILURE_LIMIT = envint("TONGXIN_LOGIN_FAILURE_LIMIT", 5)
+TONGXIN_LOGIN_IP_FAILURE_LIMIT = envint("TONGXIN_LOGIN_IP_FAILURE_LIMIT", 20)
+TONGXIN_LOGIN_LOCKOUT_MINUTES = envint("TONGXIN_LOGIN_LOCKOUT_MINUTES", 15)
+if min(TONGXIN_LOGIN_FAILURE_LIMIT, TONGXIN_LOGIN_IP_FAILURE_LIMIT, TONGXIN_LOGIN_LOCKOUT_MINUTES) < 1:
+    raise ImproperlyConfigured("TONGXIN_LOGIN_FAILURE_LIMIT, _IP_FAILURE_LIMIT and _LOCKOUT_MINUTES must be at least 1")
+AXES_HANDLER = "tongxin.accounts.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = TONGXIN_LOGIN_FAILURE_LIMIT
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # counted apart; the address has its own limit
+AXES_COOLOFF_TIME = TONGXIN_LOGIN_LOCKOUT_MINUTES / 60  # hours
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 15 minutes from the lockout, not from the last try
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are on the audit trail already
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "tongxin.accounts.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tongxin.accounts.lockout.client_ip"

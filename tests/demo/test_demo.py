@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from stdnum.cn import uscc
 
 from tongxin.accounts.models import User
@@ -86,7 +87,7 @@ def test_credit_codes_are_valid_and_unique(built):
 
 def test_every_demo_login_authenticates_with_its_role(built):
     for login in story.LOGINS:
-        user = authenticate(username=login.username, password=story.PASSWORD)
+        user = authenticate(RequestFactory().post("/accounts/login/"), username=login.username, password=story.PASSWORD)
         assert user is not None, login.username
         assert user.full_name == login.full_name
         held = set(Membership.objects.filter(user=user).values_list("unit__region_id", "unit__name", "role"))

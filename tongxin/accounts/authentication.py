@@ -14,6 +14,8 @@ from drf_spectacular.authentication import SessionScheme as OpenApiSessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from tongxin.accounts.passwords import must_change
+
 # API routes an account that must change its password may still call.
 PASSWORD_FREE_ROUTES = frozenset({"api-password", "api-token"})
 
@@ -26,7 +28,7 @@ def check_account(request: Request, user: Any) -> None:
     """Refuse a locked account (401) and, outside the password change, one that must change it (403)."""
     if getattr(user, "is_locked", False):
         raise exceptions.AuthenticationFailed(_("该账号已被锁定，请联系安全管理员"))
-    if getattr(user, "must_change_password", False):
+    if must_change(user):
         match = getattr(request._request, "resolver_match", None)
         if match is None or match.view_name not in PASSWORD_FREE_ROUTES:
             raise PasswordChangeRequired(_("请先修改密码：首次登录或密码被重置后，须设置新密码才能继续使用"))

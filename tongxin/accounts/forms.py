@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from tongxin.accounts import lockout
 from tongxin.accounts.models import User
 
 
@@ -30,6 +31,8 @@ class LoginForm(AuthenticationForm):
         try:
             return super().clean()
         except forms.ValidationError:
+            if getattr(self.request, "axes_locked_out", False):  # accounts.lockout: says nothing more
+                raise forms.ValidationError(lockout.message(), code="locked_out") from None
             refusal = refusal_for(self.cleaned_data.get("username") or "", self.cleaned_data.get("password") or "")
             if refusal:
                 raise forms.ValidationError(refusal, code="inactive") from None

@@ -1,8 +1,9 @@
 """Pages for an account that must change its password: every page sends it to the change page.
 
 Set at first sign-in of an account an administrator created, and after an administrator's reset
-(`User.must_change_password`). Left open: the change page itself, signing out, the language switch,
-health, static files; the API answers for itself in JSON (`accounts.authentication`).
+(`User.must_change_password`), and once the password is older than the maximum age
+(settings.TONGXIN_PASSWORD_MAX_AGE_DAYS, `accounts.passwords`). Left open: the change page itself,
+signing out, the language switch, health, static files; the API answers for itself in JSON (`accounts.authentication`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+
+from tongxin.accounts.passwords import must_change
 
 OPEN_ROUTES = frozenset({"accounts:password", "accounts:logout", "accounts:login", "set_language", "healthz"})
 
@@ -28,7 +31,7 @@ class PasswordChangeRequiredMiddleware:
     def process_view(self, request: HttpRequest, view_func: Callable[..., HttpResponseBase],
                      view_args: tuple[Any, ...], view_kwargs: dict[Any, Any]) -> HttpResponseBase | None:
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not getattr(user, "must_change_password", False):
+        if user is None or not user.is_authenticated or not must_change(user):
             return None
         if request.path.startswith(("/api/", settings.STATIC_URL or "/static/")):
             return None

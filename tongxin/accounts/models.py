@@ -6,6 +6,8 @@ at all and what they must do first:
 - `must_change_password`: set when an administrator creates the account or resets its password;
   until the person chooses their own password, every page sends them to the change page and the
   API answers 403 (`accounts.middleware`, `accounts.authentication`).
+- `password_changed_at`: a password older than settings.TONGXIN_PASSWORD_MAX_AGE_DAYS must be changed
+  the same way (`password_must_change`, `accounts.passwords`).
 - `is_locked` (with `locked_reason`): an administrative lock. A locked account, like an inactive
   one (`is_active` False), cannot sign in, keeps no session and cannot use an API token
   (`accounts.backends.AccountBackend`).
@@ -13,6 +15,7 @@ at all and what they must do first:
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tongxin.core.querysets import ScopedQuerySet
@@ -28,6 +31,8 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     is_locked = models.BooleanField(_("已锁定"), default=False)
     locked_reason = models.CharField(_("锁定原因"), max_length=200, blank=True)
+    # When the password was last set: past settings.TONGXIN_PASSWORD_MAX_AGE_DAYS it must be changed.
+    password_changed_at = models.DateTimeField(_("密码设置时间"), default=timezone.now)
 
     objects = AccountManager()  # type: ignore[misc]  # django-stubs types AbstractUser.objects as a ClassVar
     personal_fields = {"phone": "phone"}  # masked in the audit trail (core.audit.readable_changes)
@@ -40,6 +45,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+
+    @property
+    def password_must_change(self) -> bool:
+        """Told to change it (first sign-in, a reset) or it is past its maximum age (accounts.passwords)."""
+        from tongxin.accounts.passwords import must_change
+
+        return must_change(self)
 
     @property
     def may_sign_in(self) -> bool:

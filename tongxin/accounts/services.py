@@ -115,10 +115,11 @@ def change_password(user: User, *, old_password: str, new_password: str) -> User
     before = audit.snapshot(locked)
     locked.set_password(new_password)
     locked.must_change_password = False
-    locked.save(update_fields=["password", "must_change_password"])
+    locked.save(update_fields=["password", "must_change_password", "password_changed_at"])
     Token.objects.filter(user=locked).delete()
     _password_event(locked, locked, before, _("本人修改"))
     user.password, user.must_change_password = locked.password, False
+    user.password_changed_at = locked.password_changed_at
     return locked
 
 
@@ -135,7 +136,7 @@ def reset_password(actor: Any, user: User, *, password: str | None = None) -> st
     before = audit.snapshot(locked)
     locked.set_password(password)
     locked.must_change_password = True
-    locked.save(update_fields=["password", "must_change_password"])
+    locked.save(update_fields=["password", "must_change_password", "password_changed_at"])
     Token.objects.filter(user=locked).delete()
     _password_event(actor, locked, before, _("管理员重置"))
     return password

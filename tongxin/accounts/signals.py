@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
@@ -24,5 +25,7 @@ def on_logout(sender: Any, request: HttpRequest | None, user: AbstractBaseUser |
 @receiver(user_login_failed)
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None,
                     **kwargs: Any) -> None:
+    if getattr(settings, "AXES_ENABLED", True):
+        return  # accounts.lockout.LockoutHandler records it, except attempts refused during a lockout
     username = str(credentials.get("username", ""))[:150]
     audit.record(audit.Action.LOGIN_FAILED, actor_name=username, object_repr=username)

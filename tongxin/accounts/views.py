@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -52,7 +53,7 @@ class PasswordChangeView(ScopedView):
     template_name = "accounts/password_change.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, self.template_name, {"form": PasswordChangeForm(), "title": _("修改密码")})
+        return render(request, self.template_name, {"form": PasswordChangeForm(), **self.policy()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = PasswordChangeForm(request.POST)
@@ -67,7 +68,12 @@ class PasswordChangeView(ScopedView):
                 update_session_auth_hash(request, _own(request))  # this session stays signed in
                 messages.success(request, _("密码已修改"))
                 return redirect("home")
-        return render(request, self.template_name, {"form": form, "title": _("修改密码")}, status=400)
+        return render(request, self.template_name, {"form": form, **self.policy()}, status=400)
+
+    @staticmethod
+    def policy() -> dict[str, Any]:
+        return {"title": _("修改密码"), "composition": settings.TONGXIN_PASSWORD_COMPOSITION,
+                "max_age_days": settings.TONGXIN_PASSWORD_MAX_AGE_DAYS}
 
 
 class PasswordChangeSerializer(serializers.Serializer):
@@ -95,6 +101,10 @@ class PasswordChangeAPI(ScopedMixin, APIView):
 
 class TokenSerializer(AuthTokenSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Django's request, not DRF's wrapper: axes marks a lockout on the one its middleware sees,
+        # which then answers 429 (accounts.lockout.lockout_response).
+        request = self.context.get("request")
+        self._context["request"] = getattr(request, "_request", request)  # type: ignore[index]
         try:
             return super().validate(attrs)
         except serializers.ValidationError:
@@ -127,4 +137,4 @@ class TokenView(ObtainAuthToken):
         user = serializer.validated_data["user"]
         token, _created = Token.objects.get_or_create(user=user)
         audit.record(audit.Action.LOGIN, actor=user, object_repr=f"{user.get_username()} (API token)")
-        return Response({"token": token.key, "must_change_password": user.must_change_password})
+        return Response({"token": token.key, "must_change_password": user.password_must_change})

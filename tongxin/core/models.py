@@ -46,6 +46,7 @@ class AuditEvent(models.Model):
         REMIND = "remind", _("催报")
         REJECTED = "rejected", _("拒收文件")  # an upload or import refused: who, which file, why
         VIEW = "view", _("查阅")  # a read of the audit trail itself: who, and what they searched for
+        LOCKOUT = "lockout", _("登录锁定")  # too many failed sign-ins: recorded once per lockout (accounts.lockout)
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)

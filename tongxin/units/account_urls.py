@@ -5,6 +5,8 @@ from tongxin.units import account_views as views
 app_name = "users"
 urlpatterns = [
     path("", views.AccountListView.as_view(), name="list"),
+    path("lockouts/", views.LockoutListView.as_view(), name="lockouts"),
+    path("lockouts/lift/", views.LockoutLiftView.as_view(), name="lockout_lift"),
     path("new/", views.AccountCreateView.as_view(), name="create"),
     path("<int:pk>/", views.AccountDetailView.as_view(), name="detail"),
     path("<int:pk>/roles/", views.GrantView.as_view(), name="grant"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import BaseForm
@@ -199,3 +200,24 @@ class StateView(AccountDetailView, ScopedUpdateView):
                 messages.success(request, self.DONE[action])
                 return redirect("users:detail", pk=account.pk)
         return self.page(request, account, status=400, state_form=form)
+
+
+class LockoutListView(AccountAdminMixin, ScopedView):
+    """Sign-in lockouts in force (accounts.lockout) that the administrator may lift."""
+
+    template_name = "units/accounts/lockout_list.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, self.template_name, {
+            "lockouts": administration.lockouts(request.user), "title": _("登录锁定"),
+            "failure_limit": settings.TONGXIN_LOGIN_FAILURE_LIMIT, "ip_limit": settings.TONGXIN_LOGIN_IP_FAILURE_LIMIT,
+            "minutes": settings.TONGXIN_LOGIN_LOCKOUT_MINUTES})
+
+
+class LockoutLiftView(AccountAdminMixin, ScopedUpdateView):
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        lifted = administration.lift_lockout(request.user, request.POST.get("lockout", "")[:100])
+        messages.success(request, _("已解除登录锁定：%(key)s") % {"key": lifted})
+        return redirect("users:lockouts")

@@ -14,12 +14,15 @@ service, in one transaction, audited there. The policy (DESIGN.md §1, "three se
   nobody grants or revokes their own role.
 - The three administrator roles are held by three different accounts, and an administrator account
   holds no business role (`units.services.grant_role`).
+- Sign-in lockouts (django-axes, `accounts.lockout`) of the accounts they administer are seen and
+  lifted by the same administrator; address throttles by a province-wide one (`lockouts`, `lift_lockout`).
 - A new account and a reset password are temporary: shown once to the administrator, to be changed
   by the person at their next sign-in.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +31,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from tongxin.accounts import lockout
 from tongxin.accounts import services as accounts
 from tongxin.accounts.models import User
 from tongxin.core.types import Actor
@@ -148,3 +152,57 @@ def account_list(actor: Actor, *, q: str = "", region_code: str = "", unit: Unit
         qs = qs.filter(must_change_password=True)
     roles = Membership.objects.select_related("unit__region").order_by("unit__region_id", "unit__name", "role")
     return qs.prefetch_related(Prefetch("memberships", queryset=roles)).order_by("-date_joined", "-pk")
+
+
+# Sign-in lockouts (accounts.lockout): the security administrator sees and lifts those of the
+# accounts they administer; address throttles (no account, no region) only a province-wide one.
+
+def province_wide(actor: Actor) -> bool:
+    return is_account_admin(actor) and any(len(p) <= 2 for p in scope.scope_of(actor).prefixes.get(scope.ACCOUNTS, ()))
+
+
+@dataclass(frozen=True)
+class ShownLockout:
+    id: str  # "account-<user id>" or "ip-<address>": what `lift_lockout` takes
+    lock: lockout.Lockout
+    account: User | None
+
+
+def lockouts(actor: Actor) -> list[ShownLockout]:
+    """The lockouts now in force that `actor` may see, most recent first."""
+    require_account_admin(actor)
+    locks = lockout.current("account")
+    accounts_by_name = {u.username: u for u in administered(actor).filter(username__in=[lock.key for lock in locks])}
+    shown = [ShownLockout(f"account-{accounts_by_name[lock.key].pk}", lock, accounts_by_name[lock.key])
+             for lock in locks if lock.key in accounts_by_name]
+    if province_wide(actor):
+        shown += [ShownLockout(f"ip-{lock.key}", lock, None) for lock in lockout.current("address")]
+    return shown
+
+
+@transaction.atomic
+def lift_lockout(actor: Actor, lockout_id: str) -> str:
+    """End a lockout now ("account-<id>" of an account the actor administers, or "ip-<address>" for a
+    province-wide administrator); audited. Lifting one that has already ended does no harm."""
+    from tongxin.core import audit
+
+    require_account_admin(actor)
+    kind, _sep, key = (lockout_id or "").partition("-")
+    if kind == "account" and key.isdigit():
+        user = administered(actor).filter(pk=int(key)).first()
+        if user is None:
+            raise Http404(_("找不到该记录，或您无权查看"))
+        removed = lockout.lift("account", user.username)
+        audit.record(audit.Action.UPDATE, actor=actor, obj=user,
+                     changes={"lockout": [_("登录锁定"), _("已解除")], "failures_cleared": [removed, 0]})
+        return user.username
+    if kind == "ip" and key and province_wide(actor):
+        try:
+            address = str(ipaddress.ip_address(key))
+        except ValueError:
+            raise Http404(_("找不到该记录，或您无权查看")) from None
+        removed = lockout.lift("address", address)
+        audit.record(audit.Action.UPDATE, actor=actor, object_repr=address,
+                     changes={"lockout": [_("登录锁定"), _("已解除")], "failures_cleared": [removed, 0]})
+        return address
+    raise Http404(_("找不到该记录，或您无权查看"))

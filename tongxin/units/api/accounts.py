@@ -12,14 +12,14 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, status
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.accounts.models import User
 from tongxin.core.api import Choice
-from tongxin.core.views_base import ScopedGenericViewSet
+from tongxin.core.views_base import ScopedGenericViewSet, ScopedMixin
 from tongxin.regions.queries import in_subtree
 from tongxin.units import administration, scope
 from tongxin.units.account_forms import resolve_unit
@@ -206,6 +206,35 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         administration.revoke(self.request.user, instance)
 
 
+class LockoutSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="account-<account id> or ip-<address>: DELETE /api/lockouts/<id>/ lifts it")
+    kind = serializers.CharField(source="lock.kind", help_text="account or address")
+    key = serializers.CharField(source="lock.key", help_text="The username or the address")
+    account = serializers.IntegerField(source="account.pk", allow_null=True, default=None)
+    failures = serializers.IntegerField(source="lock.failures")
+    until = serializers.DateTimeField(source="lock.until", allow_null=True)
+
+
+class LockoutViewSet(ScopedMixin, viewsets.ViewSet):
+    """Sign-in lockouts in force (accounts.lockout): of the accounts the caller administers, and
+    (province-wide administrators) of source addresses. DELETE lifts one, audited; 404 outside scope."""
+
+    scope_mode = scope.ACCOUNTS
+    permission_classes = [permissions.IsAuthenticated, IsSecurityAdministrator]
+    lookup_value_regex = "[^/]+"
+    serializer_class = LockoutSerializer
+
+    @extend_schema(responses=LockoutSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        return Response(LockoutSerializer(administration.lockouts(request.user), many=True).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, pk: str) -> Response:
+        administration.lift_lockout(request.user, pk[:100])
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 def register(router: Any) -> None:
     router.register("accounts", AccountViewSet, basename="account")
+    router.register("lockouts", LockoutViewSet, basename="lockout")
     router.register("memberships", MembershipViewSet, basename="membership")
