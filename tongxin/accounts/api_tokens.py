@@ -35,7 +35,8 @@ NEW_TOKEN: dict[str, serializers.Field] = {
 
 def issued(user: Any, request: Request) -> dict[str, Any]:
     """A new token for `user`, named by the request's `name` (or its client), as the API hands it out."""
-    name = request.data.get("name") if hasattr(request, "data") else None
+    data = getattr(request, "data", None)
+    name = data.get("name") if isinstance(data, dict) else None
     if not isinstance(name, str) or not name.strip():
         name = sessions.short_agent(str(request.META.get("HTTP_USER_AGENT") or ""))
     token, key = tokens.issue_token(user, name=name)

@@ -21,6 +21,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+
 from tongxin.accounts import sessions, tokens
 from tongxin.accounts.models import User
 from tongxin.core import audit

@@ -58,7 +58,8 @@ class RevokeTokenView(ScopedView):
 
 
 def _own_session(request: HttpRequest, pk: Any) -> sessions.SignedInSession:
-    record = sessions.SignedInSession.objects.filter(user=request.user, pk=pk).exclude(
+    owner: Any = request.user
+    record = sessions.SignedInSession.objects.filter(user=owner, pk=pk).exclude(
         session_key=request.session.session_key or "").first()
     if record is None:
         raise Http404(_("找不到该记录，或您无权查看"))

@@ -12,6 +12,7 @@ timeout and the absolute cap are checked against.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import time
 from importlib import import_module
@@ -104,8 +105,8 @@ def sessions_of(user: Any) -> QuerySet[SignedInSession]:
     """The account's sessions that still work: their Django session exists and has not expired, and
     they were used within the idle timeout and opened within the absolute cap. Newest first."""
     now = timezone.now()
-    idle = timezone.timedelta(seconds=settings.TONGXIN_SESSION_IDLE_SECONDS)
-    cap = timezone.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    idle = dt.timedelta(seconds=settings.TONGXIN_SESSION_IDLE_SECONDS)
+    cap = dt.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     alive = Session.objects.filter(expire_date__gt=now).values("session_key")
     return SignedInSession.objects.filter(user=user, session_key__in=alive, last_seen__gt=now - idle,
                                           created__gt=now - cap).order_by("-last_seen", "-pk")
