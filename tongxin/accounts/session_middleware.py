@@ -67,7 +67,8 @@ class SessionIdleTimeoutMiddleware:
         from tongxin.core.errors import wants_json
 
         sessions.forget(request.session.session_key)
-        audit.record(audit.Action.LOGOUT, actor=user, object_repr=f"{user.get_username()} ({_('会话超时')})")
+        why = _("会话超时")
+        audit.record(audit.Action.LOGOUT, actor=user, object_repr=f"{user.get_username()} ({why})")
         request.session.flush()
         request.user = AnonymousUser()
         message = _("登录已超时，请重新登录")
