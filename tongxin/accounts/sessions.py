@@ -13,6 +13,7 @@ timeout and the absolute cap are checked against.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 import time
 from importlib import import_module
@@ -74,6 +75,14 @@ def _store(session_key: str) -> Any:
     return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key)
 
 
+def _address(value: Any) -> str | None:
+    """The client's IP address, or None for anything that is not one (the column is typed)."""
+    try:
+        return str(ipaddress.ip_address(str(value or "").strip()))
+    except ValueError:
+        return None
+
+
 def record_sign_in(request: Any, user: Any) -> None:
     """At sign-in: stamp the session and note where it was opened."""
     session = getattr(request, "session", None)
@@ -84,7 +93,7 @@ def record_sign_in(request: Any, user: Any) -> None:
     if not session.session_key:
         session.save()
     meta = getattr(request, "META", {}) or {}
-    ip = meta.get("REMOTE_ADDR") or None
+    ip = _address(meta.get("REMOTE_ADDR"))
     SignedInSession.objects.update_or_create(
         session_key=session.session_key,
         defaults={"user": user, "ip": ip, "user_agent": str(meta.get("HTTP_USER_AGENT") or "")[:300],
