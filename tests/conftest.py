@@ -67,14 +67,16 @@ def client_for(client):
 
 @pytest.fixture
 def api_for():
-    """api_for(user): a DRF client authenticated as that user with a real token."""
-    from rest_framework.authtoken.models import Token
+    """api_for(user): a DRF client authenticated as that user with a real token (a new one each call,
+    made by the one helper the application uses, `accounts.tokens.issue_token`)."""
     from rest_framework.test import APIClient
+
+    from tongxin.accounts.tokens import issue_token
 
     def make(user):
         c = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = issue_token(user, name="test")
+        c.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return c
 
     return make

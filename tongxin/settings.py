@@ -129,7 +129,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -159,6 +158,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tongxin.core.middleware.SafeInputMiddleware",  # NUL in a query string or a web form: 400, not 500
     "tongxin.core.errors.DatabaseUnavailableMiddleware",  # a database outage is a 503, not a 500
+    # After the one above: its process_view touches the database only once the user loaded fine.
+    "tongxin.accounts.session_middleware.SessionIdleTimeoutMiddleware",  # 30 minutes idle, the 8 h cap
     "tongxin.core.middleware.LoginRequiredMiddleware",  # closed by default: pages opt out
     "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",  # first sign-in, after a reset
     "axes.middleware.AxesMiddleware",  # a locked-out sign-in: accounts.lockout.lockout_response
@@ -237,7 +238,17 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Sessions (accounts.session_middleware): the absolute cap since sign-in, the idle timeout, and a
+# cookie that dies with the browser. API tokens (accounts.tokens) expire after TONGXIN_TOKEN_DAYS.
 SESSION_COOKIE_AGE = envint("TONGXIN_SESSION_SECONDS", 8 * 3600)
+TONGXIN_SESSION_IDLE_SECONDS = envint("TONGXIN_SESSION_IDLE_SECONDS", 30 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = envbool("TONGXIN_SESSION_AT_BROWSER_CLOSE", True)
+TONGXIN_TOKEN_DAYS = envint("TONGXIN_TOKEN_DAYS", 30)
+for _name, _value in (("TONGXIN_SESSION_SECONDS", SESSION_COOKIE_AGE),
+                      ("TONGXIN_SESSION_IDLE_SECONDS", TONGXIN_SESSION_IDLE_SECONDS),
+                      ("TONGXIN_TOKEN_DAYS", TONGXIN_TOKEN_DAYS)):
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name} must be at least 1, not {_value}")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -14,6 +14,7 @@ from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from tongxin.accounts.api_tokens import LogoutAPI, TokenListAPI, TokenRevokeAPI
 from tongxin.accounts.views import PasswordChangeAPI, TokenView
 from tongxin.command import api as command_api
 from tongxin.core import notify_views, settings_views
@@ -70,6 +71,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/auth/token/", TokenView.as_view(), name="api-token"),
     path("api/auth/password/", PasswordChangeAPI.as_view(), name="api-password"),
+    path("api/auth/logout/", LogoutAPI.as_view(), name="api-logout"),
+    path("api/auth/tokens/", TokenListAPI.as_view(), name="api-tokens"),
+    path("api/auth/tokens/<int:pk>/", TokenRevokeAPI.as_view(), name="api-token-revoke"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(router.urls)),

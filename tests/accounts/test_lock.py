@@ -48,10 +48,10 @@ def test_an_open_session_ends_and_the_token_stops_working(world, client_for, api
 
 
 def test_a_locked_account_keeps_no_usable_token_even_if_one_is_made(world):
-    from rest_framework.authtoken.models import Token
+    from tongxin.accounts.tokens import issue_token
 
     administration.change_state(world.secadmin, world.home_reporter, "lock")
-    key = Token.objects.create(user=world.home_reporter).key
+    _token, key = issue_token(world.home_reporter)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.get("/api/units/")

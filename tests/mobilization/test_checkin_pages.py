@@ -165,11 +165,12 @@ def test_anomalies_are_listed_and_reviewed(world, client_for, checkpoint):
 # --- the API ------------------------------------------------------------------------------------
 
 def api_get(user, url, **params):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from tongxin.accounts.tokens import issue_token
+
     c = APIClient()
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(user)[1]}")
     return c.get(url, params)
 
 

@@ -17,10 +17,10 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.scope.matrix import PERSONAS, ROWS, Row
+from tongxin.accounts.tokens import issue_token
 from tongxin.core.views_base import ScopedMixin
 
 # Objects of 南县 these personas must never read, whatever the route.
@@ -75,8 +75,8 @@ def client_of(world, persona: str, api: bool):
     user = getattr(world, persona)
     if api:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _token, key = issue_token(user, name="matrix")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         return client
     client = Client()
     client.force_login(user)

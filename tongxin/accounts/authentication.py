@@ -1,6 +1,9 @@
-"""API authentication: DRF's token and session authentication, plus the account's own state.
+"""API authentication: our API tokens (accounts.tokens) and DRF's session authentication, plus the
+account's own state.
 
-- A locked account's token is refused with 401, like an inactive one's (DRF checks `is_active`).
+- A token is looked up by the hash of its key; an unknown, expired or revoked one is refused with
+  401 and words saying which. Its `last_used` is written at most once a minute.
+- A locked or inactive account's token is refused with 401.
 - An account that must change its password gets 403 with a JSON message on every endpoint except
   the password change itself (`PASSWORD_FREE_ROUTES`), until it has changed it.
 """
@@ -9,15 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.authentication import SessionScheme as OpenApiSessionScheme
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from tongxin.accounts import tokens
 from tongxin.accounts.passwords import must_change
 
 # API routes an account that must change its password may still call.
-PASSWORD_FREE_ROUTES = frozenset({"api-password", "api-token"})
+PASSWORD_FREE_ROUTES = frozenset({"api-password", "api-token", "api-logout"})
 
 
 class PasswordChangeRequired(exceptions.PermissionDenied):
@@ -35,14 +40,23 @@ def check_account(request: Request, user: Any) -> None:
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
+    """`Authorization: Token <key>`; request.auth is the ApiToken."""
+
+    keyword = tokens.KEYWORD
+    model = tokens.ApiToken
+
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        try:
-            return super().authenticate_credentials(key)
-        except exceptions.AuthenticationFailed:
-            user = self.get_model()._default_manager.filter(key=key).values_list("user__is_active", flat=True).first()
-            if user is False:
-                raise exceptions.AuthenticationFailed(_("该账号已停用，请联系安全管理员")) from None
-            raise
+        token = tokens.find(key)
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("令牌无效，请重新登录获取令牌"))
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed(_("令牌已被撤销，请重新登录获取新令牌"))
+        if token.expires <= timezone.now():
+            raise exceptions.AuthenticationFailed(_("令牌已过期，请重新登录获取新令牌"))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("该账号已停用，请联系安全管理员"))
+        tokens.touch(token)
+        return token.user, token
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         result = super().authenticate(request)

@@ -60,3 +60,10 @@ class User(AbstractUser):
     @property
     def may_sign_in(self) -> bool:
         return self.is_active and not self.is_locked
+
+
+# Defined beside the code that uses them; imported here so that Django finds them with the app's models.
+from tongxin.accounts.sessions import SignedInSession  # noqa: E402
+from tongxin.accounts.tokens import ApiToken  # noqa: E402
+
+__all__ = ["AccountManager", "ApiToken", "SignedInSession", "User"]

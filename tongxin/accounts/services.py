@@ -21,8 +21,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
+from tongxin.accounts import sessions, tokens
 from tongxin.accounts.models import User
 from tongxin.core import audit
 from tongxin.core.validators import normalize_phone
@@ -99,10 +99,10 @@ def _password_event(actor: Any, user: User, before: dict[str, Any], what: str, *
 
 
 @transaction.atomic
-def change_password(user: User, *, old_password: str, new_password: str) -> User:
+def change_password(user: User, *, old_password: str, new_password: str, keep_session: str | None = None) -> User:
     """The person changes their own password: the old one must match and the new one pass the policy
-    and differ from the old. Clears the must-change flag; other sessions of the account end (the
-    session hash changes with the password) and its API token is replaced."""
+    and differ from the old. Clears the must-change flag; the account's other sessions end (all but
+    `keep_session`, the one it was changed in) and every API token of the account is revoked."""
     locked: User = User.objects.select_for_update().get(pk=user.pk)
     errors: dict[str, list[str]] = {}
     if not locked.check_password(old_password or ""):
@@ -116,8 +116,9 @@ def change_password(user: User, *, old_password: str, new_password: str) -> User
     locked.set_password(new_password)
     locked.must_change_password = False
     locked.save(update_fields=["password", "must_change_password", "password_changed_at"])
-    Token.objects.filter(user=locked).delete()
     _password_event(locked, locked, before, _("本人修改"))
+    tokens.revoke_all(locked, locked, why=_("修改密码"))
+    sessions.end_sessions(locked, locked, why=_("修改密码"), keep=keep_session)
     user.password, user.must_change_password = locked.password, False
     user.password_changed_at = locked.password_changed_at
     return locked
@@ -127,7 +128,7 @@ def change_password(user: User, *, old_password: str, new_password: str) -> User
 def reset_password(actor: Any, user: User, *, password: str | None = None) -> str:
     """Give the account a temporary password (`password`, checked against the policy, or a random
     one) and return it, to be shown once. The person must change it at next sign-in; their open
-    sessions end and their API token is revoked."""
+    sessions end and their API tokens are revoked."""
     locked: User = User.objects.select_for_update().get(pk=user.pk)
     if password:
         _check_password(password, locked)
@@ -137,8 +138,9 @@ def reset_password(actor: Any, user: User, *, password: str | None = None) -> st
     locked.set_password(password)
     locked.must_change_password = True
     locked.save(update_fields=["password", "must_change_password", "password_changed_at"])
-    Token.objects.filter(user=locked).delete()
     _password_event(actor, locked, before, _("管理员重置"))
+    tokens.revoke_all(actor, locked, why=_("管理员重置密码"))
+    sessions.end_sessions(actor, locked, why=_("管理员重置密码"))
     return password
 
 
@@ -149,15 +151,18 @@ def _set_state(actor: Any, user: User, **values: Any) -> User:
         setattr(locked, key, value)
     locked.full_clean()
     locked.save(update_fields=list(values))
-    if not locked.may_sign_in:
-        Token.objects.filter(user=locked).delete()
     audit.record_change(actor, locked, before)
+    if not locked.may_sign_in:
+        why = _("账号已锁定") if locked.is_locked else _("账号已停用")
+        tokens.revoke_all(actor, locked, why=why)
+        sessions.end_sessions(actor, locked, why=why)
     return locked
 
 
 @transaction.atomic
 def lock(actor: Any, user: User, *, reason: str = "") -> User:
-    """Lock the account: it cannot sign in or use a token until unlocked; its token is revoked."""
+    """Lock the account: it cannot sign in or use a token until unlocked; its tokens are revoked and
+    its sessions ended."""
     reason = (reason or "").strip()
     if len(reason) > 200:
         raise ValidationError({"reason": [_("锁定原因不能超过 200 个字")]})

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -22,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tongxin.accounts import services
+from tongxin.accounts.api_tokens import NEW_TOKEN, issued
 from tongxin.accounts.forms import LoginForm, PasswordChangeForm, refusal_for
 from tongxin.accounts.models import User
 from tongxin.core import audit
@@ -60,7 +60,8 @@ class PasswordChangeView(ScopedView):
         if form.is_valid():
             try:
                 services.change_password(_own(request), old_password=form.cleaned_data["old_password"],
-                                         new_password=form.cleaned_data["new_password"])
+                                         new_password=form.cleaned_data["new_password"],
+                                         keep_session=request.session.session_key)
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -83,11 +84,11 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 class PasswordChangeAPI(ScopedMixin, APIView):
     """POST {"old_password", "new_password"}: change your own password (also when it must be changed).
-    The API token is replaced: the answer carries the new one."""
+    Every API token of the account is revoked and its web sessions end: the answer carries a new
+    token (shown once)."""
 
     @extend_schema(request=PasswordChangeSerializer,
-                   responses=inline_serializer("PasswordChanged", {"detail": serializers.CharField(),
-                                                                   "token": serializers.CharField()}))
+                   responses=inline_serializer("PasswordChanged", {"detail": serializers.CharField(), **NEW_TOKEN}))
     def post(self, request: Request) -> Response:
         data = PasswordChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -95,8 +96,7 @@ class PasswordChangeAPI(ScopedMixin, APIView):
             user = services.change_password(_own(request), **data.validated_data)
         except ValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from None
-        token = Token.objects.create(user=user)
-        return Response({"detail": _("密码已修改"), "token": token.key})
+        return Response({"detail": _("密码已修改"), **issued(user, request)})
 
 
 class TokenSerializer(AuthTokenSerializer):
@@ -115,8 +115,9 @@ class TokenSerializer(AuthTokenSerializer):
 
 
 class TokenView(ObtainAuthToken):
-    """POST {"username", "password"} → {"token"}; send it back as `Authorization: Token …`.
+    """POST {"username", "password"} → {"token", "expires", …}; send it back as `Authorization: Token …`.
 
+    Every call issues a new token (accounts.tokens), shown this once; it expires (TONGXIN_TOKEN_DAYS).
     `must_change_password` true: the token works only for /api/auth/password/ until the password is changed."""
 
     serializer_class = TokenSerializer
@@ -127,14 +128,14 @@ class TokenView(ObtainAuthToken):
 
     @extend_schema(
         request=inline_serializer("TokenRequest", {"username": serializers.CharField(),
-                                                   "password": serializers.CharField()}),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField(),
+                                                   "password": serializers.CharField(),
+                                                   "name": serializers.CharField(required=False, max_length=100)}),
+        responses=inline_serializer("TokenResponse", {**NEW_TOKEN,
                                                       "must_change_password": serializers.BooleanField()}),
     )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["user"]
-        token, _created = Token.objects.get_or_create(user=user)
         audit.record(audit.Action.LOGIN, actor=user, object_repr=f"{user.get_username()} (API token)")
-        return Response({"token": token.key, "must_change_password": user.password_must_change})
+        return Response({**issued(user, request), "must_change_password": user.password_must_change})

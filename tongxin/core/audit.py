@@ -222,6 +222,8 @@ SUMMARY_LABELS: dict[str, Any] = {
     "corrected": gettext_lazy("更正"), "late": gettext_lazy("迟报"), "units": pgettext_lazy("organisation", "单位"),
     "effective_day": gettext_lazy("生效日期"), "errors": gettext_lazy("错误"), "rejected": gettext_lazy("拒绝"),
     "reason": gettext_lazy("原因"), "sheet": gettext_lazy("工作表"),
+    # sessions ended and API tokens revoked (accounts.sessions, accounts.tokens)
+    "api_tokens": gettext_lazy("API 令牌"), "sessions": gettext_lazy("会话"),
     # the search of a read of the trail itself (core.audit_views.record_read)
     "q": gettext_lazy("关键词"), "action": gettext_lazy("操作"), "object_type": gettext_lazy("对象类型"),
     "date_from": gettext_lazy("起始日期"), "date_to": gettext_lazy("截止日期"), "page": gettext_lazy("页码"),

@@ -102,6 +102,25 @@ def reset_password(actor: Actor, user: User, *, password: str = "") -> str:
     return accounts.reset_password(actor, user, password=password or None)
 
 
+def account_tokens(actor: Actor, user: User) -> Any:
+    """The API tokens that still work of another account of the actor's subtree."""
+    from tongxin.accounts import tokens
+
+    _require_other(actor, user)
+    return tokens.live_tokens(user)
+
+
+@transaction.atomic
+def revoke_token(actor: Actor, user: User, token_id: int) -> None:
+    """Revoke one live API token of another account of the actor's subtree (404 for any other token)."""
+    from tongxin.accounts import tokens
+
+    token = account_tokens(actor, user).filter(pk=token_id).first()
+    if token is None:
+        raise Http404(_("找不到该记录，或您无权查看"))
+    tokens.revoke(actor, token, why=_("安全管理员撤销"))
+
+
 STATE_CHANGES = ("lock", "unlock", "deactivate", "reactivate")
 
 

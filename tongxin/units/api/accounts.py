@@ -17,6 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from tongxin.accounts.api_tokens import TokenSerializer
 from tongxin.accounts.models import User
 from tongxin.core.api import Choice
 from tongxin.core.views_base import ScopedGenericViewSet, ScopedMixin
@@ -159,6 +160,20 @@ class AccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGen
     @action(detail=True, methods=["post"])
     def reactivate(self, request: Request, pk: str) -> Response:
         return self._state(request, "reactivate")
+
+    @extend_schema(responses=TokenSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def tokens(self, request: Request, pk: str) -> Response:
+        """The account's API tokens that still work (never their keys)."""
+        return Response(TokenSerializer(administration.account_tokens(request.user, self.get_object()),
+                                        many=True).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"tokens/(?P<token>[0-9]{1,18})", url_name="revoke-token")
+    def revoke_token(self, request: Request, pk: str, token: str) -> Response:
+        """Revoke one of the account's API tokens: it stops working at once."""
+        administration.revoke_token(request.user, self.get_object(), int(token))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=GrantSerializer, responses={201: RoleSerializer})
     @action(detail=True, methods=["post"])
