@@ -55,6 +55,15 @@ def purge(before: dt.date, using: str = "default") -> dict[str, Any]:
         if first is None or last is None:
             return {}
         count = removed.count()
+        summary = {
+            "before": before.isoformat(), "removed": count,
+            "from_seq": int(first[0]), "to_seq": int(last[0]),
+            "from_at": first[1].isoformat(), "to_at": last[1].isoformat(),
+            "first_seq": first_seq, "anchor": anchor,
+        }
+        # recorded first: when nothing is kept, the purge's own record is where the chain goes on
+        audit.record(AuditEvent.Action.PURGE, actor_name="tongxin audit purge",
+                     object_repr=f"{count} audit records before {before.isoformat()}", changes=summary)
         try:
             with audit_guard.audit_loss_allowed(using), connections[using].cursor() as cursor:
                 cursor.execute("DELETE FROM core_auditevent WHERE seq < %s", [first_seq])
@@ -63,14 +72,6 @@ def purge(before: dt.date, using: str = "default") -> dict[str, Any]:
                 f"The database refused the purge ({exc}). Run it as the role that owns the tables "
                 "(the application's role may not delete audit records: docs/deploy.md)."
             ) from exc
-        summary = {
-            "before": before.isoformat(), "removed": count,
-            "from_seq": int(first[0]), "to_seq": int(last[0]),
-            "from_at": first[1].isoformat(), "to_at": last[1].isoformat(),
-            "first_seq": first_seq, "anchor": anchor,
-        }
-        audit.record(AuditEvent.Action.PURGE, actor_name="tongxin audit purge",
-                     object_repr=f"{count} audit records before {before.isoformat()}", changes=summary)
     return summary
 
 
