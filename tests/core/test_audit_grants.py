@@ -44,7 +44,7 @@ def test_the_app_role_can_only_insert_and_read_audit_records(app_role, capsys):
     event = audit.record(audit.Action.LOGIN_FAILED, actor_name="nobody")
     assert _tongxin("audit", "grants", "--app-role", name) == 0
     printed = capsys.readouterr().out
-    assert f'REVOKE UPDATE, DELETE, TRUNCATE' in printed and name in printed
+    assert 'REVOKE UPDATE, DELETE, TRUNCATE' in printed and name in printed
     assert _tongxin("audit", "grants", "--app-role", name, "--apply") == 0
 
     with psycopg.connect(_admin_dsn(user=name, password=password), autocommit=True) as app:

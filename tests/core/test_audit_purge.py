@@ -30,7 +30,8 @@ def _at(moment: dt.datetime, name: str) -> AuditEvent:
 @pytest.fixture
 def trail(db):
     """Records of 2025-09, 2025-11 (both past the retention at NOW) and 2026-03 (within it)."""
-    return [_at(dt.datetime(2025, 9, 1, 9, tzinfo=SHANGHAI), "old-1"), _at(dt.datetime(2025, 9, 2, 9, tzinfo=SHANGHAI), "old-2"),
+    return [_at(dt.datetime(2025, 9, 1, 9, tzinfo=SHANGHAI), "old-1"),
+            _at(dt.datetime(2025, 9, 2, 9, tzinfo=SHANGHAI), "old-2"),
             _at(dt.datetime(2025, 11, 20, 9, tzinfo=SHANGHAI), "older-than-retention"),
             _at(dt.datetime(2026, 3, 1, 9, tzinfo=SHANGHAI), "young")]
 

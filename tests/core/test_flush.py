@@ -8,8 +8,7 @@ from django.core.management.base import CommandError
 from django.db import connection, connections
 
 from tongxin import cli
-from tongxin.core import audit
-from tongxin.core import audit_guard
+from tongxin.core import audit, audit_guard
 from tongxin.core.models import AuditEvent
 
 

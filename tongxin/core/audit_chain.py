@@ -69,7 +69,7 @@ def canonical(fields: Mapping[str, Any], prev_hash: str) -> bytes:
     values = []
     for name in HASHED_FIELDS:
         value = fields.get(name)
-        if name == "at":
+        if name == "at" and isinstance(value, dt.datetime):
             value = _moment(value)
         elif name == "changes":
             value = _json_value(value or {})
@@ -102,7 +102,7 @@ def head(using: str) -> tuple[int, str]:
 
     row = (AuditEvent.objects.using(using).filter(seq__isnull=False).order_by("-seq")
            .values_list("seq", "hash").first())
-    return (int(row[0]), row[1]) if row else (0, GENESIS)
+    return (int(row[0] or 0), row[1]) if row else (0, GENESIS)
 
 
 def link(event: Any, using: str) -> None:

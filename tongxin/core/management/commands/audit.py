@@ -45,7 +45,7 @@ def purge(before: dt.date, using: str = "default") -> dict[str, Any]:
         events = AuditEvent.objects.using(using).filter(seq__isnull=False)
         kept = events.filter(at__gte=cutoff).order_by("seq").values_list("seq", "prev_hash").first()
         if kept is not None:
-            first_seq, anchor = int(kept[0]), kept[1]
+            first_seq, anchor = int(kept[0] or 0), kept[1]
         else:
             head_seq, anchor = audit_chain.head(using)
             first_seq = head_seq + 1
@@ -57,7 +57,7 @@ def purge(before: dt.date, using: str = "default") -> dict[str, Any]:
         count = removed.count()
         summary = {
             "before": before.isoformat(), "removed": count,
-            "from_seq": int(first[0]), "to_seq": int(last[0]),
+            "from_seq": int(first[0] or 0), "to_seq": int(last[0] or 0),
             "from_at": first[1].isoformat(), "to_at": last[1].isoformat(),
             "first_seq": first_seq, "anchor": anchor,
         }
@@ -107,7 +107,8 @@ class Command(BaseCommand):
     def _grants(self, database: str, app_role: str, owner_role: str, apply: bool, **options: Any) -> None:
         connection = connections[database]
         if connection.vendor != "postgresql":
-            raise CommandError("The role split is for PostgreSQL; on SQLite the triggers and the chain guard the trail.")
+            raise CommandError("The role split is for PostgreSQL; on SQLite the triggers and the chain guard "
+                               "the trail.")
         if not owner_role:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT current_user")
@@ -116,7 +117,8 @@ class Command(BaseCommand):
             raise CommandError("The application's role must not be the owner of the tables: give two roles.")
         statements = audit_guard.grants_sql(app_role, owner_role, str(connection.settings_dict["NAME"]))
         if not apply:
-            self.stdout.write(f"-- Run as {owner_role} (the owner of the tables) or a superuser, after `tongxin migrate`.")
+            self.stdout.write(f"-- Run as {owner_role} (the owner of the tables) or a superuser, "
+                              "after `tongxin migrate`.")
             self.stdout.write(f"-- The application then connects as {app_role}; migrations run as {owner_role}.")
             for statement in statements:
                 self.stdout.write(statement + ";")
