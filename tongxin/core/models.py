@@ -93,7 +93,8 @@ class AuditEvent(models.Model):
         from tongxin.core import audit_chain
 
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
+        # no savepoint of its own (two queries fewer per record): a failed insert fails the caller's transaction
+        with transaction.atomic(using=using, savepoint=False):
             audit_chain.lock(using)
             audit_chain.link(self, using)
             super().save(*args, **kwargs)
