@@ -199,8 +199,10 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the demo server read while a build writes; a busy wait beats "database is locked".
+    # IMMEDIATE: a transaction takes the write lock when it begins, so two writers queue for it
+    # (within the timeout) instead of one failing when it first writes; the audit chain relies on it.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"}
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -270,6 +272,13 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("TONGXIN_MEDIA_ROOT", PROJECT_DIR / "var" / "media"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Audit records are kept at least 180 days (the Cybersecurity Law's six months): `tongxin audit purge`
+# never removes younger ones.
+TONGXIN_AUDIT_RETENTION_DAYS = envint("TONGXIN_AUDIT_RETENTION_DAYS", 180)
+if TONGXIN_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured(
+        f"TONGXIN_AUDIT_RETENTION_DAYS must be at least 180 (six months), not {TONGXIN_AUDIT_RETENTION_DAYS}"
+    )
 TONGXIN_IMPORT_MAX_BYTES = envint("TONGXIN_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 TONGXIN_IMPORT_MAX_ROWS = envint("TONGXIN_IMPORT_MAX_ROWS", 20000)
 TONGXIN_UPLOAD_MAX_BYTES = envint("TONGXIN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)

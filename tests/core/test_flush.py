@@ -8,8 +8,7 @@ from django.core.management.base import CommandError
 from django.db import connection, connections
 
 from tongxin import cli
-from tongxin.core import audit
-from tongxin.core.management.commands import flush
+from tongxin.core import audit, audit_guard
 from tongxin.core.models import AuditEvent
 
 
@@ -17,7 +16,7 @@ from tongxin.core.models import AuditEvent
 def real_database(monkeypatch):
     """The test database taken for a real one (Django's test databases are exempt, see the command);
     connections stay open when the command line ends, so the test's transaction survives."""
-    monkeypatch.setattr(flush, "is_throwaway_test_database", lambda conn: False)
+    monkeypatch.setattr(audit_guard, "is_throwaway_test_database", lambda conn: False)
     monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
@@ -54,10 +53,10 @@ def test_call_command_refuses_too(world, real_database):
 
 
 def test_django_test_databases_are_the_only_exemption():
-    assert flush.is_throwaway_test_database(connection)  # what the test runner's own flush relies on
+    assert audit_guard.is_throwaway_test_database(connection)  # what the test runner's own flush relies on
 
     class Production:
         vendor = "postgresql"
         settings_dict = {"NAME": "tongxin", "TEST": {}}
 
-    assert not flush.is_throwaway_test_database(Production())  # type: ignore[arg-type]
+    assert not audit_guard.is_throwaway_test_database(Production())  # type: ignore[arg-type]

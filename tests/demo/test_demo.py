@@ -109,3 +109,16 @@ def test_nanxian_sees_its_homes_and_nothing_of_cili(built):
     assert seen.filter(region_id=story.NANXIAN, kind=Kind.ELDERLY_CARE).count() == 17
     assert not seen.filter(region_id=story.CILI).exists()
     assert Unit.objects.filter(region_id=story.CILI).count() > 0
+
+
+def test_the_demo_audit_trail_verifies(built):
+    """`tongxin audit verify` on the demo: every record of the build chained, none out of place (#12)."""
+    from django.core.management import call_command
+
+    from tongxin.core import audit_chain
+    from tongxin.core.models import AuditEvent
+
+    verdict = audit_chain.verify()
+    assert verdict.ok, verdict.problem
+    assert verdict.checked == AuditEvent.objects.count() == built.after_second["audit_events"]
+    call_command("audit", "verify", verbosity=0)

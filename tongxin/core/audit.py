@@ -227,6 +227,10 @@ SUMMARY_LABELS: dict[str, Any] = {
     # the search of a read of the trail itself (core.audit_views.record_read)
     "q": gettext_lazy("关键词"), "action": gettext_lazy("操作"), "object_type": gettext_lazy("对象类型"),
     "date_from": gettext_lazy("起始日期"), "date_to": gettext_lazy("截止日期"), "page": gettext_lazy("页码"),
+    # a purge of old records (tongxin audit purge): what it removed, and where the chain now starts
+    "before": gettext_lazy("清理此日之前"), "removed": gettext_lazy("清理条数"), "from_seq": gettext_lazy("起始序号"),
+    "to_seq": gettext_lazy("截止序号"), "from_at": gettext_lazy("首条记录时间"), "to_at": gettext_lazy("末条记录时间"),
+    "first_seq": gettext_lazy("链起点序号"), "anchor": gettext_lazy("链起点哈希"),
 }
 EMPTY = "∅"
 MAX_WORDS = 300  # a long text or list is cut for the log's page; the stored trail keeps it whole

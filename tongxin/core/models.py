@@ -2,15 +2,16 @@
 
 The audit trail is an append-only record of every domain write and every sign-in event.
 
-Rows are written only by `tongxin.core.audit.record`. The model refuses updates and
-deletes, querysets refuse bulk updates and deletes, and a database trigger refuses both on
-PostgreSQL (updates on SQLite too), so nothing in the application can rewrite history.
+Rows are written only by `tongxin.core.audit.record`, each chained by hash to the one before it
+(`core.audit_chain`). The model refuses updates and deletes, querysets refuse bulk updates, deletes
+and creates, and database triggers refuse UPDATE, DELETE and TRUNCATE (`core.audit_guard`), so
+nothing in the application can rewrite history, and `tongxin audit verify` finds what did.
 """
 
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -32,6 +33,9 @@ class AuditEventQuerySet(ScopedQuerySet["AuditEvent"]):
     def delete(self) -> NoReturn:
         raise AuditAppendOnlyError("the audit trail is append-only")
 
+    def bulk_create(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditAppendOnlyError("audit records are written one by one, each chained to the one before it")
+
 
 class AuditEvent(models.Model):
     class Action(models.TextChoices):
@@ -47,6 +51,7 @@ class AuditEvent(models.Model):
         REJECTED = "rejected", _("拒收文件")  # an upload or import refused: who, which file, why
         VIEW = "view", _("查阅")  # a read of the audit trail itself: who, and what they searched for
         LOCKOUT = "lockout", _("登录锁定")  # too many failed sign-ins: recorded once per lockout (accounts.lockout)
+        PURGE = "purge", _("清理")  # records past the retention removed (`tongxin audit purge`): which, by whom
 
     at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices, db_index=True)
@@ -64,6 +69,10 @@ class AuditEvent(models.Model):
     # The region the event happened in (of its unit, object or actor), written once: what an
     # auditor's scope filters on. Blank for the system's own events (seen at the province).
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True, db_index=True)
+    # The hash chain (core.audit_chain): the record's place, the hash of the one before it, its own.
+    seq = models.BigIntegerField(_("序号"), null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(_("前一记录哈希"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
     scope_region_field = "region_code"  # read in the AUDIT mode (units.scope)
@@ -81,7 +90,14 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AuditAppendOnlyError("the audit trail is append-only")
-        super().save(*args, **kwargs)
+        from tongxin.core import audit_chain
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        # no savepoint of its own (two queries fewer per record): a failed insert fails the caller's transaction
+        with transaction.atomic(using=using, savepoint=False):
+            audit_chain.lock(using)
+            audit_chain.link(self, using)
+            super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditAppendOnlyError("the audit trail is append-only")
