@@ -105,7 +105,7 @@ def test_an_api_call_on_a_timed_out_session_is_401_json(world):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         client = APIClient()
-        assert client.login(username="nanxian", password=PASSWORD)
+        client.force_login(world.nanxian)
         assert client.get("/api/units/").status_code == 200
     with later(start, minutes=31):
         response = client.get("/api/units/")
