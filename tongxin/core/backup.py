@@ -160,6 +160,7 @@ def app_version() -> str:
 def side_connection(connection: BaseDatabaseWrapper, **changes: Any) -> Iterator[BaseDatabaseWrapper]:
     """A second connection like `connection` (its own session, its own transactions), optionally
     to another database (`NAME=...`); closed on leaving."""
+    connection = connections[connection.alias]  # the wrapper itself, not django.db.connection's proxy
     backend = type(connection)
     other = backend({**connection.settings_dict, **changes}, alias=f"{connection.alias}__backup")
     try:
