@@ -74,7 +74,7 @@ def data_models() -> list[type[Model]]:
 
 
 def _columns(model: type[Model]) -> list[str]:
-    return [field.column for field in model._meta.concrete_fields]
+    return [str(field.column) for field in model._meta.concrete_fields]
 
 
 def _canonical(value: Any) -> Any:
@@ -104,7 +104,7 @@ def table_checksums(connection: BaseDatabaseWrapper) -> dict[str, dict[str, Any]
             if table not in existing:
                 continue
             columns = ", ".join(q(column) for column in _columns(model))
-            cursor.execute(f"SELECT {columns} FROM {q(table)} ORDER BY {q(model._meta.pk.column)}")
+            cursor.execute(f"SELECT {columns} FROM {q(table)} ORDER BY {q(str(model._meta.pk.column))}")
             digest, rows = hashlib.sha256(), 0
             while batch := cursor.fetchmany(2000):
                 for row in batch:
