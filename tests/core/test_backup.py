@@ -70,6 +70,20 @@ def _empty(conn) -> None:
         cursor.execute(f"TRUNCATE {', '.join(q(t) for t in tables)} CASCADE")
 
 
+@pytest.mark.django_db  # (also what makes pytest-django set up the test database for this module)
+def test_table_checksums_change_with_any_row(world):
+    from tongxin.accounts.models import User
+
+    before = bk.table_checksums(connection)
+    assert before["accounts_user"]["rows"] == User.objects.count() > 0
+    User.objects.filter(pk=User.objects.order_by("pk").first().pk).update(first_name="改")
+    after = bk.table_checksums(connection)
+    assert after["accounts_user"]["rows"] == before["accounts_user"]["rows"]
+    assert after["accounts_user"]["sha256"] != before["accounts_user"]["sha256"]
+    assert {t: v for t, v in after.items() if t != "accounts_user"} == {
+        t: v for t, v in before.items() if t != "accounts_user"}
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """The demo, committed in the test database, its archive, and a fresh target database."""
@@ -226,16 +240,3 @@ def test_backup_command_names_what_it_wrote(demo, unblocked, tmp_path, capsys):
     with pytest.raises(CommandError, match="does not exist"):
         call_command("backup", str(tmp_path / "nowhere" / "x.tar.gz"))
 
-
-@pytest.mark.django_db  # (also what makes pytest-django set up the test database for this module)
-def test_table_checksums_change_with_any_row(world):
-    from tongxin.accounts.models import User
-
-    before = bk.table_checksums(connection)
-    assert before["accounts_user"]["rows"] == User.objects.count() > 0
-    User.objects.filter(pk=User.objects.order_by("pk").first().pk).update(first_name="改")
-    after = bk.table_checksums(connection)
-    assert after["accounts_user"]["rows"] == before["accounts_user"]["rows"]
-    assert after["accounts_user"]["sha256"] != before["accounts_user"]["sha256"]
-    assert {t: v for t, v in after.items() if t != "accounts_user"} == {
-        t: v for t, v in before.items() if t != "accounts_user"}
