@@ -24,12 +24,18 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from tongxin.core import safe_input
+from tongxin.core.errors import Conflict
 from tongxin.core.types import Actor
 
 if TYPE_CHECKING:  # rest_framework.generics imports this module (the pagination setting): not at run time
     from drf_spectacular.openapi import AutoSchema
     from rest_framework.generics import GenericAPIView
     from rest_framework.response import Response
+
+
+class ConflictError(exceptions.APIException):
+    status_code = 409
+    default_code = "conflict"
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -48,6 +54,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound(str(exc) or None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Conflict):  # lost a race or acted on a stale state: 409
+        exc = ConflictError(str(exc))
     elif isinstance(exc, BadRequest):  # e.g. a malformed region code: 400 naming the parameter
         field = getattr(exc, "field", None)
         exc = exceptions.ValidationError({field: [str(exc)]} if field else {"detail": str(exc)})
@@ -138,6 +146,7 @@ class WordedNotFound(_ViewBase):
 NOT_FOUND = OpenApiResponse(description="No such object, or it is outside your scope")
 BAD_INPUT = OpenApiResponse(description="Bad input: messages per field; broken cross-field rules in non_field_errors")
 FORBIDDEN = OpenApiResponse(description="Visible, but your role may not do this")
+CONFLICT = OpenApiResponse(description="Someone else changed the record first (a stale state): reload and retry")
 
 
 class Choice(serializers.ChoiceField):

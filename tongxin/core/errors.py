@@ -9,6 +9,9 @@ Guarantees:
 - A database outage (`OperationalError`, `InterfaceError`) is a 503 with `Retry-After`, never a
   500, wherever it happens: in a view, a template's context processor, a middleware. The 503 and 500
   pages are rendered without the request's context, so they need no database.
+- Two clerks changing the same record at once: the loser's service raises `Conflict`, which is a
+  409 — JSON `{"detail": ...}` under /api/ (core.api.exception_handler), the 409 page elsewhere
+  (DatabaseUnavailableMiddleware.process_exception) — never a 500.
 """
 
 from __future__ import annotations
@@ -36,6 +39,18 @@ RETRY_AFTER_SECONDS = 30
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
 
 
+class Conflict(Exception):
+    """The request lost a race or acted on a stale state (another clerk changed the record first):
+    409, with a message saying what to do (reload and try again)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message or status_message(409))
+
+
 def wants_json(request: HttpRequest) -> bool:
     """The API and the health check answer JSON; every other path is a page."""
     path = request.path_info or request.path or ""
@@ -50,6 +65,7 @@ def status_message(status: int) -> str:
         403: _("您无权进行此操作"),
         404: _("未找到。"),
         405: _("此地址不接受这种请求方式。"),
+        409: _("该记录刚被他人修改，请刷新页面后再操作。"),
         413: _("提交的内容过大。"),
         500: _("系统出错了，请稍后再试；若反复出现，请联系系统管理员。"),
         503: _("数据库暂时无法访问，请稍后再试。"),
@@ -183,6 +199,10 @@ class DatabaseUnavailableMiddleware:
         return None
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        if isinstance(exception, Conflict):  # a plain view did not answer it itself: the 409 page / JSON
+            if wants_json(request):
+                return _json(409, str(exception))
+            return error_page(request, "409.html", 409, {"exception": str(exception)})
         if isinstance(exception, DATABASE_ERRORS) and not database_answers():
             logger.error("database unavailable: %s", exception)
             return unavailable(request)

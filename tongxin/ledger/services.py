@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from tongxin.accounts.models import User
 from tongxin.core import audit
+from tongxin.core.errors import Conflict
 from tongxin.core.models import Attachment
 from tongxin.core.notify import notify
 from tongxin.core.types import Actor
@@ -243,13 +244,26 @@ def fix_on_spot(actor: Actor, *, unit: Unit, attachments: Sequence[Attachment], 
     return entry
 
 
+def check_fresh(entry: LedgerEntry, expected_status: str | None) -> None:
+    """`Conflict` (409) when the entry is no longer in the state the clerk saw (`expected_status`,
+    None: not said): someone else moved it first, e.g. two verifiers pressing 销号 at once."""
+    if expected_status and expected_status != entry.status:
+        raise Conflict(_("该问题的状态已被他人改为「%(state)s」，请刷新页面查看后再操作。")
+                       % {"state": WORKFLOW.state_label(entry.status)})
+
+
 @transaction.atomic
 def transition(actor: Actor, entry: LedgerEntry, name: str, *, comment: str = "",
-               attachments: Sequence[Attachment] = (),
+               attachments: Sequence[Attachment] = (), expected_status: str | None = None,
                now: dt.datetime | None = None) -> LedgerEntry:
     """Move an entry along WORKFLOW, if its guards let the actor: start, submit_fix (needs evidence),
-    close or return (a verifier other than whoever submitted the fix; returning needs a reason)."""
+    close or return (a verifier other than whoever submitted the fix; returning needs a reason).
+
+    Moves of one entry are serialised on its row (SELECT … FOR UPDATE; SQLite has one writer at a
+    time); a move from a state the entry has left since the clerk saw it (`expected_status`) is a
+    `Conflict` (409)."""
     locked = LedgerEntry.objects.select_for_update().select_related("unit").get(pk=entry.pk)
+    check_fresh(locked, expected_status)
     move = WORKFLOW.take(actor, locked, name)
     comment = (comment or "").strip()
     check_length("comment", comment, MAX_COMMENT)

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit
+from tongxin.core.errors import Conflict
 from tongxin.core.models import Attachment
 from tongxin.core.types import Actor
 from tongxin.core.uploads import store_attachments
@@ -161,12 +162,17 @@ class EntryTransitionView(EntryView):
 def entry_transition(request: HttpRequest, entry: LedgerEntry, reread: Callable[[], LedgerEntry]) -> HttpResponse:
     name = request.POST.get("name", "")
     comment = request.POST.get("comment", "")
+    seen = request.POST.get("status") or None  # the state the page showed
     try:
+        services.check_fresh(entry, seen)
         services.WORKFLOW.take(request.user, entry, name)  # refuse a stale or forbidden move before storing files
         with transaction.atomic():
             attachments = store_attachments(request.FILES.getlist("files"), uploaded_by=request.user,
                                             unit_id=entry.unit_id, field="file")
-            services.transition(request.user, entry, name, comment=comment, attachments=attachments)
+            services.transition(request.user, entry, name, comment=comment, attachments=attachments,
+                                expected_status=seen)
+    except Conflict as exc:  # someone else moved it first: the latest state, and why nothing happened
+        return _detail(request, reread(), error=[str(exc)], action=name, comment=comment, status=409)
     except (ValidationError, PermissionDenied) as exc:
         entry = reread()
         return _detail(request, entry, error=_messages_of(exc), action=name, comment=comment, status=400)

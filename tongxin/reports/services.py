@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tongxin.core import audit, system_settings
+from tongxin.core.errors import Conflict
 from tongxin.core.types import Actor
 from tongxin.core.versioning import define_version
 from tongxin.ledger import queries as ledger_queries
@@ -244,6 +245,10 @@ def _submit(actor: Actor, assignment: Assignment, unit: Unit, day: dt.date, valu
     if errors:
         raise ValidationError(errors)
     if Report.objects.filter(assignment=assignment, unit=unit, day=day).exists():
+        # A concurrent filing with the same key may have committed since the replay above looked.
+        replay = _replay(actor, key, assignment, unit, day)
+        if replay is not None:
+            return replay
         raise ValidationError({"day": [_("该单位当日已报送；如需更正，请提交修订并说明原因")]})
     version = assignment.form.latest_version()
     assert version is not None, "define_form always creates version 1"
@@ -270,34 +275,55 @@ def _submit(actor: Actor, assignment: Assignment, unit: Unit, day: dt.date, valu
 
 def correct_report(actor: Actor, report: Report, *, values: dict[str, Any], reason: str,
                    source: str = Report.Source.WEB, idempotency_key: str | None = None,
-                   now: dt.datetime | None = None) -> Filing:
-    """A new revision of a filed report (who, when, why); everyone then sees the corrected figures."""
-    with transaction.atomic():
-        _check_filer(actor, report.unit)
+                   expected_revision: int | None = None, now: dt.datetime | None = None) -> Filing:
+    """A new revision of a filed report (who, when, why); everyone then sees the corrected figures.
+
+    Race-safe: corrections of one report are serialised on its row (SELECT … FOR UPDATE on
+    PostgreSQL; SQLite has one writer at a time), and the Idempotency-Key is looked up again once
+    the row is locked, so of simultaneous retries with one key exactly one writes and the others
+    replay it. `expected_revision` (the revision the clerk was looking at) makes a correction of a
+    report someone else has corrected since a `Conflict` (409) instead of silently overwriting it."""
+    try:
+        with transaction.atomic():
+            return _correct(actor, report, values, reason, source, idempotency_key, expected_revision, now)
+    except IntegrityError:
+        # The same key stored by a concurrent correction that the row lock did not serialise.
         replay = _replay(actor, idempotency_key, report.assignment, report.unit, report.day)
         if replay is not None:
             return replay
-        if not reason or not reason.strip():
-            raise ValidationError({"reason": [_("更正报告须说明原因")]})
-        locked = Report.objects.select_for_update().select_related("unit", "form_version").get(pk=report.pk)
-        clean, problems = clean_values(locked.form_version.definition, values)
-        if problems:
-            raise ValidationError(problems)
-        now = now or timezone.now()
-        before = audit.snapshot(locked)
-        old_values, was_zero = locked.values, locked.is_zero
-        locked.values, locked.is_zero = clean, False
-        locked.revision_count += 1
-        locked.updated_at = now
-        locked.save()
-        revision = Revision.objects.create(report=locked, number=locked.revision_count, values=clean, is_zero=False,
-                                           reason=reason.strip()[:200], source=source, filed_by=_filer(actor),
-                                           filed_at=now)
-        rollups.apply_change(locked, locked.form_version.numeric_keys(), old_values, clean, first_filing=False,
-                             was_zero=was_zero)
-        _remember(actor, idempotency_key, locked, revision.number)
-        audit.record_change(actor, locked, before, unit=locked.unit)
-        return Filing(locked, revision, created=True)
+        raise Conflict(_("该报告刚被他人更正，请刷新后再提交。")) from None
+
+
+def _correct(actor: Actor, report: Report, values: dict[str, Any], reason: str, source: str, key: str | None,
+             expected_revision: int | None, now: dt.datetime | None) -> Filing:
+    _check_filer(actor, report.unit)
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": [_("更正报告须说明原因")]})
+    locked = Report.objects.select_for_update().select_related("unit", "form_version").get(pk=report.pk)
+    replay = _replay(actor, key, locked.assignment, locked.unit, locked.day)  # after the lock: see the winner's
+    if replay is not None:
+        return replay
+    if expected_revision is not None and expected_revision != locked.revision_count:
+        raise Conflict(_("该报告已被他人更正（现为第 %(n)s 次修订），请刷新查看最新数据后再提交。")
+                       % {"n": locked.revision_count})
+    clean, problems = clean_values(locked.form_version.definition, values)
+    if problems:
+        raise ValidationError(problems)
+    now = now or timezone.now()
+    before = audit.snapshot(locked)
+    old_values, was_zero = locked.values, locked.is_zero
+    locked.values, locked.is_zero = clean, False
+    locked.revision_count += 1
+    locked.updated_at = now
+    locked.save()
+    revision = Revision.objects.create(report=locked, number=locked.revision_count, values=clean, is_zero=False,
+                                       reason=reason.strip()[:200], source=source, filed_by=_filer(actor),
+                                       filed_at=now)
+    rollups.apply_change(locked, locked.form_version.numeric_keys(), old_values, clean, first_filing=False,
+                         was_zero=was_zero)
+    _remember(actor, key, locked, revision.number)
+    audit.record_change(actor, locked, before, unit=locked.unit)
+    return Filing(locked, revision, created=True)
 
 
 # --- reminders ---------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.accounts.models import User
-from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
+from tongxin.core.api import BAD_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.models import Attachment
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.ledger import queries, services, sources
@@ -203,6 +203,9 @@ class TransitionInputSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=services.MAX_COMMENT, required=False, allow_blank=True, default="",
                                     help_text=gettext_lazy("意见；退回时必填"))
     attachment_ids = attachment_ids_field()
+    expected_status = serializers.ChoiceField(
+        choices=Status.choices, required=False,
+        help_text=gettext_lazy("客户端所见的状态；问题已被他人改为其他状态时返回 409，不做任何更改"))
 
 
 class LedgerEntryViewSet(ScopedReadOnlyModelViewSet):
@@ -259,7 +262,8 @@ class LedgerEntryViewSet(ScopedReadOnlyModelViewSet):
         return self._detail(entry, status.HTTP_201_CREATED)
 
     @extend_schema(request=TransitionInputSerializer,
-                   responses={200: LedgerEntryDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND})
+                   responses={200: LedgerEntryDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN, 404: NOT_FOUND,
+                              409: CONFLICT})
     @action(detail=True, methods=["post"], filter_backends=[])
     def transition(self, request: Request, pk: str | None = None) -> Response:
         """Move the entry: start (整改中), submit_fix (待验收, needs evidence), close (已销号) or return (退回,
@@ -270,5 +274,6 @@ class LedgerEntryViewSet(ScopedReadOnlyModelViewSet):
         v = data.validated_data
         attachments = own_attachments(request.user, entry.unit, v["attachment_ids"])
         with attachments_named_by_id():
-            entry = services.transition(request.user, entry, v["name"], comment=v["comment"], attachments=attachments)
+            entry = services.transition(request.user, entry, v["name"], comment=v["comment"], attachments=attachments,
+                                        expected_status=v.get("expected_status"))
         return self._detail(entry)

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
+from tongxin.core.api import BAD_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.ledger.api.entries import LedgerEntryDetailSerializer
 from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity
@@ -87,6 +87,9 @@ class CorrectionSerializer(serializers.Serializer):
     values = serializers.DictField(help_text=gettext_lazy("更正后的完整数据：字段代码 → 值"))
     reason = serializers.CharField(max_length=REASON_MAX_LENGTH, allow_blank=True,
                                    help_text=gettext_lazy("更正原因（必填）"))
+    expected_revision = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1,
+        help_text=gettext_lazy("客户端所见的修订次数（revision_count）；报告已被他人更正时返回 409"))
 
 
 class RevisionSerializer(serializers.ModelSerializer):
@@ -142,7 +145,8 @@ class ReportViewSet(ScopedReadOnlyModelViewSet):
         return self._answer(filing)
 
     @extend_schema(request=CorrectionSerializer, parameters=[IDEMPOTENCY_HEADER],
-                   responses={201: ReportDetailSerializer, 200: REPLAY, 400: BAD_INPUT, 404: NOT_FOUND})
+                   responses={201: ReportDetailSerializer, 200: REPLAY, 400: BAD_INPUT, 404: NOT_FOUND,
+                              409: CONFLICT})
     @action(detail=True, methods=["post"], filter_backends=[])
     def correct(self, request: Request, pk: str | None = None) -> Response:
         """A new revision (who, when, why); every total then uses the corrected figures."""
@@ -152,7 +156,8 @@ class ReportViewSet(ScopedReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         filing = services.correct_report(request.user, report, values=data.validated_data["values"],
                                          reason=data.validated_data["reason"], source=Report.Source.API,
-                                         idempotency_key=key)
+                                         idempotency_key=key,
+                                         expected_revision=data.validated_data.get("expected_revision"))
         return self._answer(filing)
 
     @extend_schema(responses={200: RevisionSerializer(many=True), 404: NOT_FOUND})

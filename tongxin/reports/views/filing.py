@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tongxin.core.errors import Conflict
 from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedUpdateView, ScopedView
 from tongxin.reports import services
@@ -379,12 +380,17 @@ class CorrectView(ScopedUpdateView):
         if not problems and clean == report.values:
             form.add_error(None, _("数据与当前版本相同，无需更正"))
             return render_report(request, report, form, status=400)
+        seen = request.POST.get("expected_revision", "")
         try:
             filing = services.correct_report(request.user, report, values=form.raw_values(), reason=form.reason,
-                                             source=Report.Source.WEB)
+                                             source=Report.Source.WEB,
+                                             expected_revision=int(seen) if seen.isdigit() else None)
         except ValidationError as exc:
             form.add_service_errors(exc)
             return render_report(request, report, form, status=400)
+        except Conflict as exc:  # corrected by someone else since this page was shown: show the latest
+            form.add_error(None, str(exc))
+            return render_report(request, self.get_object(), form, status=409)
         messages.success(request, _("已更正，当前为第 %(n)s 版。") % {"n": filing.revision.number})
         return redirect("reports:detail", pk=report.pk)
 
