@@ -10,12 +10,12 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.races import divisions_back, race  # noqa: F401 - divisions_back is a fixture
 from tests.reports.conftest import END, START, at, good_values
 from tests.world import build_world
+from tongxin.accounts.tokens import issue_token
 from tongxin.ledger import services as ledger
 from tongxin.ledger.models import LedgerEntry, Status, Transition
 from tongxin.regions.models import Region
@@ -40,8 +40,8 @@ def scene(divisions_back, transactional_db):  # noqa: F811 - the fixture importe
 
 def api(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = issue_token(user, name="race")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 
