@@ -130,7 +130,7 @@ def test_production_sends_https_only_cookies_hsts_and_secure_headers(tmp_path):
     key = "k" * 40 + "-only-from-the-environment-0123456789"
     full = {k: v for k, v in os.environ.items() if not k.startswith("TONGXIN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     full.update(TONGXIN_DEBUG="false", TONGXIN_SECRET_KEY=key, TONGXIN_ALLOWED_HOSTS="tongxin.example",
-                DJANGO_SETTINGS_MODULE="tongxin.settings", TONGXIN_HOME=str(tmp_path),
+                DJANGO_SETTINGS_MODULE="tongxin.settings", TONGXIN_HOME=str(tmp_path), TONGXIN_PII_KEY=PII_KEY,
                 TONGXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite3'}")
     result = subprocess.run([sys.executable, "-c", PRODUCTION_PROBE], env=full, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
