@@ -17,6 +17,9 @@ from tests.world import build_world
 
 PASSWORD = "Tongxin#2021"
 
+# No secret or personal data in the logs of the whole suite (tests/logscan.py).
+pytest_plugins = ["tests.logscan"]
+
 
 def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -45,6 +48,16 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: rate-limit counters (core.ratelimit), cached public
+    pages and lookups of one test never reach the next (a few wrong sign-ins would add up to 429s)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
 
 
 @pytest.fixture

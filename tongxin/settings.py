@@ -75,6 +75,16 @@ def envkey(name: str, sizes: tuple[int, ...] = (32, 48, 64)) -> bytes | None:
     return key
 
 
+def envrate(name: str, default: str) -> str:
+    """A rate like 10/m, 30/5m or 1000/d (tongxin.core.ratelimit)."""
+    import re
+
+    value = os.environ.get(name) or default
+    if not re.fullmatch(r"[1-9]\d*/[1-9]?\d*[smhd]", value.replace(" ", "")):
+        raise ImproperlyConfigured(f"{name} must be a rate like 10/m, 30/5m or 1000/d, not {value!r}")
+    return value
+
+
 def kept_secret_key(path: Path) -> str:
     """The key in `path`, generated (random, readable by its owner only) the first time: sessions of
     a demo survive its restarts, and no two demos share a key."""
@@ -133,6 +143,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "tongxin.core",
     "tongxin.accounts",
     "tongxin.regions",
@@ -148,7 +159,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "tongxin.core.errors.ApiErrorsAsJsonMiddleware",  # outermost: sees every response, even a middleware's
+    # Outermost of all: the Content-Security-Policy goes on every response, error pages and the JSON
+    # errors of the next one included (a response that set its own, an evidence file's, keeps it).
+    "csp.middleware.CSPMiddleware",
+    "tongxin.core.errors.ApiErrorsAsJsonMiddleware",  # sees every response, even a middleware's
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, before anything that needs a login
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -163,6 +177,7 @@ MIDDLEWARE = [
     "tongxin.core.middleware.LoginRequiredMiddleware",  # closed by default: pages opt out
     "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",  # first sign-in, after a reset
     "axes.middleware.AxesMiddleware",  # a locked-out sign-in: accounts.lockout.lockout_response
+    "tongxin.core.ratelimit.RateLimitMiddleware",  # 429 for TONGXIN_RATE_LIMITED views over their rate
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tongxin.core.middleware.RequestContextMiddleware",
@@ -282,6 +297,22 @@ if TONGXIN_AUDIT_RETENTION_DAYS < 180:
 TONGXIN_IMPORT_MAX_BYTES = envint("TONGXIN_IMPORT_MAX_BYTES", 5 * 1024 * 1024)
 TONGXIN_IMPORT_MAX_ROWS = envint("TONGXIN_IMPORT_MAX_ROWS", 20000)
 TONGXIN_UPLOAD_MAX_BYTES = envint("TONGXIN_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Rate limits (tongxin.core.ratelimit): a fixed window per client. Sign-in and token per address, above
+# the account lockout's five tries so that answers first; filing and uploads per account.
+TONGXIN_RATES = {
+    "login": envrate("TONGXIN_RATE_LOGIN", "30/m"),
+    "token": envrate("TONGXIN_RATE_TOKEN", "30/m"),
+    "submit": envrate("TONGXIN_RATE_SUBMIT", "60/m"),
+    "lookup": envrate("TONGXIN_RATE_LOOKUP", "20/10m"),  # the public receipt lookup, page and API together
+}
+TONGXIN_RATE_LIMITED = {  # url name: scope (POST only)
+    "accounts:login": "login",
+    "api-token": "token",
+    "reports:file": "submit", "reports:correct": "submit", "reports:batch-upload": "submit",
+    "report-list": "submit", "report-correct": "submit",
+    "ledger:create": "submit", "ledger-entry-list": "submit", "ledger-entry-fix-on-spot": "submit",
+    "attachment-list": "submit",
+}
 TONGXIN_NOTIFY_BACKENDS = envlist("TONGXIN_NOTIFY_BACKENDS", ["tongxin.core.notify.LoggingBackend"])
 # Outside delivery (tongxin.core.outbound, docs/deploy.md): a short timeout and no retries.
 TONGXIN_NOTIFY_TIMEOUT = envint("TONGXIN_NOTIFY_TIMEOUT", 5)
@@ -371,6 +402,20 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline script, style or handler anywhere (docs/security.md): every page's JS and CSS is a static
+# file of ours; the API docs load their init script from /api/docs/?script (SpectacularSwaggerSplitView).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 CSRF_FAILURE_VIEW = "tongxin.core.errors.csrf_failure"
 CSRF_TRUSTED_ORIGINS = envlist("TONGXIN_CSRF_TRUSTED_ORIGINS", [])
 if envbool("TONGXIN_BEHIND_PROXY", False):

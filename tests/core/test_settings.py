@@ -103,3 +103,43 @@ def test_the_demo_keeps_the_secret_key_it_generated(tmp_path):
     assert "insecure" not in first["key"]
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
     assert _demo_settings(tmp_path / "another")["key"] != first["key"]
+
+
+PRODUCTION_PROBE = """
+import django, json
+django.setup()
+from django.conf import settings
+from django.test import Client
+c = Client(HTTP_HOST="tongxin.example")
+page = c.get("/accounts/login/", secure=True)
+plain = c.get("/accounts/login/")
+print(json.dumps({
+    "key": settings.SECRET_KEY, "debug": settings.DEBUG,
+    "cookies": [settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY],
+    "hsts": page.headers.get("Strict-Transport-Security"),
+    "csp": page.headers.get("Content-Security-Policy", ""),
+    "frame": page.headers.get("X-Frame-Options"), "nosniff": page.headers.get("X-Content-Type-Options"),
+    "referrer": page.headers.get("Referrer-Policy"),
+    "plain": [plain.status_code, plain.headers.get("Location", "")],
+}))
+"""
+
+
+def test_production_sends_https_only_cookies_hsts_and_secure_headers(tmp_path):
+    """What check --deploy asks, seen on a real response under the production settings."""
+    key = "k" * 40 + "-only-from-the-environment-0123456789"
+    full = {k: v for k, v in os.environ.items() if not k.startswith("TONGXIN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full.update(TONGXIN_DEBUG="false", TONGXIN_SECRET_KEY=key, TONGXIN_ALLOWED_HOSTS="tongxin.example",
+                DJANGO_SETTINGS_MODULE="tongxin.settings", TONGXIN_HOME=str(tmp_path), TONGXIN_PII_KEY=PII_KEY,
+                TONGXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'p.sqlite3'}")
+    result = subprocess.run([sys.executable, "-c", PRODUCTION_PROBE], env=full, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    got = json.loads(result.stdout.strip().splitlines()[-1])
+    assert got["key"] == key and got["debug"] is False  # the secret is the environment's, nothing else
+    assert got["cookies"] == [True, True, True]
+    assert got["hsts"] == "max-age=31536000; includeSubDomains; preload"
+    assert "default-src 'self'" in got["csp"] and "frame-ancestors 'none'" in got["csp"]
+    assert (got["frame"], got["nosniff"], got["referrer"]) == ("DENY", "nosniff", "same-origin")
+    assert got["plain"] == [301, "https://tongxin.example/accounts/login/"]

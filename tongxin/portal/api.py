@@ -26,11 +26,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tongxin.core import publiccache
+from tongxin.core import publiccache, ratelimit
 from tongxin.core.api import BAD_INPUT, MAX_ID
 from tongxin.donations.models import Appeal
 from tongxin.donations.queries import public
-from tongxin.portal import queries, throttle
+from tongxin.portal import queries
 from tongxin.portal.models import Notice, NoticeKind
 from tongxin.units.models import Unit
 
@@ -364,8 +364,9 @@ class PublicLookupViewSet(viewsets.ViewSet):
     def _answer(self, request: Request, data: Any) -> Response:
         given = PublicLookupInSerializer(data=data)
         given.is_valid(raise_exception=True)
-        if not throttle.lookup_allowed(request):
-            raise exceptions.Throttled(detail=_("查询过于频繁，请 10 分钟后再试。"))
+        decision = ratelimit.hit("lookup", ratelimit.client_ip(request))
+        if not decision.allowed:
+            raise exceptions.Throttled(wait=decision.retry_after, detail=_("查询过于频繁，请 10 分钟后再试。"))
         found = public.lookup(given.validated_data["receipt"], given.validated_data["code"])
         if found is None:
             raise exceptions.NotFound(_("未找到该捐赠：请核对捐赠票据上的票据号和查询码。"))

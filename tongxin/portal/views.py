@@ -23,12 +23,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tongxin.core import publiccache
+from tongxin.core import publiccache, ratelimit
 from tongxin.core.xlsx import csv_writer
 from tongxin.core.xlsx.writing import stream_xlsx
 from tongxin.donations.models import AppealStatus
 from tongxin.donations.queries import public
-from tongxin.portal import queries, throttle
+from tongxin.portal import queries
 from tongxin.portal.models import NoticeKind
 
 CACHE_SECONDS = 600
@@ -89,11 +89,12 @@ def lookup(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("receipt", "").strip()[:40]
     code = request.GET.get("code", "").strip()[:20]
     ctx: dict[str, Any] = {"receipt": number, "code": code, "asked": bool(number or code)}
-    status = 200
+    status, retry_after = 200, 0
     if ctx["asked"]:
-        if not throttle.lookup_allowed(request):
+        decision = ratelimit.hit("lookup", ratelimit.client_ip(request))
+        if not decision.allowed:
             ctx["error"] = _("查询过于频繁，请 10 分钟后再试。")
-            status = 429
+            status, retry_after = 429, decision.retry_after
         else:
             found = public.lookup(number, code)
             if found is None:
@@ -102,7 +103,10 @@ def lookup(request: HttpRequest) -> HttpResponse:
             else:
                 ctx["found"] = found
     body = render_to_string("portal/_lookup.html", ctx, request=request)
-    return _page(request, _("捐赠去向查询"), body, status=status, active="lookup")
+    response = _page(request, _("捐赠去向查询"), body, status=status, active="lookup")
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @login_not_required

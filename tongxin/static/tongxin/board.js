@@ -16,7 +16,7 @@
   chart.setOption({
     animationDuration: 300,
     color: ["#2e7d32", "#0b5cad"],
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v + "%"; } },
+    tooltip: { renderMode: "richText", trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v + "%"; } },
     legend: { top: 0, data: series.map(function (s) { return s.name; }) },
     grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
     xAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },

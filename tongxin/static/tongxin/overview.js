@@ -27,7 +27,7 @@
     var option = {
       animationDuration: 300,
       color: keys.map(function (k) { return COLORS[k]; }),
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { renderMode: "richText", trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, data: keys.map(function (k) { return data.labels[k]; }) },
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
@@ -64,7 +64,7 @@
     make(el, {
       animationDuration: 300,
       color: [trend.percent ? COLORS.on_time : COLORS.line],
-      tooltip: { trigger: "axis", valueFormatter: function (v) {
+      tooltip: { renderMode: "richText", trigger: "axis", valueFormatter: function (v) {
         return v === null || v === undefined ? "—" : v + (trend.percent ? "%" : (trend.unit ? " " + trend.unit : ""));
       } },
       grid: { left: 8, right: 16, top: 16, bottom: 8, containLabel: true },
