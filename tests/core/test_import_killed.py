@@ -1,0 +1,197 @@
+"""A server process killed during an Excel upload leaves nothing half-imported (issue #12, faults).
+
+The import runs in a real subprocess against a committed copy of the test database (SQLite: the
+test database backed up to a file; PostgreSQL: a database created from the test database as its
+template, dropped afterwards). The subprocess's script (below, test code only) pauses inside the
+import's transaction after HALFWAY rows were saved, waiting on its stdin; the test checks that the
+subprocess's transaction holds its locks (SQLite: the write lock; PostgreSQL: an open transaction
+with a transaction id, so it has written), sends SIGKILL, and then finds none of the workbook's
+units. A second run of the same workbook, without the pause, imports every row.
+
+Without the import's single transaction (`core.xlsx.pipeline._save`) the first HALFWAY units would
+survive the kill and the first assertion would fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tongxin.units.excel import HEADERS
+from tongxin.units.models import Unit
+
+ROOT = Path(__file__).resolve().parents[2]
+ROWS = 120
+HALFWAY = 60
+PREFIX = "断电测试养老院"
+
+# Runs in the subprocess: an officer of 南县 (created, committed, on the first run) imports the
+# workbook. With TONGXIN_TEST_PAUSE_AFTER=N it prints PAUSED after the N-th unit is saved and waits
+# on stdin, inside the import's transaction, until it is killed.
+SCRIPT = r"""
+import json, os, sys
+import django
+django.setup()
+from tongxin.accounts.models import User
+from tongxin.accounts.services import create_user
+from tongxin.units import excel, services
+from tongxin.units.models import Kind, Role
+
+user = User.objects.filter(username="importer").first()
+if user is None:
+    bureau = services.create_unit(None, name="南县民政局", kind=Kind.BUREAU, region_id="430921")
+    user = create_user(None, username="importer", password="Tongxin#2021", check_password=False)
+    services.grant_role(None, user, bureau, Role.OFFICER)
+pause = int(os.environ.get("TONGXIN_TEST_PAUSE_AFTER") or 0)
+if pause:
+    create_unit, saved = services.create_unit, []
+
+    def paused(*args, **kwargs):
+        unit = create_unit(*args, **kwargs)
+        saved.append(unit.pk)
+        if len(saved) == pause:
+            print("PAUSED", flush=True)
+            sys.stdin.readline()
+        return unit
+
+    services.create_unit = paused
+print("IMPORTING", flush=True)
+with open(sys.argv[1], "rb") as f:
+    result = excel.import_units(user, f, filename="units.xlsx")
+print(json.dumps({"errors": [str(e) for e in result.errors], "created": result.counts["created"]}), flush=True)
+"""
+
+
+def _workbook(path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "单位名录"
+    ws.append(["单位名录"])
+    ws.append(list(HEADERS))
+    for i in range(ROWS):
+        values = {"单位名称": f"{PREFIX}{i:04d}", "单位类型": "养老机构", "区划代码": "430921", "床位数": 10 + i}
+        ws.append([values.get(h) for h in HEADERS])
+    wb.save(path)
+
+
+class _Copy:
+    """A committed copy of the test database that a subprocess can open, and plain queries on it."""
+
+    def __init__(self, tmp: Path) -> None:
+        db = settings.DATABASES["default"]
+        self.vendor = connection.vendor
+        if self.vendor == "sqlite":
+            self.path = tmp / "copy.sqlite3"
+            connection.ensure_connection()
+            target = sqlite3.connect(self.path)
+            connection.connection.backup(target)
+            target.close()
+            self.url = f"sqlite:///{self.path}"
+        else:
+            import psycopg
+
+            self.params = {"host": db["HOST"] or None, "port": db["PORT"] or None, "user": db["USER"],
+                           "password": db["PASSWORD"] or None}
+            self.name = f"tongxin_killed_{uuid.uuid4().hex[:8]}"
+            connection.close()  # a template database must have no other sessions
+            with psycopg.connect(dbname="postgres", autocommit=True, **self.params) as admin:
+                admin.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{db["NAME"]}"')
+            netloc = f"{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+            self.url = f"postgres://{netloc}/{self.name}"
+
+    def query(self, sql: str) -> list[tuple]:
+        if self.vendor == "sqlite":
+            with sqlite3.connect(self.path) as c:
+                return c.execute(sql).fetchall()
+        import psycopg
+
+        with psycopg.connect(dbname=self.name, autocommit=True, **self.params) as c:
+            return c.execute(sql).fetchall()
+
+    def writer_holds_locks(self) -> bool:
+        if self.vendor == "sqlite":
+            c = sqlite3.connect(self.path, timeout=0, isolation_level=None)
+            try:
+                c.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                return "locked" in str(exc)
+            finally:
+                c.close()
+            return False
+        rows = self.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                          "AND state = 'idle in transaction' AND backend_xid IS NOT NULL")
+        return rows[0][0] == 1
+
+    def drop(self) -> None:
+        if self.vendor != "sqlite":
+            import psycopg
+
+            with psycopg.connect(dbname="postgres", autocommit=True, **self.params) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def _start(url: str, workbook: Path, pause: int) -> subprocess.Popen:
+    env = {**os.environ, "TONGXIN_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tongxin.settings",
+           "TONGXIN_HOME": str(ROOT), "TONGXIN_TEST_PAUSE_AFTER": str(pause)}
+    return subprocess.Popen([sys.executable, "-c", SCRIPT, str(workbook)], cwd=ROOT, env=env, text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+@pytest.fixture(scope="module")
+def copy(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Made before the test's own transaction opens (a PostgreSQL template must have no session)."""
+    with django_db_blocker.unblock():
+        made = _Copy(tmp_path_factory.mktemp("killed"))
+    try:
+        yield made
+    finally:
+        made.drop()
+
+
+@pytest.mark.django_db  # (also what makes pytest-django set up the test database to copy)
+def test_a_process_killed_during_an_excel_import_leaves_nothing_half_imported(copy, tmp_path):
+    workbook = tmp_path / "units.xlsx"
+    _workbook(workbook)
+    count = f"SELECT count(*) FROM {Unit._meta.db_table} WHERE name LIKE '{PREFIX}%'"
+    proc = None
+    try:
+        proc = _start(copy.url, workbook, HALFWAY)
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:  # blocks until the subprocess is inside the import's transaction
+            lines.append(line)
+            if line.strip() == "PAUSED":
+                break
+        else:
+            pytest.fail(f"the import never paused: {lines} {proc.wait(30)} {proc.stderr.read()}")
+        assert "IMPORTING\n" in lines
+        assert copy.writer_holds_locks()
+        proc.send_signal(signal.SIGKILL)
+        assert proc.wait(30) == -signal.SIGKILL
+        proc.stdin.close()
+        proc.stdout.close()
+        proc.stderr.close()
+
+        assert copy.query(count) == [(0,)]
+        assert not copy.writer_holds_locks()
+
+        rerun = _start(copy.url, workbook, 0)
+        out, err = rerun.communicate(timeout=60)
+        assert rerun.returncode == 0, err
+        assert json.loads(out.splitlines()[-1]) == {"errors": [], "created": ROWS}
+        assert copy.query(count) == [(ROWS,)]
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
