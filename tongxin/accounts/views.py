@@ -12,12 +12,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy
 from django.views import View
 from django_otp import login as otp_login
-from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -29,9 +29,9 @@ from rest_framework.views import APIView
 
 from tongxin.accounts import services, twofactor
 from tongxin.accounts.api_tokens import NEW_TOKEN, issued
+from tongxin.accounts.forms import LoginForm, PasswordChangeForm, refusal_for
 from tongxin.accounts.lockout import is_locked_out
 from tongxin.accounts.lockout import message as lockout_message
-from tongxin.accounts.forms import LoginForm, PasswordChangeForm, refusal_for
 from tongxin.accounts.models import User
 from tongxin.core import audit
 from tongxin.core.api import JSONParser, JSONRenderer
