@@ -311,7 +311,7 @@ TONGXIN_RATES = {
     "lookup": envrate("TONGXIN_RATE_LOOKUP", "20/10m"),  # the public receipt lookup, page and API together
 }
 TONGXIN_RATE_LIMITED = {  # url name: scope (POST only)
-    "accounts:login": "login",
+    "accounts:login": "login", "accounts:login-code": "login",  # the code step shares the sign-in rate
     "api-token": "token",
     "reports:file": "submit", "reports:correct": "submit", "reports:batch-upload": "submit",
     "report-list": "submit", "report-correct": "submit",
