@@ -144,6 +144,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tongxin.core",
     "tongxin.accounts",
     "tongxin.regions",
@@ -175,7 +178,9 @@ MIDDLEWARE = [
     # After the one above: its process_view touches the database only once the user loaded fine.
     "tongxin.accounts.session_middleware.SessionIdleTimeoutMiddleware",  # 30 minutes idle, the 8 h cap
     "tongxin.core.middleware.LoginRequiredMiddleware",  # closed by default: pages opt out
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified() (lazy: no query before it is asked)
     "tongxin.accounts.middleware.PasswordChangeRequiredMiddleware",  # first sign-in, after a reset
+    "tongxin.accounts.middleware.TwoFactorRequiredMiddleware",  # a role that must have 2FA sets it up first
     "axes.middleware.AxesMiddleware",  # a locked-out sign-in: accounts.lockout.lockout_response
     "tongxin.core.ratelimit.RateLimitMiddleware",  # 429 for TONGXIN_RATE_LIMITED views over their rate
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -306,7 +311,7 @@ TONGXIN_RATES = {
     "lookup": envrate("TONGXIN_RATE_LOOKUP", "20/10m"),  # the public receipt lookup, page and API together
 }
 TONGXIN_RATE_LIMITED = {  # url name: scope (POST only)
-    "accounts:login": "login",
+    "accounts:login": "login", "accounts:login-code": "login",  # the code step shares the sign-in rate
     "api-token": "token",
     "reports:file": "submit", "reports:correct": "submit", "reports:batch-upload": "submit",
     "report-list": "submit", "report-correct": "submit",
@@ -448,6 +453,12 @@ TONGXIN_LOGIN_IP_FAILURE_LIMIT = envint("TONGXIN_LOGIN_IP_FAILURE_LIMIT", 20)
 TONGXIN_LOGIN_LOCKOUT_MINUTES = envint("TONGXIN_LOGIN_LOCKOUT_MINUTES", 15)
 if min(TONGXIN_LOGIN_FAILURE_LIMIT, TONGXIN_LOGIN_IP_FAILURE_LIMIT, TONGXIN_LOGIN_LOCKOUT_MINUTES) < 1:
     raise ImproperlyConfigured("TONGXIN_LOGIN_FAILURE_LIMIT, _IP_FAILURE_LIMIT and _LOCKOUT_MINUTES must be at least 1")
+# Two-factor sign-in (django-otp, accounts.twofactor): accounts holding one of these roles must set up
+# TOTP before anything else. Production: the system, security and audit administrators and leaders;
+# the demo and a laptop (DEBUG): none, so demo logins stay one step.
+TONGXIN_2FA_REQUIRED_ROLES = envlist(
+    "TONGXIN_2FA_REQUIRED_ROLES", ["system_admin", "security_admin", "auditor", "leader"] if HTTPS else [])
+OTP_TOTP_ISSUER = "同心"
 AXES_HANDLER = "tongxin.accounts.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = TONGXIN_LOGIN_FAILURE_LIMIT
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # counted apart; the address has its own limit

@@ -91,6 +91,9 @@ ROWS: list[Row] = [
     # --- open pages ------------------------------------------------------------------------------
     row("accounts:login", ok=frozenset(), other=302, anonymous=200),
     row("accounts:logout", "post", other=302, anonymous=302),
+    # the code step: nothing pending (no password step in this session), so back to the password step
+    row("accounts:login-code", other=302, anonymous=302),
+    row("accounts:login-code", "post", body={"otp_token": "123456"}, other=302, anonymous=302),
     row("healthz", ok=SIGNED_IN, anonymous=200),
     row("set_language", "post", body={"language": "en", "next": "/"}, other=302, anonymous=302),
     row("home", ok=SIGNED_IN),
@@ -241,6 +244,8 @@ ROWS: list[Row] = [
     row("accounts:password", ok=SIGNED_IN),
     row("accounts:password", "post", body={}, ok=SIGNED_IN, ok_status=400),  # reached: the form is empty
     row("api-password", "post", body={}, ok=SIGNED_IN, ok_status=400, api=True),
+    row("accounts:twofactor", ok=SIGNED_IN),
+    row("accounts:twofactor", "post", body={"action": "enable"}, ok=SIGNED_IN, ok_status=400),  # no code
     row("users:list", ok={"secadmin"}, other=403),
     row("users:create", ok={"secadmin"}, other=403),
     row("users:create", "post", body=NEW_ACCOUNT, ok={"secadmin"}, ok_status=200, other=403),

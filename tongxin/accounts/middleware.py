@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 
+from tongxin.accounts import twofactor
 from tongxin.accounts.passwords import must_change
 
 OPEN_ROUTES = frozenset({"accounts:password", "accounts:logout", "accounts:login", "set_language", "healthz"})
@@ -39,3 +40,25 @@ class PasswordChangeRequiredMiddleware:
         if match is not None and match.view_name in OPEN_ROUTES:
             return None
         return redirect("accounts:password")
+
+
+TWO_FACTOR_OPEN_ROUTES = OPEN_ROUTES | {"accounts:twofactor", "accounts:login-code"}
+
+
+class TwoFactorRequiredMiddleware(PasswordChangeRequiredMiddleware):
+    """An account whose role must have two-factor sign-in and has no device: every page leads to
+    /accounts/twofactor/ (accounts.twofactor; the API's token endpoint answers 403 for itself)."""
+
+    def process_view(self, request: HttpRequest, view_func: Callable[..., HttpResponseBase],
+                     view_args: tuple[Any, ...], view_kwargs: dict[Any, Any]) -> HttpResponseBase | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if request.path.startswith(("/api/", settings.STATIC_URL or "/static/")):
+            return None
+        match = request.resolver_match
+        if match is not None and match.view_name in TWO_FACTOR_OPEN_ROUTES:
+            return None
+        if not twofactor.required(user) or twofactor.has_device(user):
+            return None
+        return redirect("accounts:twofactor")

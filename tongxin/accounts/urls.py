@@ -5,6 +5,8 @@ from tongxin.accounts import session_views, views
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("login/code/", views.LoginCodeView.as_view(), name="login-code"),
+    path("twofactor/", views.TwoFactorView.as_view(), name="twofactor"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password"),
     path("sessions/", session_views.SessionsView.as_view(), name="sessions"),
