@@ -233,10 +233,12 @@ def test_the_boards_totals_are_the_sums_of_its_rows(world, plan):
 
 
 def test_a_scan_of_a_wrong_code_shows_nothing_of_the_post_and_saves_nothing(checkpoint):
-    post, _shift, li, _zhao = checkpoint
+    post, shift, li, _zhao = checkpoint
     phone = Client()
     phone.post(reverse("mobilization:me", args=[li.checkin_key]), {"action": "remember"})
-    yesterday = checkin.daily_code(post, timezone.localdate() - dt.timedelta(days=1))
+    # The day before the shift's own: "yesterday" by the clock would be the shift's day in the hour
+    # after midnight, when a shift that began before it rightly keeps its code.
+    yesterday = checkin.daily_code(post, shift.day - dt.timedelta(days=1))
     for wrong in ("ZZZZZZ", yesterday, "x"):
         url = reverse("mobilization:scan", args=[post.pk, wrong])
         for page in (phone.get(url), phone.post(url, {"action": "in"})):
