@@ -26,6 +26,7 @@ from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.test import override_settings
 
+from tests.pgcopy import copy_test_database
 from tongxin.core import backup as bk
 from tongxin.core.audit_guard import audit_loss_allowed
 
@@ -50,7 +51,7 @@ def _make_target(work: Path) -> dict:
     with bk.side_connection(connection, NAME="postgres") as admin:
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            cursor.execute(f'CREATE DATABASE "{name}" TEMPLATE "{connection.settings_dict["NAME"]}"')
+            copy_test_database(cursor, name, connection.settings_dict["NAME"])
     settings_dict["NAME"] = name
     return settings_dict
 

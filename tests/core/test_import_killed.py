@@ -28,6 +28,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.pgcopy import copy_test_database
 from tongxin.units.excel import HEADERS
 from tongxin.units.models import Unit
 
@@ -106,7 +107,7 @@ class _Copy:
             self.name = f"tongxin_killed_{uuid.uuid4().hex[:8]}"
             connection.close()  # a template database must have no other sessions
             with psycopg.connect(dbname="postgres", autocommit=True, **self.params) as admin:
-                admin.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{db["NAME"]}"')
+                copy_test_database(admin, self.name, db["NAME"])
             netloc = f"{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
             self.url = f"postgres://{netloc}/{self.name}"
 
