@@ -26,9 +26,9 @@ from tongxin.core.views_base import ScopedMixin
 # Objects of 南县 these personas must never read, whatever the route.
 STRANGERS = ("cili", "anonymous", "sysadmin", "secadmin", "auditor")
 # Views that reach no user data and so need no scoped base: sign-in (the password and the code step), health,
-# language, API plumbing.
+# language, API plumbing; home: anonymous → the public site, staff → units.home.HomeView.
 PUBLIC_VIEWS = {"accounts:login", "accounts:login-code", "accounts:logout", "healthz", "set_language", "api-root",
-                "api-schema", "api-docs", "api-token", "home"}  # home: anonymous → the public site, staff → units.home.HomeView
+                "api-schema", "api-docs", "api-token", "home"}
 
 
 class _Rollback(Exception):
