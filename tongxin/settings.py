@@ -247,7 +247,8 @@ AUTH_USER_MODEL = "accounts.User"
 # (TONGXIN_PASSWORD_COMPOSITION=false): at least 10 characters, not all digits. Always: not like the
 # user name, not a common password.
 TONGXIN_PASSWORD_COMPOSITION = envbool("TONGXIN_PASSWORD_COMPOSITION", True)
-TONGXIN_PASSWORD_MAX_AGE_DAYS = envint("TONGXIN_PASSWORD_MAX_AGE_DAYS", 90)
+# The demo's accounts share a published password and a demo lives for months: no forced change there.
+TONGXIN_PASSWORD_MAX_AGE_DAYS = envint("TONGXIN_PASSWORD_MAX_AGE_DAYS", 0 if DEMO else 90)
 if TONGXIN_PASSWORD_MAX_AGE_DAYS < 0:
     raise ImproperlyConfigured("TONGXIN_PASSWORD_MAX_AGE_DAYS must be 0 (off) or a number of days")
 AUTH_PASSWORD_VALIDATORS = [
