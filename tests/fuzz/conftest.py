@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from django.core.cache import cache
 
@@ -25,9 +27,28 @@ def fuzz_world(world, settings, tmp_path):
     cache.clear()
 
 
+@contextmanager
+def connection_kept():
+    """Schemathesis calls the WSGI app itself, whose request signals would close the test's database
+    connection (and its transaction) after each call on PostgreSQL: disconnected meanwhile, as
+    Django's test client does around its own calls (which is why this wraps the calls, not the test:
+    a test client call connects the signals again)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def api_schema(db):
     import schemathesis
     from django.core.wsgi import get_wsgi_application
 
-    return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+    with connection_kept():
+        return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())

@@ -16,7 +16,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from tests.fuzz.conftest import auth_header
+from tests.fuzz.conftest import auth_header, connection_kept
 
 USERS = ["nanxian", "hunan", "nanxian-home-01", "secadmin"]
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
@@ -36,7 +36,8 @@ def fuzz_operations(operations, headers: list[dict[str, str]], max_examples: int
                 case.call_and_validate(headers=h, checks=CHECKS)
 
         try:
-            run()
+            with connection_kept():
+                run()
         except (Exception, BaseExceptionGroup) as exc:  # schemathesis raises a FailureGroup (an ExceptionGroup)
             failures.append(f"{operation.label}: {' '.join(str(exc).split())[:600]}")
     return failures
