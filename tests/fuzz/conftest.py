@@ -21,8 +21,14 @@ def auth_header(client, username: str, password: str = PASSWORD) -> dict[str, st
 
 @pytest.fixture
 def fuzz_world(world, settings, tmp_path):
+    """The test world plus a few rows, so the lists answer something: a draft (no approver yet) and an
+    issued directive whose deliveries are not signed (no signer yet), both of the province."""
+    from tests.command.helpers import draft, issue
+
     settings.MEDIA_ROOT = str(tmp_path / "media")
     cache.clear()
+    draft(world)
+    issue(world)
     yield world
     cache.clear()
 
