@@ -390,6 +390,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The default enum hook, then the error answers (400/401/403/404/409/429) on every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "tongxin.core.api_schema.document_error_responses",
+    ],
     # Choice sets used by several fields get one name each (drf-spectacular warns otherwise).
     "ENUM_NAME_OVERRIDES": {
         "ResponseLevelEnum": "tongxin.command.models.responses.Level",

@@ -151,6 +151,14 @@ class AttachmentViewSet(ScopedRetrieveViewSet):
         return Response(AttachmentSerializer(attachment, context=self.get_serializer_context()).data,
                         status=status.HTTP_201_CREATED)
 
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors are JSON, also when `?format=file` picked the file renderer for the file action."""
+        response = super().handle_exception(exc)
+        if getattr(self, "action", None) == "file":
+            self.request.accepted_renderer = JSONRenderer()
+            self.request.accepted_media_type = "application/json"
+        return response
+
     @extend_schema(responses={200: AttachmentSerializer, 404: NOT_FOUND})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The attachment's metadata."""

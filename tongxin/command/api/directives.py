@@ -44,7 +44,7 @@ class DirectiveSerializer(serializers.ModelSerializer):
     drafted_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username",
                                                                                   read_only=True)
     approved_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username",
-                                                                                   read_only=True)
+                                                                                   read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     allowed_transitions = serializers.SerializerMethodField(
         help_text=gettext_lazy("您现在可以对该通知执行的操作（按状态和您的角色）"))
@@ -241,9 +241,9 @@ class DirectiveViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedG
 class DeliverySerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     signed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username",
-                                                                                 read_only=True)
+                                                                                 read_only=True, allow_null=True)
     fed_back_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username",
-                                                                                   read_only=True)
+                                                                                   read_only=True, allow_null=True)
     signed_as = Choice("DeliverySignedAsEnum", Delivery.SignedAs.choices, read_only=True, allow_blank=True)
 
     class Meta:

@@ -115,7 +115,7 @@ class DonationsDisclosureInSerializer(serializers.Serializer):
 class DonationsDisclosureSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     published_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username",
-                                                                                   read_only=True)
+                                                                                   read_only=True, allow_null=True)
     figures = serializers.JSONField(read_only=True, help_text="Stock of (unit, appeal) at publication, frozen")
 
     class Meta:

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
 from tongxin.core.views_base import ScopedGenericViewSet, ScopedReadOnlyModelViewSet
-from tongxin.donations.models import Correction, Donation, DonationLine
+from tongxin.donations.models import Channel, Correction, Donation, DonationLine
 from tongxin.donations.queries import donations as queries
 from tongxin.donations.services import donations as services
 from tongxin.donations.services import receipts
@@ -46,6 +46,8 @@ class DonationsDonationSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     donor = serializers.SerializerMethodField()
     lines = DonationsLineSerializer(many=True, read_only=True)
+    # Blank for goods and pledges: declared so the schema allows "" (a read-only model field drops allow_blank).
+    channel = serializers.ChoiceField(Channel.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Donation

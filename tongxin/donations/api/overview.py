@@ -56,7 +56,8 @@ class DonationsOverviewGoodsSerializer(serializers.Serializer):
     value = _amount()
 
 
-@extend_schema_serializer(component_name="DonationsOverview")
+# many=False: the overview answers one object, though it is the list action
+@extend_schema_serializer(component_name="DonationsOverview", many=False)
 class DonationsOverviewSerializer(serializers.Serializer):
     region = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.name")

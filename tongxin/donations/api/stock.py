@@ -50,7 +50,7 @@ class DonationsAdjustmentSerializer(serializers.ModelSerializer):
     requested_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username",
                                                                                    read_only=True)
     decided_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username",
-                                                                                 read_only=True)
+                                                                                 read_only=True, allow_null=True)
 
     class Meta:
         model = Adjustment

@@ -50,7 +50,8 @@ class DaySerializer(serializers.Serializer):
     hours = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
-@extend_schema_serializer(component_name="MobilizationOverview")
+# many=False: the overview answers one object, though it is the list action
+@extend_schema_serializer(component_name="MobilizationOverview", many=False)
 class OverviewSerializer(serializers.Serializer):
     region = serializers.CharField(source="region.code")
     region_name = serializers.CharField(source="region.name")

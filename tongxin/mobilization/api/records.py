@@ -30,7 +30,7 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     reviewed_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username",
-                                                                                  read_only=True)
+                                                                                  read_only=True, allow_null=True)
 
     class Meta:
         model = ServiceRecord
