@@ -46,8 +46,15 @@ def api(user) -> APIClient:
 
 
 def statuses(outcomes) -> list[int]:
-    """The status of each answer; an exception that escaped the view counts as the 500 it would be."""
-    return sorted(500 if isinstance(o, Exception) else o.status_code for o in outcomes)
+    """The status of each answer; an exception that escaped the view counts as the 500 it would be, and
+    a caller that did not answer in time as 0."""
+    return sorted(0 if o is None else 500 if isinstance(o, Exception) else o.status_code for o in outcomes)
+
+
+def seen(outcomes) -> list[str]:
+    """Each answer's status and the start of its body (or the exception), for a failing assertion."""
+    return [repr(o)[:300] if isinstance(o, Exception) or o is None else f"{o.status_code} {o.content[:200]!r}"
+            for o in outcomes]
 
 
 def test_simultaneous_filings_with_one_key_file_once_and_replay_the_rest(scene):
@@ -56,7 +63,7 @@ def test_simultaneous_filings_with_one_key_file_once_and_replay_the_rest(scene):
             "values": good_values()}
     outcomes = race(RACERS, lambda i: client.post(reverse("report-list"), body, format="json",
                                                   HTTP_IDEMPOTENCY_KEY="phone-1"))
-    assert statuses(outcomes) == [200] * (RACERS - 1) + [201]
+    assert statuses(outcomes) == [200] * (RACERS - 1) + [201], seen(outcomes)
     assert Report.objects.count() == 1 and Revision.objects.count() == 1 and IdempotencyKey.objects.count() == 1
     assert {o.json()["id"] for o in outcomes} == {Report.objects.get().pk}
 
@@ -67,7 +74,7 @@ def test_simultaneous_filings_with_their_own_keys_file_once_and_refuse_the_rest_
             "values": good_values()}
     outcomes = race(RACERS, lambda i: client.post(reverse("report-list"), body, format="json",
                                                   HTTP_IDEMPOTENCY_KEY=f"phone-{i}"))
-    assert statuses(outcomes) == [201] + [400] * (RACERS - 1)
+    assert statuses(outcomes) == [201] + [400] * (RACERS - 1), seen(outcomes)
     assert all("day" in o.json() for o in outcomes if o.status_code == 400)
     assert Report.objects.count() == 1 and Revision.objects.count() == 1
 
@@ -78,7 +85,7 @@ def test_simultaneous_corrections_with_one_key_correct_once_and_replay_the_rest(
     client, url = api(scene.home_reporter), reverse("report-correct", args=[report.pk])
     data = {"values": good_values(residents_in_care=90), "reason": "漏报"}
     outcomes = race(RACERS, lambda i: client.post(url, data, format="json", HTTP_IDEMPOTENCY_KEY="fix-1"))
-    assert statuses(outcomes) == [200] * (RACERS - 1) + [201]
+    assert statuses(outcomes) == [200] * (RACERS - 1) + [201], seen(outcomes)
     assert Revision.objects.filter(report=report).count() == 2
     report.refresh_from_db()
     assert report.revision_count == 2 and report.values["residents_in_care"] == 90
@@ -95,7 +102,7 @@ def test_simultaneous_corrections_of_the_revision_seen_correct_once_and_the_rest
         return client.post(url, data, format="json", HTTP_IDEMPOTENCY_KEY=f"fix-{i}")
 
     outcomes = race(RACERS, correct)
-    assert statuses(outcomes) == [201] + [409] * (RACERS - 1)
+    assert statuses(outcomes) == [201] + [409] * (RACERS - 1), seen(outcomes)
     assert all("已被他人更正" in o.json()["detail"] for o in outcomes if o.status_code == 409)
     assert Revision.objects.filter(report=report).count() == 2
 
@@ -107,7 +114,7 @@ def test_simultaneous_moves_of_one_ledger_entry_move_it_once_and_the_rest_are_40
     client, url = api(scene.nanxian), reverse("ledger-entry-transition", args=[entry.pk])
     outcomes = race(RACERS, lambda i: client.post(url, {"name": "start", "comment": f"第 {i} 位",
                                                         "expected_status": "open"}, format="json"))
-    assert statuses(outcomes) == [200] + [409] * (RACERS - 1)
+    assert statuses(outcomes) == [200] + [409] * (RACERS - 1), seen(outcomes)
     assert all("已被他人改为「整改中」" in o.json()["detail"] for o in outcomes if o.status_code == 409)
     assert LedgerEntry.objects.get(pk=entry.pk).status == Status.RECTIFYING
     assert Transition.objects.filter(entry=entry, name="start").count() == 1

@@ -1,49 +1,16 @@
 """The migration that turns the campaign/inspection foreign keys into generic references keeps every
 entry's source and campaign, both ways. Checked in a fresh process on a scratch database of the
-suite's own kind: a SQLite file, or a PostgreSQL database named after the suite's with _roundtrip."""
+suite's own kind (tests/scratch.py)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import quote
 
-from django.conf import settings
+from tests.scratch import run_on_scratch_database
 
 SCRIPT = Path(__file__).with_name("migration_roundtrip.py")
 
 
-def scratch_database(tmp_path: Path, suffix: str = "_roundtrip") -> tuple[str, object]:
-    """(URL, cleanup) of an empty scratch database (on PostgreSQL, the suite's name + `suffix`)."""
-    db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
-        return f"sqlite:///{tmp_path / 'roundtrip.sqlite3'}", lambda: None
-    import psycopg
-
-    name = f"{db['NAME']}{suffix}"
-    server = {"host": db.get("HOST") or "localhost", "port": db.get("PORT") or 5432, "user": db.get("USER") or "",
-              "password": db.get("PASSWORD") or "", "dbname": "postgres"}
-
-    def run(sql: str) -> None:
-        with psycopg.connect(**server, autocommit=True) as conn:
-            conn.execute(sql)
-
-    run(f'DROP DATABASE IF EXISTS "{name}"')
-    run(f'CREATE DATABASE "{name}"')
-    auth = quote(server["user"]) + (f":{quote(server['password'])}" if server["password"] else "")
-    return (f"postgres://{auth}@{server['host']}:{server['port']}/{name}",
-            lambda: run(f'DROP DATABASE IF EXISTS "{name}"'))
-
-
 def test_foreign_keys_become_references_and_back(tmp_path):
-    url, cleanup = scratch_database(tmp_path)
-    env = {**os.environ, "TONGXIN_DATABASE_URL": url, "TONGXIN_MEDIA_ROOT": str(tmp_path),
-           "TONGXIN_HOME": str(Path(__file__).resolve().parents[2])}
-    try:
-        done = subprocess.run([sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=600)
-    finally:
-        cleanup()
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "unchanged" in done.stdout
+    stdout = run_on_scratch_database(tmp_path, SCRIPT)
+    assert "unchanged" in stdout

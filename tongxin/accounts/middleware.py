@@ -15,6 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
+from django.utils.deprecation import MiddlewareMixin
 
 from tongxin.accounts import twofactor
 from tongxin.accounts.passwords import must_change
@@ -22,32 +23,15 @@ from tongxin.accounts.passwords import must_change
 OPEN_ROUTES = frozenset({"accounts:password", "accounts:logout", "accounts:login", "set_language", "healthz"})
 
 
-class PasswordChangeRequiredMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
+class PageGate(MiddlewareMixin):  # Django's __init__ and __call__
+    """Sends every page a signed-in account opens to `target` while `applies(user)`, except the open
+    routes; the API and static files answer for themselves."""
 
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
+    open_routes = OPEN_ROUTES
+    target = ""
 
-    def process_view(self, request: HttpRequest, view_func: Callable[..., HttpResponseBase],
-                     view_args: tuple[Any, ...], view_kwargs: dict[Any, Any]) -> HttpResponseBase | None:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not must_change(user):
-            return None
-        if request.path.startswith(("/api/", settings.STATIC_URL or "/static/")):
-            return None
-        match = request.resolver_match
-        if match is not None and match.view_name in OPEN_ROUTES:
-            return None
-        return redirect("accounts:password")
-
-
-TWO_FACTOR_OPEN_ROUTES = OPEN_ROUTES | {"accounts:twofactor", "accounts:login-code"}
-
-
-class TwoFactorRequiredMiddleware(PasswordChangeRequiredMiddleware):
-    """An account whose role must have two-factor sign-in and has no device: every page leads to
-    /accounts/twofactor/ (accounts.twofactor; the API's token endpoint answers 403 for itself)."""
+    def applies(self, user: Any) -> bool:
+        raise NotImplementedError
 
     def process_view(self, request: HttpRequest, view_func: Callable[..., HttpResponseBase],
                      view_args: tuple[Any, ...], view_kwargs: dict[Any, Any]) -> HttpResponseBase | None:
@@ -57,8 +41,24 @@ class TwoFactorRequiredMiddleware(PasswordChangeRequiredMiddleware):
         if request.path.startswith(("/api/", settings.STATIC_URL or "/static/")):
             return None
         match = request.resolver_match
-        if match is not None and match.view_name in TWO_FACTOR_OPEN_ROUTES:
+        if match is not None and match.view_name in self.open_routes:
             return None
-        if not twofactor.required(user) or twofactor.has_device(user):
-            return None
-        return redirect("accounts:twofactor")
+        return redirect(self.target) if self.applies(user) else None
+
+
+class PasswordChangeRequiredMiddleware(PageGate):
+    target = "accounts:password"
+
+    def applies(self, user: Any) -> bool:
+        return must_change(user)
+
+
+class TwoFactorRequiredMiddleware(PageGate):
+    """An account whose role must have two-factor sign-in and has no device: every page leads to
+    /accounts/twofactor/ (accounts.twofactor; the API's token endpoint answers 403 for itself)."""
+
+    open_routes = OPEN_ROUTES | {"accounts:twofactor", "accounts:login-code"}
+    target = "accounts:twofactor"
+
+    def applies(self, user: Any) -> bool:
+        return twofactor.required(user) and not twofactor.has_device(user)

@@ -23,6 +23,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
+from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
 from tongxin.accounts import sessions
@@ -37,12 +38,7 @@ def timed_out(session: Any, now: float) -> bool:
     return isinstance(started, int | float) and now - started > settings.SESSION_COOKIE_AGE
 
 
-class SessionIdleTimeoutMiddleware:
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        return self.get_response(request)
+class SessionIdleTimeoutMiddleware(MiddlewareMixin):  # Django's __init__ and __call__
 
     def process_view(self, request: HttpRequest, view_func: Callable[..., HttpResponseBase],
                      view_args: tuple[Any, ...], view_kwargs: dict[Any, Any]) -> HttpResponseBase | None:

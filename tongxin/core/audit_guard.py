@@ -161,6 +161,11 @@ def refuse_audit_loss(using: str, allow: bool, *, what: str = "this command") ->
     )
 
 
+def add_allow_audit_loss(parser: Any, help: str) -> None:
+    """The `--allow-audit-loss` flag every destructive command takes (read as options["allow_audit_loss"])."""
+    parser.add_argument("--allow-audit-loss", action="store_true", dest="allow_audit_loss", help=help)
+
+
 def grants_sql(app_role: str, owner_role: str, database: str, schema: str = "public") -> list[str]:
     """The SQL of the role split: `owner_role` owns the tables and migrates; `app_role`, which the
     application connects as, reads and writes every table but may only INSERT and SELECT audit records."""

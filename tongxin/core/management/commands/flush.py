@@ -21,7 +21,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.core.management.commands import flush
 
-from tongxin.core.audit_guard import audit_loss_allowed, refuse_audit_loss
+from tongxin.core.audit_guard import add_allow_audit_loss, audit_loss_allowed, refuse_audit_loss
 
 
 class Command(flush.Command):
@@ -29,10 +29,8 @@ class Command(flush.Command):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument(
-            "--allow-audit-loss", action="store_true", dest="allow_audit_loss",
-            help="Erase the audit trail too. Without it, flush refuses on a database holding audit records.",
-        )
+        add_allow_audit_loss(parser, "Erase the audit trail too. Without it, flush refuses on a database holding "
+                                     "audit records.")
 
     def handle(self, **options: Any) -> None:
         database = options["database"]

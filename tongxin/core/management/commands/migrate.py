@@ -12,7 +12,7 @@ from django.core.management.base import CommandParser
 from django.core.management.commands import migrate
 from django.db.models.signals import pre_migrate
 
-from tongxin.core.audit_guard import refuse_audit_loss
+from tongxin.core.audit_guard import add_allow_audit_loss, refuse_audit_loss
 
 
 def touches_audit(migration: Any) -> bool:
@@ -33,10 +33,8 @@ class Command(migrate.Command):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument(
-            "--allow-audit-loss", action="store_true", dest="allow_audit_loss",
-            help="Unapply the audit trail's migrations even though the database holds audit records.",
-        )
+        add_allow_audit_loss(parser, "Unapply the audit trail's migrations even though the database holds "
+                                     "audit records.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         allow = bool(options.get("allow_audit_loss"))
