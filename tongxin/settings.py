@@ -390,6 +390,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies get components of their own (`UploadRequest`): without them a request's file field is
+    # described as its response form (a URL, not binary), and read-only fields appear in what is sent.
+    "COMPONENT_SPLIT_REQUEST": True,
     # The default enum hook, then the error answers (400/401/403/404/409/429) on every operation.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
