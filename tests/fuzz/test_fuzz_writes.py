@@ -44,7 +44,7 @@ SCOPES = ["nanxian-home-01", "nanxian", "hunan"]  # a home, a county, the provin
 # Any JSON value, for the one-field mutations of a seed.
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False) | st.text(max_size=40),
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )
