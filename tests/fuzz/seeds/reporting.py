@@ -84,7 +84,8 @@ def entry_body(w, **values):
 @seed("POST /api/report-forms/")
 def import_form(w):
     return Seed("nanxian", body={
-        "code": "heat-daily", "name": "高温日报", "name_en": "Heat wave daily", "description": "高温期间养老机构每日报送",
+        "code": "heat-daily", "name": "高温日报", "name_en": "Heat wave daily",
+        "description": "高温期间养老机构每日报送",
         "definition": {"fields": [{"key": "fans", "label": "风扇台数", "type": "int", "min": 0}],
                        "rules": [{"expr": "fans >= 0", "message": "风扇台数不能为负"}]}})
 
