@@ -36,7 +36,8 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
                    "non_field_errors).",
     "properties": {
         "detail": {"type": "string"},
-        "code": {"type": "string"},
+        # A machine-readable code, or the messages of a request field named `code` (a form's, a receipt's).
+        "code": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         "non_field_errors": {"type": "array", "items": {"type": "string"}},
     },
     "additionalProperties": True,

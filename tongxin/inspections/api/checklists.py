@@ -51,7 +51,8 @@ class ChecklistVersionSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="template.code", read_only=True)
     name = serializers.CharField(source="template.name", read_only=True)
     definition = serializers.DictField(read_only=True)
-    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ChecklistVersion

@@ -85,9 +85,12 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     overdue = serializers.SerializerMethodField(help_text=gettext_lazy("已过整改时限且未销号（按北京时间的日期）"))
-    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    fixed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    closed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
+    fixed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
+    closed_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     responsible_phone = PersonalField(unit_source="unit")
 
@@ -111,7 +114,8 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
     from_status = Choice("LedgerStatusEnum", Status.choices, read_only=True, allow_blank=True)
     to_status = Choice("LedgerStatusEnum", Status.choices, read_only=True)

@@ -31,7 +31,8 @@ class FormVersionSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="form.code", read_only=True)
     name = serializers.CharField(source="form.name", read_only=True)
     definition = serializers.DictField(read_only=True)
-    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by: serializers.SlugRelatedField[User] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = FormVersion
