@@ -3,10 +3,10 @@
 `test_every_writable_resource_is_reached` sends the seed of every POST, PUT, PATCH and DELETE
 operation (`tests/fuzz/seeds`) and requires a 2xx that matches the schema: a write the fuzz run cannot
 reach is a failure, as is an operation with no seed. `test_writes_never_fail` then fuzzes each
-operation around its seed, on the seed's real path ids: bodies generated from the schema (valid and
-invalid) and the seed with one field changed or left out, as the seed's user and two users of other
-scopes. The pass mark is the read run's: no 5xx, documented status and content type, bodies that
-match the schema.
+operation around its seed, on the seed's real path ids: the seed itself first, then bodies generated
+from the schema (valid and invalid) and the seed with one field changed or left out, as the seed's
+user and two users of other scopes. The pass mark is the read run's: no 5xx, documented status and
+content type, bodies that match the schema.
 
 Each operation runs in a savepoint rolled back after it, with the caches cleared, so the operations
 do not interfere: a logout revokes its token only for its own operation, a lockout or a rate limit
@@ -24,7 +24,7 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
@@ -138,6 +138,7 @@ def test_writes_never_fail(api_schema, fuzz_world):
             )
 
             @given(case=generated)
+            @example(case=case_of(operation, s))  # first the seed, so the rest meet what it made (a repeat)
             @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck),
                       database=None, derandomize=True, print_blob=False)
             def run(case):  # run at once, below: the loop's `headers` is this operation's
