@@ -6,6 +6,9 @@ signs for them. Everything the requests act on is built through the donations se
 
 from __future__ import annotations
 
+import io
+import json
+
 from tests.donations import factories as f
 from tests.donations.gifts import CODE_JINDIAN, cash, give, goods
 from tests.fuzz.seeds import Seed, seed
@@ -46,6 +49,15 @@ def _second(w):
 def _receiver(w):
     """慈利县零阳镇敬老院's own reporter, who alone signs for what arrives there."""
     return person("lingyang-home-01", w.cili_home, Role.REPORTER, "零阳镇敬老院填报员")
+
+
+def _photo() -> bytes:
+    """A small JPEG: the photo of the signed delivery slip."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 120, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
 
 
 def _sent(w, quantity="100"):
@@ -188,11 +200,12 @@ def send_handover(w):
 
 @seed("POST /api/donations/handovers/{id}/confirm/")
 def confirm_handover(w):
+    """Signed for as the home's reporter does on a phone: the count and a photo of the signed slip (multipart)."""
     _receiver(w)
     _water_, handover = _sent(w)
     line = handover.lines.get()
-    return Seed("lingyang-home-01", path={"id": handover.pk},
-                body={"counts": {str(line.pk): "100"}, "note": "已清点入库，签收单另存"})
+    return Seed("lingyang-home-01", path={"id": handover.pk}, media_type="multipart/form-data",
+                body={"counts": json.dumps({str(line.pk): "100"}), "photos": [_photo()]})
 
 
 @seed("POST /api/donations/handovers/{id}/correct/")
