@@ -1,7 +1,7 @@
 """Seeds for donations: appeals, donations, allocations, handovers, adjustments, discrepancies.
 
 The story: 慈利县乐善社会工作服务中心 (the world's social organisation, staff `leshan`) issues an appeal,
-records gifts from 王秀英 and 株洲金典, hands masks and water to 慈利县零阳镇敬老院, whose own reporter
+records gifts from 王秀英 and 株洲金典, hands water to 慈利县零阳镇敬老院, whose own reporter
 signs for them. Everything the requests act on is built through the donations services."""
 
 from __future__ import annotations
