@@ -72,8 +72,12 @@ def test_the_import_page_and_template(world, client_for):
 
 def test_the_api_refuses_an_edit_with_words(world, api_for):
     d = give(world, [cash(1)])
-    response = api_for(world.leshan_staff).patch(f"/api/donations/donations/{d.pk}/", {}, format="json")
-    assert response.status_code == 405 and "已冻结" in response.json()["detail"]
+    for method in ("put", "patch", "delete"):
+        response = getattr(api_for(world.leshan_staff), method)(f"/api/donations/donations/{d.pk}/", {}, format="json")
+        assert response.status_code == 405 and "已冻结" in response.json()["detail"]
+    assert api_for(world.leshan_staff).post("/api/donations/donations/", {}, format="json").status_code == 400
+    operations = api_for(world.leshan_staff).get("/api/schema/?format=json").json()["paths"]
+    assert set(operations["/api/donations/donations/{id}/"]) == {"get"}  # no operation that only refuses
 
 
 def test_a_gift_is_recorded_under_the_appeal_and_a_fair_value_names_the_approver_by_name(world, client_for):

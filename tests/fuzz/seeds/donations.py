@@ -123,16 +123,6 @@ def _pledge(w):
                 received=False)
 
 
-# A donation is never changed or deleted in place: these three answer 405 with words pointing to a
-# correction, whatever is sent (the schema documents no request body and only the 405), so no seed can
-# reach a 2xx and test_every_writable_resource_is_reached reports them. The request is the one a client
-# would try: on a pledge, the only donation the services let change (services.donations.edit_pledge).
-@seed("PUT /api/donations/donations/{id}/", "PATCH /api/donations/donations/{id}/",
-      "DELETE /api/donations/donations/{id}/")
-def change_or_delete_donation(w):
-    return Seed("leshan", path={"id": _pledge(w).pk})
-
-
 @seed("POST /api/donations/donations/{id}/receive/")
 def receive_pledge(w):
     return Seed("leshan", path={"id": _pledge(w).pk})

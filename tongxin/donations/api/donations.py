@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -26,8 +26,6 @@ from tongxin.donations.services import donations as services
 from tongxin.donations.services import receipts
 from tongxin.units import scope
 from tongxin.units.models import Unit
-
-NOT_ALLOWED = OpenApiResponse(description="A donation is never changed or deleted in place: correct it")
 
 
 class DonationsLineSerializer(serializers.ModelSerializer):
@@ -138,23 +136,12 @@ class DonationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         donation = services.record_donation(request.user, unit, values, [dict(x) for x in lines], received=received)
         return self._out(donation, status.HTTP_201_CREATED)
 
-    def _frozen(self) -> Response:
-        raise exceptions.MethodNotAllowed(self.request.method or "", detail=services.FROZEN)
-
-    @extend_schema(request=None, responses={405: NOT_ALLOWED})
-    def update(self, request: Request, pk: str | None = None) -> Response:
-        """Refused: a donation is corrected by a new one (POST …/correct/)."""
-        return self._frozen()
-
-    @extend_schema(request=None, responses={405: NOT_ALLOWED})
-    def partial_update(self, request: Request, pk: str | None = None) -> Response:
-        """Refused: a donation is corrected by a new one (POST …/correct/)."""
-        return self._frozen()
-
-    @extend_schema(request=None, responses={405: NOT_ALLOWED})
-    def destroy(self, request: Request, pk: str | None = None) -> Response:
-        """Refused: a donation is never deleted (a pledge is withdrawn, a received one corrected)."""
-        return self._frozen()
+    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """PUT, PATCH and DELETE of a donation are not operations (the schema lists none): they answer 405
+        saying how a donation is put right, by a correction (POST …/correct/) or a withdrawal."""
+        if request.method in ("PUT", "PATCH", "DELETE") and "pk" in kwargs:
+            raise exceptions.MethodNotAllowed(request.method, detail=services.FROZEN)
+        return super().http_method_not_allowed(request, *args, **kwargs)
 
     @extend_schema(request=None, responses={200: DonationsDonationSerializer, 400: BAD_INPUT, 403: FORBIDDEN,
                                             404: NOT_FOUND})

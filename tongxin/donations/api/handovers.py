@@ -12,8 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, parsers, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
@@ -74,18 +73,11 @@ class DonationsHandoverInSerializer(serializers.Serializer):
     lines = DonationsHandoverLineInSerializer(many=True)
 
 
-@extend_schema_field(OpenApiTypes.BINARY)
-class UploadField(serializers.FileField):
-    """An uploaded file, documented as one (binary): the schema is shared by request and response
-    (no COMPONENT_SPLIT_REQUEST), where drf-spectacular documents a FileField as a URI string, so a
-    client built from the schema would send a link instead of the photo."""
-
-
 class DonationsHandoverConfirmSerializer(serializers.Serializer):
     counts = serializers.JSONField(help_text=gettext_lazy(
         "每一行的实收数量：以行 id 为键、数量为值的对象（multipart 时为 JSON 字符串）"))
     note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
-    photos = serializers.ListField(child=UploadField(), required=False, default=list,
+    photos = serializers.ListField(child=serializers.FileField(), required=False, default=list,
                                    help_text=gettext_lazy("签收照片或回执（multipart）"))
 
     def validate_counts(self, value: Any) -> dict[str, Any]:
