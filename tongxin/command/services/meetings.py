@@ -47,6 +47,7 @@ from tongxin.command.models.meetings import (
     Mode,
 )
 from tongxin.command.models.meetings import AssignmentStatus as S
+from tongxin.command.services.responses import check_calendar
 from tongxin.core import audit
 from tongxin.core.models import Attachment
 from tongxin.core.notify import notify
@@ -179,6 +180,11 @@ def _clean_meeting(values: dict[str, Any]) -> dict[str, Any]:
         errors["mode"] = [_("请选择有效的选项")]
     if "starts_at" in out and not isinstance(out["starts_at"], dt.datetime):
         errors["starts_at"] = [_("请填写会议时间")]
+    elif "starts_at" in out:
+        try:
+            check_calendar("starts_at", out["starts_at"], _("会议时间"))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     return out

@@ -91,11 +91,27 @@ def _check_text(field: str, value: str, limit: int) -> str:
     return value
 
 
+# The days a response or a meeting may start or end on: as the roster's days (services.duty), far
+# enough for any real one. Before 1901 Beijing time is local mean time (+08:05:43), which no client
+# reads as a time: a typed year 116 is refused in words, not stored and answered unreadable.
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 24)
+
+
+def check_calendar(field: str, value: dt.datetime, label: str) -> None:
+    """A ValidationError on `field` unless `value` falls on FIRST_DAY … LAST_DAY (Beijing time; a
+    naive value is a wall-clock time there)."""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    if not FIRST_DAY <= local.date() <= LAST_DAY:
+        raise ValidationError({field: [_("%(label)s应在 %(a)s 至 %(b)s 之间") % {
+            "label": label, "a": FIRST_DAY, "b": LAST_DAY}]})
+
+
 def _aware(field: str, value: object, label: str) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         raise ValidationError({field: [_("请填写%(label)s") % {"label": label}]})
     if timezone.is_naive(value):
         value = timezone.make_aware(value)  # a wall-clock time is Beijing time
+    check_calendar(field, value, label)
     return value
 
 
