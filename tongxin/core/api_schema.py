@@ -5,7 +5,9 @@ Each operation gets, unless it already documents them, the error statuses the AP
 - 400 bad input (field messages) on every operation that takes a body or query parameters,
 - 401 not signed in, on every operation that requires authentication,
 - 403 no permission in this scope, 404 not found / not visible (also an invalid page number),
-- 409 conflict on writes, 429 throttled.
+- 409 conflict on writes, 429 throttled,
+- 415 on every operation that takes a request body: DRF answers it to a body whose Content-Type is
+  missing or not one the operation parses (a raw multipart body without its boundary header, say).
 Error answers already documented without a body get the error schema as their body.
 
 Also: a DRF TimeField is "17:00" or "17:00:00" (local time, no offset), which JSON Schema's "time"
@@ -49,6 +51,7 @@ DESCRIPTIONS = {
     "404": "No such object, or not visible in your scope",
     "405": "Method not allowed",
     "409": "Conflict with the object's current state",
+    "415": "Unsupported media type: the body's Content-Type is missing or not one this operation takes",
     "429": "Too many requests: try again later",
 }
 
@@ -85,6 +88,8 @@ def _statuses(method: str, operation: dict[str, Any], secured: bool) -> list[str
     wanted += ["403", "404"]
     if method in WRITE_METHODS:
         wanted.append("409")
+    if "requestBody" in operation:
+        wanted.append("415")
     wanted.append("429")
     return wanted
 
