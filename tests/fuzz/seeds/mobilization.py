@@ -196,9 +196,9 @@ def correct_record(w):
 @seed("POST /api/mobilization/activity-reports/")
 def file_activity_report(w):
     return Seed(STAFF, body={
-        "unit": w.leshan.pk, "day": STORY_DAY.isoformat(), "title": "为防疫一线送餐", "content": "为零阳镇各卡点送餐 2,217 份",
-        "place": "慈利县零阳镇", "social_workers": 3, "volunteers": 12, "others": 0, "quantity": 2217, "measure": "份",
-        "person_in_charge": "陈静"})
+        "unit": w.leshan.pk, "day": STORY_DAY.isoformat(), "title": "为防疫一线送餐",
+        "content": "为零阳镇各卡点送餐 2,217 份", "place": "慈利县零阳镇", "social_workers": 3, "volunteers": 12,
+        "others": 0, "quantity": 2217, "measure": "份", "person_in_charge": "陈静"})
 
 
 @seed("POST /api/mobilization/certificates/")
