@@ -136,7 +136,8 @@ class DonationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
         donation = services.record_donation(request.user, unit, values, [dict(x) for x in lines], received=received)
         return self._out(donation, status.HTTP_201_CREATED)
 
-    def http_method_not_allowed(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def http_method_not_allowed(  # type: ignore[override]  # as DRF's own stub does: Django's View takes HttpRequest
+            self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """PUT, PATCH and DELETE of a donation are not operations (the schema lists none): they answer 405
         saying how a donation is put right, by a correction (POST …/correct/) or a withdrawal."""
         if request.method in ("PUT", "PATCH", "DELETE") and "pk" in kwargs:
