@@ -62,7 +62,7 @@ def test_a_short_count_is_a_discrepancy_resolved_by_the_sender(world, setup):
     ({"counts": ["400"]}, "counts"),
     ({"counts": {}}, "counts"),
     ({"counts": {"LINE": "-1"}, "note": "x"}, "counts"),
-    ({"counts": {"LINE": "400"}}, "files"),
+    ({"counts": {"LINE": "400"}}, "photos"),
 ])
 def test_bad_confirmations_get_words_and_change_nothing(world, setup, body, field):
     mask, sender, receiver = setup

@@ -62,7 +62,10 @@ def test_a_short_count_opens_a_case_the_sender_resolves(world, client_for, setup
     # without a photo or a note: words, nothing signed
     phone = client_for(receiver)
     refused = phone.post(reverse("donations:handover-confirm", args=[h.pk]), {f"count_{line.pk}": "390"})
-    assert refused.status_code == 400 and "请上传签收照片或回执" in refused.content.decode()
+    assert refused.status_code == 400
+    after_input = refused.content.decode().split('id="handover-photos"', 1)[1]
+    assert "请上传签收照片或回执" in after_input.split("</form>", 1)[0]  # beside the photo input, once
+    assert refused.content.decode().count("请上传签收照片或回执") == 1
     h.refresh_from_db()
     assert h.status == HandoverStatus.SENT
     phone.post(reverse("donations:handover-confirm", args=[h.pk]), {f"count_{line.pk}": "390", "note": "少一盒"})

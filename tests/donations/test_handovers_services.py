@@ -135,7 +135,7 @@ def test_confirming_needs_evidence_or_a_reason_and_happens_once(world, goods):
     h = _send(world, mask, water)
     with pytest.raises(ValidationError) as refused:
         handovers.confirm(receiver, h, counts=_counts(h))
-    assert "files" in refused.value.message_dict
+    assert "photos" in refused.value.message_dict
     handovers.confirm(receiver, h, counts=_counts(h), note="手机没电，纸质回执已交协会")
     with pytest.raises(ValidationError):
         handovers.confirm(receiver, h, counts=_counts(h), files=[_photo()])

@@ -40,6 +40,7 @@ class ConfirmForm(forms.Form):
     def __init__(self, *args: Any, lines=(), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.handover_lines = list(lines)
+        self.photo_errors: list[str] = []  # the photos input is plain HTML (several files); its refusals go here
         for line in self.handover_lines:
             self.fields[f"count_{line.pk}"] = forms.CharField(
                 label=f"{line.item}（{line.item.measure}）", max_length=20, required=False,

@@ -204,10 +204,11 @@ def confirm(actor: Actor, handover: Handover, *, counts: Mapping[Any, Any], note
                 {"item": line.item, "got": stock._number(q), "sent": stock._number(line.sent)})
         received[line.pk] = q
     if not files and not note:
-        errors.setdefault("files", []).append(_("请上传签收照片或回执；确实无法拍照的，请在说明中写明原因"))
+        errors.setdefault("photos", []).append(_("请上传签收照片或回执；确实无法拍照的，请在说明中写明原因"))
     if errors:
         raise ValidationError(errors)
-    stored = uploads.store_attachments(list(files), uploaded_by=actor, unit_id=handover.recipient_id)
+    stored = uploads.store_attachments(list(files), uploaded_by=actor, unit_id=handover.recipient_id,
+                                      field="photos")
     before = audit.snapshot(handover)
     for line in lines:
         line.received = received[line.pk]

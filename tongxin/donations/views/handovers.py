@@ -134,7 +134,10 @@ def handover_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             services.confirm(request.user, h, counts=form.counts(), note=form.cleaned_data["note"],
                              files=request.FILES.getlist("photos"))
         except ValidationError as exc:
-            _add_errors(form, exc)
+            errors = dict(exc.message_dict)
+            form.photo_errors = errors.pop("photos", [])
+            if errors:
+                _add_errors(form, ValidationError(errors))
         else:
             h.refresh_from_db()
             if h.status == HandoverStatus.DISPUTED:
