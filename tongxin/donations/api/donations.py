@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, FORBIDDEN, NOT_FOUND, VisibleIdField
 from tongxin.core.views_base import ScopedGenericViewSet, ScopedReadOnlyModelViewSet
-from tongxin.donations.models import Channel, Correction, Donation, DonationLine
+from tongxin.donations.models import Channel, Correction, Donation, DonationLine, DonationStatus
 from tongxin.donations.queries import donations as queries
 from tongxin.donations.services import donations as services
 from tongxin.donations.services import receipts
@@ -139,8 +139,12 @@ class DonationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
     def http_method_not_allowed(  # type: ignore[override]  # as DRF's own stub does: Django's View takes HttpRequest
             self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """PUT, PATCH and DELETE of a donation are not operations (the schema lists none): they answer 405
-        saying how a donation is put right, by a correction (POST …/correct/) or a withdrawal."""
+        saying how it is put right: a received donation by a correction (POST …/correct/), a pledge by a
+        withdrawal and a new record. Out of scope it is 404, as for a read."""
         if request.method in ("PUT", "PATCH", "DELETE") and "pk" in kwargs:
+            if self.get_object().status == DonationStatus.PLEDGED:
+                raise exceptions.MethodNotAllowed(request.method, detail=_(
+                    "认捐不能通过接口修改或删除：如登记有误，请撤回（POST …/withdraw/）后重新登记"))
             raise exceptions.MethodNotAllowed(request.method, detail=services.FROZEN)
         return super().http_method_not_allowed(request, *args, **kwargs)
 
