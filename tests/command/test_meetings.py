@@ -63,6 +63,17 @@ def test_target_date_before_the_meeting_is_refused(world):
     assert not ActionItem.objects.exists() and not ActionAssignment.objects.exists()
 
 
+@pytest.mark.parametrize(("field", "start", "target"), [("target_date", None, dt.date(9999, 12, 31)),
+                                                         ("start", dt.date(1, 1, 1), dt.date(2021, 8, 1))])
+def test_a_date_off_the_calendar_is_refused_in_words(world, field, start, target):
+    meeting = nanxian_meeting(world)
+    with pytest.raises(ValidationError) as e:
+        services.add_decision(world.nanxian, meeting, description="全面排查", units=[world.nanxian_home],
+                              target_date=target, start=start)
+    assert "2100-12-24" in e.value.message_dict[field][0]
+    assert not ActionItem.objects.exists() and not ActionAssignment.objects.exists()
+
+
 def test_decision_becomes_numbered_item_with_one_assignment_per_unit(world):
     meeting = nanxian_meeting(world)
     first = services.add_decision(world.nanxian, meeting, description="封闭管理", units=[world.nanxian_home],

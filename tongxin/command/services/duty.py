@@ -33,6 +33,8 @@ from tongxin.accounts.models import User
 from tongxin.command.models import CheckIn, DutyRole, DutyShift
 from tongxin.command.queries import responses
 from tongxin.command.queries.duty import MISSED_SETTING, is_missed, missed_after
+from tongxin.command.services.responses import FIRST_DAY as FIRST_DAY
+from tongxin.command.services.responses import LAST_DAY as LAST_DAY
 from tongxin.core import audit
 from tongxin.core.notify import notify
 from tongxin.core.types import Actor
@@ -211,11 +213,6 @@ def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, start + dt.timedelta(days=WEEK_DAYS)
 
 
-# The days a roster may name: far enough for any real rota, near enough that a week's arithmetic
-# never leaves the calendar (a typed 9999-12-31 is refused in words, not a 500).
-FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 24)
-
-
 @transaction.atomic
 def set_roster(actor: Actor, *, unit: Unit, week_start: dt.date, rows: Sequence[RosterRow]) -> list[DutyShift]:
     """Replace `unit`'s shifts of the 7 days from `week_start` by `rows`, all or nothing.
@@ -228,7 +225,7 @@ def set_roster(actor: Actor, *, unit: Unit, week_start: dt.date, rows: Sequence[
     scope.require(actor, unit, scope.FILE, _("您的角色不能编排该单位的值班表"))
     if len(rows) > MAX_ROWS:
         raise ValidationError({"rows": [_("一周最多 %(n)s 个班次") % {"n": MAX_ROWS}]})
-    if not FIRST_DAY <= week_start <= LAST_DAY:
+    if not FIRST_DAY <= week_start <= LAST_DAY:  # a typed 9999-12-31 is refused in words, not a 500
         raise ValidationError({"week_start": [_("值班日期应在 %(a)s 至 %(b)s 之间") % {"a": FIRST_DAY, "b": LAST_DAY}]})
     week = (week_start, week_start + dt.timedelta(days=WEEK_DAYS))
     members = set(Membership.objects.filter(unit=unit).values_list("user_id", flat=True))

@@ -304,6 +304,12 @@ def add_decision(actor: Actor, meeting: Meeting, *, description: str, units: Seq
         errors["target_date"] = [_("完成时限不能早于会议日期（%(day)s）") % {"day": day.isoformat()}]
     elif target_date < start:
         errors["target_date"] = [_("完成时限不能早于开始日期")]
+    else:  # a typed 9999-12-31 or year 1 is refused in words
+        for field, value, label in (("start", start, _("开始日期")), ("target_date", target_date, _("完成时限"))):
+            try:
+                check_calendar(field, value, label)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
     if not units:
         errors["units"] = [_("请选择至少一个承办单位")]
     if errors:

@@ -91,17 +91,19 @@ def _check_text(field: str, value: str, limit: int) -> str:
     return value
 
 
-# The days a response or a meeting may start or end on: as the roster's days (services.duty), far
-# enough for any real one. Before 1901 Beijing time is local mean time (+08:05:43), which no client
-# reads as a time: a typed year 116 is refused in words, not stored and answered unreadable.
+# The days a response, a meeting, an action item or a roster may name: far enough for any real one,
+# near enough that a week's arithmetic never leaves the calendar. Before 1901 Beijing time is local
+# mean time (+08:05:43), which no client reads as a time: a typed year 116 is refused in words, not
+# stored and answered unreadable.
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 24)
 
 
-def check_calendar(field: str, value: dt.datetime, label: str) -> None:
-    """A ValidationError on `field` unless `value` falls on FIRST_DAY … LAST_DAY (Beijing time; a
-    naive value is a wall-clock time there)."""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    if not FIRST_DAY <= local.date() <= LAST_DAY:
+def check_calendar(field: str, value: dt.date, label: str) -> None:
+    """A ValidationError on `field` unless `value` (a date, or a time: Beijing time, a naive value
+    being a wall-clock time there) falls on FIRST_DAY … LAST_DAY."""
+    if isinstance(value, dt.datetime):
+        value = (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+    if not FIRST_DAY <= value <= LAST_DAY:
         raise ValidationError({field: [_("%(label)s应在 %(a)s 至 %(b)s 之间") % {
             "label": label, "a": FIRST_DAY, "b": LAST_DAY}]})
 
