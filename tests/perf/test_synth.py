@@ -26,7 +26,8 @@ from tongxin.reports.models import FieldRollup, FilingRollup, Report
 from tongxin.units.models import Kind, Membership, Role, Unit
 
 TINY = {"institutions": 60, "days": 3, "ledger": 300}
-VOLATILE = {"password", "last_login", "date_joined", "password_changed_at"}  # salted hashes and wall-clock moments of the services
+# salted hashes and wall-clock moments of the services
+VOLATILE = {"password", "last_login", "date_joined", "password_changed_at"}
 
 
 def _immediate() -> None:
