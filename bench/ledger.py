@@ -55,7 +55,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, models, transaction  # noqa: E402
+from django.db import connection, models  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
@@ -63,7 +63,8 @@ from django.utils import timezone  # noqa: E402
 
 from tongxin.accounts.models import User  # noqa: E402
 from tongxin.ledger import queries  # noqa: E402
-from tongxin.ledger.models import Category, LedgerEntry, Severity, Status  # noqa: E402
+from tongxin.ledger.models import LedgerEntry, Status  # noqa: E402
+from tongxin.perf.loaders import LEDGER_COLUMNS, ledger_rows, load_rows, pick  # noqa: E402
 from tongxin.regions.models import Region  # noqa: E402
 from tongxin.regions.queries import in_subtree  # noqa: E402
 from tongxin.regions.services import load_divisions  # noqa: E402
@@ -78,36 +79,6 @@ PAGE = 25
 
 KINDS = [(Kind.ELDERLY_CARE, 70), (Kind.CHILD_WELFARE, 6), (Kind.RESCUE_STATION, 4), (Kind.MENTAL_HEALTH, 3),
          (Kind.FUNERAL, 5), (Kind.COMMUNITY_CENTRE, 12)]
-SEVERITIES = [(Severity.GENERAL, 75), (Severity.MAJOR, 20), (Severity.SERIOUS, 5)]
-SOURCES = [("self_inspection", 40), ("supervision", 40), ("daily_report", 8), ("directive", 7), ("other", 5)]
-NOT_CLOSED = [(Status.OPEN, 25), (Status.RECTIFYING, 45), (Status.AWAITING, 20), (Status.RETURNED, 10)]
-PROBLEMS = {  # category: (weight, [(description, required measure), ...])
-    Category.EPIDEMIC: (35, [
-        ("来访人员登记簿未按要求登记体温和健康码", "完善来访登记，专人值守门岗"),
-        ("工作人员每日两次健康监测记录缺失", "补齐健康监测台账，每日早晚各测一次"),
-        ("隔离观察室未设置或物资不全", "设置独立隔离观察室并配齐物资"),
-        ("防护物资储备不足7天用量", "按不少于7天用量补足口罩、消毒液等物资"),
-        ("冷链食品和快递入院前未消杀", "设置消杀点，冷链食品、快递消杀后入院"),
-        ("应急预案未组织演练", "一周内组织一次应急演练并留存记录")]),
-    Category.FIRE: (25, [
-        ("消防通道堆放杂物", "立即清理消防通道"),
-        ("灭火器过期未更换", "更换过期灭火器并建立检查记录"),
-        ("应急照明灯损坏", "维修或更换应急照明灯"),
-        ("消防设施未定期检测", "委托专业机构检测消防设施")]),
-    Category.ELECTRICAL: (12, [
-        ("老人房间私拉乱接电线", "拆除私拉电线，规范用电"),
-        ("配电箱未上锁、无警示标识", "配电箱加锁并张贴警示标识")]),
-    Category.GAS: (6, [("厨房燃气报警器失效", "更换燃气报警器并每月测试")]),
-    Category.FOOD: (10, [
-        ("食品留样不足48小时", "按规定留样48小时并登记"),
-        ("厨房从业人员健康证过期", "督促办理健康证，过期人员暂停上岗")]),
-    Category.BUILDING: (7, [("楼梯扶手松动", "加固楼梯扶手"), ("外墙局部开裂", "请有资质单位鉴定并维修")]),
-    Category.OTHER: (5, [("安全管理制度未上墙", "制度上墙并组织学习")]),
-}
-PEOPLE = ["李敏", "王芳", "张伟", "刘洋", "陈静", "杨军", "赵丽", "黄勇", "周红", "吴刚"]
-COLUMNS = ["number", "unit_id", "region_code", "source", "category", "severity", "description", "required_measure",
-           "responsible_person", "responsible_phone", "found_on", "deadline", "status", "fixed_on_spot",
-           "created_at", "closed_at", "context_kind"]
 
 
 def say(text: str = "") -> None:
@@ -127,11 +98,6 @@ def timed(fn, runs: int, warmup: int = 3) -> tuple[float, float]:
     return statistics.median(samples), ordered[max(round(len(ordered) * 0.95) - 1, 0)]
 
 
-def pick(rng: random.Random, weighted):
-    values, weights = zip(*weighted, strict=True)
-    return rng.choices(values, weights)[0]
-
-
 # --- 1. fill ------------------------------------------------------------------------------------
 
 def make_units(n: int) -> tuple[list[tuple[int, str]], list[str]]:
@@ -149,71 +115,14 @@ def make_units(n: int) -> tuple[list[tuple[int, str]], list[str]]:
 
 
 def entries(n: int, units: list[tuple[int, str]], counties: list[str]):
-    """N entry rows (tuples in COLUMNS order), day by day, so ids rise with found_on as in life."""
-    rng = random.Random(2021)
-    stuck = {c: rng.uniform(0.002, 0.03) for c in counties}
-    stuck[COUNTY] = 0.04
-    categories = [(c, w) for c, (w, _) in PROBLEMS.items()]
-    counters: dict[tuple[str, int], int] = {}
-    utc = dt.UTC
-    per_day, extra = divmod(n, DAYS)
-    for day_index in range(DAYS):
-        found_on = FIRST + dt.timedelta(days=day_index)
-        age = (TODAY - found_on).days
-        for _ in range(per_day + (1 if day_index < extra else 0)):
-            unit_id, region = units[rng.randrange(len(units))]
-            seq = counters[(region, found_on.year)] = counters.get((region, found_on.year), 0) + 1
-            category = pick(rng, categories)
-            description, measure = rng.choice(PROBLEMS[category][1])
-            allowed = rng.randint(3, 15)
-            deadline = found_on + dt.timedelta(days=allowed)
-            open_share = max(stuck[region], 0.8 - age * 0.025)  # recent findings are mostly still open
-            on_spot = False
-            closed_at = None
-            if rng.random() < open_share:
-                status = pick(rng, NOT_CLOSED)
-            else:
-                status = Status.CLOSED
-                on_spot = rng.random() < 0.3
-                days = 0 if on_spot else (rng.randint(1, allowed) if rng.random() < 0.9
-                                          else allowed + rng.randint(1, 20))
-                closed_on = min(found_on + dt.timedelta(days=days), TODAY - dt.timedelta(days=1))
-                closed_at = dt.datetime.combine(closed_on, dt.time(8 + days % 9, 30), utc)
-            person = rng.choice(PEOPLE)
-            yield (f"{region}-{found_on.year}-{seq:04d}", unit_id, region, pick(rng, SOURCES), category,
-                   pick(rng, SEVERITIES), description, measure, person, f"138{rng.randrange(10**8):08d}",
-                   found_on, deadline, status, on_spot, dt.datetime.combine(found_on, dt.time(2, 15), utc),
-                   closed_at, "")
+    """N entry rows (tuples in LEDGER_COLUMNS order), day by day, so ids rise with found_on as in life
+    (`tongxin.perf.loaders.ledger_rows`, shared with `tongxin synth`); 南县 keeps 4 % never closed."""
+    return ledger_rows(n, units, counties, first=FIRST, days=DAYS, today=TODAY, seed=2021, stuck={COUNTY: 0.04})
 
 
 def load_entries(rows) -> int:
-    count = 0
-    if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cur:
-            with cur.cursor.copy(f"COPY ledger_ledgerentry ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-        return count
-    # SQLite: the values as Django stores them (dates ISO, datetimes naive UTC), 10,000 per batch.
-    sql = f"INSERT INTO ledger_ledgerentry ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-    raw = connection.connection
-    batch: list[tuple] = []
-    with transaction.atomic():
-        for row in rows:
-            row = list(row)
-            row[10], row[11] = row[10].isoformat(), row[11].isoformat()
-            row[13] = int(row[13])
-            row[14] = row[14].replace(tzinfo=None).isoformat(" ")
-            row[15] = row[15] and row[15].replace(tzinfo=None).isoformat(" ")
-            batch.append(tuple(row))
-            if len(batch) == 10_000:
-                raw.executemany(sql, batch)
-                count += len(batch)
-                batch = []
-        raw.executemany(sql, batch)
-        count += len(batch)
-    return count
+    """COPY on PostgreSQL, executemany in one transaction on SQLite (`tongxin.perf.loaders.load_rows`)."""
+    return load_rows(LedgerEntry, LEDGER_COLUMNS, rows)
 
 
 def fill(n_entries: int, n_units: int) -> None:

@@ -5,7 +5,8 @@ What goes through which path (printed again with the results):
    over Hunan's 122 counties (bulk insert: units are not what is measured); the built-in form and
    the province's daily assignment through `reports.services` (load_builtin_forms, create_assignment);
 2. history (bulk): every report of the D days except a sample of the last day, as Report +
-   Revision rows inserted in bulk with the demo's generator (`tongxin.demo.reports.plan`: values
+   Revision rows inserted in bulk by `tongxin.perf.loaders.load_reports` (shared with `tongxin synth`)
+   with the demo's generator (`tongxin.demo.reports.plan`: values
    from each home's beds/residents/staff, ~25 % one-click zero reports, ~4 % late, ~2.5 % not
    filed), then `reports.rollups.rebuild()` — both timed;
 3. filing (service): the sample (default 3,000 reports of the last day) through
@@ -43,17 +44,16 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from tongxin.accounts.models import User  # noqa: E402
-from tongxin.demo.reports import plan  # noqa: E402
+from tongxin.perf.loaders import load_reports  # noqa: E402
 from tongxin.regions.models import Region  # noqa: E402
 from tongxin.regions.services import load_divisions  # noqa: E402
 from tongxin.reports import queries, rollups, services  # noqa: E402
-from tongxin.reports.definition import clean_values, zero_values  # noqa: E402
-from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report, Revision  # noqa: E402
+from tongxin.reports.models import Assignment, FieldRollup, FilingRollup, Report  # noqa: E402
 from tongxin.units.models import Category, Kind, Membership, Role, Unit, UnitPeriod  # noqa: E402
 
 START = dt.date(2021, 7, 26)
@@ -116,44 +116,20 @@ def setup(n_units: int, n_days: int) -> tuple[Assignment, User, list[Unit]]:
 
 # --- 2. history, bulk-loaded -------------------------------------------------------------------
 
-def stored(values: dict) -> dict:
-    """Values as `clean_values` stores them (an empty text is None)."""
-    return {k: (None if v == "" else v) for k, v in values.items()}
-
-
 def load_history(assignment: Assignment, homes: list[Unit], n_days: int, sample_size: int):
-    """Bulk-insert every planned report but the sample; returns (sample, reports inserted)."""
-    version = assignment.form.latest_version()
-    definition = version.definition
+    """Bulk-insert every planned report but the sample (`tongxin.perf.loaders.load_reports`, shared
+    with `tongxin synth`); returns (sample, reports inserted)."""
     days = [START + dt.timedelta(days=i) for i in range(n_days)]
     last = days[-1]
-    sample: list[tuple[Unit, object]] = []
-    inserted = checked = 0
-    for chunk_start in range(0, len(homes), 250):
-        reports, revisions_values = [], []
-        for home in homes[chunk_start:chunk_start + 250]:
-            previous = None
-            for f in plan(home, days):
-                if f.day == last and len(sample) < sample_size:
-                    sample.append((home, f))
-                    continue
-                values = stored(zero_values(definition, previous) if f.zero else f.values)
-                if checked < 50:  # the bulk rows are what the service would have stored
-                    clean, problems = clean_values(definition, values)
-                    assert not problems and clean == values, (problems, values)
-                    checked += 1
-                previous = values
-                reports.append(Report(
-                    assignment=assignment, unit=home, day=f.day, form_version=version, values=values,
-                    is_zero=f.zero, is_late=f.now > services.deadline_of(assignment, f.day),
-                    first_filed_at=f.now, updated_at=f.now))
-                revisions_values.append((values, f.zero, f.now))
-        with transaction.atomic():
-            Report.objects.bulk_create(reports, batch_size=1000)
-            Revision.objects.bulk_create(
-                [Revision(report=r, number=1, values=v, is_zero=z, source=Report.Source.WEB, filed_at=now)
-                 for r, (v, z, now) in zip(reports, revisions_values, strict=True)], batch_size=1000)
-        inserted += len(reports)
+    taken = [0]
+
+    def keep(home, f) -> bool:
+        if f.day == last and taken[0] < sample_size:
+            taken[0] += 1
+            return True
+        return False
+
+    inserted, sample = load_reports(assignment, homes, days, keep=keep, chunk=250)
     return sample, inserted
 
 
