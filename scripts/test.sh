@@ -11,7 +11,7 @@ bash scripts/ensure-browser.sh || true
 run() {  # run LABEL [env...]: pytest with the given environment; pytest's 5 (no tests) is reported, not fatal
     local label=$1; shift
     echo "=== tests on $label ==="
-    env "$@" "$BIN/python" -m pytest -p no:cacheprovider
+    env "$@" "$BIN/python" -m pytest -p no:cacheprovider --durations=30
     local rc=$?
     if [ $rc -eq 5 ]; then echo "pytest collected no tests on $label"; return 0; fi
     return $rc
