@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import path
 
@@ -26,7 +27,8 @@ class _ExportView(ScopedView):
     http_method_names = ["get", "head"]
 
     def export(self) -> BackgroundExport:
-        return self.get_object(token=str(self.kwargs["token"]))
+        export: BackgroundExport = self.get_object(token=str(self.kwargs["token"]))
+        return export
 
     def context(self, export: BackgroundExport) -> dict[str, Any]:
         return {"export": export, "polling": export.state in (export.State.QUEUED, export.State.RUNNING)}
@@ -47,7 +49,7 @@ class StatusView(_ExportView):
 
 
 class DownloadView(_ExportView):
-    def get(self, request: HttpRequest, token: str) -> HttpResponse:
+    def get(self, request: HttpRequest, token: str) -> HttpResponseBase:
         export = self.export()
         exports.check(export, request.user)
         stored = exports.open_file(export)

@@ -85,7 +85,8 @@ def start(owner: Actor, kind: str, params: Mapping[str, Any], *, title: str, fil
     sweep(owner=owner)
     now = timezone.now()
     export = BackgroundExport.objects.create(
-        token=secrets.token_hex(16), owner=owner, kind=kind, params=dict(params),
+        token=secrets.token_hex(16), owner=owner,  # type: ignore[misc]  # AUTH_USER_MODEL: core cannot name it
+        kind=kind, params=dict(params),
         language=translation.get_language() or settings.LANGUAGE_CODE, title=title[:300], filename=filename[:200],
         rows_total=max(rows, 0), created_at=now,
         expires_at=now + dt.timedelta(hours=settings.TONGXIN_EXPORT_KEEP_HOURS))
@@ -152,7 +153,7 @@ def sweep(owner: Actor | None = None) -> int:
     """Delete expired exports and their files (of `owner` only, when given); returns how many."""
     expired = BackgroundExport.objects.filter(expires_at__lte=timezone.now())
     if owner is not None:
-        expired = expired.filter(owner=owner)
+        expired = expired.filter(owner=owner)  # type: ignore[misc]  # AUTH_USER_MODEL, as above
     removed = 0
     for export in expired.only("pk", "path"):
         if export.path:
