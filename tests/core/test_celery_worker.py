@@ -1,8 +1,9 @@
 """A real Celery worker runs the jobs the app enqueues (issue #13, "beyond one machine").
 
 The test points this process and a `celery -A tongxin worker --pool=solo` subprocess at the same committed
-copy of the test database (made as tests/core/test_import_killed.py makes it; SQLite: the test database backed up to a file; PostgreSQL: a database made from
-it as a template) and at the Redis on this machine (db 11, a queue of the test's own). The officer asks for
+copy of the test database (made as tests/core/test_import_killed.py makes it: SQLite, the test database
+backed up to a file; PostgreSQL, a database made from it as a template) and at the Redis on this machine
+(db 11, a queue of the test's own). The officer asks for
 the consolidated table by unit with the background threshold at 0: the page answers with the progress page
 at once, the worker writes the workbook (its log says so), and this process then sees the export DONE and
 downloads the file. Without a broker the same request runs the same job inline, after commit.
@@ -21,7 +22,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from django.conf import settings
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
