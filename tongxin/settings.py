@@ -242,6 +242,22 @@ if _cache_url:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tongxin"}}
 
+# Background work (tongxin.core.jobs, docs/background.md): with TONGXIN_CELERY_BROKER_URL (redis://…) jobs go
+# to Celery workers (`celery -A tongxin worker`, periodic ones from `celery -A tongxin beat`); unset, each job
+# runs inline once the transaction that asked for it commits, and the cron commands do the periodic work.
+TONGXIN_CELERY_BROKER_URL = os.environ.get("TONGXIN_CELERY_BROKER_URL", "")
+if TONGXIN_CELERY_BROKER_URL and not TONGXIN_CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    raise ImproperlyConfigured(
+        f"TONGXIN_CELERY_BROKER_URL must be a redis:// address, not {TONGXIN_CELERY_BROKER_URL!r}")
+TONGXIN_CELERY_QUEUE = os.environ.get("TONGXIN_CELERY_QUEUE", "") or "tongxin"
+# Exports (tongxin.core.exports): more rows than this are written by a background job, behind a progress
+# page; the file is kept TONGXIN_EXPORT_KEEP_HOURS for the one user who asked.
+TONGXIN_EXPORT_BACKGROUND_ROWS = envint("TONGXIN_EXPORT_BACKGROUND_ROWS", 5000)
+TONGXIN_EXPORT_KEEP_HOURS = envint("TONGXIN_EXPORT_KEEP_HOURS", 24)
+if TONGXIN_EXPORT_BACKGROUND_ROWS < 0 or TONGXIN_EXPORT_KEEP_HOURS < 1:
+    raise ImproperlyConfigured(
+        "TONGXIN_EXPORT_BACKGROUND_ROWS must be 0 or more and TONGXIN_EXPORT_KEEP_HOURS at least 1")
+
 AUTH_USER_MODEL = "accounts.User"
 # The password policy (accounts.passwords): the graded scheme (GB/T 22239 level 3) by default, at
 # least 8 characters with three of upper, lower, digit and symbol, and a change every 90 days. Off

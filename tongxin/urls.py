@@ -17,7 +17,7 @@ from rest_framework.routers import DefaultRouter
 from tongxin.accounts.api_tokens import LogoutAPI, TokenListAPI, TokenRevokeAPI
 from tongxin.accounts.views import PasswordChangeAPI, TokenView
 from tongxin.command import api as command_api
-from tongxin.core import notify_views, settings_views
+from tongxin.core import export_views, notify_views, settings_views
 from tongxin.core.views import healthz
 from tongxin.donations import api as donations_api
 from tongxin.inspections import api as inspections_api
@@ -66,6 +66,7 @@ urlpatterns = [
     path("files/", include("tongxin.units.attachments")),
     path("audit/", include("tongxin.core.urls")),
     path("notifications/", include((notify_views.urlpatterns, "notifications"))),
+    path("exports/", include((export_views.urlpatterns, "exports"))),
     path("system/", include((settings_views.urlpatterns, "system"))),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("healthz", healthz, name="healthz"),

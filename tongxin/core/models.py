@@ -251,3 +251,51 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.backend} {self.status}"
+
+
+class BackgroundExport(models.Model):
+    """A large export written by a background job (core.exports): its progress, then its file, kept in
+    Django's storage for the one user who asked until `expires_at`."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    token = models.CharField(_("编号"), max_length=32, unique=True)  # the page's handle: random, never guessed
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.CASCADE,
+                              related_name="background_exports")
+    kind = models.CharField(_("导出类型"), max_length=100)  # a name registered with core.exports.register
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    language = models.CharField(_("语言"), max_length=10, default="zh-hans")
+    title = models.CharField(_("标题"), max_length=300)
+    filename = models.CharField(_("文件名"), max_length=200)
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已写行数"), default=0)
+    path = models.CharField(_("存储路径"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("过期时间"), db_index=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_owner_field = "owner"  # one's own exports only
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("后台导出")
+        verbose_name_plural = _("后台导出")
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(99, self.rows_done * 100 // self.rows_total) if self.rows_total else 0
+
+    @property
+    def expired(self) -> bool:
+        return timezone.now() >= self.expires_at

@@ -229,11 +229,18 @@ def _xlsx_options() -> dict[str, Any]:
 # --- export ------------------------------------------------------------------------------------
 
 
+EXPORT_FIELDS = ("name", "kind", "region_id", "supervisor__name", "credit_code", "address", "contact_person", "phone",
+                 "beds", "residents", "staff", "is_active")
+
+
 def export_rows(queryset: QuerySet[Unit]) -> Iterator[tuple[Any, ...]]:
-    """One row per unit, in the columns of the import template, read in chunks."""
+    """One row per unit, in the columns of the import template (`_row_of`'s), read as plain values in
+    chunks (no model instances, the kind labels looked up once)."""
     labels = {value: _zh(label) for value, label in Kind.choices}
-    for u in queryset.select_related("supervisor").iterator(chunk_size=2000):
-        yield _row_of(u, labels, u.supervisor.name if u.supervisor is not None else None)
+    for (name, kind, region_id, supervisor, credit_code, address, contact, phone, beds, residents, staff,
+         is_active) in queryset.values_list(*EXPORT_FIELDS).iterator(chunk_size=2000):
+        yield (name, labels.get(kind, kind), region_id, supervisor, credit_code, address or None, contact or None,
+               phone or None, beds, residents, staff, ACTIVE if is_active else CLOSED)
 
 
 def _row_of(u: Unit, labels: dict[str, str], supervisor: str | None) -> tuple[Any, ...]:

@@ -18,11 +18,20 @@ from tongxin.reports.excel.common import (
     get_region,
     shown,
 )
-from tongxin.reports.excel.exports import Table, csv_response, region_table, status_of, unit_table, xlsx_response
+from tongxin.reports.excel.exports import (
+    Table,
+    csv_response,
+    expected_count,
+    region_table,
+    status_of,
+    unit_table,
+    xlsx_response,
+)
 
 __all__ = [
     "KEY", "NAME", "REASON", "SHEET_TITLE", "BatchRows", "Column", "Table", "batch_spec", "csv_response",
-    "expected_units", "field_columns", "get_assignment", "get_region", "import_batch", "region_table", "shown",
+    "expected_count", "expected_units", "field_columns", "get_assignment", "get_region", "import_batch",
+    "region_table", "shown",
     "status_of",
     "template_response", "unit_table", "xlsx_response",
 ]

@@ -27,7 +27,7 @@ from tongxin.core.types import Actor
 from tongxin.regions.models import Region
 from tongxin.reports import queries, rollups, services
 from tongxin.reports.definition import aggregate_label, aggregates, label, unit_label
-from tongxin.reports.excel.common import CHUNK, chunked, expected_units, shown
+from tongxin.reports.excel.common import CHUNK, choice_labels, chunked, expected_units, shown
 from tongxin.reports.models import Assignment, FieldRollup, Report
 from tongxin.units.models import Unit
 
@@ -174,28 +174,68 @@ def status_of(report: Report | None) -> str:
     """按时 / 迟报 / 零报告 / 未报 — a late zero report counts as late, for that is what gets chased."""
     if report is None:
         return _("未报")
-    if report.is_late:
-        return _("迟报")
-    return _("零报告") if report.is_zero else _("按时")
+    return _status_labels()[(report.is_late, report.is_zero)]
+
+
+def _status_labels() -> dict[tuple[bool, bool], str]:
+    """(is_late, is_zero) → the status label, translated once per table rather than once per row."""
+    late, zero, on_time = _("迟报"), _("零报告"), _("按时")
+    return {(True, True): late, (True, False): late, (False, True): zero, (False, False): on_time}
+
+
+def _converters(fields: list[dict]) -> list[tuple[str, Any]]:
+    """Per field, its key and how a stored value becomes a cell (`shown`, localized), with the yes/no labels
+    and choice labels looked up once per table, not once per row."""
+    yes, no = _("是"), _("否")
+
+    def convert(f: dict) -> Any:
+        kind = f["type"]
+        if kind == "bool":
+            return lambda v: None if v is None or v == "" else (yes if v else no)
+        if kind == "choice":
+            labels = choice_labels(f)
+            return lambda v: None if v is None or v == "" else labels.get(str(v), v)
+        if kind in ("decimal", "date"):
+            return lambda v, f=f: shown(f, v)
+        return lambda v: None if v == "" else v
+
+    return [(f["key"], convert(f)) for f in fields]
+
+
+def expected_count(user: Actor, assignment: Assignment, region: Region, day: dt.date) -> int:
+    """How many rows `unit_table` has (one count query)."""
+    if not services.is_due(assignment, day):
+        return 0
+    return expected_units(user, assignment, region, day).count()
 
 
 def unit_table(user: Actor, assignment: Assignment, region: Region, day: dt.date) -> Table:
-    """One row per expected unit of `region` in the user's scope: status, filing time and the latest values."""
+    """One row per expected unit of `region` in the user's scope: status, filing time and the latest values.
+
+    The rows are read as plain values in chunks of CHUNK units (one query for the units, one for their
+    reports per chunk), never as model instances, and every label is translated once per table."""
     version = assignment.form.latest_version()
     assert version is not None, "define_form always creates version 1"
     fields = version.fields
     units = expected_units(user, assignment, region, day) if services.is_due(assignment, day) else Unit.objects.none()
 
     def rows() -> Iterator[list[Any]]:
-        for chunk in chunked(units.iterator(chunk_size=CHUNK)):
-            reports = {r.unit_id: r for r in Report.objects.filter(
-                assignment=assignment, day=day, unit_id__in=[u.pk for u in chunk])}
-            for u in chunk:
-                r = reports.get(u.pk)
-                values = r.values if r else {}
-                filed = timezone.localtime(r.first_filed_at) if r else None
-                yield [u.name, u.region.name, status_of(r), filed,
-                       *(shown(f, values.get(f["key"]), localized=True) for f in fields)]
+        statuses, missing = _status_labels(), _("未报")
+        converters = _converters(fields)
+        localtime = timezone.localtime
+        plain = units.values_list("pk", "name", "region__name")
+        for chunk in chunked(plain.iterator(chunk_size=CHUNK)):
+            reports = {unit_id: (filed, late, zero, values) for unit_id, filed, late, zero, values in
+                       Report.objects.filter(assignment=assignment, day=day, unit_id__in=[u[0] for u in chunk])
+                       .values_list("unit_id", "first_filed_at", "is_late", "is_zero", "values")}
+            for pk, name, region_name in chunk:
+                r = reports.get(pk)
+                if r is None:
+                    yield [name, region_name, missing, None, *(None for _ in converters)]
+                    continue
+                filed, late, zero, values = r
+                yield [name, region_name, statuses[(late, zero)], localtime(filed),
+                       *(convert(values.get(key)) for key, convert in converters)]
 
     headers = [_("单位名称"), _("所在区划"), _("状态"), _("报送时间"), *(_field_header(f) for f in fields)]
     return Table(_("汇总表-按单位-%(region)s-%(day)s") % {"region": region.name, "day": day.isoformat()},

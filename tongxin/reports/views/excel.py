@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -22,12 +23,13 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tongxin.core import audit
+from tongxin.core import audit, exports
 from tongxin.core.types import Actor
 from tongxin.core.views_base import ScopedExportView, ScopedRegionView, as_scoped_view
 from tongxin.core.xlsx import ImportResult
 from tongxin.regions.models import Region
 from tongxin.reports import excel, queries, services
+from tongxin.reports.jobs import UNIT_TABLE
 from tongxin.reports.models import Assignment
 from tongxin.units import scope
 
@@ -167,6 +169,10 @@ def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponseBase:
         day = _day(request, default_today=True)
     except BadRequest as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    if kind == "units" and fmt == "xlsx":
+        rows = excel.expected_count(request.user, assignment, region, day)
+        if exports.is_large(rows):  # written by a background job: the page answers at once
+            return _background_export(request, assignment, region, day, rows)
     if kind == "regions":
         table = excel.region_table(assignment, region, day)
     else:
@@ -175,6 +181,22 @@ def _export(request: HttpRequest, fmt: str, kind: str) -> HttpResponseBase:
                  changes={"assignment": assignment.pk, "region": region.code, "day": day.isoformat(),
                           "by": kind, "format": fmt})
     return excel.xlsx_response(table) if fmt == "xlsx" else excel.csv_response(table)
+
+
+def _background_export(request: HttpRequest, assignment: Assignment, region: Region, day: dt.date,
+                       rows: int) -> HttpResponse:
+    """Start the consolidated table by unit as a background export and send the user to its progress page."""
+    filename = _("汇总表-按单位-%(region)s-%(day)s") % {"region": region.name, "day": day.isoformat()}
+    with transaction.atomic():
+        export = exports.start(request.user, UNIT_TABLE, {
+            "assignment": assignment.pk, "region": region.code, "day": day.isoformat()},
+            title=_("%(form)s汇总表（按单位）　%(day)s　%(region)s") % {
+                "form": assignment.form.name, "day": day.isoformat(), "region": region.full_name()},
+            filename=f"{filename}.xlsx", rows=rows)
+        audit.record(audit.Action.EXPORT, actor=request.user, object_repr=filename,
+                     changes={"assignment": assignment.pk, "region": region.code, "day": day.isoformat(),
+                              "by": "units", "format": "xlsx", "rows": rows, "background": export.token})
+    return redirect("exports:progress", export.token)
 
 
 def _shown(value: Any) -> Any:

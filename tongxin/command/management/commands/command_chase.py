@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tongxin.command.services import chase, duty, meetings
+from tongxin.command.jobs import chase_all
 from tongxin.core.management.timed import TimedCommand
 
 
@@ -22,9 +22,5 @@ class Command(TimedCommand):
             "whose shift needs a check-in, and owners of action items due or overdue (once each).")
 
     def run(self, now: dt.datetime | None) -> None:
-        counts = chase.run(now=now)
-        check_ins = duty.duty_notices(now=now)
-        items = meetings.action_item_notices(now=now)
-        self.stdout.write(f"escalated to the leader on duty: {counts['leader']}; to the level above: "
-                          f"{counts['above']}; feedback due notices: {counts['feedback_due']}; "
-                          f"check-in notices: {check_ins}; action item notices: {items}")
+        # The same function Celery beat runs every 5 minutes when a broker is configured (command.jobs).
+        self.stdout.write(chase_all(now.isoformat() if now else None))

@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 
 from tongxin.core.management.timed import TimedCommand
-from tongxin.mobilization.services import checkin, posts
+from tongxin.mobilization.jobs import sweep
 
 
 class Command(TimedCommand):
     help = "Remind people of their shift shortly before it starts; close check-outs forgotten after a shift ended."
 
     def run(self, now: dt.datetime | None) -> None:
-        sent = posts.send_reminders(now=now)
-        closed = checkin.close_forgotten(now)
-        self.stdout.write(f"shift reminders sent: {sent}; forgotten check-outs closed: {closed}")
+        # The same function Celery beat runs every 10 minutes when a broker is configured (mobilization.jobs).
+        self.stdout.write(sweep(now.isoformat() if now else None))
