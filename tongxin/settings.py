@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "tongxin.donations",
     "tongxin.portal",
     "tongxin.demo",
+    "tongxin.perf",
 ]
 
 MIDDLEWARE = [
