@@ -7,6 +7,7 @@ BIN=.venv/bin
 export TONGXIN_HOME="$PWD"
 
 bash scripts/ensure-browser.sh || true
+bash scripts/ensure-bench.sh || true
 
 run() {  # run LABEL [env...]: pytest with the given environment; pytest's 5 (no tests) is reported, not fatal
     local label=$1; shift
