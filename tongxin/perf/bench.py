@@ -45,13 +45,13 @@ from django.utils import timezone
 
 from tongxin.accounts.models import User
 from tongxin.accounts.tokens import issue_token
+from tongxin.perf import synth
 from tongxin.perf.floors import FLOOR_TABLE
 from tongxin.perf.scene import Scene, prepare
 
-PROFILES: dict[str, dict[str, Any]] = {  # bench settings per profile; the data sizes are synth's
-    "small": {"seconds": 3, "connections": 4, "data": {"institutions": 500, "days": 14, "ledger": 5_000}},
-    "national": {"seconds": 20, "connections": 8,
-                 "data": {"institutions": 50_000, "days": 365, "ledger": 1_000_000, "provinces": None}},
+PROFILES: dict[str, dict[str, Any]] = {  # wrk settings per profile; the data sizes are synth's (synth.PROFILES)
+    "small": {"seconds": 3, "connections": 4},
+    "national": {"seconds": 20, "connections": 8},
 }
 MIN_REQUESTS = 5
 MARK_BEGIN = "<!-- tongxin bench: begin -->"
@@ -372,7 +372,7 @@ def run(*, profile: str, data: str, seconds: int | None, connections: int | None
     connections = connections or int(conf["connections"])
     workers = workers or (os.cpu_count() or 1)
     pairs = max(500, int(seconds * 600 * 2))  # filings for the API run and its floor, at up to 600/s
-    scene = prepare(dict(conf["data"]), data, pairs, say)
+    scene = prepare(synth.profile(profile), data, pairs, say)
     say(f"data: {scene.source}; regions {scene.regions}; day {scene.day}; {len(scene.filings)} filings ready")
     analyze(say)
     floor_table(create=True)

@@ -26,6 +26,7 @@ from tongxin.command.models import Directive
 from tongxin.demo.reports import plan
 from tongxin.donations.models import Appeal
 from tongxin.donations.models.appeals import AppealStatus
+from tongxin.perf import synth
 from tongxin.regions.models import Region
 from tongxin.reports import services as report_services
 from tongxin.reports.models import Assignment, Form, Report
@@ -54,19 +55,12 @@ class Scene:
 
 def _build(profile: dict[str, Any], say: Callable[[str], None]) -> tuple[dict[str, str], str, str]:
     """The data step: the synthetic country of `profile` (officers by level, their password, what built it)."""
-    try:
-        from tongxin.perf import synth  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        raise CommandError("`tongxin synth` is not installed here (tongxin.perf.synth): run `tongxin bench "
-                           "--data existing` on a database that holds the demo or a synthetic country") from None
     summary = synth.build(**profile, say=say)
     return dict(summary.officers), summary.password, "tongxin synth"
 
 
 def _existing() -> tuple[dict[str, str], str, str]:
     if User.objects.filter(username=SYNTH_OFFICERS["province"]).exists():
-        from tongxin.perf import synth  # type: ignore[attr-defined,unused-ignore]
-
         return dict(SYNTH_OFFICERS), synth.PASSWORD, "existing synthetic country"
     if User.objects.filter(username=DEMO_OFFICERS["province"]).exists():
         return dict(DEMO_OFFICERS), DEMO_PASSWORD, "existing Hunan demo"
