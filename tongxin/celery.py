@@ -1,4 +1,4 @@
-"""The Celery application: `celery -A tongxin worker` and `celery -A tongxin beat` (docs/background.md).
+"""The Celery application: `celery -A tongxin worker` and `celery -A tongxin beat` (docs/deploy.md, "Background jobs").
 
 It loads Django (the settings from the TONGXIN_* environment, every app's `jobs.py`) and hands Celery the
 application of `tongxin.core.jobs`, which needs TONGXIN_CELERY_BROKER_URL.

@@ -162,6 +162,8 @@ INSTALLED_APPS = [
     "tongxin.perf",
 ]
 
+_replica_url = os.environ.get("TONGXIN_REPLICA_DATABASE_URL", "")  # the read replica: see DATABASES
+
 MIDDLEWARE = [
     # Outermost of all: the Content-Security-Policy goes on every response, error pages and the JSON
     # errors of the next one included (a response that set its own, an evidence file's, keeps it).
@@ -174,6 +176,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    *(["tongxin.core.replica.PinAfterWriteMiddleware"] if _replica_url else []),  # read-your-writes
     "tongxin.core.middleware.SafeInputMiddleware",  # NUL in a query string or a web form: 400, not 500
     "tongxin.core.errors.DatabaseUnavailableMiddleware",  # a database outage is a 503, not a 500
     # After the one above: its process_view touches the database only once the user loaded fine.
@@ -225,6 +228,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
     )
+# A PostgreSQL streaming replica (tongxin.core.replica, docs/deploy.md): the overview pages, the report
+# list and detail of the API and the public portal read from it; every write, every transaction, a
+# request that wrote and a user who wrote within TONGXIN_REPLICA_PIN_SECONDS stay on the primary.
+TONGXIN_REPLICA_PIN_SECONDS = envint("TONGXIN_REPLICA_PIN_SECONDS", 5)
+if _replica_url:
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True)
+    if {DATABASES["default"]["ENGINE"], DATABASES["replica"]["ENGINE"]} != {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured("TONGXIN_REPLICA_DATABASE_URL needs PostgreSQL for it and for TONGXIN_DATABASE_URL")
+    # The test run makes no database of its own there (a hot standby is read-only): it reads the test
+    # database through the replica's alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["tongxin.core.replica.ReplicaRouter"]
+if TONGXIN_REPLICA_PIN_SECONDS < 0:
+    raise ImproperlyConfigured(f"TONGXIN_REPLICA_PIN_SECONDS must be 0 or more, not {TONGXIN_REPLICA_PIN_SECONDS}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The cache (public pages, the lookup throttle, core.publiccache generations). TONGXIN_CACHE_URL
@@ -242,7 +260,7 @@ if _cache_url:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tongxin"}}
 
-# Background work (tongxin.core.jobs, docs/background.md): with TONGXIN_CELERY_BROKER_URL (redis://…) jobs go
+# Background work (tongxin.core.jobs; docs/deploy.md, "Background jobs"): with TONGXIN_CELERY_BROKER_URL jobs go
 # to Celery workers (`celery -A tongxin worker`, periodic ones from `celery -A tongxin beat`); unset, each job
 # runs inline once the transaction that asked for it commits, and the cron commands do the periodic work.
 TONGXIN_CELERY_BROKER_URL = os.environ.get("TONGXIN_CELERY_BROKER_URL", "")

@@ -1,7 +1,7 @@
 """A real Celery worker runs the jobs the app enqueues (issue #13, "beyond one machine").
 
 The test points this process and a `celery -A tongxin worker --pool=solo` subprocess at the same committed
-copy of the test database (made as tests/core/test_import_killed.py makes it: SQLite, the test database
+copy of the test database (tests.pgcopy.CommittedCopy: SQLite, the test database
 backed up to a file; PostgreSQL, a database made from it as a template) and at the Redis on this machine
 (db 11, a queue of the test's own). The officer asks for
 the consolidated table by unit with the background threshold at 0: the page answers with the progress page
@@ -26,7 +26,7 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
-from tests.core.test_import_killed import _Copy
+from tests.pgcopy import CommittedCopy
 from tests.reports.conftest import at, good_values
 from tests.world import build_world
 from tongxin.core.models import BackgroundExport
@@ -53,7 +53,7 @@ def _redis_down() -> str:
 def copy(django_db_setup, django_db_blocker, tmp_path_factory):
     """Made before the test's own transaction opens (a PostgreSQL template must have no session)."""
     with django_db_blocker.unblock():
-        made = _Copy(tmp_path_factory.mktemp("celery"))
+        made = CommittedCopy(tmp_path_factory.mktemp("celery"), "tongxin_celery")
     try:
         yield made
     finally:

@@ -17,18 +17,14 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import openpyxl
 import pytest
-from django.conf import settings
-from django.db import connection
 
-from tests.pgcopy import copy_test_database
+from tests.pgcopy import CommittedCopy
 from tongxin.units.excel import HEADERS
 from tongxin.units.models import Unit
 
@@ -86,62 +82,6 @@ def _workbook(path: Path) -> None:
     wb.save(path)
 
 
-class _Copy:
-    """A committed copy of the test database that a subprocess can open, and plain queries on it."""
-
-    def __init__(self, tmp: Path) -> None:
-        db = settings.DATABASES["default"]
-        self.vendor = connection.vendor
-        if self.vendor == "sqlite":
-            self.path = tmp / "copy.sqlite3"
-            connection.ensure_connection()
-            target = sqlite3.connect(self.path)
-            connection.connection.backup(target)
-            target.close()
-            self.url = f"sqlite:///{self.path}"
-        else:
-            import psycopg
-
-            self.params = {"host": db["HOST"] or None, "port": db["PORT"] or None, "user": db["USER"],
-                           "password": db["PASSWORD"] or None}
-            self.name = f"tongxin_killed_{uuid.uuid4().hex[:8]}"
-            connection.close()  # a template database must have no other sessions
-            with psycopg.connect(dbname="postgres", autocommit=True, **self.params) as admin:
-                copy_test_database(admin, self.name, db["NAME"])
-            netloc = f"{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-            self.url = f"postgres://{netloc}/{self.name}"
-
-    def query(self, sql: str) -> list[tuple]:
-        if self.vendor == "sqlite":
-            with sqlite3.connect(self.path) as c:
-                return c.execute(sql).fetchall()
-        import psycopg
-
-        with psycopg.connect(dbname=self.name, autocommit=True, **self.params) as c:
-            return c.execute(sql).fetchall()
-
-    def writer_holds_locks(self) -> bool:
-        if self.vendor == "sqlite":
-            c = sqlite3.connect(self.path, timeout=0, isolation_level=None)
-            try:
-                c.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                return "locked" in str(exc)
-            finally:
-                c.close()
-            return False
-        rows = self.query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                          "AND state = 'idle in transaction' AND backend_xid IS NOT NULL")
-        return rows[0][0] == 1
-
-    def drop(self) -> None:
-        if self.vendor != "sqlite":
-            import psycopg
-
-            with psycopg.connect(dbname="postgres", autocommit=True, **self.params) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
-
-
 def _start(url: str, workbook: Path, pause: int) -> subprocess.Popen:
     env = {**os.environ, "TONGXIN_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tongxin.settings",
            "TONGXIN_HOME": str(ROOT), "TONGXIN_TEST_PAUSE_AFTER": str(pause)}
@@ -153,7 +93,7 @@ def _start(url: str, workbook: Path, pause: int) -> subprocess.Popen:
 def copy(django_db_setup, django_db_blocker, tmp_path_factory):
     """Made before the test's own transaction opens (a PostgreSQL template must have no session)."""
     with django_db_blocker.unblock():
-        made = _Copy(tmp_path_factory.mktemp("killed"))
+        made = CommittedCopy(tmp_path_factory.mktemp("killed"), "tongxin_killed")
     try:
         yield made
     finally:

@@ -31,14 +31,31 @@ def _tongxin(*args, **env):
     return subprocess.run([sys.executable, "-m", "tongxin.cli", *args], env=full, capture_output=True, text=True)
 
 
+def _production(tmp_path, **env):
+    return {"TONGXIN_DEBUG": "false", "TONGXIN_SECRET_KEY": "x" * 60 + "-secret-key-for-the-check-only-0123456789",
+            "TONGXIN_ALLOWED_HOSTS": "tongxin.example", "TONGXIN_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "TONGXIN_PII_KEY": PII_KEY, "TONGXIN_CACHE_URL": "redis://127.0.0.1:6379/12", **env}
+
+
 def test_production_settings_pass_check_deploy(tmp_path):
-    result = _tongxin(
-        "check", "--deploy", "--fail-level", "WARNING",
-        TONGXIN_DEBUG="false", TONGXIN_SECRET_KEY="x" * 60 + "-secret-key-for-the-check-only-0123456789",
-        TONGXIN_ALLOWED_HOSTS="tongxin.example", TONGXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        TONGXIN_PII_KEY=PII_KEY,
-    )
+    result = _tongxin("check", "--deploy", "--fail-level", "WARNING", **_production(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_warns_when_production_has_no_shared_cache(tmp_path):
+    """Each process's own cache: rate limits, public-page invalidation and the replica pin would not
+    hold across gunicorn workers (core.checks)."""
+    env = _production(tmp_path)
+    del env["TONGXIN_CACHE_URL"]
+    result = _tongxin("check", "--deploy", "--fail-level", "WARNING", **env)
+    assert result.returncode != 0
+    assert "tongxin.W001" in result.stderr and "TONGXIN_CACHE_URL" in result.stderr
+
+
+def test_a_replica_needs_postgresql(tmp_path):
+    result = _tongxin("check", **_production(tmp_path, TONGXIN_REPLICA_DATABASE_URL="postgres://r@127.0.0.1:1/x"))
+    assert result.returncode != 0
+    assert "TONGXIN_REPLICA_DATABASE_URL needs PostgreSQL" in result.stderr
 
 
 PII_KEY = "A" * 86 + "=="  # 64 bytes in base64

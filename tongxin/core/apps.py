@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from tongxin.core import audit_guard, exports, jobs  # noqa: F401  (exports registers its jobs)
+        from tongxin.core import audit_guard, checks, exports, jobs  # noqa: F401  (checks, exports register theirs)
 
         connection_created.connect(audit_guard.register_sqlite_function, dispatch_uid="tongxin-audit-sqlite")
         post_migrate.connect(audit_guard.post_migrate_triggers, sender=self, dispatch_uid="tongxin-audit-triggers")

@@ -26,8 +26,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tongxin.core import publiccache, ratelimit
+from tongxin.core import publiccache, ratelimit, replica
 from tongxin.core.api import BAD_INPUT, MAX_ID
+from tongxin.core.replica import ReplicaReadsMixin
 from tongxin.donations.models import Appeal
 from tongxin.donations.queries import public
 from tongxin.portal import queries
@@ -46,7 +47,8 @@ def _cached(name: str, build: Callable[[], Any]) -> Any:
     key = publiccache.key("donations", publiccache.generation("portal"), get_language(), "api", name)
     data = cache.get(key)
     if data is None:
-        data = build()
+        with replica.primary():  # cached for minutes under a new generation: never from a lagging copy
+            data = build()
         cache.set(key, data, CACHE_SECONDS)
     return data
 
@@ -264,8 +266,9 @@ class PublicPagination(PageNumberPagination):
     max_page_size = 50
 
 
-class PublicViewSet(viewsets.GenericViewSet[Any]):
-    """Open to anyone, read-only: no authentication, no scope (all of it is public)."""
+class PublicViewSet(ReplicaReadsMixin, viewsets.GenericViewSet[Any]):
+    """Open to anyone, read-only: no authentication, no scope (all of it is public); list and retrieve
+    may read from the replica (core.replica)."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]

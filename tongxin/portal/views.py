@@ -23,7 +23,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tongxin.core import publiccache, ratelimit
+from tongxin.core import publiccache, ratelimit, replica
 from tongxin.core.xlsx import csv_writer
 from tongxin.core.xlsx.writing import stream_xlsx
 from tongxin.donations.models import AppealStatus
@@ -42,7 +42,8 @@ def _cached(name: str, build: Callable[[], str]) -> str:
     key = _key(name)
     html = cache.get(key)
     if html is None:
-        html = build()
+        with replica.primary():  # cached for minutes under a new generation: never from a lagging copy
+            html = build()
         cache.set(key, html, CACHE_SECONDS)
     return str(html)
 
@@ -53,6 +54,7 @@ def _page(request: HttpRequest, title: str, body: str, status: int = 200, **ctx:
 
 
 @login_not_required
+@replica.read_view
 def index(request: HttpRequest) -> HttpResponse:
     def build() -> str:
         cards = [(a, public.for_appeal(a)) for a in public.open_appeals()[:12]]
@@ -65,6 +67,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@replica.read_view
 def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     a = public.appeal(pk)
     if a is None:
@@ -75,6 +78,7 @@ def appeal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_not_required
+@replica.read_view
 def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     unit = public.organisation(pk)
     if unit is None:
@@ -85,6 +89,7 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_not_required
+@replica.read_view
 def lookup(request: HttpRequest) -> HttpResponse:
     number = request.GET.get("receipt", "").strip()[:40]
     code = request.GET.get("code", "").strip()[:20]
@@ -110,6 +115,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@replica.read_view
 def notices(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", NoticeKind.NOTICE)
     if kind not in NoticeKind.values:
@@ -120,6 +126,7 @@ def notices(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@replica.read_view
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = queries.published_notice(pk)
     if notice is None:
@@ -184,6 +191,7 @@ def _csv_cell(value: Any) -> Any:
 
 
 @login_not_required
+@replica.read_view
 def download(request: HttpRequest, kind: str, pk: int, name: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     if kind not in ("appeals", "organisations") or name not in TABLES or fmt not in ("csv", "xlsx"):
         raise Http404
@@ -205,6 +213,7 @@ def download(request: HttpRequest, kind: str, pk: int, name: str, fmt: str) -> H
 
 
 @login_not_required
+@replica.read_view
 def feed(request: HttpRequest) -> JsonResponse:
     """Every public appeal and organisation with its full disclosure; ids are the records' own."""
     key = _key("feed")

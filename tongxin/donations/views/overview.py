@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.translation import gettext
 
+from tongxin.core import replica
 from tongxin.core.views_base import ScopedRegionView, as_scoped_view
 from tongxin.donations.queries import overview as queries
 from tongxin.units import scope
@@ -29,6 +30,7 @@ def _row(r: queries.Row, url: str = "") -> dict[str, Any]:
 
 
 @as_scoped_view(base=ScopedRegionView)
+@replica.read_view
 def overview(request: HttpRequest) -> HttpResponse:
     """The overview page of the region on screen (`?region=`, default the user's outermost region)."""
     own_units = not scope.top_regions(request.user)

@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tongxin.core import replica
 from tongxin.core.views_base import ScopedRegionView, as_scoped_view
 from tongxin.mobilization.queries import overview as queries
 from tongxin.units import scope
@@ -51,6 +52,7 @@ def _hours(value: Decimal) -> float:
 
 
 @as_scoped_view(base=ScopedRegionView)
+@replica.read_view
 def overview(request: HttpRequest) -> HttpResponse:
     """The overview page; a user with no region of their own (an administrator) gets a word, not figures."""
     own_units = not scope.top_regions(request.user)

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from tongxin.core.api import BAD_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
+from tongxin.core.replica import ReplicaReadsMixin
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.ledger.api.entries import LedgerEntryDetailSerializer
 from tongxin.ledger.models import MAX_DESCRIPTION, Category, Severity
@@ -114,8 +115,9 @@ class RaiseEntrySerializer(serializers.Serializer):
                                      help_text=gettext_lazy("已从该报告登记过问题时，确认另登记一条"))
 
 
-class ReportViewSet(ScopedReadOnlyModelViewSet):
-    """Reports (情况报送) of the units in the caller's scope; filing and correcting go through services."""
+class ReportViewSet(ReplicaReadsMixin, ScopedReadOnlyModelViewSet):
+    """Reports (情况报送) of the units in the caller's scope; filing and correcting go through services.
+    List and detail may read from the replica (core.replica); filing, correcting and raising never do."""
 
     queryset = Report.objects.select_related("unit", "form_version").order_by("-day", "unit__name", "pk")
     filterset_class = ReportFilter

@@ -27,7 +27,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongxin.core import panels
+from tongxin.core import panels, replica
 from tongxin.core.views_base import ScopedRegionView, as_scoped_view
 from tongxin.regions.models import Region
 from tongxin.reports import queries, services
@@ -142,6 +142,7 @@ def _unit_level_redirect(request: HttpRequest) -> HttpResponse:
 
 
 @as_scoped_view(base=ScopedRegionView)
+@replica.read_view
 def overview(request: HttpRequest) -> HttpResponse:
     tops = scope.top_regions(request.user)
     if not tops:
