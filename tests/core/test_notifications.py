@@ -258,6 +258,18 @@ def test_the_header_shows_the_unread_count_on_phone_and_desktop(world, client_fo
         assert f'href="{LIST}"' in bell and ">2<" in bell and "条未读通知" in bell
 
 
+def test_the_english_menu_folds_on_a_narrower_screen_than_the_chinese_one(world, client_for):
+    """English labels are twice as wide: at 1280 px the full English menu wrapped into a header a
+    third of the screen tall, so it folds below xxl (1400 px) with its bells, and Chinese below lg."""
+    c = client_for(world.nanxian)
+    chinese = c.get(reverse("home")).content.decode()
+    assert "navbar-expand-lg" in chinese and any("d-lg-none" in b for b in _bells(chinese))
+    c.cookies["django_language"] = "en"
+    english = c.get(reverse("home")).content.decode()
+    assert "navbar-expand-xxl" in english and "navbar-expand-lg" not in english
+    assert any("d-xxl-none" in b for b in _bells(english)) and any("d-xxl-inline-block" in b for b in _bells(english))
+
+
 def test_the_header_shows_no_count_when_all_is_read(world, client_for):
     note([world.nanxian], "一")
     client = client_for(world.nanxian)
