@@ -140,9 +140,9 @@ class DonationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGe
             self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """PUT, PATCH and DELETE of a donation are not operations (the schema lists none): they answer 405
         saying how it is put right: a received donation by a correction (POST …/correct/), a pledge by a
-        withdrawal and a new record. Out of scope it is 404, as for a read."""
+        withdrawal and a new record. Out of scope it is the same 405."""
         if request.method in ("PUT", "PATCH", "DELETE") and "pk" in kwargs:
-            if self.get_object().status == DonationStatus.PLEDGED:
+            if queries.donations_for(request.user).filter(pk=kwargs["pk"], status=DonationStatus.PLEDGED).exists():
                 raise exceptions.MethodNotAllowed(request.method, detail=_(
                     "认捐不能通过接口修改或删除：如登记有误，请撤回（POST …/withdraw/）后重新登记"))
             raise exceptions.MethodNotAllowed(request.method, detail=services.FROZEN)
