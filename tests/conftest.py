@@ -18,7 +18,7 @@ from tests.world import build_world
 PASSWORD = "Tongxin#2021"
 
 # No secret or personal data in the logs of the whole suite (tests/logscan.py).
-pytest_plugins = ["tests.logscan"]
+pytest_plugins = ["tests.logscan", "tests.commands"]  # the second gives the real_database fixture
 
 
 def pytest_configure(config):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.ci import skip_or_fail
 from tests.snapshots import Snapshots
 
 CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", "/usr/bin/chromium")
@@ -27,9 +28,7 @@ DESKTOP = {"width": 1366, "height": 900}
 def browser():
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         message = f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium fonts-wqy-microhei)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        skip_or_fail(message)
     # Playwright's sync API runs an event loop in this thread; the ORM calls our tests make are synchronous.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright

@@ -5,33 +5,17 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections
+from django.db import connection
 
-from tongxin import cli
+from tests.commands import tongxin
 from tongxin.core import audit, audit_guard
 from tongxin.core.models import AuditEvent
-
-
-@pytest.fixture
-def real_database(monkeypatch):
-    """The test database taken for a real one (Django's test databases are exempt, see the command);
-    connections stay open when the command line ends, so the test's transaction survives."""
-    monkeypatch.setattr(audit_guard, "is_throwaway_test_database", lambda conn: False)
-    monkeypatch.setattr(connections, "close_all", lambda: None)
-
-
-def _tongxin(*args: str) -> int:
-    try:
-        cli.main(["tongxin", *args])
-    except SystemExit as stop:
-        return int(stop.code or 0)
-    return 0
 
 
 def test_flush_refuses_on_a_database_with_audit_records(world, real_database, capsys):
     audit.record(audit.Action.LOGIN_FAILED, actor_name="nobody")
     before = AuditEvent.objects.count()
-    assert _tongxin("flush", "--noinput") == 1
+    assert tongxin("flush", "--noinput") == 1
     err = capsys.readouterr().err
     assert "audit records" in err and "--allow-audit-loss" in err
     assert AuditEvent.objects.count() == before
@@ -42,7 +26,7 @@ def test_flush_proceeds_when_told_it_may_lose_the_trail(world, real_database):
     if connection.vendor == "postgresql":  # TRUNCATE inside the test's transaction: no deferred checks pending
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    assert _tongxin("flush", "--noinput", "--allow-audit-loss") == 0
+    assert tongxin("flush", "--noinput", "--allow-audit-loss") == 0
     assert not AuditEvent.objects.exists()
 
 

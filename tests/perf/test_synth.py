@@ -10,11 +10,11 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, connections, models
+from django.db import connection, models
 
-from tongxin import cli
+from tests.commands import tongxin
 from tongxin.accounts.models import User
-from tongxin.core import audit, audit_guard
+from tongxin.core import audit
 from tongxin.donations.models import Stock
 from tongxin.donations.services import stock
 from tongxin.ledger.models import LedgerEntry, Status
@@ -150,28 +150,16 @@ def test_a_database_holding_units_is_refused_and_left_as_it_was(world):
     assert _counts() == before
 
 
-@pytest.fixture
-def real_database(monkeypatch):
-    """The test database taken for a real one (as tests/core/test_flush.py does)."""
-    monkeypatch.setattr(audit_guard, "is_throwaway_test_database", lambda conn: False)
-    monkeypatch.setattr(connections, "close_all", lambda: None)
 
-
-def _tongxin(*args: str) -> int:
-    try:
-        cli.main(["tongxin", *args])
-    except SystemExit as stop:
-        return int(stop.code or 0)
-    return 0
 
 
 @pytest.mark.django_db
 def test_audit_records_are_refused_without_the_flag_even_with_reset(real_database, capsys):
     audit.record(audit.Action.LOGIN_FAILED, actor_name="nobody")
     before = _counts()
-    assert _tongxin("synth", "--institutions", "60", "--days", "3") == 1
+    assert tongxin("synth", "--institutions", "60", "--days", "3") == 1
     assert "audit records" in capsys.readouterr().err
-    assert _tongxin("synth", "--reset", "--institutions", "60", "--days", "3") == 1
+    assert tongxin("synth", "--reset", "--institutions", "60", "--days", "3") == 1
     assert "--allow-audit-loss" in capsys.readouterr().err
     assert _counts() == before
 
