@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from http.cookiejar import CookieJar
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,19 @@ def request(url: str, *, data: dict | None = None, headers: dict[str, str] | Non
             return response.status, dict(response.headers), response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read().decode()
+
+
+def sign_in(base: str, username: str, password: str, *handlers: urllib.request.BaseHandler):
+    """Sign `username` in through the login page of the server at `base`, as a browser does: returns
+    (opener carrying the session cookie, its cookie jar), after asserting the sign-in took."""
+    jar = CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), *handlers)
+    request(f"{base}/accounts/login/", opener=browser)
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    status, _, body = request(f"{base}/accounts/login/", opener=browser, headers={"X-CSRFToken": csrf},
+                              form={"username": username, "password": password})
+    assert status == 200 and any(c.name == "sessionid" for c in jar), body[-2000:]
+    return browser, jar
 
 
 def wait_for_server(base: str, process: subprocess.Popen) -> None:

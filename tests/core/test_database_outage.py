@@ -14,13 +14,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import urllib.request
-from http.cookiejar import CookieJar
 
 import pytest
 from django.conf import settings
 
-from tests.pgcluster import ROOT, SETUP, Cluster, environment, free_port, skip_or_fail, unavailable, wait_for_server
+from tests.pgcluster import (
+    ROOT,
+    SETUP,
+    Cluster,
+    environment,
+    free_port,
+    sign_in,
+    skip_or_fail,
+    unavailable,
+    wait_for_server,
+)
 from tests.pgcluster import request as _request
 from tests.world import PASSWORD
 
@@ -56,13 +64,7 @@ def outage(django_db_setup, django_db_blocker):
 @pytest.mark.django_db  # (also what makes pytest-django set up the test database copied)
 def test_a_filing_during_an_outage_is_a_503_and_its_retry_with_the_same_key_files_once(outage):
     cluster, base, scene = outage
-    jar = CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    _request(f"{base}/accounts/login/", opener=browser)
-    csrf = next(c.value for c in jar if c.name == "csrftoken")
-    status, _, body = _request(f"{base}/accounts/login/", opener=browser, headers={"X-CSRFToken": csrf},
-                               form={"username": "nanxian", "password": PASSWORD})
-    assert status == 200 and any(c.name == "sessionid" for c in jar), body[-2000:]
+    browser, _jar = sign_in(base, "nanxian", PASSWORD)
     auth = {"Authorization": f"Token {scene['token']}", "Idempotency-Key": "phone-outage-1",
             "Accept": "application/json"}
     cluster.stop()

@@ -15,12 +15,11 @@ import subprocess
 import sys
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 
-from tests.pgcluster import ROOT, environment, free_port, request, wait_for_server
+from tests.pgcluster import ROOT, environment, free_port, request, sign_in, wait_for_server
 from tests.pgcopy import CommittedCopy
 from tests.world import PASSWORD
 
@@ -61,13 +60,7 @@ def test_a_sign_in_through_one_worker_is_honoured_by_every_worker(served):
     base, access = served
     anonymous = urllib.request.build_opener(_NoRedirect())
     assert request(f"{base}/notifications/", opener=anonymous)[0] == 302  # closed by default: it needs a sign-in
-    jar = CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    request(f"{base}/accounts/login/", opener=browser)
-    csrf = next(c.value for c in jar if c.name == "csrftoken")
-    status, _, _ = request(f"{base}/accounts/login/", opener=browser, headers={"X-CSRFToken": csrf},
-                           form={"username": "nanxian", "password": PASSWORD})
-    assert status == 200 and any(c.name == "sessionid" for c in jar)
+    _browser, jar = sign_in(base, "nanxian", PASSWORD)
 
     # Concurrent requests: a worker busy with one leaves the next to the other.
     no_redirects = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect())

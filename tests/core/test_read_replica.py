@@ -21,8 +21,6 @@ import json
 import subprocess
 import sys
 import time
-import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
@@ -165,13 +163,7 @@ def test_filings_replicate_routed_pages_read_the_standby_and_a_stopped_standby_f
 
     # The overview after a sign-in: pinned to the primary for PIN_SECONDS (the sign-in wrote), then
     # on the replica. The session itself is always read on the primary.
-    jar = CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    pg.request(f"{base}/accounts/login/", opener=browser)
-    csrf = next(c.value for c in jar if c.name == "csrftoken")
-    status, _, _ = pg.request(f"{base}/accounts/login/", opener=browser, headers={"X-CSRFToken": csrf},
-                           form={"username": "hunan", "password": PASSWORD})
-    assert status == 200 and any(c.name == "sessionid" for c in jar)
+    browser, _jar = pg.sign_in(base, "hunan", PASSWORD)
     before = _statements(standby.log, "reports_assignment")
     status, _, body = pg.request(f"{base}/reports/overview/", opener=browser)
     assert status == 200, body[-2000:]
