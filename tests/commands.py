@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.db import connections
 
@@ -12,15 +14,16 @@ from tongxin.core import audit_guard
 @pytest.fixture
 def real_database(monkeypatch):
     """The test database taken for a real one (Django's test databases are exempt from the audit-loss
-    refusals); connections stay open when the command line ends, so the test's transaction survives."""
+    refusals)."""
     monkeypatch.setattr(audit_guard, "is_throwaway_test_database", lambda conn: False)
-    monkeypatch.setattr(connections, "close_all", lambda: None)
 
 
 def tongxin(*args: str) -> int:
-    """Run `tongxin ARGS…` as a user would, and return its exit status."""
-    try:
-        cli.main(["tongxin", *args])
-    except SystemExit as stop:
-        return int(stop.code or 0)
+    """Run `tongxin ARGS…` as a user would, and return its exit status; the test's connection stays
+    open when the command line ends (it closes every connection), so the test's transaction survives."""
+    with mock.patch.object(connections, "close_all", lambda: None):
+        try:
+            cli.main(["tongxin", *args])
+        except SystemExit as stop:
+            return int(stop.code or 0)
     return 0

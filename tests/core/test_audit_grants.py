@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from tests.core.test_auditchain import _tongxin
+from tests.commands import tongxin as _tongxin
 from tongxin.core import audit, audit_chain
 from tongxin.core.models import AuditEvent
 

@@ -11,7 +11,6 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.utils import DatabaseError
 
-from tests.core.test_flush import real_database  # noqa: F401  (fixture)
 from tongxin.core import audit, audit_guard
 from tongxin.core.management.commands.migrate import touches_audit
 from tongxin.core.models import AuditEvent

@@ -14,7 +14,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.core.test_auditchain import _tongxin
+from tests.commands import tongxin as _tongxin
 from tongxin.core import audit, audit_chain
 from tongxin.core.models import AuditEvent
 

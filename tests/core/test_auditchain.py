@@ -6,23 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from contextlib import contextmanager
-from unittest import mock
 
 import pytest
 from django.db import connection, connections, transaction
 from django.db.utils import DatabaseError
 
-from tests.core.test_flush import _tongxin as _command_line
+from tests.commands import tongxin as _tongxin
 from tongxin.core import audit, audit_chain, audit_guard
 from tongxin.core.models import AuditEvent
 
 PG = connection.vendor == "postgresql"
-
-
-def _tongxin(*args: str) -> int:
-    """`tongxin ARGS` as on the command line (its exit code), the test's connection left open."""
-    with mock.patch.object(connections, "close_all", lambda: None):
-        return _command_line(*args)
 
 
 def _events(n: int = 5) -> list[AuditEvent]:
