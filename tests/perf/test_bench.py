@@ -81,7 +81,23 @@ def test_the_small_profile_gives_every_workload_a_row_beside_its_floor(bench_dat
         else:
             assert measured["seconds"] > 0 and floor["seconds"] > 0, row
     assert result["machine"]["cores"] >= 1 and result["machine"]["memory_mb"] > 0 and result["database"]
+    for row in result["rows"]:  # every row with a target says whether it met it
+        assert row["key"], row
+        if row["key"].startswith(("overview/", "completeness/", "ledger-stats/", "public-appeal", "submission",
+                                  "export", "upload")):
+            assert row["verdict"] == "met" or row["verdict"].startswith("short: "), row
     text = table.read_text()
-    assert "earlier text stays" in text and text.count("<!-- tongxin bench: begin -->") == 1
+    assert "earlier text stays" in text and text.count("<!-- tongxin bench small: begin -->") == 1
     assert all(name in text for name in names)
+    # the growth table from two results (here the same run twice): a row per read workload, in place
+    grown = subprocess.run([*tongxin, "bench", "--growth", str(out), str(out), "--out", str(table)], cwd=ROOT,
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert grown.returncode == 0, grown.stderr[-3000:]
+    text = table.read_text()
+    assert text.count("<!-- tongxin bench growth: begin -->") == 1 and "earlier text stays" in text
+    growth = text.split("<!-- tongxin bench growth: begin -->")[1]
+    for wanted in ("overview, province", "overview, county", "completeness, province", "missing list, county",
+                   "ledger: overdue first page", "ledger: statistics", "public appeal page"):
+        assert wanted in growth, (wanted, growth)
+    assert "1.00×" in growth and "report submission" not in growth
     print(f"tongxin synth + bench --profile small: {time.monotonic() - began:.0f} s")

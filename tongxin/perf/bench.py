@@ -54,8 +54,11 @@ PROFILES: dict[str, dict[str, Any]] = {  # wrk settings per profile; the data si
     "national": {"seconds": 20, "connections": 8},
 }
 MIN_REQUESTS = 5
-MARK_BEGIN = "<!-- tongxin bench: begin -->"
-MARK_END = "<!-- tongxin bench: end -->"
+
+
+def marks(label: str) -> tuple[str, str]:
+    """The comments around the section a run labelled `label` writes (one section per label)."""
+    return f"<!-- tongxin bench {label}: begin -->", f"<!-- tongxin bench {label}: end -->"
 
 LUA = r"""
 -- written by tongxin bench: one request shape per run, the summary as one JSON line at the end
@@ -122,13 +125,71 @@ class Row:
     floor: Measure
     floor_label: str
     load: float  # 1-minute load average right after the pair ran
+    key: str  # the same for the same workload on any data (the growth table matches rows by it)
     ratio: float = 0.0  # how many times the floor: latency p50 ratio for HTTP rows, seconds for in-process ones
+    verdict: str = ""  # "met", "short: …" or "" (no target), against TARGETS
 
     def __post_init__(self) -> None:
         if self.unit == "req/s":
             self.ratio = self.measured.p50_ms / self.floor.p50_ms if self.floor.p50_ms else 0.0
         else:
             self.ratio = self.measured.seconds / self.floor.seconds if self.floor.seconds else 0.0
+        target = target_of(self.key)
+        self.verdict = target.verdict(self) if target else ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What issue #13 asks of a workload at the national profile on a 2-core machine."""
+
+    p95_ms: float | None = None  # p95 at most
+    ratio: float | None = None  # p50 at most this many times the floor's
+    rate: float | None = None  # at least this many requests (filings) per second
+    share: float | None = None  # at least this share of the floor's rate
+    seconds: float | None = None  # file rows: at most this many seconds
+    peak_mb: float | None = None  # file rows: peak memory at most
+
+    def text(self) -> str:
+        parts = [f"p95 ≤ {self.p95_ms:g} ms" if self.p95_ms else "", f"≤ {self.ratio:g}× floor" if self.ratio else "",
+                 f"≥ {self.rate:g}/s" if self.rate else "", f"≥ {self.share:.0%} of floor" if self.share else "",
+                 f"≤ {self.seconds:g} s" if self.seconds else "", f"≤ {self.peak_mb:g} MB" if self.peak_mb else ""]
+        return ", ".join(p for p in parts if p)
+
+    def verdict(self, row: Row) -> str:
+        m, f = row.measured, row.floor
+        short = []
+        if self.p95_ms and m.p95_ms > self.p95_ms:
+            short.append(f"p95 {m.p95_ms:,.0f} ms, {m.p95_ms - self.p95_ms:,.0f} ms over")
+        if self.ratio and row.ratio > self.ratio:
+            short.append(f"{row.ratio:.1f}× the floor, not ≤ {self.ratio:g}×")
+        if self.rate and m.rate < self.rate:
+            short.append(f"{m.rate:,.0f}/s, {self.rate - m.rate:,.0f}/s short")
+        if self.share and f.rate and m.rate / f.rate < self.share:
+            short.append(f"{m.rate / f.rate:.0%} of the floor, not ≥ {self.share:.0%}")
+        if self.seconds and m.seconds > self.seconds:
+            short.append(f"{m.seconds:.1f} s, {m.seconds - self.seconds:.1f} s over")
+        if self.peak_mb and m.peak_mb > self.peak_mb:
+            short.append(f"{m.peak_mb:,.0f} MB, {m.peak_mb - self.peak_mb:,.0f} MB over")
+        return "short: " + "; ".join(short) if short else "met"
+
+
+# (row key prefix, target): the first match applies; a row no prefix matches has no target
+TARGETS: list[tuple[str, Target]] = [
+    ("overview/", Target(p95_ms=100, ratio=3)),
+    ("completeness/", Target(p95_ms=150)),
+    ("missing/", Target(p95_ms=150)),
+    ("ledger-page/", Target(p95_ms=50)),
+    ("ledger-stats/", Target(p95_ms=2000)),
+    ("public-appeal", Target(p95_ms=50)),
+    ("submission", Target(rate=200, share=0.4)),
+    ("export", Target(seconds=5, peak_mb=250)),
+    ("upload", Target(seconds=5)),
+]
+READS = ("overview/", "completeness/", "missing/", "ledger-page/", "ledger-stats/", "public-appeal")  # growth rows
+
+
+def target_of(key: str) -> Target | None:
+    return next((t for prefix, t in TARGETS if key.startswith(prefix)), None)
 
 
 @dataclass
@@ -137,7 +198,9 @@ class Result:
     machine: dict[str, Any]
     database: str
     profile: str
+    label: str
     data: str
+    sizes: dict[str, int]  # what the data holds: reports, ledger entries, units
     seconds: int
     connections: int
     workers: int
@@ -363,8 +426,19 @@ def analyze(say: Callable[[str], None]) -> None:
     say("statistics refreshed (VACUUM ANALYZE / ANALYZE)")
 
 
+def sizes() -> dict[str, int]:
+    """How big the data is, for the growth table: reports, ledger entries and units."""
+    from tongxin.ledger.models import LedgerEntry
+    from tongxin.reports.models import Report
+    from tongxin.units.models import Unit
+
+    return {"reports": Report.objects.count(), "ledger entries": LedgerEntry.objects.count(),
+            "units": Unit.objects.count()}
+
+
 def run(*, profile: str, data: str, seconds: int | None, connections: int | None, workers: int | None,
-        out_json: Path | None, out_md: Path | None, only: str = "", say: Callable[[str], None] = print) -> Result:
+        out_json: Path | None, out_md: Path | None, only: str = "", label: str = "",
+        say: Callable[[str], None] = print) -> Result:
     """The whole suite (module docstring); returns the Result and writes it where asked."""
     began = time.perf_counter()
     conf = PROFILES[profile]
@@ -377,7 +451,8 @@ def run(*, profile: str, data: str, seconds: int | None, connections: int | None
     analyze(say)
     floor_table(create=True)
     result = Result(date=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), machine=machine(),
-                    database=database(), profile=profile, data=scene.source, seconds=seconds,
+                    database=database(), profile=profile, label=label or profile, data=scene.source,
+                    sizes=sizes(), seconds=seconds,
                     connections=connections, workers=workers)
     officer_users = {level: User.objects.get(username=name) for level, name in scene.officers.items()}
     _token, api_key = issue_token(officer_users["province"], name="tongxin bench", days=1)
@@ -410,47 +485,48 @@ def http_rows(base: str, scene: Scene, cookies: dict[str, str], api_key: str, wo
     r = scene.regions
     html = {"Accept": "text/html"}
     api = {"Accept": "application/json"}
-    # (name, page path, cookie level or "" (anonymous) or "token", floor path, floor label)
-    plans: list[tuple[str, str, str, str, str]] = []
+    # (key, name, page path, cookie level or "" (anonymous) or "token", floor path, floor label)
+    plans: list[tuple[str, str, str, str, str, str]] = []
     for level in ("province", "city", "county"):
         q = urllib.parse.urlencode({"assignment": a, "region": r[level], "day": day})
-        plans.append((f"overview, {level} {r[level]}", f"/reports/overview/?{q}", level,
+        plans.append((f"overview/{level}", f"overview, {level} {r[level]}", f"/reports/overview/?{q}", level,
                       f"/_floor/overview/?{q}", "bare SELECTs of the roll-up rows"))
     for level in ("province", "county"):
         q = urllib.parse.urlencode({"assignment": a, "region": r[level], "day": day})
-        plans.append((f"completeness, {level} {r[level]}", f"/api/completeness/?{q}", level,
-                      f"/_floor/missing/?{q}", "bare SQL anti-join"))
-        plans.append((f"missing list, {level} {r[level]}", f"/api/completeness/missing/?{q}", level,
-                      f"/_floor/missing/?{q}", "bare SQL anti-join"))
-    plans.append((f"ledger: overdue first page, county {r['county']}",
+        plans.append((f"completeness/{level}", f"completeness, {level} {r[level]}", f"/api/completeness/?{q}",
+                      level, f"/_floor/missing/?{q}", "bare SQL anti-join"))
+        plans.append((f"missing/{level}", f"missing list, {level} {r[level]}", f"/api/completeness/missing/?{q}",
+                      level, f"/_floor/missing/?{q}", "bare SQL anti-join"))
+    plans.append(("ledger-page/county", f"ledger: overdue first page, county {r['county']}",
                   f"/ledger/?{urllib.parse.urlencode({'region': r['county'], 'overdue': 1})}", "county",
                   f"/_floor/ledger_page/?{urllib.parse.urlencode({'region': r['county'], 'today': today})}",
                   "bare SQL page + count"))
-    plans.append((f"ledger: statistics, province {r['province']}",
+    plans.append(("ledger-stats/province", f"ledger: statistics, province {r['province']}",
                    f"/ledger/stats/?{urllib.parse.urlencode({'region': r['province']})}", "province",
                    f"/_floor/ledger_stats/?{urllib.parse.urlencode({'region': r['province'], 'today': today})}",
                    "one SQL GROUP BY"))
     if scene.directive:
-        plans.append((f"directive board, province (directive {scene.directive})",
+        plans.append(("directive-board", f"directive board, province (directive {scene.directive})",
                       f"/command/directives/{scene.directive}/board/", "province",
                       "/_floor/directive_board/?"
                       + urllib.parse.urlencode({"region": r["province"], "root": scene.directive}),
                       "bare GROUP BY per level"))
-    plans.append(("duty board, province", "/command/duty/", "province",
+    plans.append(("duty-board", "duty board, province", "/command/duty/", "province",
                   f"/_floor/duty_board/?{urllib.parse.urlencode({'region': r['province'], 'now': now})}",
                   "bare SELECT of today's shifts"))
     week = {"region": r["province"], "day": since, "until": day}
-    plans.append((f"volunteer board (mobilization overview), province, {since}..{day}",
+    plans.append(("volunteer-board", f"volunteer board (mobilization overview), province, {since}..{day}",
                   f"/mobilization/overview/?{urllib.parse.urlencode(week)}", "province",
                   "/_floor/volunteer_overview/?"
                   + urllib.parse.urlencode({"region": r["province"], "since": since, "until": day}),
                   "bare GROUP BYs over deployment days"))
     if scene.appeal:
-        plans.append((f"public appeal page (appeal {scene.appeal})", f"/public/appeals/{scene.appeal}/", "",
+        plans.append(("public-appeal", f"public appeal page (appeal {scene.appeal})",
+                      f"/public/appeals/{scene.appeal}/", "",
                       f"/_floor/appeal/?{urllib.parse.urlencode({'appeal': scene.appeal})}",
                       "bare SELECTs of sums and rows"))
     rows: list[Row] = []
-    for name, page, who, floor, label in plans:
+    for key, name, page, who, floor, label in plans:
         if only and only not in name:
             continue
         headers = {**(api if page.startswith("/api/") else html)}
@@ -462,7 +538,7 @@ def http_rows(base: str, scene: Scene, cookies: dict[str, str], api_key: str, wo
                        workers=workers)
         bare = wrk(base, floor, seconds=seconds, connections=connections, headers={}, workdir=workdir,
                    workers=workers)
-        rows.append(Row(name, "req/s", measured, bare, label, round(os.getloadavg()[0], 2)))
+        rows.append(Row(name, "req/s", measured, bare, label, round(os.getloadavg()[0], 2), key))
         say(line(rows[-1]))
     if not only or "submission" in only:
         rows.append(submissions(base, scene, api_key, workdir, seconds, connections, workers))
@@ -489,7 +565,7 @@ def submissions(base: str, scene: Scene, api_key: str, workdir: Path, seconds: i
     if measured.requests > len(api_bodies):
         measured.note = f"ran out of fresh filings after {len(api_bodies)}: the rest were refused repeats"
     return Row("report submission over the API (filings/s)", "req/s", measured, bare, "bare view doing one INSERT",
-               round(os.getloadavg()[0], 2))
+               round(os.getloadavg()[0], 2), "submission")
 
 
 def file_rows(scene: Scene, only: str, say: Callable[[str], None]) -> list[Row]:
@@ -503,7 +579,7 @@ def file_rows(scene: Scene, only: str, say: Callable[[str], None]) -> list[Row]:
         rows.append(Row(f"consolidated xlsx export, {region} {day} ({out['rows']:,} rows)", "s",
                         Measure(seconds=out["seconds"], peak_mb=out["peak_mb"], requests=1),
                         Measure(seconds=floor["seconds"], peak_mb=floor["peak_mb"], requests=1),
-                        "openpyxl write_only loop, same rows x columns", round(os.getloadavg()[0], 2)))
+                        "openpyxl write_only loop, same rows x columns", round(os.getloadavg()[0], 2), "export"))
         say(line(rows[-1]))
     if (not only or "upload" in only) and scene.upload_day:
         out = inproc(["upload", "--user", user, "--assignment", str(scene.filing_assignment), "--region", region,
@@ -511,7 +587,7 @@ def file_rows(scene: Scene, only: str, say: Callable[[str], None]) -> list[Row]:
         rows.append(Row(f"Excel upload of report rows, {region} ({out['rows']:,} rows)", "s",
                         Measure(seconds=out["seconds"], peak_mb=out["peak_mb"], requests=1),
                         Measure(seconds=out["parse_seconds"], peak_mb=0.0, requests=1),
-                        "parsing the same file alone (openpyxl read_only)", round(os.getloadavg()[0], 2)))
+                        "parsing the same file alone (openpyxl read_only)", round(os.getloadavg()[0], 2), "upload"))
         say(line(rows[-1]))
     return rows
 
@@ -520,48 +596,86 @@ def file_rows(scene: Scene, only: str, say: Callable[[str], None]) -> list[Row]:
 
 def line(row: Row) -> str:
     m, f = row.measured, row.floor
+    verdict = f" | {row.verdict}" if row.verdict else ""
     if row.unit == "req/s":
         return (f"{row.workload}: {m.rate:.1f} req/s p50 {m.p50_ms:.1f} p95 {m.p95_ms:.1f} ms | floor {f.rate:.1f} "
-                f"req/s p50 {f.p50_ms:.1f} ms | x{row.ratio:.1f} | load {row.load}")
+                f"req/s p50 {f.p50_ms:.1f} ms | x{row.ratio:.1f} | load {row.load}{verdict}")
     return (f"{row.workload}: {m.seconds:.2f} s, peak {m.peak_mb:.0f} MB | floor {f.seconds:.2f} s | x{row.ratio:.1f}"
-            f" | load {row.load}")
+            f" | load {row.load}{verdict}")
+
+
+def _target(row: Row) -> str:
+    target = target_of(row.key)
+    return f"{target.text()}: **{row.verdict}**" if target else "—"
+
+
+def _sizes(sizes: dict[str, int]) -> str:
+    return ", ".join(f"{n:,} {what}" for what, n in sizes.items())
 
 
 def markdown(result: Result) -> str:
     m = result.machine
-    out = [MARK_BEGIN, f"## tongxin bench --profile {result.profile} ({result.date[:10]})", "",
+    begin, end = marks(result.label)
+    out = [begin, f"## tongxin bench --profile {result.profile}: {result.label} ({result.date[:10]})", "",
            f"Run {result.date} on {m['cores']} cores ({m['cpu'] or 'unknown CPU'}), {m['memory_mb']:,} MB memory, "
-           f"{m['system']}; {result.database}; data: {result.data}. gunicorn {result.workers} workers, wrk "
-           f"{result.connections} connections for {result.seconds} s per run, measured and floor back to back; "
-           f"wall time {result.wall_seconds} s. Ratio: measured p50 / floor p50 (HTTP rows), measured seconds / "
-           "floor seconds (file rows). Load: 1-minute load average after the pair.", "",
+           f"{m['system']}; {result.database}; data: {result.data} ({_sizes(result.sizes)}). gunicorn "
+           f"{result.workers} workers, wrk {result.connections} connections for {result.seconds} s per run, measured "
+           f"and floor back to back; wall time {result.wall_seconds} s. Ratio: measured p50 / floor p50 (HTTP rows), "
+           "measured seconds / floor seconds (file rows). Load: 1-minute load average after the pair. Target: "
+           "issue #13's, for the national profile.", "",
            "| workload | measured req/s | p50 ms | p95 ms | failed | floor | floor req/s | floor p50 ms | "
-           "floor p95 ms | ratio | load |",
-           "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+           "floor p95 ms | ratio | load | target |",
+           "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"]
     for row in result.rows:
         a, f = row.measured, row.floor
         if row.unit == "req/s":
             out.append(f"| {row.workload} | {a.rate:,.1f} | {a.p50_ms:,.1f} | {a.p95_ms:,.1f} | {a.failed} | "
                        f"{row.floor_label} | {f.rate:,.1f} | {f.p50_ms:,.1f} | {f.p95_ms:,.1f} | "
-                       f"{row.ratio:.1f}× | {row.load} |")
-    out += ["", "| workload | seconds | peak MB | floor | floor seconds | floor peak MB | ratio | load |",
-            "|---|---:|---:|---|---:|---:|---:|---:|"]
-    for row in result.rows:
+                       f"{row.ratio:.1f}× | {row.load} | {_target(row)} |")
+    files = [row for row in result.rows if row.unit == "s"]
+    if files:
+        out += ["", "| workload | seconds | peak MB | floor | floor seconds | floor peak MB | ratio | load | target |",
+                "|---|---:|---:|---|---:|---:|---:|---:|---|"]
+    for row in files:
         a, f = row.measured, row.floor
-        if row.unit == "s":
-            out.append(f"| {row.workload} | {a.seconds:.2f} | {a.peak_mb:.0f} | {row.floor_label} | {f.seconds:.2f} | "
-                       f"{f.peak_mb:.0f} | {row.ratio:.1f}× | {row.load} |")
+        out.append(f"| {row.workload} | {a.seconds:.2f} | {a.peak_mb:.0f} | {row.floor_label} | {f.seconds:.2f} | "
+                   f"{f.peak_mb:.0f} | {row.ratio:.1f}× | {row.load} | {_target(row)} |")
     notes = [f"- {row.workload}: {row.measured.note}" for row in result.rows if row.measured.note]
-    out += ["", *notes, MARK_END] if notes else ["", MARK_END]
+    out += ["", *notes, end] if notes else ["", end]
     return "\n".join(out) + "\n"
 
 
+def growth(results: list[dict[str, Any]], label: str) -> str:
+    """The growth table: each read workload's p50 / p95 in every run given (JSON results, smallest data
+    first), with each run's data size beside the first's."""
+    if len(results) < 2:
+        raise CommandError("the growth table needs the JSON results of at least two runs")
+    base = results[0]["sizes"].get("reports") or 1
+    begin, end = marks(label)
+    head = " | ".join(f"{r['sizes'].get('reports', 0) / base:.0f}× p50 / p95 ms" for r in results)
+    out = [begin, f"## Growth: the read workloads at {len(results)} data sizes ({results[-1]['date'][:10]})", "",
+           *[f"- {r['sizes'].get('reports', 0) / base:.0f}×: {r['label']}, {r['date']}, {_sizes(r['sizes'])}; "
+             f"{r['database']}" for r in results], "",
+           f"| workload | {head} | last / first p50 |", "|---|" + "---:|" * (len(results) + 1)]
+    keyed = [{row["key"]: row for row in r["rows"]} for r in results]
+    for key in [k for k in keyed[-1] if k.startswith(READS)]:
+        cells = [keyed[i].get(key) for i in range(len(results))]
+        shown = " | ".join(f"{c['measured']['p50_ms']:,.1f} / {c['measured']['p95_ms']:,.1f}" if c else "—"
+                           for c in cells)
+        first, last = cells[0], cells[-1]
+        change = (f"{last['measured']['p50_ms'] / first['measured']['p50_ms']:.2f}×"
+                  if first and last and first["measured"]["p50_ms"] else "—")
+        out.append(f"| {last['workload'] if last else key} | {shown} | {change} |")
+    return "\n".join([*out, "", end]) + "\n"
+
+
 def write_results(path: Path, section: str) -> None:
-    """Put `section` into `path` between the bench's markers (replacing an earlier one), or append it."""
+    """Put `section` into `path` in place of the section with the same markers, or append it."""
+    begin, end = section.split("\n", 1)[0], section.rstrip("\n").rsplit("\n", 1)[-1]
     text = path.read_text() if path.exists() else "# Benchmark results\n"
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        tail = rest.split(MARK_END, 1)[1]
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1]
         text = head + section.rstrip("\n") + tail
     else:
         text = text.rstrip("\n") + "\n\n" + section
