@@ -62,9 +62,10 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from tongxin.accounts.models import User  # noqa: E402
+from tongxin.core.bulk import load_rows  # noqa: E402
 from tongxin.ledger import queries  # noqa: E402
 from tongxin.ledger.models import LedgerEntry, Status  # noqa: E402
-from tongxin.perf.loaders import LEDGER_COLUMNS, ledger_rows, load_rows, pick  # noqa: E402
+from tongxin.perf.loaders import LEDGER_COLUMNS, ledger_rows, pick  # noqa: E402
 from tongxin.regions.models import Region  # noqa: E402
 from tongxin.regions.queries import in_subtree  # noqa: E402
 from tongxin.regions.services import load_divisions  # noqa: E402
@@ -121,7 +122,7 @@ def entries(n: int, units: list[tuple[int, str]], counties: list[str]):
 
 
 def load_entries(rows) -> int:
-    """COPY on PostgreSQL, executemany in one transaction on SQLite (`tongxin.perf.loaders.load_rows`)."""
+    """COPY on PostgreSQL, executemany in one transaction on SQLite (`tongxin.core.bulk.load_rows`)."""
     return load_rows(LedgerEntry, LEDGER_COLUMNS, rows)
 
 

@@ -33,8 +33,10 @@ step = st.tuples(
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(step, min_size=1, max_size=12))
-def test_incremental_rollups_equal_a_rebuild(world, daily, steps):
+@given(steps=st.lists(step, min_size=1, max_size=12), chunk=st.sampled_from([1, 2, 5000]),
+       write_batch=st.sampled_from([1, 3, 10_000]))
+def test_incremental_rollups_equal_a_rebuild(world, daily, steps, chunk, write_batch):
+    """Whatever the reads' chunk and the writes' batch: several days, each flushed on its own."""
     units = [world.nanxian_home, world.nanxian_home_2, world.cili_home]
     try:
         for action, u, d, residents, confirmed, late, masks in steps:
@@ -51,8 +53,9 @@ def test_incremental_rollups_equal_a_rebuild(world, daily, steps):
             elif report is None:
                 services.submit_report(None, assignment=daily, unit=unit, day=day, values=values, now=when)
         incremental = snapshot()
-        rollups.rebuild()
+        rebuilt = rollups.rebuild(chunk_size=chunk, write_batch=write_batch)
         assert snapshot() == incremental
+        assert rebuilt["reports"] == Report.objects.count()
         for day in {START + dt.timedelta(days=i) for i in range(3)}:
             table = queries.completeness(daily, Region.objects.get(code="430000"), day)
             filed = Report.objects.filter(assignment=daily, day=day).count()

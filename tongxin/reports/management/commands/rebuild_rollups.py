@@ -12,4 +12,5 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = rebuild()
-        self.stdout.write(f"roll-ups rebuilt: {counts['field_rows']} field rows, {counts['filing_rows']} filing rows")
+        self.stdout.write(f"roll-ups rebuilt from {counts['reports']} reports: {counts['field_rows']} field rows, "
+                          f"{counts['filing_rows']} filing rows")
