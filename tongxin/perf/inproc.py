@@ -6,7 +6,8 @@
   read to the end): seconds, rows, columns, peak_mb (the rise of the process's peak resident memory
   over what it held before the request);
 - export-floor: openpyxl's write_only loop writing `--rows` × `--columns` cells to a buffer: the same;
-- upload: the batch template of the province for `--day` (a day nobody filed), every row filled, then
+- upload: the batch template of the province for `--day` (a day nobody filed), its first `--rows` home
+  rows filled (every row when 0; a row left blank is not filed), then
   POSTed to /reports/batch/ (all-or-nothing, through the service): seconds, rows, peak_mb, and
   parse_seconds, openpyxl reading the same file alone (read_only, every cell).
 """
@@ -106,7 +107,7 @@ def upload(args: argparse.Namespace) -> dict[str, Any]:
     rows = 0
     for cells in sheet.iter_rows(min_row=3):
         unit = names.get(str(cells[0].value))
-        if unit is None:
+        if unit is None or (args.rows and rows >= args.rows):
             continue
         values = next((f.values for f in plan(unit, [day - dt.timedelta(days=i) for i in range(3)])
                        if f.values is not None), None)

@@ -27,7 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", type=Path, default=Path("var/bench.json"), help="where the JSON result goes")
         parser.add_argument("--out", type=Path, default=None,
                             help="a Markdown file (e.g. bench/RESULTS.md) whose marked section the table replaces")
-        parser.add_argument("--only", default="", help="only the workloads whose name contains this text")
+        parser.add_argument("--only", default="",
+                            help="only the workloads whose name contains one of these texts (comma separated)")
         parser.add_argument("--label", default="",
                             help="the run's name in --out (default: the profile); a later run with the same label "
                                  "replaces its section")
