@@ -13,6 +13,7 @@ import tempfile
 import pytest
 from django.conf import settings
 
+from tests.snapshots import Snapshots
 from tests.world import build_world
 
 PASSWORD = "Tongxin#2021"
@@ -58,6 +59,13 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def demo_snapshots(tmp_path_factory):
+    """The session's demo snapshots (tests/snapshots.py): the 2021 story is built once for every test
+    that needs it, and copied back for each."""
+    return Snapshots(tmp_path_factory.mktemp("demo-snapshots"))
 
 
 @pytest.fixture

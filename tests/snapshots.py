@@ -1,8 +1,11 @@
-"""Database snapshots for tests that need the whole demo in committed tables (browser tests).
+"""Database snapshots for tests that need the whole demo in committed tables.
 
-Building the demo takes tens of seconds; a browser test needs it committed (the live server reads
-it) and pytest-django empties every table after such a test. So the demo is built once per test
-session and kept as a snapshot, and each test gets an exact copy back in well under a second:
+Building the 2021 story takes one to two minutes on the CI machine, and several test modules need
+it: the browser tests (committed, for the live server; pytest-django empties every table after
+each), the backup round trip (committed, for the backup) and the story's own checks of a module
+(tests/command/test_meetings_demo.py). So the demo is built once per test session and kept as a
+snapshot (the session fixture `demo_snapshots`, tests/conftest.py), and each user gets an exact
+copy back in about a second:
 
 - SQLite (the tests' in-memory database): the whole database, copied page by page with SQLite's
   backup API into a second in-memory database, and back;
@@ -10,10 +13,15 @@ session and kept as a snapshot, and each test gets an exact copy back in well un
   with TRUNCATE + INSERT … SELECT, then the id sequences reset.
 
 The evidence files the build stored (MEDIA_ROOT) are copied with it.
+
+A transactional test takes a snapshot with `Snapshots.get` (pytest-django empties the tables after
+it); a module that reads the story in ordinary rolled-back tests takes it with `Snapshots.commit`
+and gives the database back exactly as it found it with `Snapshots.put_back`.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import sqlite3
 from collections.abc import Callable
@@ -89,12 +97,50 @@ def restore(snapshot: Snapshot, media: Path) -> None:
             cursor.execute(statement)
 
 
+def drop(snapshot: Snapshot) -> None:
+    """Forget `snapshot`: its copy of the database and of the files."""
+    shutil.rmtree(snapshot.media, ignore_errors=True)
+    if snapshot.sqlite is not None:
+        snapshot.sqlite.close()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(f'snapshot_{snapshot.name}')} CASCADE")
+
+
+def story() -> None:
+    """The 2021 story, as `build_demo(live_drill=False)` builds it (the story does not depend on the
+    moment of the build: only the live drill does)."""
+    from tongxin.demo.builder import build_demo
+
+    build_demo(live_drill=False)
+
+
+def today() -> None:
+    """The demo as `tongxin demo` builds it today: on top of the story, the live drill around now."""
+    from tongxin.demo.builder import build_demo
+
+    build_demo()
+
+
 class Snapshots:
     """Named snapshots of one test session, each made once by its builder on first use."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._taken: dict[str, Snapshot] = {}
+        self._saved = itertools.count()
+
+    def commit(self, name: str, build: Callable[[], None], media: Path) -> Snapshot:
+        """Commit what `get(name, …)` leaves, after keeping what the database holds now: give that back
+        with `put_back(kept, media)`. Call it (and `put_back`) outside any transaction."""
+        kept = take(f"kept_{next(self._saved)}", media, self.root)
+        self.get(name, build, media)
+        return kept
+
+    def put_back(self, kept: Snapshot, media: Path) -> None:
+        """The database and the files exactly as they were before `commit` returned `kept`."""
+        restore(kept, media)
+        drop(kept)
 
     def get(self, name: str, build: Callable[[], None], media: Path, *, base: str | None = None,
             base_build: Callable[[], None] | None = None) -> None:

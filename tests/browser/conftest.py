@@ -4,7 +4,8 @@ Outside CI a missing chromium skips these tests with a message; with CI=true it 
 Screenshots land in var/screenshots/ for people to look at.
 
 The demo a test needs comes from `demo_story` (the 2021 story) or `demo_today` (with the live drill
-around today): built once per session and copied back for each test (tests/snapshots.py).
+around today): built once per session (the story shared with the other modules that need it) and
+copied back for each test (tests/snapshots.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import snapshots
 from tests.ci import skip_or_fail
-from tests.snapshots import Snapshots
 
 CHROMIUM = os.environ.get("TONGXIN_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("TONGXIN_HOME", Path.cwd())) / "var" / "screenshots"
@@ -43,35 +44,19 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def demo_snapshots(tmp_path_factory):
-    return Snapshots(tmp_path_factory.mktemp("demo-snapshots"))
-
-
-def _story() -> None:
-    from tongxin.demo.builder import build_demo
-
-    build_demo(live_drill=False)
-
-
-def _today() -> None:
-    from tongxin.demo.builder import build_demo
-
-    build_demo()
-
-
 @pytest.fixture
 def demo_story(transactional_db, settings, tmp_path, demo_snapshots):
     """The 2021 story as `build_demo(live_drill=False)` leaves it, committed, with its files."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    demo_snapshots.get("story", _story, settings.MEDIA_ROOT)
+    demo_snapshots.get("story", snapshots.story, settings.MEDIA_ROOT)
 
 
 @pytest.fixture
 def demo_today(transactional_db, settings, tmp_path, demo_snapshots):
     """The demo as `tongxin demo` builds it today (the story and the live drill), committed, with its files."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    demo_snapshots.get("today", _today, settings.MEDIA_ROOT, base="story", base_build=_story)
+    demo_snapshots.get("today", snapshots.today, settings.MEDIA_ROOT, base="story",
+                       base_build=snapshots.story)
 
 
 @pytest.fixture

@@ -1,23 +1,32 @@
-"""The demo's video meeting of 2021-07-26: every city summoned, most items done, one overdue."""
+"""The demo's video meeting of 2021-07-26: every city summoned, most items done, one overdue.
+
+The 2021 story is the session's snapshot (tests/snapshots.py), committed for this module and taken
+away after it; each test's own changes roll back as usual."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.test import override_settings
 
+from tests import snapshots
 from tongxin.command.models import ActionAssignment, Attendance, Meeting
 from tongxin.command.queries import meetings as queries
 from tongxin.demo import command_meetings
-from tongxin.demo.builder import build_demo
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    return build_demo(live_drill=False)
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, demo_snapshots, tmp_path_factory):
+    media = tmp_path_factory.mktemp("meetings-demo-media")
+    with override_settings(MEDIA_ROOT=str(media)):
+        with django_db_blocker.unblock():
+            kept = demo_snapshots.commit("story", snapshots.story, media)
+        yield
+        with django_db_blocker.unblock():
+            demo_snapshots.put_back(kept, media)
 
 
 def test_the_meeting_summons_all_14_cities_with_attendance(demo):

@@ -2,15 +2,15 @@
 engine, every table comes back with its row count and checksum, the evidence files byte for byte;
 a damaged archive, or a database that holds data, is refused and left as it was.
 
-The demo is built once for this module, committed (a backup reads committed data), straight through
-the builder; the module empties the test database again when it is done. The restores go into a
+The demo's 2021 story is committed for this module (a backup reads committed data): the session's
+snapshot of it (tests/snapshots.py, built by the builder on first use); the module gives the test
+database back as it found it when it is done. The restores go into a
 second, fresh database: an empty SQLite file, or on PostgreSQL a migrated copy of the test database
 made before the build and emptied.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import shutil
@@ -18,7 +18,6 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -26,11 +25,11 @@ from django.core.management.base import CommandError
 from django.db import connection, connections
 from django.test import override_settings
 
+from tests import snapshots
 from tests.pgcopy import copy_test_database
 from tongxin.core import backup as bk
 from tongxin.core.audit_guard import audit_loss_allowed
 
-BUILD_MOMENT = dt.datetime(2026, 1, 15, 14, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
 TARGET = "backup_target"
 TIMINGS: dict[str, float] = {}
 
@@ -87,35 +86,35 @@ def test_table_checksums_change_with_any_row(world):
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo, committed in the test database, its archive, and a fresh target database."""
-    from tongxin.demo.builder import build_demo
-    from tongxin.regions.services import load_divisions
-
+def demo(django_db_setup, django_db_blocker, demo_snapshots):
+    """The demo's 2021 story (the session's snapshot), committed in the test database, its archive,
+    and a fresh target database."""
     work = Path(tempfile.mkdtemp(prefix="tongxin-backup-test-"))
-    media = override_settings(MEDIA_ROOT=str(work / "media"))
+    media_root = work / "media"
+    media = override_settings(MEDIA_ROOT=str(media_root))
     media.enable()
     with django_db_blocker.unblock():
         target = _make_target(work)
         connections.settings[TARGET] = target
         if connection.vendor == "postgresql":
             _empty(connections[TARGET])
+        kept = None
         try:
             start = time.monotonic()
-            build_demo(now=BUILD_MOMENT, live_drill=False)
-            TIMINGS["build"] = time.monotonic() - start
+            kept = demo_snapshots.commit("story", snapshots.story, media_root)
+            TIMINGS["story"] = time.monotonic() - start
             start = time.monotonic()
             result = bk.backup(work / "demo.tar.gz")
             TIMINGS["backup"] = time.monotonic() - start
             yield {"work": work, "archive": result.path, "manifest": result.manifest,
-                   "tables": bk.table_checksums(connection), "files": _files(work / "media")}
+                   "tables": bk.table_checksums(connection), "files": _files(media_root)}
         finally:
             connections[TARGET].close()
             del connections[TARGET]
             del connections.settings[TARGET]
             _drop_target(target)
-            call_command("flush", interactive=False, verbosity=0)  # the test database, as it was
-            load_divisions(["43"])
+            if kept is not None:
+                demo_snapshots.put_back(kept, media_root)  # the test database, as it was
             media.disable()
             shutil.rmtree(work, ignore_errors=True)
             print(f"\nbackup timings on {connection.vendor}: " + ", ".join(f"{k} {v:.1f}s" for k, v in TIMINGS.items()))
