@@ -1,64 +1,47 @@
-"""SQL aggregates the ORM lacks, the same answer on PostgreSQL and SQLite, and the expressions they take.
+"""Medians counted in the database, and the expressions they take; the same answer on PostgreSQL and SQLite.
 
-- `Median(expr)`: the median of the non-null values of a group, as `statistics.median` gives it
-  (an even count takes the mean of the two middle values); None for a group with no values.
-  PostgreSQL: `percentile_cont(0.5) WITHIN GROUP (ORDER BY expr)`. SQLite has no percentile
-  function, so each connection gets a Python aggregate (`register_sqlite_median`, connected to
-  `connection_created` in `core.apps`) that collects the group's values and calls
-  `statistics.median` on them: one statement, the rows never cross into the ORM, and it is the
-  same rule as the Python it replaces by construction. (A window-function median — ROW_NUMBER
-  and COUNT per group, keeping the one or two middle rows — works too but is a subquery per
-  use; SQLite serves the demo and laptops, where the registered aggregate is plenty.)
+A median over many rows is read as counts: `GROUP BY` the value (a day count, a score) and count,
+then `median_of_counts` finds the middle of those few rows exactly as `statistics.median` would
+over the rows themselves. It is one pass with a hash aggregate and no sort, works unchanged on
+SQLite, and counts add up, so a total's median comes from its rows' counts without reading the
+rows again. (Measured on the ledger statistics at 1M entries: 0.9-1.1 s, against 3.7 s for
+`percentile_cont(0.5) WITHIN GROUP (ORDER BY ...)` per row plus once more for the total — which
+sorts every group's values — and 28 s for the Python it replaced; see bench/RESULTS.md.) Fit for
+values with few distinct figures (whole days, counts); a continuous measure wants `percentile_cont`.
+
 - `DaysBetween(later, earlier)`: whole days from one date to another (negative when `later` is
   earlier), an integer; with `TruncDate` on a datetime it counts local days (Asia/Shanghai).
 """
 
 from __future__ import annotations
 
-import statistics
+from collections.abc import Mapping
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Aggregate, FloatField, Func, IntegerField
+from django.db.models import Func, IntegerField
 from django.db.models.sql.compiler import SQLCompiler
 
-SQLITE_MEDIAN = "tongxin_median"
 
-
-class Median(Aggregate):
-    """The median of `expression` over the group (see the module docstring); accepts `filter=`."""
-
-    name = "Median"
-    function = "percentile_cont"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper,
-                  **extra_context: Any) -> tuple[str, Any]:
-        # On a copy rather than through extra_context: Aggregate.as_sql would pass `template` twice with a filter.
-        clone = self.copy()
-        clone.function, clone.template = SQLITE_MEDIAN, "%(function)s(%(expressions)s)"
-        return clone.as_sql(compiler, connection, **extra_context)
-
-
-class _SqliteMedian:
-    """The Python side of SQLite's `tongxin_median(x)`: collect the group's values, then their median."""
-
-    def __init__(self) -> None:
-        self.values: list[float] = []
-
-    def step(self, value: float | None) -> None:
-        if value is not None:
-            self.values.append(value)
-
-    def finalize(self) -> float | None:
-        return float(statistics.median(self.values)) if self.values else None
-
-
-def register_sqlite_median(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
-    """`connection_created` receiver: give each SQLite connection `tongxin_median`."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_aggregate(SQLITE_MEDIAN, 1, _SqliteMedian)
+def median_of_counts(counts: Mapping[int, int]) -> float | None:
+    """The median of a multiset given as value → how many times, as `statistics.median` gives it
+    for the values listed out (the middle value; for an even count the mean of the two middle
+    ones); None when empty. For a median computed from `GROUP BY value` counts: exact, and two
+    groups' counts add up to their union's."""
+    n = sum(counts.values())
+    if n <= 0:
+        return None
+    low, high = (n - 1) // 2, n // 2  # 0-based positions of the middle value(s) in sorted order
+    seen, low_value = 0, 0
+    for value in sorted(counts):
+        if counts[value] <= 0:
+            continue
+        if seen <= low < seen + counts[value]:
+            low_value = value
+        seen += counts[value]
+        if seen > high:
+            return low_value if low == high else (low_value + value) / 2
+    raise AssertionError("unreachable: the positions lie within n")
 
 
 class DaysBetween(Func):

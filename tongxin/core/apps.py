@@ -10,9 +10,8 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
-        from tongxin.core import aggregates, audit_guard, checks, exports, jobs  # noqa: F401  (checks, exports register theirs)
+        from tongxin.core import audit_guard, checks, exports, jobs  # noqa: F401  (checks, exports register theirs)
 
         connection_created.connect(audit_guard.register_sqlite_function, dispatch_uid="tongxin-audit-sqlite")
-        connection_created.connect(aggregates.register_sqlite_median, dispatch_uid="tongxin-sqlite-median")
         post_migrate.connect(audit_guard.post_migrate_triggers, sender=self, dispatch_uid="tongxin-audit-triggers")
         jobs.autodiscover()  # every app's jobs.py: the names a worker and a web process share
