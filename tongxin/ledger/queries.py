@@ -3,21 +3,23 @@
 Every read starts from `scope.restrict`. Overdue is computed against the local date at read
 time. Region filters are ranges on the entry's own `region_code` (no join to units). Every
 statistics table adds up: the rows (with a 本级 row for entries sitting directly in the region)
-sum to the total.
+sum to the total; its counts and medians come from one grouped statement, never from reading
+the entries one by one (bench/RESULTS.md, "Ledger statistics in the database").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from tongxin.core.aggregates import DaysBetween, median_of_counts
 from tongxin.core.types import Actor
 from tongxin.ledger import sources
 from tongxin.ledger.models import LedgerEntry, Status
@@ -135,40 +137,45 @@ class RegionStats:
         return self.closed / self.found if self.found else 0.0
 
 
-def _tally(qs: QuerySet[LedgerEntry], key_fields: tuple[str, ...], key_of: Callable[..., K | None],
-           total: RegionStats, make_row: Callable[[K], RegionStats],
-           today: dt.date) -> dict[K, RegionStats]:
-    """Count `qs` into `total` and into one row per key (`key_of(*values of key_fields)`)."""
+def days_to_close() -> DaysBetween:
+    """Days from finding to striking off: the local (Asia/Shanghai) date of `closed_at` minus `found_on`."""
+    return DaysBetween(TruncDate("closed_at"), F("found_on"))
+
+
+def _tally(qs: QuerySet[LedgerEntry], key_field: str, key_of: Callable[[Any], K], total: RegionStats,
+           make_row: Callable[[K], RegionStats], today: dt.date) -> dict[K, RegionStats]:
+    """Count `qs` into `total` and into one row per key (`key_of(value of key_field)`): found,
+    closed, open, overdue on `today`, median days to close.
+
+    One statement: the entries grouped by `key_field`, status and days to close (closed entries
+    only) — a few rows per day-count instead of one per entry — from which every row's counts
+    and median, and the total's, follow exactly (`median_of_counts`). The total is the sum of
+    the rows by construction. (A closed entry without `closed_at`, which no service writes, counts
+    as closed but adds no days; the Python tally before issue 13 gave it today's.)
+    """
+    closed = Q(status=Status.CLOSED)
+    grouped = (qs.order_by().values(key_field, "status", days=Case(When(closed, then=days_to_close())))
+               .annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today) & ~closed)).order_by())
     rows: dict[K, RegionStats] = {}
-    counts = qs.values(*key_fields, "status").annotate(
-        n=Count("id"), late=Count("id", filter=Q(deadline__lt=today) & ~Q(status=Status.CLOSED))).order_by()
-    for row in counts:
-        key = key_of(*(row[f] for f in key_fields))
-        targets = [total]
-        if key is not None:
-            if key not in rows:
-                rows[key] = make_row(key)
-            targets.append(rows[key])
-        for t in targets:
-            t.found += row["n"]
-            t.overdue += row["late"]
-            if row["status"] == Status.CLOSED:
-                t.closed += row["n"]
+    durations: dict[K, Counter[int]] = defaultdict(Counter)
+    everything: Counter[int] = Counter()
+    for group in grouped:
+        key = key_of(group[key_field])
+        if key not in rows:
+            rows[key] = make_row(key)
+        for t in (total, rows[key]):
+            t.found += group["n"]
+            t.overdue += group["late"]
+            if group["status"] == Status.CLOSED:
+                t.closed += group["n"]
             else:
-                t.open += row["n"]
-    durations: dict[K, list[int]] = defaultdict(list)
-    everything: list[int] = []
-    closed = qs.filter(status=Status.CLOSED).values_list(*key_fields, "found_on", "closed_at").order_by()
-    for *keys, found_on, closed_at in closed:
-        days = (timezone.localdate(closed_at) - found_on).days
-        everything.append(days)
-        key = key_of(*keys)
-        if key is not None:
-            durations[key].append(days)
-    if everything:
-        total.median_days_to_close = statistics.median(everything)
-    for key, values in durations.items():
-        rows[key].median_days_to_close = statistics.median(values)
+                t.open += group["n"]
+        if group["days"] is not None:
+            durations[key][group["days"]] += group["n"]
+            everything[group["days"]] += group["n"]
+    total.median_days_to_close = median_of_counts(everything)
+    for key, counts in durations.items():
+        rows[key].median_days_to_close = median_of_counts(counts)
     return rows
 
 
@@ -194,7 +201,7 @@ def stats_by_region(user: Actor, region: Region, *, campaign: int | None = None,
         return RegionStats(region, direct=True) if key == direct else RegionStats(children[key])
 
     total = RegionStats(region)
-    rows = _tally(qs, ("region_code",), child_of, total, make_row, today)
+    rows = _tally(qs, "region_code", child_of, total, make_row, today)
     out = [rows[c] for c in children if c in rows]
     if direct in rows:
         out.append(rows[direct])
@@ -207,7 +214,7 @@ def stats_by_unit(user: Actor, region: Region, *, campaign: int | None = None,
     today = today or timezone.localdate()
     qs = filter_entries(visible_entries(user), region=region.code, campaign=campaign)
     total = RegionStats(region)
-    rows = _tally(qs, ("unit_id",), lambda unit_id: unit_id, total, lambda key: RegionStats(region), today)
+    rows = _tally(qs, "unit_id", int, total, lambda key: RegionStats(region), today)
     units = Unit.objects.in_bulk(list(rows))
     for key, row in rows.items():
         row.unit = units[key]
