@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKLOADS = ["overview, province", "overview, city", "overview, county", "completeness, province",
              "completeness, county", "missing list, province", "missing list, county", "ledger: overdue first page",
              "ledger: statistics", "directive board", "duty board", "volunteer board", "public appeal page",
-             "report submission over the API", "consolidated xlsx export", "Excel upload of report rows"]
+             "report submission over the API", "consolidated xlsx export", "unit registry xlsx export",
+             "Excel upload of report rows"]
 
 
 def _unavailable() -> str:

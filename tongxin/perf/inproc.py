@@ -1,10 +1,14 @@
 """The bench's file workloads, each in a fresh process so its peak memory is its own.
 
-`python -m tongxin.perf.inproc export|export-floor|upload …` prints one line `BENCH-JSON {…}`:
+`python -m tongxin.perf.inproc export|unit-export|export-floor|upload …` prints one line `BENCH-JSON {…}`:
 - export: the consolidated xlsx of one day (after one warm-up export of `--warm`, a county; GET
   /reports/export/units.xlsx through Django's test client, signed in as `--user`, the streamed body
   read to the end): seconds, rows, columns, peak_mb (the rise of the process's peak resident memory
   over what it held before the request);
+- unit-export: the unit registry (单位名录) as `--user` sees it (after a warm-up export of the `--warm`
+  county): GET /units/export.xlsx, and when that answers with a background export's progress page, its
+  job waited for (inline without a broker: inside the request) and its file downloaded: seconds until
+  the file is had, request_seconds (the request alone), rows, columns, peak_mb, background;
 - export-floor: openpyxl's write_only loop writing `--rows` × `--columns` cells to a buffer: the same;
 - upload: the batch template of the province for `--day` (a day nobody filed), its first `--rows` home
   rows filled (every row when 0; a row left blank is not filed), then
@@ -42,9 +46,20 @@ def _client(username: str) -> Any:
     return client
 
 
-def export(args: argparse.Namespace) -> dict[str, Any]:
+def _shape(body: bytes) -> tuple[int, int]:
+    """Rows and columns of a workbook's first sheet, read back. The columns are counted on the rows
+    themselves: a write-only workbook records no dimension, so openpyxl's read-only max_column says 1."""
     import openpyxl
 
+    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
+    rows = columns = 0
+    for values in sheet.iter_rows(values_only=True):
+        rows += 1
+        columns = max(columns, len(values))
+    return rows, columns or 1
+
+
+def export(args: argparse.Namespace) -> dict[str, Any]:
     client = _client(args.user)
     url = f"/reports/export/units.xlsx?assignment={args.assignment}&region={args.region}&day={args.day}"
     warm = client.get(url.replace(f"region={args.region}", f"region={args.warm or args.region}"))  # imports, caches
@@ -57,10 +72,38 @@ def export(args: argparse.Namespace) -> dict[str, Any]:
     peak = _peak_mb() - before
     if response.status_code != 200:
         raise SystemExit(f"export answered {response.status_code}: {body[:300]!r}")
-    sheet = openpyxl.load_workbook(io.BytesIO(body), read_only=True).worksheets[0]
-    rows = sum(1 for _ in sheet.iter_rows(values_only=True))
+    rows, columns = _shape(body)
     return {"seconds": round(seconds, 3), "peak_mb": round(peak, 1), "baseline_mb": round(before, 1),
-            "rows": rows, "columns": sheet.max_column or 1, "bytes": len(body)}
+            "rows": rows, "columns": columns, "bytes": len(body)}
+
+
+def unit_export(args: argparse.Namespace) -> dict[str, Any]:
+    from tongxin.core.models import BackgroundExport
+
+    client = _client(args.user)
+    warm = client.get(f"/units/export.xlsx?region={args.warm}")  # imports, caches
+    b"".join(warm.streaming_content) if warm.streaming else warm.content
+    before = _rss_mb()
+    began = time.perf_counter()
+    response = client.get("/units/export.xlsx")
+    request_seconds = time.perf_counter() - began
+    background = response.status_code == 302
+    if background:  # a background export: wait for its job (a Celery worker's, when one is configured)
+        token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+        while BackgroundExport.objects.filter(token=token, state__in=["queued", "running"]).exists():
+            if time.perf_counter() - began > 1200:
+                raise SystemExit("the registry export's job did not finish within 20 minutes")
+            time.sleep(0.2)
+        response = client.get(f"/exports/{token}/download/")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    seconds = time.perf_counter() - began
+    peak = _peak_mb() - before
+    if response.status_code != 200:
+        raise SystemExit(f"the registry export answered {response.status_code}: {body[:300]!r}")
+    rows, columns = _shape(body)
+    return {"seconds": round(seconds, 3), "request_seconds": round(request_seconds, 3), "peak_mb": round(peak, 1),
+            "baseline_mb": round(before, 1), "rows": rows, "columns": columns, "bytes": len(body),
+            "background": background}
 
 
 def export_floor(args: argparse.Namespace) -> dict[str, Any]:
@@ -140,14 +183,15 @@ def main() -> None:
     import django
 
     parser = argparse.ArgumentParser(prog="python -m tongxin.perf.inproc")
-    parser.add_argument("what", choices=["export", "export-floor", "upload"])
+    parser.add_argument("what", choices=["export", "unit-export", "export-floor", "upload"])
     for name in ("--user", "--assignment", "--region", "--day", "--warm"):
         parser.add_argument(name, default="")
     parser.add_argument("--rows", type=int, default=0)
     parser.add_argument("--columns", type=int, default=1)
     args = parser.parse_args()
     django.setup()
-    answer = {"export": export, "export-floor": export_floor, "upload": upload}[args.what](args)
+    answer = {"export": export, "unit-export": unit_export, "export-floor": export_floor,
+              "upload": upload}[args.what](args)
     print("BENCH-JSON " + json.dumps(answer))
 
 

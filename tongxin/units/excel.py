@@ -31,19 +31,23 @@ are the file format, so a file exported by anyone imports for anyone.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from tongxin.core import audit
+from tongxin.core import audit, exports
+from tongxin.core.models import BackgroundExport
 from tongxin.core.types import Actor
 from tongxin.core.validators import normalize_credit_code, normalize_phone
 from tongxin.core.xlsx import (
@@ -64,6 +68,7 @@ from tongxin.core.xlsx import (
 )
 from tongxin.regions.names import RegionNames, short_name
 from tongxin.units import scope, services
+from tongxin.units.filters import UnitFilter
 from tongxin.units.models import Kind, Unit
 
 SHEET_TITLE = "单位名录"
@@ -233,9 +238,23 @@ EXPORT_FIELDS = ("name", "kind", "region_id", "supervisor__name", "credit_code",
                  "beds", "residents", "staff", "is_active")
 
 
+def export_query(query: Mapping[str, Any]) -> dict[str, str]:
+    """The unit list's filter parameters in a query string: what decides the file (a page number does not)."""
+    return {key: str(query[key]) for key in UnitFilter.base_filters if key in query}
+
+
+def filtered(units: QuerySet[Unit], user: Actor, query: Mapping[str, Any]) -> QuerySet[Unit]:
+    """`units` (already scoped) narrowed by the unit list's filter for `query`. As django-filter's
+    FilterView does for the list page, an invalid filter (a region outside the user's scope) keeps none."""
+    filterset = UnitFilter(export_query(query) or None, queryset=units, request=SimpleNamespace(user=user))
+    if filterset.is_bound and not filterset.is_valid():
+        return units.none()
+    return filterset.qs
+
+
 def export_rows(queryset: QuerySet[Unit]) -> Iterator[tuple[Any, ...]]:
-    """One row per unit, in the columns of the import template (`_row_of`'s), read as plain values in
-    chunks (no model instances, the kind labels looked up once)."""
+    """One row per unit, in the columns of the import template (`_row_of`'s): only those columns read,
+    as plain values, streamed in chunks (no model instances, no query per row, the kind labels looked up once)."""
     labels = {value: _zh(label) for value, label in Kind.choices}
     for (name, kind, region_id, supervisor, credit_code, address, contact, phone, beds, residents, staff,
          is_active) in queryset.values_list(*EXPORT_FIELDS).iterator(chunk_size=2000):
@@ -251,7 +270,15 @@ def _row_of(u: Unit, labels: dict[str, str], supervisor: str | None) -> tuple[An
     )
 
 
-def export_response(actor, queryset: QuerySet[Unit], filters: dict[str, Any]) -> FileResponse:
+def _export_title(at: dt.datetime) -> str:
+    return _("单位名录（导出时间 %(at)s）") % {"at": f"{at:%Y-%m-%d %H:%M}"}
+
+
+def _export_filename(at: dt.datetime) -> str:
+    return f"单位名录-{at:%Y%m%d-%H%M}.xlsx"
+
+
+def export_response(actor: Actor, queryset: QuerySet[Unit], filters: dict[str, Any]) -> FileResponse:
     """The workbook of `queryset` (already scoped by the caller) as a download; the export is audited."""
     now = timezone.localtime()
     counted = {"rows": 0}
@@ -261,11 +288,47 @@ def export_response(actor, queryset: QuerySet[Unit], filters: dict[str, Any]) ->
             counted["rows"] += 1
             yield row
 
-    title = _("单位名录（导出时间 %(at)s）") % {"at": f"{now:%Y-%m-%d %H:%M}"}
-    response = stream_xlsx(f"单位名录-{now:%Y%m%d-%H%M}.xlsx", title, HEADERS, rows(), **_xlsx_options())
+    response = stream_xlsx(_export_filename(now), _export_title(now), HEADERS, rows(), **_xlsx_options())
     audit.record(audit.Action.EXPORT, actor=actor, object_repr=_("单位名录导出"),
                  changes={"filters": filters, "rows": counted["rows"]})
     return response
+
+
+def start_export(actor: Actor, query: Mapping[str, Any], rows: int) -> BackgroundExport:
+    """Start the registry for `query` as a background export (core.exports) of about `rows` rows, audited
+    in the same transaction; returns it queued. What the user covers now is kept with it: the file is
+    written only from the units they see, and handed out only while they still cover all of those."""
+    from tongxin.units.jobs import REGISTRY_EXPORT
+
+    now = timezone.localtime()
+    params = {"query": export_query(query), "at": now.isoformat(), "covers": scope.footprint(actor, scope.REGISTRY)}
+    with transaction.atomic():
+        export = exports.start(actor, REGISTRY_EXPORT, params, title=_export_title(now),
+                               filename=_export_filename(now), rows=rows)
+        audit.record(audit.Action.EXPORT, actor=actor, object_repr=_("单位名录导出"),
+                     changes={"filters": {key: query[key] for key in query}, "rows": rows,
+                              "background": export.token})
+    return export
+
+
+def export_workbook(actor: Actor, params: Mapping[str, Any]) -> exports.Workbook:
+    """The workbook of a background registry export (`start_export`'s parameters), as `actor` sees it now."""
+    check_export(actor, params)
+    query = params.get("query") or {}
+    units = filtered(Unit.objects.restrict(actor, scope.REGISTRY), actor, query)
+    at = timezone.localtime(dt.datetime.fromisoformat(str(params["at"])))
+    return exports.Workbook(_export_title(at), HEADERS, export_rows(units), _xlsx_options())
+
+
+def check_export(actor: Actor, params: Mapping[str, Any]) -> None:
+    """Http404 unless `actor` still covers every unit the export could hold and its filter still stands."""
+    query = params.get("query") or {}
+    if not scope.still_covers(actor, params.get("covers") or {}, scope.REGISTRY):
+        raise Http404(_("找不到该记录，或您无权查看"))
+    filterset = UnitFilter(export_query(query) or None, queryset=Unit.objects.none(),
+                           request=SimpleNamespace(user=actor))
+    if filterset.is_bound and not filterset.is_valid():
+        raise Http404(_("找不到该记录，或您无权查看"))
 
 
 def template_response() -> FileResponse:

@@ -1,11 +1,13 @@
 """Web pages for the unit registry's Excel export, import template and import.
 
 The export holds exactly the units of the list page for the same query (same scope, same
-filter). The import is two steps: an upload is checked in full and shown as a preview (every
-row as it would be saved, whether it adds, changes, leaves or skips a unit, and the notices
-about it), with nothing saved; errors (which stop the import) and notices (which do not) are
-shown apart;
-the user then confirms, and the same file is imported for real (checked again, all or nothing).
+filter); more than TONGXIN_EXPORT_BACKGROUND_ROWS of them are written by a background job
+(core.exports) behind a progress page, fewer are downloaded at once.
+
+The import is two steps: an upload is checked in full and shown as a preview (every row as it
+would be saved, whether it adds, changes, leaves or skips a unit, and the notices about it), with
+nothing saved; errors (which stop the import) and notices (which do not) are shown apart; the
+user then confirms, and the same file is imported for real (checked again, all or nothing).
 Any bad file answers 400 with the full error table, never a 500; a user who may not create
 units gets 403.
 """
@@ -23,10 +25,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from tongxin.accounts.models import User
+from tongxin.core import exports
 from tongxin.core.views_base import ScopedCreateView, ScopedExportView
 from tongxin.core.xlsx import ImportResult, staging
 from tongxin.units import excel, scope
-from tongxin.units.filters import UnitFilter
 from tongxin.units.forms import UnitImportForm
 from tongxin.units.models import Unit
 
@@ -36,19 +38,17 @@ SESSION_KEY = "units_import_staged"
 
 
 class UnitExportView(ScopedExportView):
-    """The units of the list page for the same query, as Excel."""
+    """The units of the list page for the same query, as Excel: a download when small, else a background
+    export (core.exports, above TONGXIN_EXPORT_BACKGROUND_ROWS rows) and its progress page."""
 
     scope_mode = scope.REGISTRY
-    queryset = Unit.objects.select_related("region", "supervisor")
+    model = Unit
 
-    def get(self, request: HttpRequest) -> FileResponse:
-        units = self.get_queryset()
-        # As django-filter's FilterView does for the list page: an invalid filter shows nothing.
-        filterset = UnitFilter(request.GET or None, queryset=units, request=request)
-        if filterset.is_bound and not filterset.is_valid():
-            units = units.none()
-        else:
-            units = filterset.qs
+    def get(self, request: HttpRequest) -> HttpResponseBase:
+        units = excel.filtered(self.get_queryset(), request.user, request.GET)
+        rows = units.count()
+        if exports.is_large(rows):  # written by a background job: the page answers at once
+            return redirect("exports:progress", excel.start_export(request.user, request.GET, rows).token)
         return excel.export_response(request.user, units, request.GET.dict())
 
 

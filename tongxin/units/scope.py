@@ -161,6 +161,25 @@ def scope_of(user: Actor) -> Scope:
     return scope
 
 
+def footprint(user: Actor, mode: str = READ) -> dict[str, list[Any]]:
+    """What the user covers in `mode` now, as JSON (region prefixes and single unit ids), to keep with
+    work done for them later (a background export) and compare with `still_covers`."""
+    s = scope_of(user)
+    return {"prefixes": _outermost(s.prefixes.get(mode, ())), "units": sorted(s.units.get(mode, frozenset()))}
+
+
+def still_covers(user: Actor, kept: Mapping[str, Any], mode: str = READ) -> bool:
+    """Whether the user still covers, in `mode`, everything a `footprint` of theirs covered (a unit
+    they sat at may now be covered by a bureau of theirs instead; a unit gone since counts as lost)."""
+    s = scope_of(user)
+    prefixes = s.prefixes.get(mode, ())
+    if not all(any(str(p).startswith(q) for q in prefixes) for p in kept.get("prefixes", ())):
+        return False
+    units = s.units.get(mode, frozenset())
+    missing = sorted({int(pk) for pk in kept.get("units", ())} - units)
+    return not missing or Unit.objects.filter(pk__in=missing).filter(s.q(mode=mode)).count() == len(missing)
+
+
 def reaching(user: Actor, field: str = "region_id") -> Q:
     """Work aimed at the user's area: a Q on a region-code `field` matching the regions at and above
     each of the user's units and bureaus, or inside the user's bureaus' subtrees. (A county officer
