@@ -88,6 +88,7 @@ def test_a_zero_report_answer_carries_the_stock_figures_it_stored(world, daily, 
     ({"assignment": 2**63, "day": "yesterday"}, 404, "detail", "找不到该报送任务，或您无权查看"),
     ({"unit": "one"}, 400, "unit", None),
     ({"assignment": True}, 400, "assignment", None),
+    ({"assignment": "²", "unit": "³"}, 400, "unit", None),  # digits int() refuses: words, not a 500
     ({"unit": "nanxian_home_2", "day": "yesterday"}, 404, "detail", "找不到该单位，或您无权查看"),
 ])
 def test_out_of_sight_or_malformed_ids_answer_as_before(world, daily, api_for, change, status, field, message):

@@ -18,7 +18,17 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, CONFLICT, FORBIDDEN, MAX_ID, NOT_FOUND, Choice, IdFilter, VisibleIdField
+from tongxin.core.api import (
+    BAD_INPUT,
+    CONFLICT,
+    FORBIDDEN,
+    MAX_ID,
+    NOT_FOUND,
+    Choice,
+    IdFilter,
+    VisibleIdField,
+    is_id,
+)
 from tongxin.core.replica import ReplicaReadsMixin
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.ledger.api.entries import LedgerEntryDetailSerializer
@@ -82,7 +92,7 @@ class PairIdField(VisibleIdField):
     with the field's message, as VisibleIdField answers."""
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
+        if not is_id(data):
             self.fail("incorrect_type", data_type=type(data).__name__)
         found = cast("FilingSerializer", self.parent).pair()[str(self.field_name)]
         if found is None:
@@ -92,8 +102,8 @@ class PairIdField(VisibleIdField):
 
 def _id_in(data: Any, name: str) -> int | None:
     """The id the request gives for `name`, if it is one (PairIdField refuses anything else)."""
-    value = data.get(name) if isinstance(data, Mapping) else None
-    if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+    value: Any = data.get(name) if isinstance(data, Mapping) else None
+    if not is_id(value):
         return None
     return int(value) if 0 <= int(value) <= MAX_ID else None
 
