@@ -160,3 +160,27 @@ def test_production_sends_https_only_cookies_hsts_and_secure_headers(tmp_path):
     assert "default-src 'self'" in got["csp"] and "frame-ancestors 'none'" in got["csp"]
     assert (got["frame"], got["nosniff"], got["referrer"]) == ("DENY", "nosniff", "same-origin")
     assert got["plain"] == [301, "https://tongxin.example/accounts/login/"]
+
+
+def _database_settings(tmp_path, **env):
+    full = {k: v for k, v in os.environ.items()
+            if not k.startswith("TONGXIN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full.update(_production(tmp_path, **env), DJANGO_SETTINGS_MODULE="tongxin.settings")
+    code = ("from django.conf import settings; d = settings.DATABASES['default']; "
+            "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])")
+    return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True)
+
+
+def test_connections_persist_ten_minutes_and_are_checked_before_reuse_by_default(tmp_path):
+    result = _database_settings(tmp_path)
+    assert result.stdout.split() == ["600", "True"], result.stderr
+
+
+def test_the_connection_age_can_be_set_and_zero_turns_persistence_off(tmp_path):
+    assert _database_settings(tmp_path, TONGXIN_DB_CONN_MAX_AGE="0").stdout.split() == ["0", "True"]
+    assert _database_settings(tmp_path, TONGXIN_DB_CONN_MAX_AGE="60").stdout.split() == ["60", "True"]
+
+
+def test_a_negative_connection_age_refuses_to_start(tmp_path):
+    result = _database_settings(tmp_path, TONGXIN_DB_CONN_MAX_AGE="-1")
+    assert result.returncode != 0 and "TONGXIN_DB_CONN_MAX_AGE must be 0 or more" in result.stderr

@@ -107,3 +107,37 @@ def test_a_region_outside_the_scope_is_404(world, nanxian_objects, client_for, a
     args = [nanxian_objects[a].pk if a in nanxian_objects else a for a in args]
     query = {"region": "430821", "assignment": nanxian_objects["assignment"].pk, "day": "2021-08-02"}
     assert client.get(reverse(name, args=args), query).status_code == 404
+
+
+@pytest.mark.parametrize("model", [Unit, Membership, Assignment, Report, Campaign, Team, Inspection, Finding,
+                                   LedgerEntry])
+def test_sees_answers_as_restrict_for_every_object_persona_and_mode(world, nanxian_objects, model):
+    """`scope.sees`, the query-free check of one loaded object (the API filing path), keeps exactly
+    what `restrict` keeps — bureaus, units, reach from above and below, the administrators, nobody."""
+    import datetime as dt
+
+    from django.contrib.auth.models import AnonymousUser
+
+    from tongxin.regions.models import Region
+    from tongxin.reports import services as reports
+
+    for issuer, region in ((world.province, "430000"), (world.cili_bureau, "430821"), (world.yiyang, "430900")):
+        reports.create_assignment(None, form=nanxian_objects["assignment"].form, issuer=issuer,
+                                  region=Region.objects.get(code=region), name=f"{region} 日报",
+                                  deadline=dt.time(10), start_date=dt.date(2021, 8, 2), end_date=dt.date(2021, 8, 2))
+    people = [world.hunan, world.nanxian, world.cili, world.home_reporter, world.leshan_staff, world.sysadmin,
+              world.secadmin, world.auditor, AnonymousUser(), None]
+    objects = list(model.objects.all())
+    assert objects
+    for user in people:
+        for mode in scope.MODES:
+            kept = set(scope.restrict(model.objects.all(), user, mode=mode).values_list("pk", flat=True))
+            seen = {obj.pk for obj in objects if scope.sees(user, obj, mode)}
+            assert seen == kept, (model.__name__, getattr(user, "username", user), mode)
+
+
+def test_sees_refuses_a_model_it_cannot_read_without_a_query(world):
+    from tongxin.core.models import Notification
+
+    with pytest.raises(ImproperlyConfigured):
+        scope.sees(world.nanxian, Notification(recipient=world.nanxian))

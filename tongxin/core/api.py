@@ -106,6 +106,12 @@ class Pagination(PageNumberPagination):
 MAX_ID = 2**63 - 1  # the largest id any of our databases stores
 
 
+def is_id(data: Any) -> bool:
+    """An id as the API takes one: a whole number or a string of ASCII digits (int() refuses '²')."""
+    return not isinstance(data, bool) and (isinstance(data, int) or (
+        isinstance(data, str) and data.isascii() and data.isdigit()))
+
+
 class VisibleIdField(serializers.PrimaryKeyRelatedField[Model]):
     """An id looked up in what the caller may see; any other id is a 404, never a hint that it exists."""
 
@@ -117,7 +123,7 @@ class VisibleIdField(serializers.PrimaryKeyRelatedField[Model]):
         return self.visible(self.context["request"].user)
 
     def to_internal_value(self, data: Any) -> Model:
-        if isinstance(data, bool) or not (isinstance(data, int) or (isinstance(data, str) and data.isdigit())):
+        if not is_id(data):
             self.fail("incorrect_type", data_type=type(data).__name__)
         found = self.get_queryset().filter(pk=int(data)).first() if int(data) <= MAX_ID else None
         if found is None:

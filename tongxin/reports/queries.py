@@ -85,6 +85,18 @@ def visible_assignments(user: Actor) -> QuerySet[Assignment]:
         "form", "issuer", "region").distinct()
 
 
+def filing_pair(user: Actor, assignment_id: int | None, unit_id: int | None) -> tuple[Assignment | None, Unit | None]:
+    """The assignment and the unit one filing names, each None when it does not exist or the user may
+    not see it (the same answer as `visible_assignments` and `units.api.visible_units`): read by id,
+    with what `services.submit_report` uses of them, and checked against the user's cached scope
+    (`scope.sees`) instead of a scoped query each — the API's filing path, which the bench measures."""
+    assignment = (Assignment.objects.select_related("form", "issuer", "region").filter(pk=assignment_id).first()
+                  if assignment_id is not None else None)
+    unit = Unit.objects.select_related("region").filter(pk=unit_id).first() if unit_id is not None else None
+    return (assignment if assignment is not None and scope.sees(user, assignment) else None,
+            unit if unit is not None and scope.sees(user, unit) else None)
+
+
 def child_regions(region: Region) -> list[Region]:
     return list(region.children.order_by("code"))
 

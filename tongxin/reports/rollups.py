@@ -140,8 +140,9 @@ class _Regions:
 
 
 def apply_change(report: Report, keys: list[str], old: dict[str, Any] | None, new: dict[str, Any], *,
-                 first_filing: bool, was_zero: bool) -> None:
-    """Move the roll-ups from `old` values (None for a first filing) to `new` for this report."""
+                 first_filing: bool, was_zero: bool, region_code: str | None = None) -> None:
+    """Move the roll-ups from `old` values (None for a first filing) to `new` for this report.
+    `region_code`: `region_of(report)` when the caller has read it already."""
     field_deltas: dict[str, tuple[Decimal, int, Decimal | None]] = {}
     taken: dict[str, Decimal] = {}  # key -> a value this change took away (it may have been an extreme)
     for key in keys:
@@ -156,7 +157,7 @@ def apply_change(report: Report, keys: list[str], old: dict[str, Any] | None, ne
     on_time = int(first_filing and not report.is_late)
     late = int(first_filing and report.is_late)
     zero = int(report.is_zero) - int(was_zero and not first_filing)
-    codes = region_chain(region_of(report))
+    codes = region_chain(region_code or region_of(report))
     base = {"assignment_id": report.assignment_id, "day": report.day}
     _field_rows([{**base, "region_code": code, "key": key, "total": total, "count": count,
                   "lowest": after, "highest": after}

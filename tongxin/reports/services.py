@@ -91,11 +91,18 @@ def expects(assignment: Assignment, unit: Unit, day: dt.date | None = None) -> b
     if day is None:
         return (unit.is_active and unit.kind != Kind.BUREAU and unit.region_id.startswith(assignment.region.prefix)
                 and (not assignment.unit_kinds or unit.kind in assignment.unit_kinds))
+    return expected_region(assignment, unit, day) is not None
+
+
+def expected_region(assignment: Assignment, unit: Unit, day: dt.date) -> str | None:
+    """Where `unit` was in service on `day` if the assignment expected it then (`expects` with a day),
+    else None. A unit's periods never overlap, so this is also the region its report of that day
+    counts in (`rollups.region_of`)."""
     periods = UnitPeriod.objects.filter(in_service_q(day), in_subtree("region_code", assignment.region.prefix),
                                         unit_id=unit.pk).exclude(kind=Kind.BUREAU)
     if assignment.unit_kinds:
         periods = periods.filter(kind__in=assignment.unit_kinds)
-    return periods.exists()
+    return periods.values_list("region_code", flat=True).first()
 
 
 # --- forms -------------------------------------------------------------------------------------
@@ -188,7 +195,8 @@ def _replay(actor: Actor, key: str | None, assignment: Assignment, unit: Unit, d
         return None
     if len(key) > MAX_KEY_LENGTH:
         raise ValidationError({"idempotency_key": [_("Idempotency-Key 不能超过 %(n)s 个字符") % {"n": MAX_KEY_LENGTH}]})
-    seen = IdempotencyKey.objects.select_related("report").filter(user=_filer(actor), key=key).first()
+    seen = (IdempotencyKey.objects.select_related("report__unit", "report__form_version")
+            .filter(user=_filer(actor), key=key).first())
     if seen is None:
         return None
     report = seen.report
@@ -235,7 +243,8 @@ def _submit(actor: Actor, assignment: Assignment, unit: Unit, day: dt.date, valu
     errors: dict[str, list[str]] = {}
     if not assignment.is_active:
         errors["assignment"] = [_("该报送任务已停用")]
-    if not expects(assignment, unit, day):
+    region = expected_region(assignment, unit, day)
+    if region is None:
         errors["unit"] = [_("该单位不在此报送任务的范围内")]
     if not is_due(assignment, day):
         errors["day"] = [_("%(day)s 不在报送期内（%(start)s 至 %(end)s）") % {
@@ -267,7 +276,8 @@ def _submit(actor: Actor, assignment: Assignment, unit: Unit, day: dt.date, valu
     )
     revision = Revision.objects.create(report=report, number=1, values=clean, is_zero=zero, source=source,
                                        filed_by=_filer(actor), filed_at=now)
-    rollups.apply_change(report, version.numeric_keys(), None, clean, first_filing=True, was_zero=False)
+    rollups.apply_change(report, version.numeric_keys(), None, clean, first_filing=True, was_zero=False,
+                         region_code=region)
     _remember(actor, key, report, 1)
     audit.record_change(actor, report, None, unit=unit)
     return Filing(report, revision, created=True)

@@ -82,6 +82,8 @@ class Scope:
     prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     units: dict[str, frozenset[int]] = field(default_factory=dict)
     roles: frozenset[str] = field(default_factory=frozenset)
+    # The region codes at and above each unit and bureau the user reads (what `reaching` matches exactly).
+    areas: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def read_prefixes(self) -> tuple[str, ...]:
@@ -138,6 +140,7 @@ def scope_of(user: Actor) -> Scope:
     prefixes: dict[str, list[str]] = {mode: [] for mode in MODES}
     units: dict[str, set[int]] = {mode: set() for mode in MODES}
     roles: set[str] = set()
+    areas: set[str] = set()
     for m in Membership.objects.filter(user_id=user.pk, unit__is_active=True).select_related("unit__region"):
         unit = m.unit
         if unit.category not in ROLE_CATEGORIES.get(m.role, ()):
@@ -150,13 +153,16 @@ def scope_of(user: Actor) -> Scope:
                     {FILE} if m.role in BUREAU_OFFICERS else set())
             for mode in granted:
                 prefixes[mode].append(unit.region.prefix)
+            if READ in granted:
+                areas.update(chain(unit.region.prefix.ljust(6, "0")))
         else:
             granted = {READ, REGISTRY} | ({WRITE} if m.role in UNIT_WRITERS else set()) | (
                 {FILE} if m.role in UNIT_FILERS else set())
             for mode in granted:
                 units[mode].add(unit.pk)
+            areas.update(chain(unit.region_id))
     scope = Scope({k: tuple(v) for k, v in prefixes.items()}, {k: frozenset(v) for k, v in units.items()},
-                  frozenset(roles))
+                  frozenset(roles), frozenset(areas))
     setattr(user, _CACHE, scope)
     return scope
 
@@ -185,13 +191,16 @@ def reaching(user: Actor, field: str = "region_id") -> Q:
     each of the user's units and bureaus, or inside the user's bureaus' subtrees. (A county officer
     sees what the province asked of every home; a city officer what it asked of one county.)"""
     s = scope_of(user)
-    codes = {c for code in Unit.objects.filter(pk__in=s.units.get(READ, frozenset())).values_list(
-        "region_id", flat=True) for c in chain(code)}
-    codes |= {c for prefix in s.read_prefixes for c in chain(prefix.ljust(6, "0"))}
-    q = Q(**{f"{field}__in": sorted(codes)})
+    q = Q(**{f"{field}__in": sorted(s.areas)})
     for prefix in _outermost(s.read_prefixes):
         q |= in_subtree(field, prefix)
     return q
+
+
+def reaches(user: Actor, region_code: str) -> bool:
+    """Whether `reaching(user)` matches `region_code`, without a query."""
+    s = scope_of(user)
+    return region_code in s.areas or s.covers_region(region_code)
 
 
 def top_regions(user: Actor) -> list[Region]:
@@ -287,6 +296,29 @@ def restrict(queryset: QuerySet[_M], user: Actor, write: bool = False, mode: str
 
 def _policy(queryset: QuerySet[_M], user: Actor, mode: str = READ) -> QuerySet[_M]:
     return restrict(queryset, user, mode=mode)
+
+
+def sees(user: Actor, obj: Model, mode: str = READ) -> bool:
+    """Whether `restrict` would keep `obj` for the user, decided from the object as loaded and the
+    user's cached scope, without a query (the one scope check of a hot path that has fetched its
+    rows by id). For the models scoped by `scope_unit_path`; load the path to the unit with
+    select_related, or reading it costs a query."""
+    kind, path = _declared(type(obj))
+    if kind != "scope_unit_path":
+        raise ImproperlyConfigured(f"scope.sees reads scope_unit_path models only, not {type(obj).__name__}")
+    s = scope_of(user)
+    unit: Any = obj
+    for step in path.split("__") if path else ():
+        unit = getattr(unit, step)
+    region_field = getattr(type(obj), "scope_unit_region_field", "")
+    region = getattr(obj, region_field) if region_field else (unit.region_id if unit is not None else None)
+    inside = (unit is not None and unit.pk in s.units.get(mode, frozenset())) or (
+        region is not None and s.covers_region(region, mode=mode))
+    reach = getattr(type(obj), "scope_reach_field", None)
+    if not inside and reach and mode == READ:
+        code = getattr(obj, reach)
+        inside = code is not None and reaches(user, code)
+    return bool(inside)
 
 
 def get_visible(queryset: QuerySet[_M], user: Actor, mode: str = READ, **lookup: Any) -> _M:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 import django_filters
 from django.db.models import QuerySet
@@ -13,10 +14,21 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from tongxin.core.api import BAD_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND, Choice, IdFilter, VisibleIdField
+from tongxin.core.api import (
+    BAD_INPUT,
+    CONFLICT,
+    FORBIDDEN,
+    MAX_ID,
+    NOT_FOUND,
+    Choice,
+    IdFilter,
+    VisibleIdField,
+    is_id,
+)
 from tongxin.core.replica import ReplicaReadsMixin
 from tongxin.core.views_base import ScopedReadOnlyModelViewSet
 from tongxin.ledger.api.entries import LedgerEntryDetailSerializer
@@ -74,14 +86,46 @@ REPLAY = OpenApiResponse(ReportDetailSerializer,
                          description="A retry with the same Idempotency-Key: the first result, nothing written")
 
 
+class PairIdField(VisibleIdField):
+    """The assignment or the unit of a filing: the two are looked up together, once, by the first of
+    the fields to be read (`FilingSerializer.pair`); an id that is missing or out of sight is a 404
+    with the field's message, as VisibleIdField answers."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not is_id(data):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        found = cast("FilingSerializer", self.parent).pair()[str(self.field_name)]
+        if found is None:
+            raise NotFound(str(self.message))
+        return found
+
+
+def _id_in(data: Any, name: str) -> int | None:
+    """The id the request gives for `name`, if it is one (PairIdField refuses anything else)."""
+    value: Any = data.get(name) if isinstance(data, Mapping) else None
+    if not is_id(value):
+        return None
+    return int(value) if 0 <= int(value) <= MAX_ID else None
+
+
 class FilingSerializer(serializers.Serializer):
-    assignment = VisibleIdField(queries.visible_assignments, gettext_lazy("找不到该报送任务，或您无权查看"),
-                                queryset=Assignment.objects.all())
-    unit = VisibleIdField(visible_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
+    assignment = PairIdField(queries.visible_assignments, gettext_lazy("找不到该报送任务，或您无权查看"),
+                             queryset=Assignment.objects.all())
+    unit = PairIdField(visible_units, gettext_lazy("找不到该单位，或您无权查看"), queryset=Unit.objects.all())
     day = serializers.DateField(help_text=gettext_lazy("报送日期（北京时间的日期）"))
     values = serializers.DictField(required=False, default=dict, help_text=gettext_lazy("字段代码 → 值"))
     zero = serializers.BooleanField(required=False, default=False,
                                     help_text=gettext_lazy("零报告：存量沿用上次报告，当日数字记 0；values 中的值优先"))
+
+    def pair(self) -> dict[str, Any]:
+        """The assignment and the unit the request names, each None when missing or out of sight: one
+        scope check for the two (queries.filing_pair), which the service then files with."""
+        if not hasattr(self, "_pair"):
+            data = self.initial_data
+            assignment, unit = queries.filing_pair(self.context["request"].user, _id_in(data, "assignment"),
+                                                   _id_in(data, "unit"))
+            self._pair = {"assignment": assignment, "unit": unit}
+        return self._pair
 
 
 class CorrectionSerializer(serializers.Serializer):
@@ -129,8 +173,8 @@ class ReportViewSet(ReplicaReadsMixin, ScopedReadOnlyModelViewSet):
         return by_action.get(self.action, ReportDetailSerializer)
 
     def _answer(self, filing: services.Filing) -> Response:
-        report = Report.objects.select_related("unit", "form_version").get(pk=filing.report.pk)
-        return Response(ReportDetailSerializer(report).data,
+        # The report as the service left it (with its unit and form version): no second read of it.
+        return Response(ReportDetailSerializer(filing.report).data,
                         status=status.HTTP_201_CREATED if filing.created else status.HTTP_200_OK)
 
     @extend_schema(request=FilingSerializer, parameters=[IDEMPOTENCY_HEADER],
