@@ -189,7 +189,7 @@ TARGETS: list[tuple[str, Target]] = [
     ("ledger-stats/", Target(p95_ms=2000)),
     ("public-appeal", Target(p95_ms=50)),
     ("submission", Target(rate=200, share=0.4)),
-    ("export", Target(seconds=5, peak_mb=250)),
+    ("export", Target(request_seconds=5, peak_mb=250)),  # the request: a long export runs in the background
     ("unit-export", Target(request_seconds=5, peak_mb=250)),
     ("upload", Target(seconds=5)),
 ]
@@ -585,6 +585,11 @@ EXPORT, UNIT_EXPORT, UPLOAD = "consolidated xlsx export", "unit registry xlsx ex
 UPLOAD_ROWS = 5_000  # the issue's upload: 5,000 rows filled in the province's template (the rest left blank)
 
 
+def _how(out: dict[str, Any]) -> str:
+    return (f"a background export, its request {out['request_seconds']:.2f} s" if out["background"]
+            else "a direct download")
+
+
 def file_rows(scene: Scene, only: str, say: Callable[[str], None]) -> list[Row]:
     rows: list[Row] = []
     region, day = scene.regions["province"], scene.day.isoformat()
@@ -594,18 +599,17 @@ def file_rows(scene: Scene, only: str, say: Callable[[str], None]) -> list[Row]:
                       "--day", day, "--warm", scene.regions["county"]])
         floor = inproc(["export-floor", "--rows", str(out["rows"]), "--columns", str(out["columns"])])
         rows.append(Row(f"{EXPORT}, {region} {day} ({out['rows']:,} rows)", "s",
-                        Measure(seconds=out["seconds"], peak_mb=out["peak_mb"], requests=1),
+                        Measure(seconds=out["seconds"], peak_mb=out["peak_mb"], requests=1, note=_how(out),
+                                request_seconds=out["request_seconds"]),
                         Measure(seconds=floor["seconds"], peak_mb=floor["peak_mb"], requests=1),
                         "openpyxl write_only loop, same rows x columns", round(os.getloadavg()[0], 2), "export"))
         say(line(rows[-1]))
     if picked(only, UNIT_EXPORT):
         out = inproc(["unit-export", "--user", user, "--warm", scene.regions["county"]])
         floor = inproc(["export-floor", "--rows", str(out["rows"]), "--columns", str(out["columns"])])
-        how = (f"a background export, its request {out['request_seconds']:.2f} s" if out["background"]
-               else "a direct download")
         rows.append(Row(f"{UNIT_EXPORT}, {region} ({out['rows']:,} rows)", "s",
-                        Measure(seconds=out["seconds"], peak_mb=out["peak_mb"], requests=1, note=how,
-                                request_seconds=out["request_seconds"] if out["background"] else out["seconds"]),
+                        Measure(seconds=out["seconds"], peak_mb=out["peak_mb"], requests=1, note=_how(out),
+                                request_seconds=out["request_seconds"]),
                         Measure(seconds=floor["seconds"], peak_mb=floor["peak_mb"], requests=1),
                         "openpyxl write_only loop, same rows x columns", round(os.getloadavg()[0], 2), "unit-export"))
         say(line(rows[-1]))

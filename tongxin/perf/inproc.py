@@ -1,14 +1,14 @@
 """The bench's file workloads, each in a fresh process so its peak memory is its own.
 
 `python -m tongxin.perf.inproc export|unit-export|export-floor|upload …` prints one line `BENCH-JSON {…}`:
-- export: the consolidated xlsx of one day (after one warm-up export of `--warm`, a county; GET
-  /reports/export/units.xlsx through Django's test client, signed in as `--user`, the streamed body
-  read to the end): seconds, rows, columns, peak_mb (the rise of the process's peak resident memory
-  over what it held before the request);
+- export: the consolidated xlsx of one day (after one warm-up export of `--warm`, a county): GET
+  /reports/export/units.xlsx through Django's test client, signed in as `--user`;
 - unit-export: the unit registry (单位名录) as `--user` sees it (after a warm-up export of the `--warm`
-  county): GET /units/export.xlsx, and when that answers with a background export's progress page, its
-  job waited for (inline without a broker: inside the request) and its file downloaded: seconds until
-  the file is had, request_seconds (the request alone), rows, columns, peak_mb, background;
+  county): GET /units/export.xlsx;
+- both: when the GET answers with a background export's progress page, its job is waited for (inline
+  without a broker: inside the request) and its file downloaded; the body is read to the end: seconds
+  until the file is had, request_seconds (the request alone), rows, columns, peak_mb (the rise of the
+  process's peak resident memory over what it held before the request), background;
 - export-floor: openpyxl's write_only loop writing `--rows` × `--columns` cells to a buffer: the same;
 - upload: the batch template of the province for `--day` (a day nobody filed), its first `--rows` home
   rows filled (every row when 0; a row left blank is not filed), then
@@ -59,51 +59,48 @@ def _shape(body: bytes) -> tuple[int, int]:
     return rows, columns or 1
 
 
-def export(args: argparse.Namespace) -> dict[str, Any]:
-    client = _client(args.user)
-    url = f"/reports/export/units.xlsx?assignment={args.assignment}&region={args.region}&day={args.day}"
-    warm = client.get(url.replace(f"region={args.region}", f"region={args.warm or args.region}"))  # imports, caches
-    b"".join(warm.streaming_content) if warm.streaming else warm.content
+def _timed_export(client: Any, url: str, warm: str, what: str) -> dict[str, Any]:
+    """GET `url` (after one warm-up GET of `warm`) and read the file to the end: a direct download, or a
+    background export (302 to its progress page) waited for and then downloaded. Seconds, the request's own
+    seconds, peak memory and the file's shape."""
+    from tongxin.core.models import BackgroundExport
+
+    first = client.get(warm)  # imports, caches
+    b"".join(first.streaming_content) if first.streaming else first.content
     before = _rss_mb()
     began = time.perf_counter()
     response = client.get(url)
-    body = b"".join(response.streaming_content) if response.streaming else response.content
-    seconds = time.perf_counter() - began
-    peak = _peak_mb() - before
-    if response.status_code != 200:
-        raise SystemExit(f"export answered {response.status_code}: {body[:300]!r}")
-    rows, columns = _shape(body)
-    return {"seconds": round(seconds, 3), "peak_mb": round(peak, 1), "baseline_mb": round(before, 1),
-            "rows": rows, "columns": columns, "bytes": len(body)}
-
-
-def unit_export(args: argparse.Namespace) -> dict[str, Any]:
-    from tongxin.core.models import BackgroundExport
-
-    client = _client(args.user)
-    warm = client.get(f"/units/export.xlsx?region={args.warm}")  # imports, caches
-    b"".join(warm.streaming_content) if warm.streaming else warm.content
-    before = _rss_mb()
-    began = time.perf_counter()
-    response = client.get("/units/export.xlsx")
     request_seconds = time.perf_counter() - began
     background = response.status_code == 302
     if background:  # a background export: wait for its job (a Celery worker's, when one is configured)
         token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
         while BackgroundExport.objects.filter(token=token, state__in=["queued", "running"]).exists():
             if time.perf_counter() - began > 1200:
-                raise SystemExit("the registry export's job did not finish within 20 minutes")
+                raise SystemExit(f"the {what}'s job did not finish within 20 minutes")
             time.sleep(0.2)
         response = client.get(f"/exports/{token}/download/")
     body = b"".join(response.streaming_content) if response.streaming else response.content
     seconds = time.perf_counter() - began
+    if not background:  # a direct download's request lasts until its streamed body is read
+        request_seconds = seconds
     peak = _peak_mb() - before
     if response.status_code != 200:
-        raise SystemExit(f"the registry export answered {response.status_code}: {body[:300]!r}")
+        raise SystemExit(f"the {what} answered {response.status_code}: {body[:300]!r}")
     rows, columns = _shape(body)
     return {"seconds": round(seconds, 3), "request_seconds": round(request_seconds, 3), "peak_mb": round(peak, 1),
             "baseline_mb": round(before, 1), "rows": rows, "columns": columns, "bytes": len(body),
             "background": background}
+
+
+def export(args: argparse.Namespace) -> dict[str, Any]:
+    url = f"/reports/export/units.xlsx?assignment={args.assignment}&region={args.region}&day={args.day}"
+    warm = url.replace(f"region={args.region}", f"region={args.warm or args.region}")
+    return _timed_export(_client(args.user), url, warm, "consolidated export")
+
+
+def unit_export(args: argparse.Namespace) -> dict[str, Any]:
+    return _timed_export(_client(args.user), "/units/export.xlsx", f"/units/export.xlsx?region={args.warm}",
+                         "registry export")
 
 
 def export_floor(args: argparse.Namespace) -> dict[str, Any]:
